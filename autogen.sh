@@ -1,0 +1,7 @@
+#!/bin/sh
+# autogen.sh: bootstraps the autotools build (configure, Makefile.in and the
+# auxiliary scripts such as tap-driver.sh are generated, never committed).
+set -e
+cd "$(dirname "$0")"
+mkdir -p m4 build-aux
+autoreconf --install --force

@@ -1,0 +1,45 @@
+/* Devices by name across all backends ("cuda:0", "opencl:1", "cpu"), the
+ * default-device rule, and the measured peaks a device is judged against. */
+#ifndef SQ_DEVICE_H
+#define SQ_DEVICE_H
+
+#include "harness/backend.h"
+
+/* Peaks measured on the device itself (subquad devices --peaks), never
+ * copied from spec sheets. 0 means "not measured". */
+typedef struct sq_peaks {
+  double gbs;            /* stream bandwidth, GB/s */
+  double gflops;         /* f32 FMA throughput, GFLOP/s (an FMA counts 2) */
+  double gexps;          /* exp throughput, G exp/s */
+} sq_peaks;
+
+struct sq_device {
+  const sq_backend *backend;
+  int index;             /* within its backend */
+  char id[32];           /* "opencl:0" */
+  sq_device_info info;
+  sq_peaks peaks;
+  void *impl;
+};
+
+/* Initialises every compiled-in backend (idempotent). */
+void sq_devices_init(void);
+
+/* Number of devices over all backends, and the i-th as "backend:index". */
+int sq_devices_count(void);
+int sq_devices_id(int i, char *id, size_t n);
+
+/* Opens a device by name; NULL name = the default device: the first GPU
+ * (CUDA first, then OpenCL), else the first OpenCL device, else cpu. An
+ * unknown or absent name fails with SQ_ENODEV and a detail naming it. */
+int sq_device_open(const char *name, sq_device **out);
+void sq_device_close(sq_device *dev);
+
+/* Buffer helpers that forward to the backend. */
+int sq_buf_alloc(sq_device *dev, size_t bytes, sq_buf *out);
+void sq_buf_free(sq_device *dev, sq_buf *buf);
+
+/* Measures the device's peaks (a few seconds) into dev->peaks. */
+int sq_device_measure_peaks(sq_device *dev);
+
+#endif

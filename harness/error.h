@@ -1,0 +1,50 @@
+/* Error codes for the whole library. One X-macro table makes the enum, the
+ * names and the messages (the libuv way), so a code never lacks its text.
+ * Functions return 0 or a negative SQ_E* code and leave a one-line detail
+ * (which input, which call, the backend's own error name) in a thread-local
+ * buffer that sq_last_error() returns. Only main.c turns codes into exit
+ * statuses; the library never exits. */
+#ifndef SQ_ERROR_H
+#define SQ_ERROR_H
+
+#include <stddef.h>
+
+#define SQ_ERRNO_MAP(X)                                              \
+  X(INVAL, "invalid argument")                                       \
+  X(NOMEM, "out of memory")                                          \
+  X(NODEV, "no such device")                                         \
+  X(BACKEND, "backend call failed")                                  \
+  X(COMPILE, "kernel compilation failed")                            \
+  X(LIMITS, "configuration exceeds the device's limits")             \
+  X(LAUNCH, "kernel launch failed")                                  \
+  X(VERIFY, "result does not match the reference")                   \
+  X(TIMEOUT, "timed out")                                            \
+  X(IO, "input/output error")                                        \
+  X(PARSE, "malformed input")                                        \
+  X(UNSUPPORTED, "not supported")                                    \
+  X(NOTFOUND, "not found")                                           \
+  X(MISMATCH, "inputs do not match")                                 \
+  X(INFEASIBLE, "case is infeasible on this device")
+
+typedef enum {
+  SQ_OK = 0,
+  SQ__EFIRST = -100,
+#define SQ_ERR_ENUM(name, msg) SQ_E##name,
+  SQ_ERRNO_MAP(SQ_ERR_ENUM)
+#undef SQ_ERR_ENUM
+  SQ__ELAST
+} sq_err;
+
+/* The code's message ("invalid argument") and name ("SQ_EINVAL"). */
+const char *sq_strerror(int err);
+const char *sq_err_name(int err);
+
+/* Records a one-line detail for `err` and returns `err`, so a failing path
+ * reads `return sq_fail(SQ_EINVAL, "--shape: T=%s is not a number", s);`. */
+int sq_fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The detail of the last sq_fail on this thread ("" when none). */
+const char *sq_last_error(void);
+void sq_clear_error(void);
+
+#endif

@@ -1,0 +1,19 @@
+# harness/: the core library and the CLI: backends, device registry, timing
+# and statistics, verification, the case runner and the subcommands.
+libsubquad_a_SOURCES += \
+	harness/error.h harness/error.c \
+	harness/backend.h harness/device.h harness/device.c \
+	harness/backend_cpu.c \
+	harness/stats.h harness/stats.c \
+	harness/measure.h harness/measure.c \
+	harness/inputs.h harness/inputs.c \
+	harness/run.h harness/run.c \
+	harness/commands.h \
+	harness/cmd_devices.c harness/cmd_run.c
+
+if SQ_OPENCL
+libsubquad_a_SOURCES += harness/backend_opencl.c
+endif
+if SQ_CUDA
+libsubquad_a_SOURCES += harness/backend_cuda.c
+endif

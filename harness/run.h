@@ -1,0 +1,55 @@
+/* Running one case: a kernel on a device at one problem and one parameter
+ * configuration. The order is fixed: check limits, build, verify on
+ * deterministic inputs against the double-precision reference (with a canary
+ * after every output buffer), and only then time it. A wrong result is never
+ * timed; every outcome becomes a result row. */
+#ifndef SQ_RUN_H
+#define SQ_RUN_H
+
+#include "harness/device.h"
+#include "harness/measure.h"
+#include "kernels/kernel.h"
+#include "results/result.h"
+
+typedef struct sq_run_opts {
+  sq_measure_opts measure;
+  uint64_t seed;           /* input seed (default 42) */
+  double ref_budget_flops; /* full reference when it costs less, else sampled rows (default 4e9) */
+  const char *dump_dir;    /* write verified inputs/outputs as .npy here, or NULL */
+  int verify_only;         /* verify, do not time */
+} sq_run_opts;
+
+void sq_run_defaults(sq_run_opts *o);
+
+typedef struct sq_case {
+  const sq_kernel *kernel;
+  sq_problem prob;
+  int params[SQ_MAX_PARAMS];
+  char config_source[32];  /* where params came from: default, cli, tuned:... */
+} sq_case;
+
+/* Outcome detail for the tuner: which stage failed, and how long each took. */
+typedef struct sq_case_times {
+  double compile_s, verify_s, bench_s;
+  int stage_err;           /* 0, or the SQ_E* code of the failing stage */
+} sq_case_times;
+
+/* Runs the case and fills `out` (status ok / skipped / failed with reason).
+ * Returns 0 when a row was produced, negative only when the host itself
+ * failed (out of memory). `times` may be NULL. */
+int sq_case_run(sq_device *dev, const sq_case *c, const sq_run_opts *o, sq_result *out,
+                sq_case_times *times);
+
+/* Checks a configuration against the device's limits without launching:
+ * 0, or SQ_ELIMITS with the reason in why. */
+int sq_case_check_limits(sq_device *dev, const sq_case *c, const sq_plan *pl, char *why, size_t n);
+
+/* Parsing shared by the CLI and the workload files. */
+int sq_shape_parse(const char *s, sq_problem *p);           /* "B=1,H=8,T=4096,D=64[,DV=..]" */
+int sq_params_parse(const sq_kernel *k, const char *assign, int *pv); /* "NAME=V" */
+void sq_params_format(const sq_kernel *k, const int *pv, char *buf, size_t n);
+
+/* Drops the compiled-program cache of a device (before closing it). */
+void sq_run_release_programs(sq_device *dev);
+
+#endif

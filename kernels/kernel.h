@@ -1,0 +1,134 @@
+/* The kernel descriptor: everything subquad knows about one operator
+ * implementation besides its source text. A descriptor names the tunable
+ * parameters and their candidate values, checks the constraints between them,
+ * turns (problem, parameters) into a launch plan (defines, launches, scratch
+ * buffers, local memory, work-group size), states the useful work of one
+ * call, and carries a plain-C double-precision reference written from the
+ * paper's equations. CLBlast's tuner descriptors are the model.
+ *
+ * Tensor layout everywhere: Q, K are [B][H][T][D], V and O are [B][H][T][DV],
+ * row-major, stored in the problem's dtype. */
+#ifndef SQ_KERNEL_H
+#define SQ_KERNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SQ_MAX_PARAMS 8
+#define SQ_MAX_VALUES 16
+#define SQ_MAX_LAUNCHES 8
+#define SQ_MAX_SCRATCH 4
+#define SQ_MAX_ARGS 16
+#define SQ_DEFINES_MAX 512
+
+typedef enum { SQ_F32 = 0, SQ_F16 = 1, SQ_BF16 = 2 } sq_dtype;
+typedef enum { SQ_FMAP_IDENTITY = 0, SQ_FMAP_ELU1 = 1 } sq_fmap;
+
+const char *sq_dtype_name(sq_dtype t);
+int sq_dtype_parse(const char *s, sq_dtype *out);   /* "f32", "f16", "bf16" */
+size_t sq_dtype_size(sq_dtype t);
+
+typedef struct sq_problem {
+  int64_t B, H, T, D, DV;  /* DV: head dim of V and O (== D unless given) */
+  int causal;              /* 1: token t sees tokens <= t */
+  sq_fmap fmap;            /* linear kernels: feature map applied to q and k */
+  int normalize;           /* linear kernels: o_t /= phi(q_t) . sum_{s} phi(k_s) */
+  sq_dtype dtype;          /* storage dtype; accumulation is always f32 */
+} sq_problem;
+
+/* Buffer slots a launch refers to. */
+enum { SQ_SLOT_Q = 0, SQ_SLOT_K, SQ_SLOT_V, SQ_SLOT_O, SQ_SLOT_SCRATCH0, SQ_NSLOTS = SQ_SLOT_SCRATCH0 + SQ_MAX_SCRATCH };
+
+typedef enum { SQ_ARG_BUF, SQ_ARG_I32, SQ_ARG_F32 } sq_arg_kind;
+
+typedef struct sq_arg {
+  sq_arg_kind kind;
+  int slot;                /* SQ_ARG_BUF */
+  int32_t i;               /* SQ_ARG_I32 */
+  float f;                 /* SQ_ARG_F32 */
+} sq_arg;
+
+typedef struct sq_launch {
+  const char *entry;       /* kernel function name in the source text */
+  size_t global[3];        /* work-items per dimension, a multiple of local */
+  size_t local[3];         /* work-group size per dimension */
+  int nargs;
+  sq_arg args[SQ_MAX_ARGS];
+} sq_launch;
+
+typedef struct sq_plan {
+  char defines[SQ_DEFINES_MAX];          /* "-DHEAD_D=64 -DCHUNK=64 ..." */
+  int nlaunch;
+  sq_launch launch[SQ_MAX_LAUNCHES];
+  int nscratch;
+  size_t scratch_bytes[SQ_MAX_SCRATCH];
+  size_t local_mem;        /* largest static local memory of any launch, bytes */
+} sq_plan;
+
+/* Useful work of one call, from the recurrent (or plain quadratic) form:
+ * what a chunked variant happens to execute does not count. */
+typedef struct sq_work {
+  double flops;            /* multiply and add count 1 each */
+  double bytes;            /* compulsory global traffic: read inputs once, write outputs once */
+  double exps;             /* exponentials */
+} sq_work;
+
+typedef struct sq_param {
+  const char *name;        /* the define's name: "CHUNK" */
+  int nvalues;
+  int values[SQ_MAX_VALUES];
+  int def;                 /* default value; compiles untuned */
+  const char *doc;
+} sq_param;
+
+#define SQ_CAUSAL 1u
+#define SQ_NONCAUSAL 2u
+
+typedef struct sq_kernel {
+  const char *name;        /* "linear_attn.causal_chunked" */
+  const char *family;      /* "linear_attn", "softmax_attn" */
+  const char *doc;         /* one line */
+  const char *const *source;   /* points at the embedded text (kernels/sources.h) */
+  unsigned modes;          /* SQ_CAUSAL | SQ_NONCAUSAL: which it supports */
+  int quadratic;           /* 1 for the softmax baselines */
+  int nparams;
+  sq_param params[SQ_MAX_PARAMS];
+  /* Constraints between parameters, checked on the first `nset` values so
+   * the tuner can prune partial assignments early. 0 when valid, else
+   * SQ_EINVAL with the reason in why. */
+  int (*check)(const sq_problem *p, const int *pv, int nset, char *why, size_t whylen);
+  /* Fills a launch plan; the problem has been validated. */
+  int (*plan)(const sq_problem *p, const int *pv, sq_plan *out);
+  sq_work (*work)(const sq_problem *p);
+  /* Reference in double precision from the equations. Computes output rows
+   * rows[0..nrows) (sorted, each < T) of every (b, h) into
+   * o[((b*H + h)*nrows + r)*DV + j]. Inputs are the stored values as float. */
+  int (*reference)(const sq_problem *p, const float *q, const float *k, const float *v,
+                   const int64_t *rows, int64_t nrows, double *o);
+  /* Reference cost per output row, in flops, for a (b, h): lets the harness
+   * decide between the full reference and a strided sample of rows. */
+  double (*reference_row_cost)(const sq_problem *p);
+} sq_kernel;
+
+/* The registry (kernels/registry.c). */
+extern const sq_kernel *const sq_kernels[];
+extern const int sq_nkernels;
+const sq_kernel *sq_kernel_find(const char *name);
+int sq_kernel_param_index(const sq_kernel *k, const char *name);
+void sq_kernel_default_params(const sq_kernel *k, int *pv);
+
+/* Plan-building helpers (kernels/kernel.c). */
+void sq_plan_init(sq_plan *pl);
+void sq_plan_define(sq_plan *pl, const char *name, long value);
+/* Standard defines every kernel text sees: HEAD_D, HEAD_DV, CAUSAL, FMAP,
+ * NORMALIZE, DTYPE. */
+void sq_plan_problem_defines(sq_plan *pl, const sq_problem *p);
+sq_launch *sq_plan_launch(sq_plan *pl, const char *entry, size_t g0, size_t g1, size_t g2,
+                          size_t l0, size_t l1, size_t l2);
+int sq_plan_scratch(sq_plan *pl, size_t bytes);      /* returns the slot */
+void sq_arg_buf(sq_launch *l, int slot);
+void sq_arg_i32(sq_launch *l, int32_t v);
+void sq_arg_f32(sq_launch *l, float v);
+size_t sq_round_up(size_t x, size_t m);
+
+#endif

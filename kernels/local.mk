@@ -1,0 +1,21 @@
+# kernels/: kernel texts in the portable dialect (embedded into the binary),
+# their descriptors and plain-C double-precision references.
+KERNEL_TEXTS = \
+	kernels/prelude_opencl.cl \
+	kernels/prelude_cuda.cuh \
+	kernels/linear_attn.sqk \
+	kernels/softmax_attn.sqk \
+	kernels/peaks.sqk
+
+kernels/sources.c: $(KERNEL_TEXTS) $(srcdir)/kernels/embed.sh
+	$(AM_V_GEN)$(MKDIR_P) kernels && $(SHELL) $(srcdir)/kernels/embed.sh $@ $(filter %.cl %.cuh %.sqk,$^)
+
+BUILT_SOURCES += kernels/sources.c
+CLEANFILES += kernels/sources.c
+nodist_libsubquad_a_SOURCES = kernels/sources.c
+EXTRA_DIST += $(KERNEL_TEXTS) kernels/embed.sh
+
+libsubquad_a_SOURCES += \
+	kernels/kernel.h kernels/kernel.c kernels/sources.h kernels/registry.c \
+	kernels/linear_attn.h kernels/linear_attn.c kernels/linear_attn_ref.c \
+	kernels/softmax_attn.h kernels/softmax_attn.c kernels/softmax_attn_ref.c

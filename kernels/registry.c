@@ -1,0 +1,32 @@
+/* The registry of every kernel descriptor, in the order suites list them:
+ * the sub-quadratic kernels first, then the quadratic baselines. */
+#include <string.h>
+
+#include "kernels/kernel.h"
+#include "kernels/linear_attn.h"
+#include "kernels/softmax_attn.h"
+
+const sq_kernel *const sq_kernels[] = {
+  &sq_linear_attn_causal_recurrent,
+  &sq_linear_attn_causal_chunked,
+  &sq_linear_attn_noncausal,
+  &sq_softmax_attn_naive,
+  &sq_softmax_attn_flash,
+};
+const int sq_nkernels = (int)(sizeof sq_kernels / sizeof sq_kernels[0]);
+
+const sq_kernel *sq_kernel_find(const char *name) {
+  for (int i = 0; i < sq_nkernels; i++)
+    if (!strcmp(sq_kernels[i]->name, name)) return sq_kernels[i];
+  return NULL;
+}
+
+int sq_kernel_param_index(const sq_kernel *k, const char *name) {
+  for (int i = 0; i < k->nparams; i++)
+    if (!strcmp(k->params[i].name, name)) return i;
+  return -1;
+}
+
+void sq_kernel_default_params(const sq_kernel *k, int *pv) {
+  for (int i = 0; i < k->nparams; i++) pv[i] = k->params[i].def;
+}

@@ -1,0 +1,12 @@
+/* The kernel texts embedded at build time (kernels/sources.c is generated
+ * by kernels/embed.sh from the files listed in kernels/local.mk). */
+#ifndef SQ_SOURCES_H
+#define SQ_SOURCES_H
+
+extern const char *const sq_src_prelude_opencl;
+extern const char *const sq_src_prelude_cuda;
+extern const char *const sq_src_linear_attn;
+extern const char *const sq_src_softmax_attn;
+extern const char *const sq_src_peaks;
+
+#endif

@@ -1,0 +1,3 @@
+# reports/: gnuplot figures and the index page (`subquad report`) and the
+# regression gate (`subquad compare`).
+libsubquad_a_SOURCES += reports/cmd_report.c reports/cmd_compare.c

@@ -1,0 +1,93 @@
+/* The result schema: one row per (device, kernel, causal, shape, dtype,
+ * mode, params), the metadata block that makes a file reproducible, and the
+ * raw-sample sidecar. Files are CSV written with libcsv:
+ *
+ *   # subquad-results 1                  <- format version
+ *   # key: value                         <- metadata block (see sq_meta)
+ *   id,device,backend,kernel,...         <- header (sq_result_columns)
+ *   rows...
+ *
+ * The sidecar FILE.samples.csv holds `id,sample,ms` for every raw sample.
+ * Writers go to a temporary file renamed into place on close, so an
+ * interrupted run never leaves a truncated file under the final name. */
+#ifndef SQ_RESULT_H
+#define SQ_RESULT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "harness/stats.h"
+
+#define SQ_RESULTS_FORMAT 1
+
+typedef enum { SQ_STATUS_OK = 0, SQ_STATUS_SKIPPED, SQ_STATUS_FAILED } sq_status;
+
+const char *sq_status_name(sq_status s);
+int sq_status_parse(const char *s, sq_status *out);
+
+typedef struct sq_result {
+  int id;                  /* row id within the file, keys the samples */
+  char device[160];        /* "opencl:0 pthread-skylake-avx512-AMD EPYC" */
+  char backend[16];
+  char arch[64];
+  char kernel[64];
+  char family[32];
+  int causal;
+  int64_t B, H, T, D, DV;
+  char dtype[8];
+  char mode[8];            /* cold | hot */
+  char params[256];        /* "CHUNK=64;WG=128" */
+  char config_source[32];  /* default | cli | tuned:device | tuned:arch | tuned:vendor */
+  char feature[32];        /* "identity", "elu1+norm" ... */
+  sq_status status;
+  char reason[256];        /* why skipped or failed; verification detail when ok */
+  char verify[32];         /* "full" | "rows 1/512" | "" */
+  double max_rel_err;      /* NAN when not verified */
+  double tolerance;
+  sq_stats stats;          /* milliseconds */
+  double gflops, gbs, peak_frac;
+  double pred_ms, pred_mem_bytes;  /* planner prediction (0 when none) */
+  char suite[32];          /* suite the row came from, "" for a single case */
+  char workload[64];       /* catalog entry the row came from, "" when none */
+  int nsamples;            /* raw samples (in `samples`, owned) */
+  double *samples;
+} sq_result;
+
+void sq_result_init(sq_result *r);
+void sq_result_free(sq_result *r);   /* frees the samples */
+
+/* Metadata block: key/value pairs, kept in order. */
+#define SQ_META_MAX 32
+typedef struct sq_meta {
+  int n;
+  char key[SQ_META_MAX][32];
+  char value[SQ_META_MAX][512];
+} sq_meta;
+
+void sq_meta_set(sq_meta *m, const char *key, const char *value);
+const char *sq_meta_get(const sq_meta *m, const char *key);
+/* Fills version, git revision, date, host, command line. */
+void sq_meta_standard(sq_meta *m, int argc, char **argv);
+
+/* Writer. */
+typedef struct sq_results_writer sq_results_writer;
+int sq_results_open(const char *path, const sq_meta *meta, sq_results_writer **out);
+int sq_results_write(sq_results_writer *w, const sq_result *r);
+int sq_results_close(sq_results_writer *w);    /* flush, rename into place */
+void sq_results_abort(sq_results_writer *w);   /* remove the temporaries */
+
+/* Reader: all rows with their samples (from the sidecar when present).
+ * Malformed input fails with SQ_EPARSE and a detail "file:line: what". */
+typedef struct sq_results {
+  sq_meta meta;
+  int n;
+  sq_result *rows;
+} sq_results;
+
+int sq_results_read(const char *path, sq_results *out);
+void sq_results_free(sq_results *r);
+
+/* The header's column names, in order, NULL-terminated. */
+extern const char *const sq_result_columns[];
+
+#endif

@@ -1,0 +1,29 @@
+# tests/: `make check` through automake's TAP driver. Each test program
+# prints TAP (tests/tap.h) and ends with the line "N passed, N failed".
+# Each area keeps its tests in its own block below.
+LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
+TEST_EXTENSIONS = .sh
+SH_LOG_DRIVER = $(LOG_DRIVER)
+AM_TESTS_ENVIRONMENT = SUBQUAD='$(abs_top_builddir)/subquad'; top_srcdir='$(abs_top_srcdir)'; export SUBQUAD top_srcdir;
+LDADD = libsubquad.a
+EXTRA_DIST += tests/tap.h tests/tap.sh
+
+# --- core (harness, kernels, results) ---
+core_tests =
+check_PROGRAMS += $(core_tests)
+TESTS += $(core_tests)
+
+# --- tuner ---
+tuner_tests =
+check_PROGRAMS += $(tuner_tests)
+TESTS += $(tuner_tests)
+
+# --- workloads ---
+workloads_tests =
+check_PROGRAMS += $(workloads_tests)
+TESTS += $(workloads_tests)
+
+# --- reports and compare ---
+reports_tests =
+check_PROGRAMS += $(reports_tests)
+TESTS += $(reports_tests)

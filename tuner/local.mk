@@ -1,0 +1,3 @@
+# tuner/: search spaces, strategies, the crash-safe cache, the tuning
+# database and `subquad tune`.
+libsubquad_a_SOURCES += tuner/cmd_tune.c
