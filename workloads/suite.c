@@ -1,0 +1,138 @@
+/* Suite expansion. The sweeps (quick, scaling) are generated from the kernel
+ * registry, so a kernel that joins sq_kernels[] joins them with no edit here;
+ * the catalog suites (papers, vision, video, pointcloud) come from the paper
+ * catalog through sq_catalog_suite_expand. Cases are ordered by kernel, then
+ * mode (causal first), then T, so result files read as tables. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/error.h"
+#include "workloads/suite.h"
+
+const char *const sq_suite_names[] = {"quick", "papers", "scaling", "vision", "video",
+                                      "pointcloud", NULL};
+
+static const char *const suite_docs[] = {
+  "every kernel, causal and non-causal, B=1 H=2 D=64, T=512..16384 (CI-sized)",
+  "every catalog shape at its real size",
+  "T=1K..8M in powers of 2, linear kernels and softmax baselines, B=1 H=1 D=64",
+  "vision catalog shapes: tokens per stage at 224..1024 and beyond",
+  "video catalog shapes: frames x resolution in tokens",
+  "point-cloud catalog shapes: points and voxel groups",
+};
+
+const char *sq_suite_doc(const char *name) {
+  for (int i = 0; sq_suite_names[i]; i++)
+    if (!strcmp(sq_suite_names[i], name)) return suite_docs[i];
+  return NULL;
+}
+
+void sq_suite_problem(const sq_kernel *k, int64_t B, int64_t H, int64_t T, int64_t D,
+                      int64_t DV, int causal, sq_problem *p) {
+  memset(p, 0, sizeof *p);
+  p->B = B;
+  p->H = H;
+  p->T = T;
+  p->D = D;
+  p->DV = DV > 0 ? DV : D;
+  p->causal = causal;
+  p->dtype = SQ_F32;
+  /* Linear attention as its paper defines it: phi = elu + 1 with the
+   * normaliser. The quadratic baselines ignore both fields. */
+  int linear = !k->quadratic;
+  p->fmap = linear ? SQ_FMAP_ELU1 : SQ_FMAP_IDENTITY;
+  p->normalize = linear;
+}
+
+int sq_case_list_add(sq_case_list *l, const sq_kernel *k, int64_t B, int64_t H, int64_t T,
+                     int64_t D, int64_t DV, int causal, const char *workload,
+                     const char *paper) {
+  if (l->n == l->cap) {
+    int cap = l->cap ? 2 * l->cap : 64;
+    sq_suite_case *v = realloc(l->v, (size_t)cap * sizeof *v);
+    if (!v) return sq_fail(SQ_ENOMEM, "suite: out of memory for %d cases", cap);
+    l->v = v;
+    l->cap = cap;
+  }
+  sq_suite_case *sc = &l->v[l->n++];
+  memset(sc, 0, sizeof *sc);
+  sc->c.kernel = k;
+  sq_suite_problem(k, B, H, T, D, DV, causal, &sc->c.prob);
+  sq_kernel_default_params(k, sc->c.params);
+  strcpy(sc->c.config_source, "default");
+  snprintf(sc->workload, sizeof sc->workload, "%s", workload ? workload : "");
+  snprintf(sc->paper, sizeof sc->paper, "%s", paper ? paper : "");
+  return 0;
+}
+
+void sq_case_list_free(sq_case_list *l) {
+  free(l->v);
+  l->v = NULL;
+  l->n = l->cap = 0;
+}
+
+/* Every mode the kernel supports, causal first, over T = tmin..tmax in
+ * powers of two. */
+static int sweep_kernel(sq_case_list *l, const sq_kernel *k, int64_t B, int64_t H,
+                        int64_t D, int64_t tmin, int64_t tmax) {
+  static const struct { unsigned bit; int causal; } modes[] = {{SQ_CAUSAL, 1},
+                                                               {SQ_NONCAUSAL, 0}};
+  for (int m = 0; m < 2; m++) {
+    if (!(k->modes & modes[m].bit)) continue;
+    for (int64_t T = tmin; T <= tmax; T *= 2) {
+      int rc = sq_case_list_add(l, k, B, H, T, D, D, modes[m].causal, "", "");
+      if (rc) return rc;
+    }
+  }
+  return 0;
+}
+
+/* quick: every kernel at B=1, H=2, D=64, T=512..16384, sized for CI on two
+ * CPU cores. */
+static int expand_quick(sq_case_list *l) {
+  for (int i = 0; i < sq_nkernels; i++) {
+    int rc = sweep_kernel(l, sq_kernels[i], 1, 2, 64, 512, 16384);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
+/* scaling: T = 1K..8M at B=1, H=1, D=64 for the linear-attention kernels and
+ * the quadratic baselines; the planner turns the baselines' infeasible tail
+ * into skipped rows with predictions. Families without an attention form
+ * (scans, WKV) join once they have a token-mixing kernel of that shape. */
+static int expand_scaling(sq_case_list *l) {
+  for (int i = 0; i < sq_nkernels; i++) {
+    const sq_kernel *k = sq_kernels[i];
+    if (strcmp(k->family, "linear_attn") && !k->quadratic) continue;
+    int rc = sweep_kernel(l, k, 1, 1, 64, 1024, 8388608);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
+int sq_suite_expand(const char *name, sq_suite_case **cases, int *n) {
+  *cases = NULL;
+  *n = 0;
+  if (!name || !sq_suite_doc(name))
+    return sq_fail(SQ_EINVAL,
+                   "suite '%s' is unknown (known: quick, papers, scaling, vision, video, "
+                   "pointcloud)",
+                   name ? name : "(null)");
+  sq_case_list l = {0};
+  int rc;
+  if (!strcmp(name, "quick"))
+    rc = expand_quick(&l);
+  else if (!strcmp(name, "scaling"))
+    rc = expand_scaling(&l);
+  else
+    rc = sq_catalog_suite_expand(name, &l);
+  if (rc) {
+    sq_case_list_free(&l);
+    return rc;
+  }
+  *cases = l.v;
+  *n = l.n;
+  return 0;
+}
