@@ -10,6 +10,7 @@ EXTRA_DIST += tests/tap.h tests/tap.sh
 
 # --- core (harness, kernels, results) ---
 core_tests =
+core_tests += tests/test_results_csv
 check_PROGRAMS += $(core_tests)
 TESTS += $(core_tests)
 
