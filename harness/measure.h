@@ -33,4 +33,10 @@ typedef int (*sq_sample_fn)(void *ctx, double *ms);
 int sq_measure(sq_device *dev, const sq_measure_opts *o, sq_sample_fn fn, void *ctx,
                double **samples, int *nsamples, sq_stats *st);
 
+/* Frees the device's cold-mode flush buffer (before closing it). */
+void sq_measure_release(sq_device *dev);
+
+/* Monotonic wall clock in seconds. */
+double sq_now_s(void);
+
 #endif

@@ -49,6 +49,12 @@ int sq_shape_parse(const char *s, sq_problem *p);           /* "B=1,H=8,T=4096,D
 int sq_params_parse(const sq_kernel *k, const char *assign, int *pv); /* "NAME=V" */
 void sq_params_format(const sq_kernel *k, const int *pv, char *buf, size_t n);
 
+/* Compiles the case's program into the device's program cache without
+ * running it; safe to call from several threads at once (the tuner compiles
+ * ahead on a thread pool while the device measures). 0, or SQ_ECOMPILE with
+ * the log's first line in the detail. */
+int sq_case_prebuild(sq_device *dev, const sq_case *c);
+
 /* Drops the compiled-program cache of a device (before closing it). */
 void sq_run_release_programs(sq_device *dev);
 

@@ -1,0 +1,15 @@
+/* NumPy .npy files (format 1.0), so researchers can load a verified case's
+ * inputs and outputs with numpy.load and check subquad against their own
+ * framework. */
+#ifndef SQ_NPY_H
+#define SQ_NPY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Writes data (n = product of shape) with the dtype descriptor `descr`
+ * ("<f4", "<f2", "<f8") and element size; temp file then rename. */
+int sq_npy_write(const char *path, const char *descr, size_t elem_size, const void *data,
+                 const int64_t *shape, int ndim);
+
+#endif

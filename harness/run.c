@@ -1,0 +1,458 @@
+/* The case runner: limits, build, verify, then time. Each stage that fails
+ * ends the case with a row that says which stage and why; a wrong result is
+ * never timed. On the cpu device the reference itself is the kernel. */
+#include "harness/run.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/error.h"
+#include "harness/files.h"
+#include "harness/inputs.h"
+#include "harness/npy.h"
+#include "harness/progcache.h"
+#include "harness/verify.h"
+
+void sq_run_defaults(sq_run_opts *o) {
+  memset(o, 0, sizeof *o);
+  sq_measure_defaults(&o->measure);
+  o->seed = 42;
+  o->ref_budget_flops = 4e9;
+}
+
+typedef struct case_ctx {
+  sq_device *dev;
+  const sq_case *c;
+  const sq_run_opts *o;
+  sq_plan plan;
+  sq_prog *prog;
+  sq_buf bufs[SQ_NSLOTS];
+  sq_buf *slots[SQ_NSLOTS];
+  size_t payload[SQ_NSLOTS];   /* bytes before the canary of a writable buffer */
+  float *in[3];                /* q, k, v as stored, read as float */
+  float *out;                  /* o read back as float */
+} case_ctx;
+
+static void set_status(sq_result *r, sq_status s, const char *fmt, const char *detail) {
+  r->status = s;
+  snprintf(r->reason, sizeof r->reason, fmt, detail);
+}
+
+static void describe(sq_device *dev, const sq_case *c, sq_result *r) {
+  const sq_problem *p = &c->prob;
+  snprintf(r->device, sizeof r->device, "%s %s", dev->id, dev->info.name);
+  snprintf(r->backend, sizeof r->backend, "%s", dev->info.backend);
+  snprintf(r->arch, sizeof r->arch, "%s", dev->info.arch);
+  snprintf(r->kernel, sizeof r->kernel, "%s", c->kernel->name);
+  snprintf(r->family, sizeof r->family, "%s", c->kernel->family);
+  r->causal = p->causal;
+  r->B = p->B, r->H = p->H, r->T = p->T, r->D = p->D, r->DV = p->DV;
+  snprintf(r->dtype, sizeof r->dtype, "%s", sq_dtype_name(p->dtype));
+  sq_params_format(c->kernel, c->params, r->params, sizeof r->params);
+  snprintf(r->config_source, sizeof r->config_source, "%s", c->config_source[0] ? c->config_source : "default");
+  if (c->kernel->quadratic)
+    snprintf(r->feature, sizeof r->feature, "softmax");
+  else
+    snprintf(r->feature, sizeof r->feature, "%s%s", p->fmap == SQ_FMAP_ELU1 ? "elu1" : "identity",
+             p->normalize ? "+norm" : "");
+  r->tolerance = sq_tolerance(p->dtype);
+}
+
+static size_t tensor_bytes(const sq_problem *p, int64_t dim) {
+  return (size_t)(p->B * p->H * p->T * dim) * sq_dtype_size(p->dtype);
+}
+
+int sq_case_check_limits(sq_device *dev, const sq_case *c, const sq_plan *pl, char *why, size_t n) {
+  const sq_device_info *di = &dev->info;
+  const sq_problem *p = &c->prob;
+  if (di->local_mem && pl->local_mem > di->local_mem) {
+    snprintf(why, n, "local memory %zu B > device's %llu B", pl->local_mem, (unsigned long long)di->local_mem);
+    return SQ_ELIMITS;
+  }
+  for (int i = 0; i < pl->nlaunch; i++) {
+    const sq_launch *l = &pl->launch[i];
+    size_t wg = l->local[0] * l->local[1] * l->local[2];
+    if (di->max_wg && wg > di->max_wg) {
+      snprintf(why, n, "%s: work-group %zu > device's %zu", l->entry, wg, di->max_wg);
+      return SQ_ELIMITS;
+    }
+    for (int d = 0; d < 3; d++)
+      if (di->max_wg_dims[d] && l->local[d] > di->max_wg_dims[d]) {
+        snprintf(why, n, "%s: work-group dim %d = %zu > device's %zu", l->entry, d, l->local[d], di->max_wg_dims[d]);
+        return SQ_ELIMITS;
+      }
+  }
+  double total = 2.0 * tensor_bytes(p, p->D) + 2.0 * tensor_bytes(p, p->DV);
+  size_t biggest = tensor_bytes(p, p->D > p->DV ? p->D : p->DV);
+  for (int i = 0; i < pl->nscratch; i++) {
+    total += pl->scratch_bytes[i];
+    if (pl->scratch_bytes[i] > biggest) biggest = pl->scratch_bytes[i];
+  }
+  uint64_t avail = di->free_mem ? di->free_mem : di->global_mem;
+  if (avail && total > (double)avail) {
+    snprintf(why, n, "needs %.2f GiB > device's %.2f GiB", total / 1073741824.0, avail / 1073741824.0);
+    return SQ_ELIMITS;
+  }
+  if (di->max_alloc && biggest + SQ_CANARY_BYTES > di->max_alloc) {
+    snprintf(why, n, "a %.2f GiB buffer > device's largest allocation %.2f GiB", biggest / 1073741824.0,
+             di->max_alloc / 1073741824.0);
+    return SQ_ELIMITS;
+  }
+  return 0;
+}
+
+/* Limits only known once the program is built (registers, per-kernel
+ * work-group maximum, actual local memory). */
+static int check_built_limits(case_ctx *x, char *why, size_t n) {
+  if (!x->dev->backend->kernel_limits) return 0;
+  for (int i = 0; i < x->plan.nlaunch; i++) {
+    const sq_launch *l = &x->plan.launch[i];
+    sq_kernel_limits kl = {0};
+    int rc = x->dev->backend->kernel_limits(x->dev->impl, x->prog, l->entry, &kl);
+    if (rc) {
+      snprintf(why, n, "%s: %s", l->entry, sq_last_error());
+      return SQ_ELAUNCH;
+    }
+    size_t wg = l->local[0] * l->local[1] * l->local[2];
+    if (kl.max_wg && wg > kl.max_wg) {
+      snprintf(why, n, "%s: work-group %zu > %zu this kernel can launch with%s", l->entry, wg, kl.max_wg,
+               kl.registers ? " (registers)" : "");
+      return SQ_ELIMITS;
+    }
+    if (x->dev->info.local_mem && kl.local_mem > x->dev->info.local_mem) {
+      snprintf(why, n, "%s: local memory %zu B > device's %llu B", l->entry, kl.local_mem,
+               (unsigned long long)x->dev->info.local_mem);
+      return SQ_ELIMITS;
+    }
+  }
+  return 0;
+}
+
+static int alloc_writable(case_ctx *x, int slot, size_t bytes) {
+  int rc = sq_buf_alloc(x->dev, bytes + SQ_CANARY_BYTES, &x->bufs[slot]);
+  if (rc) return rc;
+  x->slots[slot] = &x->bufs[slot];
+  x->payload[slot] = bytes;
+  /* All-ones bytes are NaN in every float format: an output element the
+   * kernel never writes fails verification instead of passing by luck. */
+  if ((rc = x->dev->backend->fill(x->dev->impl, &x->bufs[slot], 0xFF))) return rc;
+  unsigned char canary[SQ_CANARY_BYTES];
+  memset(canary, SQ_CANARY_BYTE, sizeof canary);
+  return x->dev->backend->write(x->dev->impl, &x->bufs[slot], bytes, canary, sizeof canary);
+}
+
+static int upload_input(case_ctx *x, int slot, int tensor, int64_t dim) {
+  const sq_problem *p = &x->c->prob;
+  size_t n = (size_t)(p->B * p->H * p->T * dim);
+  x->in[tensor] = malloc(n * sizeof(float));
+  void *stored = p->dtype == SQ_F32 ? (void *)x->in[tensor] : malloc(n * 2);
+  if (!x->in[tensor] || !stored) {
+    if (stored != x->in[tensor]) free(stored);
+    return sq_fail(SQ_ENOMEM, "no host memory for %zu input elements", n);
+  }
+  sq_inputs_fill(x->o->seed, tensor, p->dtype, n, stored, x->in[tensor]);
+  int rc = sq_buf_alloc(x->dev, n * sq_dtype_size(p->dtype), &x->bufs[slot]);
+  if (!rc) {
+    x->slots[slot] = &x->bufs[slot];
+    rc = x->dev->backend->write(x->dev->impl, &x->bufs[slot], 0, stored, n * sq_dtype_size(p->dtype));
+  }
+  if (stored != x->in[tensor]) free(stored);
+  return rc;
+}
+
+static int alloc_all(case_ctx *x) {
+  const sq_problem *p = &x->c->prob;
+  int rc = upload_input(x, SQ_SLOT_Q, SQ_TENSOR_Q, p->D);
+  if (!rc) rc = upload_input(x, SQ_SLOT_K, SQ_TENSOR_K, p->D);
+  if (!rc) rc = upload_input(x, SQ_SLOT_V, SQ_TENSOR_V, p->DV);
+  if (!rc) rc = alloc_writable(x, SQ_SLOT_O, tensor_bytes(p, p->DV));
+  for (int i = 0; !rc && i < x->plan.nscratch; i++)
+    rc = alloc_writable(x, SQ_SLOT_SCRATCH0 + i, x->plan.scratch_bytes[i]);
+  return rc;
+}
+
+static void free_all(case_ctx *x) {
+  for (int i = 0; i < SQ_NSLOTS; i++)
+    if (x->slots[i]) sq_buf_free(x->dev, x->slots[i]);
+  for (int i = 0; i < 3; i++) free(x->in[i]);
+  free(x->out);
+}
+
+static int run_plan(case_ctx *x) {
+  for (int i = 0; i < x->plan.nlaunch; i++) {
+    int rc = x->dev->backend->launch(x->dev->impl, x->prog, &x->plan.launch[i], x->slots);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
+static int sample_device(void *ctx, double *ms) {
+  case_ctx *x = ctx;
+  int rc = x->dev->backend->timer_begin(x->dev->impl);
+  if (!rc) rc = run_plan(x);
+  if (!rc) rc = x->dev->backend->timer_end(x->dev->impl, ms);
+  return rc;
+}
+
+/* Reads the output and every canary back; fills the verdict. */
+static int check_output(case_ctx *x, sq_result *r, char *why, size_t n) {
+  const sq_problem *p = &x->c->prob;
+  const sq_backend *be = x->dev->backend;
+  unsigned char canary[SQ_CANARY_BYTES];
+  for (int s = SQ_SLOT_O; s < SQ_NSLOTS; s++) {
+    if (!x->slots[s]) continue;
+    int rc = be->read(x->dev->impl, x->slots[s], x->payload[s], canary, sizeof canary);
+    if (rc) return rc;
+    long at = sq_canary_check(canary, sizeof canary);
+    if (at >= 0) {
+      snprintf(why, n, "out-of-bounds write: canary after %s overwritten at byte +%ld",
+               s == SQ_SLOT_O ? "the output O" : "a scratch buffer", at);
+      return SQ_EVERIFY;
+    }
+  }
+  size_t elems = (size_t)(p->B * p->H * p->T * p->DV);
+  void *raw = malloc(elems * sq_dtype_size(p->dtype));
+  x->out = malloc(elems * sizeof(float));
+  if (!raw || !x->out) {
+    free(raw);
+    return sq_fail(SQ_ENOMEM, "no host memory to read the output back");
+  }
+  int rc = be->read(x->dev->impl, x->slots[SQ_SLOT_O], 0, raw, elems * sq_dtype_size(p->dtype));
+  if (!rc) sq_storage_to_float(p->dtype, raw, elems, x->out);
+  free(raw);
+  if (rc) return rc;
+
+  int64_t nrows, stride;
+  int64_t *rows = sq_verify_rows(x->c->kernel, p, x->o->ref_budget_flops, &nrows, &stride);
+  double *ref = rows ? malloc(sizeof *ref * (size_t)(p->B * p->H * nrows * p->DV)) : NULL;
+  if (!ref) {
+    free(rows);
+    return sq_fail(SQ_ENOMEM, "no host memory for the reference");
+  }
+  rc = x->c->kernel->reference(p, x->in[0], x->in[1], x->in[2], rows, nrows, ref);
+  sq_verdict v;
+  if (!rc) sq_verify_compare(p, x->out, ref, rows, nrows, &v);
+  free(rows);
+  free(ref);
+  if (rc) return rc;
+  r->max_rel_err = v.max_rel_err;
+  if (stride == 1) snprintf(r->verify, sizeof r->verify, "full");
+  else snprintf(r->verify, sizeof r->verify, "%lld rows, 1/%lld", (long long)nrows, (long long)stride);
+  if (v.bad_value || v.max_rel_err > r->tolerance) {
+    snprintf(why, n, "%s max_rel_err %.3g > %.3g at b=%lld h=%lld t=%lld j=%lld (%s)",
+             v.bad_value ? "NaN/Inf in output;" : "", v.max_rel_err, r->tolerance, (long long)v.where[0],
+             (long long)v.where[1], (long long)v.where[2], (long long)v.where[3], r->verify);
+    return SQ_EVERIFY;
+  }
+  return 0;
+}
+
+static void fill_metrics(sq_device *dev, const sq_case *c, sq_result *r) {
+  sq_work w = c->kernel->work(&c->prob);
+  double s = r->stats.median * 1e-3;
+  if (!(s > 0)) return;
+  r->gflops = w.flops / s * 1e-9;
+  r->gbs = w.bytes / s * 1e-9;
+  /* Roofline: the time the useful work needs at the measured peaks, over the
+   * time it took. 1.0 means the kernel runs at its binding ceiling. */
+  double bound = 0;
+  if (dev->peaks.gflops > 0) bound = fmax(bound, w.flops / (dev->peaks.gflops * 1e9));
+  if (dev->peaks.gbs > 0) bound = fmax(bound, w.bytes / (dev->peaks.gbs * 1e9));
+  if (dev->peaks.gexps > 0) bound = fmax(bound, w.exps / (dev->peaks.gexps * 1e9));
+  r->peak_frac = bound > 0 ? bound / s : NAN;
+}
+
+static int dump_case(case_ctx *x, sq_result *r);
+
+static int stage(sq_case_times *t, int err) {
+  if (t && !t->stage_err) t->stage_err = err;
+  return err;
+}
+
+/* The cpu device: the reference is what gets timed, over every row. */
+static int run_on_cpu(sq_device *dev, const sq_case *c, const sq_run_opts *o, sq_result *r, sq_case_times *t);
+
+int sq_case_run(sq_device *dev, const sq_case *c, const sq_run_opts *o, sq_result *r, sq_case_times *t) {
+  case_ctx x = {.dev = dev, .c = c, .o = o};
+  char why[400] = "";
+  int rc;
+  if (t) memset(t, 0, sizeof *t);
+  sq_result_init(r);
+  describe(dev, c, r);
+  snprintf(r->mode, sizeof r->mode, "%s", sq_mode_name(o->measure.mode));
+  unsigned want = c->prob.causal ? SQ_CAUSAL : SQ_NONCAUSAL;
+  if (!(c->kernel->modes & want)) {
+    set_status(r, SQ_STATUS_SKIPPED, "unsupported: %s", c->prob.causal ? "no causal form" : "no non-causal form");
+    stage(t, SQ_EUNSUPPORTED);
+    return 0;
+  }
+  if (c->kernel->check(&c->prob, c->params, c->kernel->nparams, why, sizeof why)) {
+    set_status(r, SQ_STATUS_FAILED, "constraint: %s", why);
+    stage(t, SQ_ELIMITS);
+    return 0;
+  }
+  if (dev->backend == &sq_backend_cpu) return run_on_cpu(dev, c, o, r, t);
+  if ((rc = c->kernel->plan(&c->prob, c->params, &x.plan))) {
+    set_status(r, SQ_STATUS_FAILED, "plan: %s", sq_last_error());
+    stage(t, rc);
+    return 0;
+  }
+  if (sq_case_check_limits(dev, c, &x.plan, why, sizeof why)) {
+    set_status(r, SQ_STATUS_SKIPPED, "limits: %s", why);
+    stage(t, SQ_ELIMITS);
+    return 0;
+  }
+  double t0 = sq_now_s();
+  rc = sq_progcache_get(dev, *c->kernel->source, x.plan.defines, &x.prog);
+  if (t) t->compile_s = sq_now_s() - t0;
+  if (rc) {
+    set_status(r, SQ_STATUS_FAILED, "compile: %s", sq_last_error());
+    stage(t, SQ_ECOMPILE);
+    return 0;
+  }
+  if ((rc = check_built_limits(&x, why, sizeof why))) {
+    set_status(r, rc == SQ_ELIMITS ? SQ_STATUS_SKIPPED : SQ_STATUS_FAILED,
+               rc == SQ_ELIMITS ? "limits: %s" : "launch: %s", why);
+    stage(t, rc);
+    return 0;
+  }
+  if ((rc = alloc_all(&x))) {
+    set_status(r, SQ_STATUS_SKIPPED, "memory: %s", sq_last_error());
+    stage(t, rc == SQ_ENOMEM ? SQ_ELIMITS : rc);
+    goto out;
+  }
+  t0 = sq_now_s();
+  double verify_ms = 0;
+  rc = sample_device(&x, &verify_ms);
+  if (rc) {
+    set_status(r, SQ_STATUS_FAILED, "launch: %s", sq_last_error());
+    stage(t, SQ_ELAUNCH);
+    goto out;
+  }
+  rc = check_output(&x, r, why, sizeof why);
+  if (t) t->verify_s = sq_now_s() - t0;
+  if (rc) {
+    set_status(r, SQ_STATUS_FAILED, "verify: %s", rc == SQ_EVERIFY ? why : sq_last_error());
+    stage(t, SQ_EVERIFY);
+    goto out;
+  }
+  if (o->dump_dir && (rc = dump_case(&x, r))) {
+    set_status(r, SQ_STATUS_FAILED, "dump: %s", sq_last_error());
+    stage(t, SQ_EIO);
+    goto out;
+  }
+  if (o->verify_only) goto out;
+  sq_measure_opts m = o->measure;
+  /* A verification run of over a second already warmed caches and clocks. */
+  if (verify_ms > 1000) m.warmup = 0;
+  t0 = sq_now_s();
+  rc = sq_measure(dev, &m, sample_device, &x, &r->samples, &r->nsamples, &r->stats);
+  if (t) t->bench_s = sq_now_s() - t0;
+  if (rc) {
+    set_status(r, SQ_STATUS_FAILED, "launch: %s", sq_last_error());
+    stage(t, SQ_ELAUNCH);
+    goto out;
+  }
+  fill_metrics(dev, c, r);
+out:
+  free_all(&x);
+  return 0;
+}
+
+typedef struct cpu_ctx {
+  const sq_case *c;
+  float *in[3];
+  int64_t *rows;
+  double *out;
+} cpu_ctx;
+
+static int sample_cpu(void *ctx, double *ms) {
+  cpu_ctx *x = ctx;
+  double t0 = sq_now_s();
+  int rc = x->c->kernel->reference(&x->c->prob, x->in[0], x->in[1], x->in[2], x->rows, x->c->prob.T, x->out);
+  *ms = (sq_now_s() - t0) * 1e3;
+  return rc;
+}
+
+static int run_on_cpu(sq_device *dev, const sq_case *c, const sq_run_opts *o, sq_result *r, sq_case_times *t) {
+  const sq_problem *p = &c->prob;
+  cpu_ctx x = {.c = c};
+  int64_t dims[3] = {p->D, p->D, p->DV};
+  int rc = 0;
+  for (int i = 0; i < 3 && !rc; i++) {
+    size_t n = (size_t)(p->B * p->H * p->T * dims[i]);
+    void *stored = malloc(n * sq_dtype_size(p->dtype));
+    x.in[i] = malloc(n * sizeof(float));
+    if (stored && x.in[i]) sq_inputs_fill(o->seed, i, p->dtype, n, stored, x.in[i]);
+    else rc = sq_fail(SQ_ENOMEM, "no host memory for inputs");
+    free(stored);
+  }
+  x.rows = rc ? NULL : malloc(sizeof *x.rows * (size_t)p->T);
+  x.out = x.rows ? malloc(sizeof *x.out * (size_t)(p->B * p->H * p->T * p->DV)) : NULL;
+  if (!rc && !x.out) rc = sq_fail(SQ_ENOMEM, "no host memory for the reference output");
+  if (rc) {
+    set_status(r, SQ_STATUS_SKIPPED, "memory: %s", sq_last_error());
+    stage(t, SQ_ELIMITS);
+  } else {
+    for (int64_t i = 0; i < p->T; i++) x.rows[i] = i;
+    r->max_rel_err = 0;
+    snprintf(r->verify, sizeof r->verify, "reference");
+    snprintf(r->mode, sizeof r->mode, "hot");
+    double t0 = sq_now_s();
+    if (!o->verify_only)
+      rc = sq_measure(dev, &o->measure, sample_cpu, &x, &r->samples, &r->nsamples, &r->stats);
+    if (t) t->bench_s = sq_now_s() - t0;
+    if (rc) set_status(r, SQ_STATUS_FAILED, "launch: %s", sq_last_error());
+    else fill_metrics(dev, c, r);
+  }
+  for (int i = 0; i < 3; i++) free(x.in[i]);
+  free(x.rows);
+  free(x.out);
+  return 0;
+}
+
+int sq_case_prebuild(sq_device *dev, const sq_case *c) {
+  sq_plan pl;
+  if (dev->backend == &sq_backend_cpu) return 0;
+  int rc = c->kernel->plan(&c->prob, c->params, &pl);
+  sq_prog *prog;
+  return rc ? rc : sq_progcache_get(dev, *c->kernel->source, pl.defines, &prog);
+}
+
+void sq_run_release_programs(sq_device *dev) {
+  sq_progcache_release(dev);
+  sq_measure_release(dev);
+}
+
+/* Writes q, k, v, o as .npy plus case.json into o->dump_dir/<case name>/. */
+static int dump_case(case_ctx *x, sq_result *r) {
+  const sq_problem *p = &x->c->prob;
+  char dir[1024], path[1200];
+  snprintf(dir, sizeof dir, "%s/%s.%s.B%lld.H%lld.T%lld.D%lld.DV%lld.%s", x->o->dump_dir, x->c->kernel->name,
+           p->causal ? "causal" : "noncausal", (long long)p->B, (long long)p->H, (long long)p->T,
+           (long long)p->D, (long long)p->DV, sq_dtype_name(p->dtype));
+  if (sq_mkdirs(dir)) return SQ_EIO;
+  int64_t shape_k[4] = {p->B, p->H, p->T, p->D}, shape_v[4] = {p->B, p->H, p->T, p->DV};
+  static const char *const names[4] = {"q", "k", "v", "o"};
+  const float *data[4] = {x->in[0], x->in[1], x->in[2], x->out};
+  for (int i = 0; i < 4; i++) {
+    snprintf(path, sizeof path, "%s/%s.npy", dir, names[i]);
+    int rc = sq_npy_write(path, "<f4", 4, data[i], i < 2 ? shape_k : shape_v, 4);
+    if (rc) return rc;
+  }
+  snprintf(path, sizeof path, "%s/case.json", dir);
+  FILE *f = fopen(path, "w");
+  if (!f) return sq_fail(SQ_EIO, "%s: cannot write", path);
+  fprintf(f,
+          "{\n  \"kernel\": \"%s\",\n  \"causal\": %s,\n  \"B\": %lld, \"H\": %lld, \"T\": %lld, \"D\": %lld, \"DV\": %lld,\n"
+          "  \"dtype\": \"%s\",\n  \"note\": \"arrays hold the stored values as float32 (exact for f16 and bf16)\",\n"
+          "  \"feature_map\": \"%s\",\n  \"normalize\": %s,\n  \"scale\": %s,\n  \"params\": \"%s\",\n"
+          "  \"seed\": %llu,\n  \"max_rel_err\": %.6g,\n  \"verify\": \"%s\",\n  \"device\": \"%s\"\n}\n",
+          x->c->kernel->name, p->causal ? "true" : "false", (long long)p->B, (long long)p->H, (long long)p->T,
+          (long long)p->D, (long long)p->DV, sq_dtype_name(p->dtype), p->fmap == SQ_FMAP_ELU1 ? "elu+1" : "identity",
+          p->normalize ? "true" : "false", x->c->kernel->quadratic ? "\"1/sqrt(D)\"" : "null", r->params,
+          (unsigned long long)x->o->seed, r->max_rel_err, r->verify, r->device);
+  return fclose(f) ? sq_fail(SQ_EIO, "%s: write failed", path) : 0;
+}
