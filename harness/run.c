@@ -40,7 +40,7 @@ static void set_status(sq_result *r, sq_status s, const char *fmt, const char *d
   snprintf(r->reason, sizeof r->reason, fmt, detail);
 }
 
-static void describe(sq_device *dev, const sq_case *c, sq_result *r) {
+void sq_case_describe(sq_device *dev, const sq_case *c, sq_result *r) {
   const sq_problem *p = &c->prob;
   snprintf(r->device, sizeof r->device, "%s %s", dev->id, dev->info.name);
   snprintf(r->backend, sizeof r->backend, "%s", dev->info.backend);
@@ -280,7 +280,7 @@ int sq_case_run(sq_device *dev, const sq_case *c, const sq_run_opts *o, sq_resul
   int rc;
   if (t) memset(t, 0, sizeof *t);
   sq_result_init(r);
-  describe(dev, c, r);
+  sq_case_describe(dev, c, r);
   snprintf(r->mode, sizeof r->mode, "%s", sq_mode_name(o->measure.mode));
   unsigned want = c->prob.causal ? SQ_CAUSAL : SQ_NONCAUSAL;
   if (!(c->kernel->modes & want)) {

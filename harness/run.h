@@ -40,6 +40,10 @@ typedef struct sq_case_times {
 int sq_case_run(sq_device *dev, const sq_case *c, const sq_run_opts *o, sq_result *out,
                 sq_case_times *times);
 
+/* Fills a row's identity (device, kernel, shape, dtype, params, feature,
+ * tolerance) without running anything: for rows skipped before a run. */
+void sq_case_describe(sq_device *dev, const sq_case *c, sq_result *r);
+
 /* Checks a configuration against the device's limits without launching:
  * 0, or SQ_ELIMITS with the reason in why. */
 int sq_case_check_limits(sq_device *dev, const sq_case *c, const sq_plan *pl, char *why, size_t n);

@@ -1,4 +1,4 @@
 # results/: the result schema, CSV writer and reader (libcsv), metadata and
 # raw-sample sidecars. Committed reference results of known devices live in
 # results/reference/; run outputs go to the ignored results/runs/.
-libsubquad_a_SOURCES += results/result.h results/result.c
+libsubquad_a_SOURCES += results/result.h results/result.c results/analysis.h results/analysis.c

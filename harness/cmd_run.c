@@ -1,0 +1,357 @@
+/* `subquad run`: one kernel at one shape, or a whole suite. Each case is
+ * planned (infeasible ones become skipped rows with their prediction), given
+ * its tuned configuration unless --param overrides it, verified, timed, and
+ * written as a result row; stdout gets a table and the speedups of the
+ * linear kernels over the faster softmax baseline. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "harness/commands.h"
+#include "harness/error.h"
+#include "harness/run.h"
+#include "results/analysis.h"
+#include "results/result.h"
+#include "tuner/db.h"
+#include "workloads/planner.h"
+#include "workloads/suite.h"
+
+#define MAX_CLI_PARAMS 16
+
+typedef struct run_cli {
+  const char *kernel, *shape, *suite, *device, *out, *only;
+  int causal;              /* -1 unset */
+  sq_dtype dtype;
+  sq_fmap fmap;
+  int normalize, peaks, tuned, quiet;
+  double max_case_s;
+  int nparams;
+  const char *params[MAX_CLI_PARAMS];
+  sq_run_opts opts;
+} run_cli;
+
+static void usage(void) {
+  printf(
+    "usage: subquad run (--kernel K --shape B=1,H=8,T=4096,D=64[,DV=64] | --suite S) [options]\n"
+    "  --kernel K           one of:");
+  for (int i = 0; i < sq_nkernels; i++) printf(" %s", sq_kernels[i]->name);
+  printf(
+    "\n  --shape SPEC         B, H (default 1), T, D (1..256), DV (default D)\n"
+    "  --causal | --noncausal  (default: causal where the kernel has it)\n"
+    "  --suite S            one of:");
+  for (int i = 0; sq_suite_names[i]; i++) printf(" %s", sq_suite_names[i]);
+  printf(
+    "\n  --only SUBSTR        run only suite cases whose kernel name contains SUBSTR\n"
+    "  --device D           cuda:N, opencl:N or cpu (default: first GPU, else opencl:0)\n"
+    "  --dtype f32|f16|bf16 storage dtype (f32 accumulation); default f32\n"
+    "  --feature identity|elu1  linear kernels' feature map (default identity)\n"
+    "  --normalize          linear kernels divide by phi(q).z\n"
+    "  --param NAME=V       force a tunable (repeatable); else tuned, else default\n"
+    "  --no-tuned           ignore the tuning database\n"
+    "  --mode cold|hot      flush the last-level cache before each sample (cold, default)\n"
+    "  --warmup N           untimed runs before sampling (1)\n"
+    "  --min-samples N      (5)   --max-samples N (1000)\n"
+    "  --min-time S         summed sample time before stopping (0.1)\n"
+    "  --max-noise F        target relative noise, stddev/mean (0.02)\n"
+    "  --timeout S          sampling wall time per case (10)\n"
+    "  --max-case-seconds S predicted time over which a case is skipped (60)\n"
+    "  --ref-budget FLOPS   full reference under this cost, else sampled rows (4e9)\n"
+    "  --seed N             input seed (42)\n"
+    "  --verify-only        verify, do not time\n"
+    "  --no-peaks           do not measure the device's peaks first\n"
+    "  --dump DIR           write each verified case's q, k, v, o as .npy + case.json\n"
+    "  -o FILE.csv          results (and FILE.samples.csv with every raw sample)\n"
+    "  -q, --quiet          no progress on stderr\n");
+}
+
+enum { O_CAUSAL = 256, O_NONCAUSAL, O_DTYPE, O_FEATURE, O_NORMALIZE, O_PARAM, O_NOTUNED, O_MODE, O_WARMUP,
+       O_MINS, O_MAXS, O_MINT, O_NOISE, O_TIMEOUT, O_MAXCASE, O_REFB, O_SEED, O_VONLY, O_NOPEAKS, O_DUMP, O_ONLY };
+
+static int parse_args(int argc, char **argv, run_cli *a) {
+  static const struct option opts[] = {
+    {"kernel", 1, 0, 'k'}, {"shape", 1, 0, 's'}, {"suite", 1, 0, 'S'}, {"device", 1, 0, 'd'},
+    {"causal", 0, 0, O_CAUSAL}, {"noncausal", 0, 0, O_NONCAUSAL}, {"dtype", 1, 0, O_DTYPE},
+    {"feature", 1, 0, O_FEATURE}, {"normalize", 0, 0, O_NORMALIZE}, {"param", 1, 0, O_PARAM},
+    {"no-tuned", 0, 0, O_NOTUNED}, {"mode", 1, 0, O_MODE}, {"warmup", 1, 0, O_WARMUP},
+    {"min-samples", 1, 0, O_MINS}, {"max-samples", 1, 0, O_MAXS}, {"min-time", 1, 0, O_MINT},
+    {"max-noise", 1, 0, O_NOISE}, {"timeout", 1, 0, O_TIMEOUT}, {"max-case-seconds", 1, 0, O_MAXCASE},
+    {"ref-budget", 1, 0, O_REFB}, {"seed", 1, 0, O_SEED}, {"verify-only", 0, 0, O_VONLY},
+    {"no-peaks", 0, 0, O_NOPEAKS}, {"dump", 1, 0, O_DUMP}, {"only", 1, 0, O_ONLY},
+    {"output", 1, 0, 'o'}, {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+  long long iv;
+  double dv;
+  int c, rc = 0;
+  opterr = 0;
+  optind = 1;
+  while (!rc && (c = getopt_long(argc, argv, ":k:s:S:d:o:qh", opts, NULL)) != -1) {
+    switch (c) {
+    case 'k': a->kernel = optarg; break;
+    case 's': a->shape = optarg; break;
+    case 'S': a->suite = optarg; break;
+    case 'd': a->device = optarg; break;
+    case 'o': a->out = optarg; break;
+    case 'q': a->quiet = 1; break;
+    case 'h': usage(); exit(0);
+    case O_CAUSAL: a->causal = 1; break;
+    case O_NONCAUSAL: a->causal = 0; break;
+    case O_DTYPE: rc = sq_dtype_parse(optarg, &a->dtype); break;
+    case O_FEATURE:
+      if (!strcmp(optarg, "identity")) a->fmap = SQ_FMAP_IDENTITY;
+      else if (!strcmp(optarg, "elu1")) a->fmap = SQ_FMAP_ELU1;
+      else rc = sq_fail(SQ_EINVAL, "--feature: '%s' is not a feature map (identity or elu1)", optarg);
+      break;
+    case O_NORMALIZE: a->normalize = 1; break;
+    case O_PARAM:
+      if (a->nparams == MAX_CLI_PARAMS) rc = sq_fail(SQ_EINVAL, "--param: more than %d given", MAX_CLI_PARAMS);
+      else a->params[a->nparams++] = optarg;
+      break;
+    case O_NOTUNED: a->tuned = 0; break;
+    case O_MODE: rc = sq_mode_parse(optarg, &a->opts.measure.mode); break;
+    case O_WARMUP: if (!(rc = sq_parse_i64(optarg, "--warmup", 0, 1000, &iv))) a->opts.measure.warmup = (int)iv; break;
+    case O_MINS: if (!(rc = sq_parse_i64(optarg, "--min-samples", 1, 100000, &iv))) a->opts.measure.min_samples = (int)iv; break;
+    case O_MAXS: if (!(rc = sq_parse_i64(optarg, "--max-samples", 1, 1000000, &iv))) a->opts.measure.max_samples = (int)iv; break;
+    case O_MINT: if (!(rc = sq_parse_duration(optarg, "--min-time", &dv))) a->opts.measure.min_time_s = dv; break;
+    case O_NOISE: if (!(rc = sq_parse_f64(optarg, "--max-noise", 0, 10, &dv))) a->opts.measure.max_noise = dv; break;
+    case O_TIMEOUT: if (!(rc = sq_parse_duration(optarg, "--timeout", &dv))) a->opts.measure.timeout_s = dv; break;
+    case O_MAXCASE: rc = sq_parse_duration(optarg, "--max-case-seconds", &a->max_case_s); break;
+    case O_REFB: rc = sq_parse_f64(optarg, "--ref-budget", 1e3, 1e15, &a->opts.ref_budget_flops); break;
+    case O_SEED: if (!(rc = sq_parse_i64(optarg, "--seed", 0, 9223372036854775807LL, &iv))) a->opts.seed = (uint64_t)iv; break;
+    case O_VONLY: a->opts.verify_only = 1; break;
+    case O_NOPEAKS: a->peaks = 0; break;
+    case O_DUMP: a->opts.dump_dir = optarg; break;
+    case O_ONLY: a->only = optarg; break;
+    case ':': rc = sq_fail(SQ_EINVAL, "%s needs a value", argv[optind - 1]); break;
+    default:
+      rc = sq_fail(SQ_EINVAL, "unknown option '%s' (see subquad run --help)", argv[optind - 1]);
+    }
+  }
+  if (rc) return rc;
+  if (optind < argc) return sq_fail(SQ_EINVAL, "unexpected argument '%s'", argv[optind]);
+  if (!a->kernel == !a->suite) return sq_fail(SQ_EINVAL, "give either --kernel with --shape, or --suite");
+  if (a->kernel && !a->shape) return sq_fail(SQ_EINVAL, "--kernel %s needs --shape", a->kernel);
+  if (a->suite && a->shape) return sq_fail(SQ_EINVAL, "--shape does not go with --suite");
+  return 0;
+}
+
+/* Builds the single case of --kernel/--shape. */
+static int single_case(run_cli *a, sq_case_list *l) {
+  const sq_kernel *k = sq_kernel_find(a->kernel);
+  if (!k) return sq_fail(SQ_EINVAL, "--kernel: unknown kernel '%s' (see subquad run --help)", a->kernel);
+  sq_problem p = {0};
+  int rc = sq_shape_parse(a->shape, &p);
+  if (rc) return rc;
+  p.causal = a->causal >= 0 ? a->causal : (k->modes & SQ_CAUSAL) != 0;
+  if (!(k->modes & (p.causal ? SQ_CAUSAL : SQ_NONCAUSAL)))
+    return sq_fail(SQ_EINVAL, "%s: %s has no %s form", p.causal ? "--causal" : "--noncausal", k->name,
+                   p.causal ? "causal" : "non-causal");
+  if ((rc = sq_case_list_add(l, k, p.B, p.H, p.T, p.D, p.DV, p.causal, "", ""))) return rc;
+  sq_problem *q = &l->v[l->n - 1].c.prob;
+  q->fmap = a->fmap;
+  q->normalize = a->normalize;
+  return 0;
+}
+
+/* Applies dtype, tuned parameters and --param overrides to every case. */
+static int configure_cases(run_cli *a, sq_device *dev, sq_case_list *l) {
+  for (int i = 0; i < l->n; i++) {
+    sq_case *c = &l->v[i].c;
+    c->prob.dtype = a->dtype;
+    snprintf(c->config_source, sizeof c->config_source, "default");
+    if (a->tuned) {
+      int rc = sq_tunedb_lookup(&dev->info, c->kernel, &c->prob, c->params, c->config_source,
+                                sizeof c->config_source);
+      if (rc && i == 0) fprintf(stderr, "subquad run: warning: tuning database: %s\n", sq_last_error());
+    }
+    int forced = 0;
+    for (int j = 0; j < a->nparams; j++) {
+      const char *eq = strchr(a->params[j], '=');
+      char name[64];
+      snprintf(name, sizeof name, "%.*s", eq ? (int)(eq - a->params[j]) : 0, a->params[j]);
+      /* In a suite, a --param applies to the kernels that have it. */
+      if (a->suite && eq && sq_kernel_param_index(c->kernel, name) < 0) continue;
+      int rc = sq_params_parse(c->kernel, a->params[j], c->params);
+      if (rc) return rc;
+      forced = 1;
+    }
+    if (forced) snprintf(c->config_source, sizeof c->config_source, "cli");
+    char why[256];
+    if (c->kernel->check(&c->prob, c->params, c->kernel->nparams, why, sizeof why))
+      return sq_fail(SQ_EINVAL, "--param: %s: %s", c->kernel->name, why);
+  }
+  return 0;
+}
+
+static void add_device_meta(sq_meta *m, sq_device *dev, const run_cli *a) {
+  char buf[512];
+  sq_meta_set(m, "device", dev->id);
+  sq_meta_set(m, "device_name", dev->info.name);
+  sq_meta_set(m, "device_vendor", dev->info.vendor);
+  sq_meta_set(m, "driver", dev->info.driver);
+  sq_meta_set(m, "arch", dev->info.arch);
+  sq_meta_set(m, "platform", dev->info.platform);
+  snprintf(buf, sizeof buf, "%d", dev->info.compute_units);
+  sq_meta_set(m, "compute_units", buf);
+  snprintf(buf, sizeof buf, "%llu", (unsigned long long)dev->info.global_mem);
+  sq_meta_set(m, "global_mem_bytes", buf);
+  if (dev->peaks.gbs > 0) {
+    snprintf(buf, sizeof buf, "%.6g", dev->peaks.gbs);
+    sq_meta_set(m, "peak_gbs", buf);
+    snprintf(buf, sizeof buf, "%.6g", dev->peaks.gflops);
+    sq_meta_set(m, "peak_gflops", buf);
+    snprintf(buf, sizeof buf, "%.6g", dev->peaks.gexps);
+    sq_meta_set(m, "peak_gexps", buf);
+  }
+  const sq_measure_opts *mo = &a->opts.measure;
+  snprintf(buf, sizeof buf, "mode=%s warmup=%d min_samples=%d max_samples=%d min_time_s=%g max_noise=%g timeout_s=%g",
+           sq_mode_name(mo->mode), mo->warmup, mo->min_samples, mo->max_samples, mo->min_time_s, mo->max_noise,
+           mo->timeout_s);
+  sq_meta_set(m, "measure", buf);
+  snprintf(buf, sizeof buf, "%llu", (unsigned long long)a->opts.seed);
+  sq_meta_set(m, "seed", buf);
+  if (a->suite) sq_meta_set(m, "suite", a->suite);
+}
+
+static void progress(const run_cli *a, int i, int n, double t0, const sq_result *r) {
+  if (a->quiet) return;
+  double el = sq_now_s() - t0, eta = i > 0 ? el / (i + 1) * (n - i - 1) : 0;
+  char what[96];
+  if (r->status == SQ_STATUS_OK)
+    snprintf(what, sizeof what, "ok %.4g ms (%d samples, err %.1e)", r->stats.median, r->nsamples, r->max_rel_err);
+  else
+    snprintf(what, sizeof what, "%s", sq_status_name(r->status));
+  fprintf(stderr, "[%d/%d] %s %s T=%lld: %s%s%s  (ETA %.0fs)\n", i + 1, n, r->kernel, r->causal ? "causal" : "noncausal",
+          (long long)r->T, what, r->status == SQ_STATUS_OK ? "" : ": ", r->status == SQ_STATUS_OK ? "" : r->reason, eta);
+}
+
+static void print_table(const sq_result *rows, int n) {
+  printf("%-28s %-9s %5s %3s %8s %4s %4s %-7s %11s %9s %9s %8s %9s\n", "kernel", "mode", "B", "H", "T", "D", "DV",
+         "status", "median_ms", "GFLOP/s", "GB/s", "roof", "max_err");
+  for (int i = 0; i < n; i++) {
+    const sq_result *r = &rows[i];
+    printf("%-28s %-9s %5lld %3lld %8lld %4lld %4lld %-7s", r->kernel, r->causal ? "causal" : "noncausal",
+           (long long)r->B, (long long)r->H, (long long)r->T, (long long)r->D, (long long)r->DV, sq_status_name(r->status));
+    if (r->status == SQ_STATUS_OK && r->nsamples)
+      printf(" %11.4g %9.3g %9.3g %8.2g %9.2g\n", r->stats.median, r->gflops, r->gbs, r->peak_frac, r->max_rel_err);
+    else if (r->status == SQ_STATUS_OK)
+      printf(" %11s %9s %9s %8s %9.2g\n", "-", "-", "-", "-", r->max_rel_err);
+    else
+      printf("  %s\n", r->reason);
+  }
+}
+
+/* Runs one case, planned first: an infeasible case becomes a skipped row
+ * with its prediction, a case too large as a whole runs slice by slice. */
+static void run_one(sq_device *dev, const run_cli *a, const sq_suite_case *sc, sq_result *r) {
+  sq_prediction pr;
+  int rc = sq_predict(dev, &sc->c, a->max_case_s, &pr);
+  if (!rc && !pr.feasible) {
+    sq_result_init(r);
+    sq_case_describe(dev, &sc->c, r);
+    snprintf(r->mode, sizeof r->mode, "%s", sq_mode_name(a->opts.measure.mode));
+    r->status = SQ_STATUS_SKIPPED;
+    snprintf(r->reason, sizeof r->reason, "%s", pr.why);
+  } else if (!rc && pr.sliced) {
+    sq_case_run_sliced(dev, &sc->c, &a->opts, r);
+  } else {
+    sq_case_run(dev, &sc->c, &a->opts, r, NULL);
+  }
+  if (!rc) {
+    r->pred_ms = pr.ms;
+    r->pred_mem_bytes = pr.bytes;
+  }
+  snprintf(r->suite, sizeof r->suite, "%s", a->suite ? a->suite : "");
+  snprintf(r->workload, sizeof r->workload, "%s", sc->workload);
+}
+
+static int select_cases(run_cli *a, sq_case_list *l) {
+  if (!a->suite) return single_case(a, l);
+  sq_suite_case *v;
+  int n, rc = sq_suite_expand(a->suite, &v, &n);
+  if (rc) return rc;
+  for (int i = 0; i < n; i++) {
+    if (a->only && !strstr(v[i].c.kernel->name, a->only)) continue;
+    if (l->n == l->cap) {
+      sq_suite_case *w = realloc(l->v, sizeof *w * (size_t)(l->cap = l->cap ? 2 * l->cap : 64));
+      if (!w) { free(v); return sq_fail(SQ_ENOMEM, "no memory for the case list"); }
+      l->v = w;
+    }
+    l->v[l->n++] = v[i];
+  }
+  free(v);
+  if (!l->n) return sq_fail(SQ_EINVAL, "--only: no case of suite %s matches '%s'", a->suite, a->only);
+  return 0;
+}
+
+/* Opens the output early, so a bad path fails before any work is done. */
+static int open_output(const run_cli *a, sq_device *dev, sq_results_writer **w) {
+  if (!a->out) return 0;
+  sq_meta meta = {0};
+  sq_meta_standard(&meta, sq_argc, sq_argv);
+  add_device_meta(&meta, dev, a);
+  return sq_results_open(a->out, &meta, w);
+}
+
+int sq_cmd_run(int argc, char **argv) {
+  run_cli a = {.causal = -1, .peaks = 1, .tuned = 1, .max_case_s = 60};
+  sq_run_defaults(&a.opts);
+  sq_case_list cases = {0};
+  sq_device *dev = NULL;
+  sq_results_writer *w = NULL;
+  sq_result *rows = NULL;
+  int status = 2, nrows = 0, failed = 0;
+  if (parse_args(argc, argv, &a) || select_cases(&a, &cases)) goto bad;
+  if (sq_device_open(a.device, &dev)) goto bad;
+  if (configure_cases(&a, dev, &cases)) goto bad;
+  if (a.peaks && dev->backend != &sq_backend_cpu && !a.opts.verify_only) {
+    if (!a.quiet) fprintf(stderr, "measuring %s peaks...\n", dev->id);
+    if (sq_device_measure_peaks(dev))
+      fprintf(stderr, "subquad run: warning: peaks not measured: %s\n", sq_last_error());
+  }
+  if (open_output(&a, dev, &w)) goto bad;
+  rows = calloc((size_t)cases.n, sizeof *rows);
+  if (!rows) goto bad;
+  double t0 = sq_now_s();
+  for (int i = 0; i < cases.n; i++) {
+    run_one(dev, &a, &cases.v[i], &rows[i]);
+    rows[i].id = i + 1;
+    nrows = i + 1;
+    failed += rows[i].status == SQ_STATUS_FAILED;
+    progress(&a, i, cases.n, t0, &rows[i]);
+    if (w && sq_results_write(w, &rows[i])) {
+      fprintf(stderr, "subquad run: %s\n", sq_last_error());
+      sq_results_abort(w);
+      w = NULL;
+      status = 1;
+      goto done;
+    }
+  }
+  print_table(rows, nrows);
+  printf("\n");
+  sq_print_speedup_table(stdout, rows, nrows);
+  status = failed ? 1 : 0;
+  if (w && sq_results_close(w)) {
+    fprintf(stderr, "subquad run: %s\n", sq_last_error());
+    status = 1;
+  } else if (w) {
+    fprintf(stderr, "wrote %s (%d rows) and its .samples.csv\n", a.out, nrows);
+  }
+  w = NULL;
+  goto done;
+bad:
+  if (!sq_last_error()[0]) sq_fail(SQ_ENOMEM, "out of memory");
+  sq_usage_error("run", "%s", sq_last_error());
+done:
+  if (w) sq_results_abort(w);
+  for (int i = 0; i < nrows; i++) sq_result_free(&rows[i]);
+  free(rows);
+  free(cases.v);
+  if (dev) {
+    sq_run_release_programs(dev);
+    sq_device_close(dev);
+  }
+  return status;
+}
