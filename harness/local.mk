@@ -3,7 +3,7 @@
 libsubquad_a_SOURCES += \
 	harness/error.h harness/error.c \
 	harness/backend.h harness/device.h harness/device.c \
-	harness/backend_cpu.c \
+	harness/backend_cpu.c harness/topology.h harness/topology.c \
 	harness/stats.h harness/stats.c \
 	harness/measure.h harness/measure.c \
 	harness/inputs.h harness/inputs.c \
@@ -17,5 +17,5 @@ if SQ_OPENCL
 libsubquad_a_SOURCES += harness/backend_opencl.c
 endif
 if SQ_CUDA
-libsubquad_a_SOURCES += harness/backend_cuda.c
+libsubquad_a_SOURCES += harness/backend_cuda.c harness/cuda_compile.h
 endif

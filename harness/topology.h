@@ -1,0 +1,28 @@
+/* The host's topology: packages, cores, hardware threads, NUMA nodes and
+ * last-level cache, from hwloc where subquad was built with it and from
+ * sysconf otherwise, plus the NUMA node nearest a GPU given its PCI bus id
+ * (hwloc only). Results record it so a number can be traced to its host. */
+#ifndef SQ_TOPOLOGY_H
+#define SQ_TOPOLOGY_H
+
+#include <stdint.h>
+
+typedef struct sq_topology {
+  char source[16];       /* "hwloc" or "sysconf" */
+  int packages;          /* sockets; 0 when unknown */
+  int cores;             /* physical cores */
+  int pus;               /* hardware threads (processing units) */
+  int numa_nodes;        /* 1 when the host is not NUMA or it is unknown */
+  uint64_t l3_bytes;     /* largest L3 (else last-level) cache, 0 when unknown */
+  uint64_t l2_bytes;     /* L2 of one core, 0 when unknown */
+  uint64_t memory;       /* physical memory, bytes */
+} sq_topology;
+
+/* Fills *out; never fails (unknown fields stay 0), returns 0. */
+int sq_topology_get(sq_topology *out);
+
+/* The OS index of the NUMA node nearest the PCI device "0000:17:00.0",
+ * -1 when unknown (no hwloc, hwloc does not see the device, or one node). */
+int sq_topology_gpu_numa(const char *pci_bus_id);
+
+#endif
