@@ -1,3 +1,157 @@
-/* PLACEHOLDER: replaced by the compare implementation (owner: the compare helper). */
+/* `subquad compare BASE.csv NEW.csv`: the regression gate's command line.
+ * Unlike the other commands it exits 3 on every bad input (a flag, a file,
+ * different devices), because 1 and 2 carry the verdict: 0 pass, 1 slower
+ * or failing, 2 only ambiguous rows in the way (see reports/compare.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "harness/commands.h"
-int sq_cmd_compare(int argc, char **argv) { return sq_usage_error("compare", "not built yet"); }
+#include "harness/error.h"
+#include "reports/compare.h"
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: subquad compare BASE.csv NEW.csv [options]\n"
+          "  --threshold PCT     practical median change (default 5)\n"
+          "  --alpha P           Mann-Whitney U significance level (default 0.002)\n"
+          "  --gap PCT           least gap between [min, Q3] intervals (default 1)\n"
+          "  --format text|md    table layout (default text)\n"
+          "  --ambiguous fail|pass  exit 2 (fail, default) or 0 when only ambiguous rows remain\n"
+          "  --ignore-device     match rows across devices\n"
+          "  -o FILE             write the table to FILE instead of stdout\n"
+          "exit: 0 nothing slower, 1 slower or failing rows, 2 only ambiguous rows, 3 bad input\n");
+}
+
+static int bad(const char *fmt, const char *a, const char *b) {
+  fprintf(stderr, "subquad compare: ");
+  fprintf(stderr, fmt, a, b);
+  fputc('\n', stderr);
+  return SQ_COMPARE_BAD_INPUT;
+}
+
+/* "5", "5%" or "5.5" percent -> fraction. */
+static int parse_pct(const char *flag, const char *s, double *out) {
+  char buf[64];
+  snprintf(buf, sizeof buf, "%s", s);
+  size_t n = strlen(buf);
+  if (n && buf[n - 1] == '%') buf[n - 1] = 0;
+  double v;
+  if (sq_parse_f64(buf, flag, 0, 1000, &v) != 0) return -1;
+  *out = v / 100;
+  return 0;
+}
+
+struct args {
+  const char *files[2];
+  int nfiles, markdown, ambiguous_fails;
+  const char *out;
+  sq_compare_opts o;
+};
+
+static int parse_args(int argc, char **argv, struct args *a) {
+  for (int i = 1; i < argc; i++) {
+    char *arg = argv[i], *val = NULL;
+    char *eq = !strncmp(arg, "--", 2) ? strchr(arg, '=') : NULL;
+    char name[64];
+    snprintf(name, sizeof name, "%.*s", eq ? (int)(eq - arg) : (int)strlen(arg), arg);
+    int takes = !strcmp(name, "--threshold") || !strcmp(name, "--alpha") || !strcmp(name, "--gap") ||
+                !strcmp(name, "--format") || !strcmp(name, "--ambiguous") || !strcmp(name, "-o");
+    if (takes) {
+      if (eq) val = eq + 1;
+      else if (i + 1 < argc) val = argv[++i];
+      else return bad("%s needs a value%s", name, "");
+    } else if (eq) {
+      return bad("unknown option '%s'%s", name, "");
+    }
+    if (!strcmp(name, "--threshold")) {
+      if (parse_pct("--threshold", val, &a->o.threshold)) return bad("%s%s", sq_last_error(), "");
+    } else if (!strcmp(name, "--gap")) {
+      if (parse_pct("--gap", val, &a->o.gap_floor)) return bad("%s%s", sq_last_error(), "");
+    } else if (!strcmp(name, "--alpha")) {
+      if (sq_parse_f64(val, "--alpha", 1e-12, 0.5, &a->o.alpha)) return bad("%s%s", sq_last_error(), "");
+    } else if (!strcmp(name, "--format")) {
+      if (strcmp(val, "text") && strcmp(val, "md")) return bad("--format: '%s' is not text or md%s", val, "");
+      a->markdown = !strcmp(val, "md");
+    } else if (!strcmp(name, "--ambiguous")) {
+      if (strcmp(val, "fail") && strcmp(val, "pass"))
+        return bad("--ambiguous: '%s' is not fail or pass%s", val, "");
+      a->ambiguous_fails = !strcmp(val, "fail");
+    } else if (!strcmp(name, "-o")) {
+      a->out = val;
+    } else if (!strcmp(name, "--ignore-device")) {
+      a->o.ignore_device = 1;
+    } else if (arg[0] == '-' && arg[1]) {
+      return bad("unknown option '%s'%s", arg, "");
+    } else if (a->nfiles < 2) {
+      a->files[a->nfiles++] = arg;
+    } else {
+      return bad("one BASE and one NEW file, not also '%s'%s", arg, "");
+    }
+  }
+  if (a->nfiles != 2) return bad("needs BASE.csv and NEW.csv (subquad compare --help)%s%s", "", "");
+  return 0;
+}
+
+/* Writes to a temporary beside `path`, renamed into place when complete. */
+static int write_output(const char *path, const sq_comparison *c, int md, const char *base,
+                        const char *cur, int status) {
+  FILE *f = stdout;
+  char tmp[4096];
+  if (path) {
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    if (!(f = fopen(tmp, "w"))) return bad("-o %s: cannot write%s", path, "");
+  }
+  static const char *const words[] = {"PASS", "REGRESSION", "AMBIGUOUS"};
+  if (md) fprintf(f, "### subquad compare: %s\n\nBASE `%s`, NEW `%s`\n\n", words[status], base, cur);
+  else fprintf(f, "subquad compare: BASE %s, NEW %s\n\n", base, cur);
+  sq_compare_print(f, c, md);
+  if (md) fputc('\n', f);
+  fprintf(f, "verdict: %s (exit %d)\n", words[status], status);
+  if (path) {
+    int err = fflush(f) != 0 || ferror(f);
+    if (fclose(f) != 0) err = 1;
+    if (err || rename(tmp, path) != 0) {
+      unlink(tmp);
+      return bad("-o %s: cannot write%s", path, "");
+    }
+  }
+  return 0;
+}
+
+int sq_cmd_compare(int argc, char **argv) {
+  struct args a = {.ambiguous_fails = 1};
+  sq_compare_defaults(&a.o);
+  for (int i = 1; i < argc; i++)
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      usage(stdout);
+      return 0;
+    }
+  int rc = parse_args(argc, argv, &a);
+  if (rc) return rc;
+  sq_results base, cur;
+  if (sq_results_read(a.files[0], &base) != 0) return bad("%s%s", sq_last_error(), "");
+  if (sq_results_read(a.files[1], &cur) != 0) {
+    sq_results_free(&base);
+    return bad("%s%s", sq_last_error(), "");
+  }
+  sq_comparison c;
+  rc = sq_compare_results(&base, &cur, &a.o, &c);
+  if (rc == 0 && c.count[SQ_VERDICT_ONLY_BASE] + c.count[SQ_VERDICT_ONLY_NEW] == c.n) {
+    /* A gate that compared nothing must not pass. */
+    rc = sq_fail(SQ_EMISMATCH, "%s and %s have no rows in common", a.files[0], a.files[1]);
+    sq_compare_free(&c);
+  }
+  int status = SQ_COMPARE_BAD_INPUT;
+  if (rc == 0) {
+    status = sq_compare_status(&c, a.ambiguous_fails);
+    if (write_output(a.out, &c, a.markdown, a.files[0], a.files[1], status)) status = SQ_COMPARE_BAD_INPUT;
+    sq_compare_free(&c);
+  } else {
+    bad("%s%s", sq_last_error(), "");
+  }
+  sq_results_free(&base);
+  sq_results_free(&cur);
+  return status;
+}

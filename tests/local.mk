@@ -10,6 +10,9 @@ EXTRA_DIST += tests/tap.h tests/tap.sh
 
 # --- core (harness, kernels, results) ---
 core_tests =
+core_tests += tests/test_harness_units tests/test_kernels tests/test_canary
+TESTS += tests/test_cli_errors.sh
+EXTRA_DIST += tests/test_cli_errors.sh
 core_tests += tests/test_results_csv
 check_PROGRAMS += $(core_tests)
 TESTS += $(core_tests)
@@ -26,5 +29,10 @@ TESTS += $(workloads_tests)
 
 # --- reports and compare ---
 reports_tests =
+reports_tests += tests/test_compare_verdicts
 check_PROGRAMS += $(reports_tests)
 TESTS += $(reports_tests)
+# Shell tests are not programs: they go to TESTS only.
+reports_scripts = tests/test_compare_cli.sh
+TESTS += $(reports_scripts)
+EXTRA_DIST += $(reports_scripts) tests/data/results_bad_number.csv tests/data/results_truncated.csv

@@ -1,0 +1,262 @@
+/* Matching and judging rows for `subquad compare`. The statistics of a row
+ * are recomputed from its raw samples when it has them, so a verdict never
+ * depends on how the writer summarised them; without samples the row's own
+ * summary serves for the table but no U test can run, so such a pair can
+ * only be SAME or AMBIGUOUS, never SLOWER. */
+#include "reports/compare.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/error.h"
+#include "harness/stats.h"
+#include "reports/mannwhitney.h"
+#include "reports/table.h"
+
+static const char *const verdict_names[SQ_VERDICT_COUNT] = {
+    "SAME", "FASTER", "SLOWER", "AMBIGUOUS", "FAILED", "FIXED", "SKIPPED", "ONLY-BASE", "ONLY-NEW"};
+
+const char *sq_verdict_name(sq_verdict v) {
+  return (unsigned)v < SQ_VERDICT_COUNT ? verdict_names[v] : "?";
+}
+
+void sq_compare_defaults(sq_compare_opts *o) {
+  o->threshold = 0.05;
+  o->alpha = 0.002;
+  o->gap_floor = 0.01;
+  o->ignore_device = 0;
+}
+
+static void row_stats(const sq_result *r, sq_stats *s) {
+  if (r->nsamples > 0) sq_stats_compute(r->samples, r->nsamples, s);
+  else *s = r->stats;
+}
+
+/* Judges two timed rows. */
+static void judge_timed(const sq_result *base, const sq_result *cur, const sq_compare_opts *o,
+                        sq_compare_row *out) {
+  sq_stats sb, sc;
+  row_stats(base, &sb);
+  row_stats(cur, &sc);
+  out->base_ms = sb.median;
+  out->cur_ms = sc.median;
+  if (!(sb.median > 0) || !(sc.median > 0)) {
+    out->verdict = SQ_VERDICT_AMBIGUOUS;
+    snprintf(out->note, sizeof out->note, "no timing on %s", !(sb.median > 0) ? "BASE" : "NEW");
+    return;
+  }
+  out->ratio = sc.median / sb.median;
+  int slower = out->ratio > 1;
+  /* The gap between the [min, Q3] intervals, positive when they are apart:
+   * the slower side's best sample against the faster side's third quartile. */
+  out->gap = slower ? (sc.min - sb.q3) / sb.median : (sb.min - sc.q3) / sb.median;
+  if (base->nsamples > 0 && cur->nsamples > 0) {
+    sq_mwu m;
+    if (sq_mwu_test(base->samples, base->nsamples, cur->samples, cur->nsamples, &m) == 0) {
+      out->p = m.p;
+      out->exact = m.exact;
+    }
+  }
+  if (fabs(out->ratio - 1) <= o->threshold) {
+    out->verdict = SQ_VERDICT_SAME;
+    return;
+  }
+  int significant = !isnan(out->p) && out->p < o->alpha;
+  int separated = out->gap > o->gap_floor;
+  if (significant && separated) {
+    out->verdict = slower ? SQ_VERDICT_SLOWER : SQ_VERDICT_FASTER;
+    return;
+  }
+  out->verdict = SQ_VERDICT_AMBIGUOUS;
+  if (isnan(out->p))
+    snprintf(out->note, sizeof out->note, "no raw samples to test");
+  else if (!significant && !separated)
+    snprintf(out->note, sizeof out->note, "intervals overlap; p >= %g", o->alpha);
+  else if (!significant)
+    snprintf(out->note, sizeof out->note, "p >= %g (n = %d, %d)", o->alpha, base->nsamples,
+             cur->nsamples);
+  else
+    snprintf(out->note, sizeof out->note, "[min, Q3] intervals %s", out->gap > 0 ? "too close" : "overlap");
+}
+
+void sq_compare_pair(const sq_result *base, const sq_result *cur, const sq_compare_opts *o,
+                     sq_compare_row *out) {
+  memset(out, 0, sizeof *out);
+  out->base = base;
+  out->cur = cur;
+  out->base_ms = out->cur_ms = out->ratio = out->gap = out->p = NAN;
+  if (cur->status == SQ_STATUS_FAILED) {
+    out->verdict = SQ_VERDICT_FAILED;
+    snprintf(out->note, sizeof out->note, "%s: %s",
+             base->status == SQ_STATUS_FAILED ? "still failing" : "newly failing", cur->reason);
+  } else if (base->status == SQ_STATUS_FAILED) {
+    out->verdict = cur->status == SQ_STATUS_OK ? SQ_VERDICT_FIXED : SQ_VERDICT_SKIPPED;
+    snprintf(out->note, sizeof out->note, "failed in BASE: %s", base->reason);
+  } else if (base->status == SQ_STATUS_OK && cur->status == SQ_STATUS_OK) {
+    judge_timed(base, cur, o, out);
+  } else if (base->status == SQ_STATUS_OK) {
+    /* A measured case that is now skipped may hide a regression; it cannot
+     * pass as SAME. */
+    out->verdict = SQ_VERDICT_AMBIGUOUS;
+    snprintf(out->note, sizeof out->note, "now skipped: %s", cur->reason);
+  } else {
+    out->verdict = SQ_VERDICT_SKIPPED;
+    snprintf(out->note, sizeof out->note, "%s", cur->status == SQ_STATUS_OK ? "skipped in BASE" : cur->reason);
+  }
+}
+
+static int same_key(const sq_result *a, const sq_result *b, int ignore_device) {
+  return (ignore_device || !strcmp(a->device, b->device)) && !strcmp(a->kernel, b->kernel) &&
+         a->causal == b->causal && a->B == b->B && a->H == b->H && a->T == b->T && a->D == b->D &&
+         a->DV == b->DV && !strcmp(a->dtype, b->dtype) && !strcmp(a->mode, b->mode);
+}
+
+/* The distinct devices of a file, as "a, b" for messages; the count. */
+static int devices_of(const sq_results *r, char *buf, size_t n) {
+  int count = 0;
+  buf[0] = 0;
+  for (int i = 0; i < r->n; i++) {
+    int seen = 0;
+    for (int j = 0; j < i && !seen; j++) seen = !strcmp(r->rows[j].device, r->rows[i].device);
+    if (seen) continue;
+    size_t len = strlen(buf);
+    snprintf(buf + len, n - len, "%s'%s'", count ? ", " : "", r->rows[i].device);
+    count++;
+  }
+  return count;
+}
+
+/* 1 when every device of `a` occurs in `b`. */
+static int devices_within(const sq_results *a, const sq_results *b) {
+  for (int i = 0; i < a->n; i++) {
+    int found = 0;
+    for (int j = 0; j < b->n && !found; j++) found = !strcmp(a->rows[i].device, b->rows[j].device);
+    if (!found) return 0;
+  }
+  return 1;
+}
+
+int sq_compare_results(const sq_results *base, const sq_results *cur, const sq_compare_opts *o,
+                       sq_comparison *out) {
+  memset(out, 0, sizeof *out);
+  char db[512], dc[512];
+  int nb = devices_of(base, db, sizeof db);
+  devices_of(cur, dc, sizeof dc);
+  if (!o->ignore_device && (!devices_within(base, cur) || !devices_within(cur, base)))
+    return sq_fail(SQ_EMISMATCH, "different devices: BASE has %s, NEW has %s (--ignore-device to compare anyway)",
+                   db, dc);
+  out->multi_device = nb > 1;
+  out->rows = calloc((size_t)(base->n + cur->n) + 1, sizeof *out->rows);
+  char *used = calloc((size_t)base->n + 1, 1);
+  if (!out->rows || !used) {
+    free(used);
+    free(out->rows);
+    out->rows = NULL;
+    return sq_fail(SQ_ENOMEM, "compare: out of memory");
+  }
+  /* Rows with the same key pair up in order of appearance (a suite may
+   * visit a shape twice, from two papers). */
+  double logsum = 0;
+  for (int i = 0; i < cur->n; i++) {
+    const sq_result *c = &cur->rows[i];
+    int j;
+    for (j = 0; j < base->n; j++)
+      if (!used[j] && same_key(&base->rows[j], c, o->ignore_device)) break;
+    sq_compare_row *row = &out->rows[out->n++];
+    if (j < base->n) {
+      used[j] = 1;
+      sq_compare_pair(&base->rows[j], c, o, row);
+      if (row->ratio > 0 && isfinite(row->ratio)) {
+        logsum += log(row->ratio);
+        out->ngeo++;
+      }
+    } else {
+      memset(row, 0, sizeof *row);
+      row->cur = c;
+      row->base_ms = row->ratio = row->gap = row->p = NAN;
+      row->cur_ms = c->status == SQ_STATUS_OK ? c->stats.median : NAN;
+      /* A failing row is a regression whether or not BASE knew it. */
+      row->verdict = c->status == SQ_STATUS_FAILED ? SQ_VERDICT_FAILED : SQ_VERDICT_ONLY_NEW;
+      snprintf(row->note, sizeof row->note, "%s%s", c->status == SQ_STATUS_FAILED ? "only in NEW: " : "",
+               c->status == SQ_STATUS_FAILED ? c->reason : "");
+    }
+  }
+  for (int j = 0; j < base->n; j++) {
+    if (used[j]) continue;
+    sq_compare_row *row = &out->rows[out->n++];
+    memset(row, 0, sizeof *row);
+    row->base = &base->rows[j];
+    row->base_ms = row->base->status == SQ_STATUS_OK ? row->base->stats.median : NAN;
+    row->cur_ms = row->ratio = row->gap = row->p = NAN;
+    row->verdict = SQ_VERDICT_ONLY_BASE;
+  }
+  free(used);
+  for (int i = 0; i < out->n; i++) out->count[out->rows[i].verdict]++;
+  out->geomean = out->ngeo ? exp(logsum / out->ngeo) : NAN;
+  return 0;
+}
+
+int sq_compare_status(const sq_comparison *c, int ambiguous_fails) {
+  if (c->count[SQ_VERDICT_SLOWER] || c->count[SQ_VERDICT_FAILED]) return SQ_COMPARE_REGRESSION;
+  if (c->count[SQ_VERDICT_AMBIGUOUS] && ambiguous_fails) return SQ_COMPARE_AMBIGUOUS;
+  return SQ_COMPARE_PASS;
+}
+
+static void fmt_ms(char *buf, size_t n, double ms) {
+  if (isnan(ms)) snprintf(buf, n, "-");
+  else snprintf(buf, n, "%.4g", ms);
+}
+
+static void fmt_shape(char *buf, size_t n, const sq_result *r) {
+  int len = snprintf(buf, n, "B=%lld,H=%lld,T=%lld,D=%lld", (long long)r->B, (long long)r->H,
+                     (long long)r->T, (long long)r->D);
+  if (r->DV != r->D && len > 0 && (size_t)len < n) snprintf(buf + len, n - len, ",DV=%lld", (long long)r->DV);
+}
+
+void sq_compare_print(FILE *f, const sq_comparison *c, int md) {
+  static const char *const head[] = {"verdict", "device", "kernel", "causal", "shape", "dtype", "mode",
+                                     "base ms", "new ms", "change", "p", "note"};
+  sq_table t;
+  if (sq_table_init(&t, 12, head) != 0) return;
+  for (int col = 7; col <= 10; col++) sq_table_align_right(&t, col);
+  for (int i = 0; i < c->n; i++) {
+    const sq_compare_row *r = &c->rows[i];
+    const sq_result *k = r->cur ? r->cur : r->base;
+    char shape[96], bms[32], cms[32], chg[32], p[32];
+    fmt_shape(shape, sizeof shape, k);
+    fmt_ms(bms, sizeof bms, r->base_ms);
+    fmt_ms(cms, sizeof cms, r->cur_ms);
+    if (isnan(r->ratio)) snprintf(chg, sizeof chg, "-");
+    else snprintf(chg, sizeof chg, "%+.1f%%", (r->ratio - 1) * 100);
+    if (isnan(r->p)) snprintf(p, sizeof p, "-");
+    else snprintf(p, sizeof p, "%.2g%s", r->p, r->exact ? "" : "~");
+    const char *cells[] = {sq_verdict_name(r->verdict), k->device, k->kernel, k->causal ? "yes" : "no",
+                           shape, k->dtype, k->mode, bms, cms, chg, p, r->note};
+    sq_table_add(&t, cells);
+  }
+  char geo[32] = "-";
+  if (c->ngeo) snprintf(geo, sizeof geo, "%+.1f%%", (c->geomean - 1) * 100);
+  char nrows[48];
+  snprintf(nrows, sizeof nrows, "geometric mean of %d timed pairs", c->ngeo);
+  const char *sum[] = {"geomean", "", "", "", "", "", "", "", "", geo, "", nrows};
+  sq_table_add(&t, sum);
+  sq_table_print(f, &t, md);
+  sq_table_free(&t);
+  fprintf(f, "%s", md ? "\n" : "\n");
+  int first = 1;
+  fprintf(f, "%d rows:", c->n);
+  for (int v = 0; v < SQ_VERDICT_COUNT; v++)
+    if (c->count[v]) {
+      fprintf(f, "%s %d %s", first ? "" : ",", c->count[v], sq_verdict_name((sq_verdict)v));
+      first = 0;
+    }
+  fprintf(f, "\n");
+  if (md) fprintf(f, "\n");
+  fprintf(f, "p: two-sided Mann-Whitney U (~ = normal approximation, else exact)\n");
+}
+
+void sq_compare_free(sq_comparison *c) {
+  free(c->rows);
+  memset(c, 0, sizeof *c);
+}

@@ -1,0 +1,88 @@
+/* The regression gate behind `subquad compare` (DESIGN.md section 8): rows
+ * of two result files are matched by (device, kernel, causal, shape, dtype,
+ * mode) and each pair gets a verdict from its raw samples. A row is SLOWER
+ * (or FASTER) only when three independent tests agree: the [min, Q3]
+ * intervals are separated by more than a floor, a Mann-Whitney U test gives
+ * p < alpha, and the medians differ by more than a practical threshold. A
+ * pair within the threshold is SAME; a pair beyond it that fails either of
+ * the other tests is AMBIGUOUS: the machine was too noisy to tell. */
+#ifndef SQ_COMPARE_H
+#define SQ_COMPARE_H
+
+#include <stdio.h>
+
+#include "results/result.h"
+
+typedef enum {
+  SQ_VERDICT_SAME = 0,
+  SQ_VERDICT_FASTER,
+  SQ_VERDICT_SLOWER,
+  SQ_VERDICT_AMBIGUOUS,
+  SQ_VERDICT_FAILED,     /* failed in NEW: a regression */
+  SQ_VERDICT_FIXED,      /* failed in BASE, ok in NEW */
+  SQ_VERDICT_SKIPPED,    /* skipped on a side: nothing to compare */
+  SQ_VERDICT_ONLY_BASE,  /* no matching row in NEW */
+  SQ_VERDICT_ONLY_NEW,   /* no matching row in BASE */
+  SQ_VERDICT_COUNT
+} sq_verdict;
+
+const char *sq_verdict_name(sq_verdict v);
+
+/* Exit statuses of `subquad compare`. */
+enum {
+  SQ_COMPARE_PASS = 0,       /* nothing slower or failing */
+  SQ_COMPARE_REGRESSION = 1, /* something slower, or a failing row */
+  SQ_COMPARE_AMBIGUOUS = 2,  /* only ambiguous rows stand in the way */
+  SQ_COMPARE_BAD_INPUT = 3   /* bad input, or different devices */
+};
+
+typedef struct sq_compare_opts {
+  double threshold;   /* practical median change, as a fraction (0.05) */
+  double alpha;       /* Mann-Whitney significance level (0.002) */
+  double gap_floor;   /* least relative gap between [min, Q3] intervals (0.01) */
+  int ignore_device;  /* match rows across devices */
+} sq_compare_opts;
+
+void sq_compare_defaults(sq_compare_opts *o);
+
+typedef struct sq_compare_row {
+  const sq_result *base, *cur;  /* one is NULL for a one-sided row */
+  sq_verdict verdict;
+  double base_ms, cur_ms;       /* medians (of the raw samples when present) */
+  double ratio;                 /* cur / base median; NAN unless both timed */
+  double gap;                   /* separation of [min, Q3] over the base median; < 0 overlap */
+  double p;                     /* Mann-Whitney p; NAN when not tested */
+  int exact;                    /* p from the exact distribution */
+  char note[300];
+} sq_compare_row;
+
+typedef struct sq_comparison {
+  int n;
+  sq_compare_row *rows;         /* matched pairs in NEW's order, then one-sided rows */
+  int count[SQ_VERDICT_COUNT];
+  double geomean;               /* geometric mean of the ratios of timed pairs */
+  int ngeo;
+  int multi_device;             /* rows come from more than one device */
+} sq_comparison;
+
+/* The verdict of one matched pair. */
+void sq_compare_pair(const sq_result *base, const sq_result *cur, const sq_compare_opts *o,
+                     sq_compare_row *out);
+
+/* Matches and judges every row. SQ_EMISMATCH (detail names both devices)
+ * when the files come from different devices and !o->ignore_device;
+ * SQ_ENOMEM. */
+int sq_compare_results(const sq_results *base, const sq_results *cur, const sq_compare_opts *o,
+                       sq_comparison *out);
+
+/* The table (text or Markdown) and the summary lines under it. */
+void sq_compare_print(FILE *f, const sq_comparison *c, int markdown);
+
+/* The exit status the comparison calls for; `ambiguous_fails` chooses
+ * between SQ_COMPARE_AMBIGUOUS and SQ_COMPARE_PASS when only ambiguous rows
+ * remain. */
+int sq_compare_status(const sq_comparison *c, int ambiguous_fails);
+
+void sq_compare_free(sq_comparison *c);
+
+#endif

@@ -1,0 +1,101 @@
+/* Text tables: column widths are computed over every cell before printing,
+ * so columns line up whatever the data; Markdown output escapes the pipe so
+ * a cell (a failure reason) cannot break the table. */
+#include "reports/table.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/error.h"
+
+int sq_table_init(sq_table *t, int ncols, const char *const *header) {
+  memset(t, 0, sizeof *t);
+  t->ncols = ncols;
+  t->right = calloc((size_t)ncols, sizeof *t->right);
+  if (!t->right) return sq_fail(SQ_ENOMEM, "table: out of memory");
+  return sq_table_add(t, header);
+}
+
+void sq_table_align_right(sq_table *t, int c) {
+  if (c >= 0 && c < t->ncols) t->right[c] = 1;
+}
+
+int sq_table_add(sq_table *t, const char *const *cells) {
+  if (t->nrows == t->cap) {
+    int cap = t->cap ? 2 * t->cap : 16;
+    char **nc = realloc(t->cells, (size_t)cap * t->ncols * sizeof *nc);
+    if (!nc) return sq_fail(SQ_ENOMEM, "table: out of memory");
+    t->cells = nc;
+    t->cap = cap;
+  }
+  char **row = t->cells + (size_t)t->nrows * t->ncols;
+  for (int c = 0; c < t->ncols; c++) {
+    /* Newlines would break both layouts; a cell is one line. */
+    row[c] = strdup(cells[c] ? cells[c] : "");
+    if (!row[c]) {
+      while (c--) free(row[c]);
+      return sq_fail(SQ_ENOMEM, "table: out of memory");
+    }
+    for (char *p = row[c]; *p; p++)
+      if (*p == '\n' || *p == '\r' || *p == '\t') *p = ' ';
+  }
+  t->nrows++;
+  return 0;
+}
+
+static void put_md_cell(FILE *f, const char *s) {
+  fputc(' ', f);
+  for (; *s; s++) {
+    if (*s == '|') fputc('\\', f);
+    fputc(*s, f);
+  }
+  fputs(" |", f);
+}
+
+void sq_table_print(FILE *f, const sq_table *t, int markdown) {
+  if (markdown) {
+    for (int r = 0; r < t->nrows; r++) {
+      fputc('|', f);
+      for (int c = 0; c < t->ncols; c++) put_md_cell(f, t->cells[(size_t)r * t->ncols + c]);
+      fputc('\n', f);
+      if (r == 0) {
+        fputc('|', f);
+        for (int c = 0; c < t->ncols; c++) fputs(t->right[c] ? "---:|" : "---|", f);
+        fputc('\n', f);
+      }
+    }
+    return;
+  }
+  int *w = calloc((size_t)t->ncols, sizeof *w);
+  if (!w) return;
+  for (int r = 0; r < t->nrows; r++)
+    for (int c = 0; c < t->ncols; c++) {
+      int len = (int)strlen(t->cells[(size_t)r * t->ncols + c]);
+      if (len > w[c]) w[c] = len;
+    }
+  for (int r = 0; r < t->nrows; r++) {
+    /* Each line is built first so trailing blanks (empty last cells) can be
+     * trimmed before it is printed. */
+    char *line = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&line, &len);
+    if (!m) break;
+    for (int c = 0; c < t->ncols; c++) {
+      const char *s = t->cells[(size_t)r * t->ncols + c];
+      if (c) fputs("  ", m);
+      fprintf(m, t->right[c] ? "%*s" : "%-*s", w[c], s);
+    }
+    fclose(m);
+    while (len && line[len - 1] == ' ') line[--len] = 0;
+    fprintf(f, "%s\n", line);
+    free(line);
+  }
+  free(w);
+}
+
+void sq_table_free(sq_table *t) {
+  for (int i = 0; i < t->nrows * t->ncols; i++) free(t->cells[i]);
+  free(t->cells);
+  free(t->right);
+  memset(t, 0, sizeof *t);
+}

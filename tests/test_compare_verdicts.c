@@ -1,0 +1,261 @@
+/* Tests of the regression gate's statistics (reports/mannwhitney.c,
+ * reports/compare.c): the U statistic and its p-value against cases worked
+ * out by hand (exact distribution, ties and the normal approximation), and
+ * golden verdicts on constructed sample sets: identical, shifted by 10 %,
+ * wide overlapping noise, a small real shift under the threshold, failing
+ * and skipped rows, rows on one side only, mismatched devices, and the exit
+ * status each outcome calls for. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/error.h"
+#include "harness/stats.h"
+#include "reports/compare.h"
+#include "reports/mannwhitney.h"
+#include "tests/tap.h"
+
+static int near(double a, double b, double rel) { return fabs(a - b) <= rel * fabs(b); }
+
+static void mwu_tests(void) {
+  sq_mwu m;
+  int rc;
+  /* {1,2,3} vs {4,5,6}: no pair favours a, U = 0; of the C(6,3) = 20
+   * equally likely orderings only one has U = 0, so p = 2 * 1/20. */
+  double a1[] = {1, 2, 3}, b1[] = {4, 5, 6};
+  rc = sq_mwu_test(a1, 3, b1, 3, &m);
+  tap_ok(rc == 0 && m.u == 0 && m.exact && near(m.p, 0.1, 1e-12),
+         "U=0 for separated 3+3: p = 2/20 (U=%g p=%g exact=%d)", m.u, m.p, m.exact);
+  rc = sq_mwu_test(b1, 3, a1, 3, &m);
+  tap_ok(rc == 0 && m.u == 9 && near(m.p, 0.1, 1e-12),
+         "swapped samples: U = mn - U, same p (U=%g p=%g)", m.u, m.p);
+  /* {1,3,5} vs {2,4,6}: pairs a > b are 3>2, 5>2, 5>4, U = 3. The counts of
+   * U = 0..9 for m = n = 3 are 1,1,2,3,3,3,3,2,1,1, so P(U <= 3) = 7/20 and
+   * p = 14/20. */
+  double a2[] = {1, 3, 5}, b2[] = {2, 4, 6};
+  rc = sq_mwu_test(a2, 3, b2, 3, &m);
+  tap_ok(rc == 0 && m.u == 3 && near(m.p, 0.7, 1e-12),
+         "interleaved 3+3: U = 3, p = 14/20 (U=%g p=%g)", m.u, m.p);
+  static const int counts33[] = {1, 1, 2, 3, 3, 3, 3, 2, 1, 1};
+  int cdf_ok = 1, cum = 0;
+  for (int u = 0; u <= 9; u++) {
+    cum += counts33[u];
+    if (!near(sq_mwu_cdf_exact(3, 3, u), cum / 20.0, 1e-12)) cdf_ok = 0;
+  }
+  tap_ok(cdf_ok, "exact null distribution of U for m = n = 3 matches the hand count");
+  /* {1,2} vs {3}: U = 0, 3 orderings, p = 2/3. */
+  double a3[] = {1, 2}, b3[] = {3};
+  rc = sq_mwu_test(a3, 2, b3, 1, &m);
+  tap_ok(rc == 0 && m.u == 0 && near(m.p, 2.0 / 3, 1e-12),
+         "2+1: p = 2/3 (p=%g)", m.p);
+  /* Ties: {1,2,2} vs {2,3,4}. Midranks 1, 3, 3 | 3, 5, 6 give R1 = 7 and
+   * U = 7 - 6 = 1 (the two 2s each tie the other 2: 0.5 + 0.5). One run of
+   * three ties: sum(t^3 - t) = 24, var = 9/12 * (7 - 24/30) = 4.65;
+   * z = (|1 - 4.5| - 0.5) / sqrt(4.65) = 1.3912, p = erfc(z / sqrt 2) = 0.1642. */
+  double a4[] = {1, 2, 2}, b4[] = {2, 3, 4};
+  double z = 3 / sqrt(4.65), want = erfc(z / sqrt(2.0));
+  rc = sq_mwu_test(a4, 3, b4, 3, &m);
+  tap_ok(rc == 0 && m.u == 1 && m.ties && !m.exact && near(m.p, want, 1e-12) &&
+             near(m.p, 0.1642, 1e-3),
+         "ties: U = 1, normal approximation with tie correction p = %.4f (got U=%g p=%.4f)", want, m.u, m.p);
+  /* Every value equal: the variance is 0, no evidence of a difference. */
+  double a5[] = {5, 5}, b5[] = {5, 5};
+  rc = sq_mwu_test(a5, 2, b5, 2, &m);
+  tap_ok(rc == 0 && m.u == 2 && m.p == 1, "all tied: U = 2, p = 1");
+  /* 30 + 30 separated, exact: p = 2 / C(60, 30) = 2 / 118264581564861424. */
+  double a6[30], b6[30];
+  for (int i = 0; i < 30; i++) a6[i] = i, b6[i] = 30 + i;
+  rc = sq_mwu_test(a6, 30, b6, 30, &m);
+  tap_ok(rc == 0 && m.exact && near(m.p, 2 / 118264581564861424.0, 1e-9),
+         "30+30 separated: exact p = 2/C(60,30) (p=%g)", m.p);
+  /* 60 + 60 separated: normal approximation, z = (1800 - 0.5) / sqrt(36300). */
+  double a7[60], b7[60];
+  for (int i = 0; i < 60; i++) a7[i] = i, b7[i] = 60 + i;
+  want = erfc((1800 - 0.5) / sqrt(3600.0 / 12 * 121) / sqrt(2.0));
+  rc = sq_mwu_test(a7, 60, b7, 60, &m);
+  tap_ok(rc == 0 && !m.exact && near(m.p, want, 1e-9),
+         "60+60 separated: normal approximation p = %g (p=%g)", want, m.p);
+  double nan1[] = {NAN};
+  tap_ok(sq_mwu_test(nan1, 1, b1, 3, &m) == SQ_EINVAL && sq_mwu_test(a1, 0, b1, 3, &m) == SQ_EINVAL,
+         "NAN or empty sample is refused");
+}
+
+/* Deterministic noise: a 64-bit LCG mapped to [-0.5, 0.5). */
+static uint64_t lcg = 12345;
+static double noise(void) {
+  lcg = lcg * 6364136223846793005ULL + 1442695040888963407ULL;
+  return (double)(lcg >> 11) / 9007199254740992.0 - 0.5;
+}
+
+/* A timed row: n samples of median * (1 + width * noise). */
+static void timed(sq_result *r, const char *kernel, long long T, double median, double width, int n) {
+  sq_result_init(r);
+  snprintf(r->device, sizeof r->device, "opencl:0 cpu");
+  snprintf(r->kernel, sizeof r->kernel, "%s", kernel);
+  r->B = 1, r->H = 4, r->T = T, r->D = r->DV = 64;
+  snprintf(r->dtype, sizeof r->dtype, "f32");
+  snprintf(r->mode, sizeof r->mode, "hot");
+  r->status = SQ_STATUS_OK;
+  r->nsamples = n;
+  r->samples = malloc(n * sizeof *r->samples);
+  for (int i = 0; i < n; i++) r->samples[i] = median * (1 + width * noise());
+  sq_stats_compute(r->samples, n, &r->stats);
+}
+
+static sq_verdict verdict_of(const sq_result *a, const sq_result *b, sq_compare_row *row) {
+  sq_compare_opts o;
+  sq_compare_defaults(&o);
+  sq_compare_pair(a, b, &o, row);
+  return row->verdict;
+}
+
+static void verdict_tests(void) {
+  sq_result a, b;
+  sq_compare_row row;
+  sq_verdict v;
+
+  timed(&a, "k", 4096, 10, 0.04, 20);
+  timed(&b, "k", 4096, 10, 0, 20);
+  memcpy(b.samples, a.samples, 20 * sizeof *a.samples);
+  sq_stats_compute(b.samples, 20, &b.stats);
+  v = verdict_of(&a, &b, &row);
+  tap_ok(v == SQ_VERDICT_SAME && row.ratio == 1 && row.p == 1,
+         "identical samples: SAME, ratio 1, p 1 (%s, p=%g)", sq_verdict_name(row.verdict), row.p);
+  sq_result_free(&b);
+
+  timed(&b, "k", 4096, 10, 0.04, 20);
+  v = verdict_of(&a, &b, &row);
+  tap_ok(v == SQ_VERDICT_SAME, "same distribution, new draws: SAME (%s, %+.1f%%)",
+         sq_verdict_name(row.verdict), (row.ratio - 1) * 100);
+  sq_result_free(&b);
+
+  timed(&b, "k", 4096, 11, 0.04, 20);
+  v = verdict_of(&a, &b, &row);
+  tap_ok(v == SQ_VERDICT_SLOWER && row.p < 0.002 && row.gap > 0.01,
+         "shifted +10%%, 4%% noise: SLOWER (%s, p=%g, gap=%.3f)", sq_verdict_name(row.verdict), row.p, row.gap);
+  v = verdict_of(&b, &a, &row);
+  tap_ok(v == SQ_VERDICT_FASTER, "shifted -10%%: FASTER (%s)",
+         sq_verdict_name(row.verdict));
+  sq_result_free(&b);
+
+  timed(&b, "k", 4096, 11, 1.0, 20);
+  v = verdict_of(&a, &b, &row);
+  tap_ok(v == SQ_VERDICT_AMBIGUOUS,
+         "shifted +10%% under wide overlapping noise: AMBIGUOUS (%s, %+.1f%%, p=%g, note '%s')",
+         sq_verdict_name(row.verdict), (row.ratio - 1) * 100, row.p, row.note);
+  sq_result_free(&b);
+
+  timed(&b, "k", 4096, 10.3, 0.002, 20);
+  sq_result c;
+  timed(&c, "k", 4096, 10, 0.002, 20);
+  v = verdict_of(&c, &b, &row);
+  tap_ok(v == SQ_VERDICT_SAME && row.p < 0.002,
+         "a real +3%% shift under the 5%% threshold: SAME although significant (p=%g)", row.p);
+  sq_result_free(&b);
+
+  /* Too few samples for the exact test to reach p < 0.002 (2/C(12,6) = 0.0022). */
+  timed(&b, "k", 4096, 20, 0.01, 6);
+  timed(&c, "k", 4096, 10, 0.01, 6);
+  v = verdict_of(&c, &b, &row);
+  tap_ok(v == SQ_VERDICT_AMBIGUOUS && row.exact,
+         "6+6 samples twice as slow: AMBIGUOUS, the exact test cannot reach 0.002 (p=%g)", row.p);
+  sq_result_free(&b);
+  sq_result_free(&c);
+
+  /* Summaries without raw samples: never SLOWER. */
+  timed(&b, "k", 4096, 12, 0.01, 20);
+  timed(&c, "k", 4096, 10, 0.01, 20);
+  sq_result_free(&b);
+  sq_result_free(&c);
+  b.stats.n = c.stats.n = 0;
+  v = verdict_of(&c, &b, &row);
+  tap_ok(v == SQ_VERDICT_AMBIGUOUS && isnan(row.p),
+         "no raw samples, +20%%: AMBIGUOUS (%s)", row.note);
+
+  timed(&b, "k", 4096, 10, 0.04, 20);
+  b.status = SQ_STATUS_FAILED;
+  snprintf(b.reason, sizeof b.reason, "verify: max rel err 0.3");
+  v = verdict_of(&a, &b, &row);
+  tap_ok(v == SQ_VERDICT_FAILED && strstr(row.note, "newly failing"),
+         "newly failing row: FAILED (%s)", row.note);
+  v = verdict_of(&b, &a, &row);
+  tap_ok(v == SQ_VERDICT_FIXED, "failing in BASE, ok in NEW: FIXED");
+  v = verdict_of(&b, &b, &row);
+  tap_ok(v == SQ_VERDICT_FAILED && strstr(row.note, "still failing"),
+         "failing on both sides: FAILED (still failing)");
+  b.status = SQ_STATUS_SKIPPED;
+  v = verdict_of(&a, &b, &row);
+  tap_ok(v == SQ_VERDICT_AMBIGUOUS, "measured, now skipped: AMBIGUOUS");
+  v = verdict_of(&b, &b, &row);
+  tap_ok(v == SQ_VERDICT_SKIPPED, "skipped on both sides: SKIPPED");
+  sq_result_free(&b);
+  sq_result_free(&a);
+}
+
+/* Files: BASE has k1, k2 (ok), k3 (ok); NEW has k1 same, k2 +10 %, k4 only. */
+static void file_tests(void) {
+  sq_results base = {0}, cur = {0};
+  base.n = 3, cur.n = 3;
+  base.rows = calloc(3, sizeof(sq_result));
+  cur.rows = calloc(3, sizeof(sq_result));
+  timed(&base.rows[0], "k1", 1024, 5, 0.04, 20);
+  timed(&base.rows[1], "k2", 1024, 8, 0.04, 20);
+  timed(&base.rows[2], "k3", 1024, 9, 0.04, 20);
+  timed(&cur.rows[0], "k1", 1024, 5, 0.04, 20);
+  timed(&cur.rows[1], "k2", 1024, 8.8, 0.04, 20);
+  timed(&cur.rows[2], "k4", 1024, 9, 0.04, 20);
+  sq_compare_opts o;
+  sq_compare_defaults(&o);
+  sq_comparison c;
+  int rc = sq_compare_results(&base, &cur, &o, &c);
+  tap_ok(rc == 0 && c.n == 4, "match: 2 pairs and 2 one-sided rows (%d rows)", c.n);
+  if (rc == 0) {
+    tap_ok(c.count[SQ_VERDICT_SAME] == 1 && c.count[SQ_VERDICT_SLOWER] == 1 &&
+               c.count[SQ_VERDICT_ONLY_BASE] == 1 && c.count[SQ_VERDICT_ONLY_NEW] == 1,
+           "verdicts SAME, SLOWER, ONLY-BASE (k3), ONLY-NEW (k4)");
+    tap_ok(c.rows[3].verdict == SQ_VERDICT_ONLY_BASE && !strcmp(c.rows[3].base->kernel, "k3") &&
+               c.rows[2].verdict == SQ_VERDICT_ONLY_NEW && !strcmp(c.rows[2].cur->kernel, "k4"),
+           "one-sided rows are listed with their kernel");
+    double r0 = c.rows[0].ratio, r1 = c.rows[1].ratio;
+    tap_ok(c.ngeo == 2 && near(c.geomean, sqrt(r0 * r1), 1e-12), "geometric mean of the ratios (%.4f)",
+           c.geomean);
+    tap_ok(sq_compare_status(&c, 1) == SQ_COMPARE_REGRESSION, "a SLOWER row: exit 1");
+    FILE *devnull = fopen("/dev/null", "w");
+    sq_compare_print(devnull, &c, 0);
+    sq_compare_print(devnull, &c, 1);
+    fclose(devnull);
+    sq_compare_free(&c);
+  }
+  /* Only ambiguous: NEW's k2 under wide noise. */
+  sq_result_free(&cur.rows[1]);
+  timed(&cur.rows[1], "k2", 1024, 8.8, 1.0, 20);
+  rc = sq_compare_results(&base, &cur, &o, &c);
+  tap_ok(rc == 0 && c.count[SQ_VERDICT_AMBIGUOUS] == 1 && sq_compare_status(&c, 1) == SQ_COMPARE_AMBIGUOUS &&
+             sq_compare_status(&c, 0) == SQ_COMPARE_PASS,
+         "only an ambiguous row: exit 2, or 0 with --ambiguous=pass");
+  if (rc == 0) sq_compare_free(&c);
+  /* A failing row only in NEW is a regression too. */
+  cur.rows[2].status = SQ_STATUS_FAILED;
+  rc = sq_compare_results(&base, &cur, &o, &c);
+  tap_ok(rc == 0 && c.rows[2].verdict == SQ_VERDICT_FAILED && sq_compare_status(&c, 0) == SQ_COMPARE_REGRESSION,
+         "a failing row only in NEW: FAILED, exit 1");
+  if (rc == 0) sq_compare_free(&c);
+  /* Another device. */
+  for (int i = 0; i < 3; i++) snprintf(cur.rows[i].device, sizeof cur.rows[i].device, "cuda:0 H100");
+  rc = sq_compare_results(&base, &cur, &o, &c);
+  tap_ok(rc == SQ_EMISMATCH && strstr(sq_last_error(), "cuda:0 H100"), "different devices: SQ_EMISMATCH (%s)",
+         sq_last_error());
+  o.ignore_device = 1;
+  rc = sq_compare_results(&base, &cur, &o, &c);
+  tap_ok(rc == 0 && c.count[SQ_VERDICT_ONLY_BASE] == 1, "--ignore-device matches across devices");
+  if (rc == 0) sq_compare_free(&c);
+  sq_results_free(&base);
+  sq_results_free(&cur);
+}
+
+int main(void) {
+  mwu_tests();
+  verdict_tests();
+  file_tests();
+  return tap_done();
+}
