@@ -3,7 +3,7 @@
 libsubquad_a_SOURCES += \
 	harness/error.h harness/error.c \
 	harness/backend.h harness/device.h harness/device.c \
-	harness/backend_cpu.c harness/topology.h harness/topology.c \
+	harness/backend_cpu.c harness/topology.h harness/topology.c harness/peaks.c \
 	harness/stats.h harness/stats.c \
 	harness/measure.h harness/measure.c \
 	harness/inputs.h harness/inputs.c \

@@ -1,0 +1,230 @@
+/* `subquad devices`: every device with its backend, name, vendor, driver,
+ * compute units, clock, memories, work-group limit and architecture, then
+ * the host topology and the NUMA node nearest each GPU. --peaks measures
+ * each device (stream GB/s, f32 GFLOP/s, G exp/s) and prints the figures
+ * beside the spec-sheet values of the GPUs we know. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness/commands.h"
+#include "harness/device.h"
+#include "harness/error.h"
+#include "harness/topology.h"
+
+/* Spec-sheet bandwidth and f32 (non-tensor) peak, for context only: the
+ * roofline always uses measured peaks. First match of `match` in the
+ * device name wins, so the more specific names come first. */
+static const struct {
+  const char *match;
+  double gbs, gflops;
+} known_gpus[] = {
+  {"H200", 4800, 66900},
+  {"H100 PCIe", 2000, 51200},
+  {"H100 NVL", 3900, 60000},
+  {"H100", 3350, 66900},
+  {"A100 80GB PCIe", 1935, 19500},
+  {"A100-PCIE", 1555, 19500},
+  {"A100-SXM4-80GB", 2039, 19500},
+  {"A100", 1555, 19500},
+  {"L40S", 864, 91600},
+  {"L4", 300, 30300},
+  {"A10", 600, 31200},
+  {"V100", 900, 15700},
+  {"T4", 320, 8100},
+  {"RTX 4090", 1008, 82600},
+};
+
+static int spec_index(const char *name) {
+  for (size_t i = 0; i < sizeof known_gpus / sizeof known_gpus[0]; i++)
+    if (strstr(name, known_gpus[i].match)) return (int)i;
+  return -1;
+}
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: subquad devices [--peaks] [--device D] [--format table|csv]\n"
+          "  Lists every device (cuda:N, opencl:N, cpu) and the host topology.\n"
+          "  --peaks         measure stream bandwidth, f32 FMA and exp throughput (a few seconds per device)\n"
+          "  --device D      only device D (e.g. opencl:0, cuda:0, cpu)\n"
+          "  --format F      table (default) or csv\n"
+          "  --help          this text\n");
+}
+
+typedef struct opts {
+  int peaks, csv;
+  const char *device;
+} opts;
+
+static int parse(int argc, char **argv, opts *o, int *done) {
+  *done = 0;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+      usage(stdout);
+      *done = 1;
+      return 0;
+    } else if (!strcmp(a, "--peaks")) {
+      o->peaks = 1;
+    } else if (!strcmp(a, "--device") || !strcmp(a, "--format")) {
+      if (i + 1 >= argc) return sq_usage_error("devices", "%s needs a value", a);
+      const char *v = argv[++i];
+      if (!strcmp(a, "--device")) o->device = v;
+      else if (!strcmp(v, "csv")) o->csv = 1;
+      else if (!strcmp(v, "table")) o->csv = 0;
+      else return sq_usage_error("devices", "--format: '%s' is not table or csv", v);
+    } else {
+      return sq_usage_error("devices", "unknown option '%s' (try subquad devices --help)", a);
+    }
+  }
+  return 0;
+}
+
+/* A CSV field, quoted when it holds a separator, quote or newline. */
+static void csv_field(const char *s, int last) {
+  if (strpbrk(s, ",\"\n\r")) {
+    putchar('"');
+    for (const char *c = s; *c; c++) {
+      if (*c == '"') putchar('"');
+      putchar(*c);
+    }
+    putchar('"');
+  } else {
+    fputs(s, stdout);
+  }
+  putchar(last ? '\n' : ',');
+}
+
+static void fmt_peak(char *out, size_t n, double v) {
+  if (v > 0) snprintf(out, n, "%.1f", v);
+  else snprintf(out, n, "n/a");
+}
+
+typedef struct row {
+  sq_device *dev;
+  int numa;              /* nearest NUMA node of a GPU, -1 unknown */
+  int peaks_rc;          /* 0, or the measuring error */
+  char peaks_err[256];
+} row;
+
+static void print_csv(row *rows, int n, const sq_topology *t, int peaks) {
+  printf("id,backend,name,vendor,driver,platform,arch,is_gpu,compute_units,clock_mhz,global_mem,local_mem,"
+         "cache_bytes,max_alloc,max_wg,pci_bus_id,numa_node,host_packages,host_cores,host_pus,host_numa_nodes,"
+         "host_l3_bytes%s\n",
+         peaks ? ",peak_gbs,peak_gflops,peak_gexps,spec_gbs,spec_gflops" : "");
+  for (int i = 0; i < n; i++) {
+    const sq_device_info *in = &rows[i].dev->info;
+    char buf[64];
+    csv_field(rows[i].dev->id, 0);
+    csv_field(in->backend, 0);
+    csv_field(in->name, 0);
+    csv_field(in->vendor, 0);
+    csv_field(in->driver, 0);
+    csv_field(in->platform, 0);
+    csv_field(in->arch, 0);
+    printf("%d,%d,%d,%llu,%llu,%llu,%llu,%zu,", in->is_gpu, in->compute_units, in->clock_mhz,
+           (unsigned long long)in->global_mem, (unsigned long long)in->local_mem,
+           (unsigned long long)in->cache_bytes, (unsigned long long)in->max_alloc, in->max_wg);
+    csv_field(in->pci_bus_id, 0);
+    printf("%d,%d,%d,%d,%d,%llu%s", rows[i].numa, t->packages, t->cores, t->pus, t->numa_nodes,
+           (unsigned long long)t->l3_bytes, peaks ? "," : "\n");
+    if (peaks) {
+      const sq_peaks *p = &rows[i].dev->peaks;
+      int s = spec_index(in->name);
+      fmt_peak(buf, sizeof buf, p->gbs);
+      printf("%s,", buf);
+      fmt_peak(buf, sizeof buf, p->gflops);
+      printf("%s,", buf);
+      fmt_peak(buf, sizeof buf, p->gexps);
+      printf("%s,", buf);
+      fmt_peak(buf, sizeof buf, s >= 0 ? known_gpus[s].gbs : 0);
+      printf("%s,", buf);
+      fmt_peak(buf, sizeof buf, s >= 0 ? known_gpus[s].gflops : 0);
+      printf("%s\n", buf);
+    }
+  }
+}
+
+static void print_table(row *rows, int n, const sq_topology *t, int peaks) {
+  printf("%-10s %-7s %-36s %-20s %-18s %5s %6s %10s %9s %6s  %s\n", "device", "backend", "name", "vendor", "driver",
+         "CUs", "MHz", "global MiB", "local KiB", "max wg", "arch");
+  for (int i = 0; i < n; i++) {
+    const sq_device_info *in = &rows[i].dev->info;
+    printf("%-10s %-7s %-36.36s %-20.20s %-18.18s %5d %6d %10llu %9llu %6zu  %s\n", rows[i].dev->id, in->backend,
+           in->name, in->vendor, in->driver, in->compute_units, in->clock_mhz,
+           (unsigned long long)(in->global_mem >> 20), (unsigned long long)(in->local_mem >> 10), in->max_wg,
+           in->arch);
+  }
+  printf("\nhost topology (%s): %d package%s, %d cores, %d PUs, %d NUMA node%s, L3 %llu MiB, memory %llu MiB\n",
+         t->source, t->packages, t->packages == 1 ? "" : "s", t->cores, t->pus, t->numa_nodes,
+         t->numa_nodes == 1 ? "" : "s", (unsigned long long)(t->l3_bytes >> 20),
+         (unsigned long long)(t->memory >> 20));
+  for (int i = 0; i < n; i++) {
+    const sq_device_info *in = &rows[i].dev->info;
+    if (!in->is_gpu) continue;
+    char node[32];
+    if (rows[i].numa >= 0) snprintf(node, sizeof node, "NUMA node %d", rows[i].numa);
+    else snprintf(node, sizeof node, "NUMA node unknown");
+    printf("  %-10s PCI %-14s %s\n", rows[i].dev->id, in->pci_bus_id[0] ? in->pci_bus_id : "unknown", node);
+  }
+  if (!peaks) return;
+  printf("\nmeasured peaks (spec-sheet values where known)\n");
+  printf("%-10s %10s %10s %10s %10s %12s\n", "device", "GB/s", "spec GB/s", "GFLOP/s", "spec", "Gexp/s");
+  for (int i = 0; i < n; i++) {
+    const sq_peaks *p = &rows[i].dev->peaks;
+    int s = spec_index(rows[i].dev->info.name);
+    char a[32], b[32], c[32], d[32], e[32];
+    fmt_peak(a, sizeof a, p->gbs);
+    fmt_peak(b, sizeof b, s >= 0 ? known_gpus[s].gbs : 0);
+    fmt_peak(c, sizeof c, p->gflops);
+    fmt_peak(d, sizeof d, s >= 0 ? known_gpus[s].gflops : 0);
+    fmt_peak(e, sizeof e, p->gexps);
+    printf("%-10s %10s %10s %10s %10s %12s", rows[i].dev->id, a, b, c, d, e);
+    if (rows[i].peaks_rc) printf("   (failed: %s)", rows[i].peaks_err);
+    printf("\n");
+  }
+}
+
+int sq_cmd_devices(int argc, char **argv) {
+  opts o = {0};
+  int done, rc = parse(argc, argv, &o, &done);
+  if (rc || done) return rc;
+  int n = o.device ? 1 : sq_devices_count();
+  row *rows = calloc((size_t)(n > 0 ? n : 1), sizeof *rows);
+  if (!rows) return sq_usage_error("devices", "out of memory");
+  int status = 0, opened = 0;
+  for (int i = 0; i < n; i++) {
+    char id[32];
+    if (o.device) snprintf(id, sizeof id, "%s", o.device);
+    else if (sq_devices_id(i, id, sizeof id)) continue;
+    if ((rc = sq_device_open(id, &rows[opened].dev))) {
+      if (o.device) {
+        free(rows);
+        return sq_usage_error("devices", "--device: %s", sq_last_error());
+      }
+      fprintf(stderr, "subquad devices: cannot open %s: %s\n", id, sq_last_error());
+      status = 1;
+      continue;
+    }
+    row *r = &rows[opened++];
+    r->numa = r->dev->info.is_gpu ? sq_topology_gpu_numa(r->dev->info.pci_bus_id) : -1;
+    if (o.peaks) {
+      if (isatty(2)) fprintf(stderr, "measuring %s ...\n", r->dev->id);
+      if ((r->peaks_rc = sq_device_measure_peaks(r->dev))) {
+        snprintf(r->peaks_err, sizeof r->peaks_err, "%s", sq_last_error());
+        fprintf(stderr, "subquad devices: peaks of %s: %s\n", r->dev->id, r->peaks_err);
+        status = 1;
+      }
+    }
+  }
+  sq_topology topo;
+  sq_topology_get(&topo);
+  if (o.csv) print_csv(rows, opened, &topo, o.peaks);
+  else print_table(rows, opened, &topo, o.peaks);
+  for (int i = 0; i < opened; i++) sq_device_close(rows[i].dev);
+  free(rows);
+  return status;
+}
