@@ -242,15 +242,17 @@ static int compile_once(const char *text, const char *defines, const char *arch,
   enum { MAXOPT = 96 };
   const char *opts[MAXOPT];
   char *copy = NULL, archopt[64], incopt[512];
-  int n = split_defines(defines, &copy, opts, MAXOPT - 4);
+  int n = split_defines(defines, &copy, opts, MAXOPT - 5);
   if (n < 0) {
     free(copy);
     return sq_fail(SQ_EINVAL, "nvrtc: too many defines in '%s'", defines ? defines : "");
   }
-  snprintf(archopt, sizeof archopt, "--gpu-arch=%s", arch);
+  snprintf(archopt, sizeof archopt, "--gpu-architecture=%s", arch);
   opts[n++] = archopt;
   opts[n++] = "-default-device";
   opts[n++] = "--std=c++14";
+  /* The prelude defines helpers a given kernel may not use. */
+  opts[n++] = "--diag-suppress=177";
 #ifdef SQ_CUDA_HOME
   snprintf(incopt, sizeof incopt, "-I%s/include", SQ_CUDA_HOME);
   if (include) opts[n++] = incopt;

@@ -11,6 +11,9 @@ EXTRA_DIST += tests/tap.h tests/tap.sh
 # --- core (harness, kernels, results) ---
 core_tests =
 core_tests += tests/test_results_csv
+core_tests += tests/test_backend_opencl tests/test_cuda_absent tests/test_nvrtc_compile
+TESTS += tests/test_devices.sh
+EXTRA_DIST += tests/test_devices.sh
 check_PROGRAMS += $(core_tests)
 TESTS += $(core_tests)
 

@@ -1,0 +1,111 @@
+/* Every embedded kernel text compiles with NVRTC for compute_80 and
+ * compute_90, with the defines its descriptor plans for a small problem
+ * under default parameters, in each mode (causal / non-causal) it supports;
+ * the PTX holds every entry point the plan launches. f16 and bf16 storage
+ * are compiled for compute_90 (cuda_fp16.h must resolve). The peak kernels
+ * compile too, and a broken text is SQ_ECOMPILE with a log. Runs without a
+ * GPU: NVRTC only needs the toolkit; without NVRTC the checks SKIP. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/error.h"
+#include "kernels/kernel.h"
+#include "kernels/sources.h"
+#include "tests/tap.h"
+
+#ifdef SQ_HAVE_CUDA
+#include "harness/cuda_compile.h"
+
+/* Compiles one text and checks that each named entry is in the PTX. */
+static void compile_check(const char *what, const char *src, const char *defines, const char *arch,
+                          const char *const *entries, int nentries) {
+  char *ptx = NULL, *log = NULL;
+  int rc = sq_cuda_compile_ptx(src, defines, arch, &ptx, &log);
+  int missing = 0;
+  char first_missing[128] = "";
+  for (int i = 0; !rc && i < nentries; i++) {
+    char pat[160];
+    snprintf(pat, sizeof pat, ".entry %s(", entries[i]);
+    if (!strstr(ptx, pat)) {
+      if (!missing++) snprintf(first_missing, sizeof first_missing, "%s", entries[i]);
+    }
+  }
+  if (!tap_ok(rc == 0 && missing == 0, "%s for %s%s%s%s", what, arch, rc ? ": " : "", rc ? sq_last_error() : "",
+              missing ? " (entry missing from PTX)" : ""))
+  {
+    if (missing) tap_diag("missing entry: %s", first_missing);
+    if (log) tap_diag("log: %.2000s", log);
+    tap_diag("defines: %s", defines);
+  }
+  free(ptx);
+  free(log);
+}
+
+static void kernel_case(const sq_kernel *k, int causal, sq_dtype dtype, const char *const *archs, int narchs) {
+  sq_problem p = {.B = 1, .H = 2, .T = 256, .D = 64, .DV = 64, .causal = causal, .fmap = SQ_FMAP_ELU1,
+                  .normalize = 1, .dtype = dtype};
+  if (!strcmp(k->family, "softmax_attn")) p.fmap = SQ_FMAP_IDENTITY, p.normalize = 0;
+  int pv[SQ_MAX_PARAMS] = {0};
+  sq_kernel_default_params(k, pv);
+  char why[256] = "";
+  char what[160];
+  snprintf(what, sizeof what, "%s %s %s", k->name, causal ? "causal" : "non-causal", sq_dtype_name(dtype));
+  if (k->check && k->check(&p, pv, k->nparams, why, sizeof why)) {
+    tap_ok(0, "%s: default parameters rejected: %s", what, why);
+    return;
+  }
+  sq_plan plan;
+  sq_plan_init(&plan);
+  int rc = k->plan(&p, pv, &plan);
+  if (!tap_ok(rc == 0 && plan.nlaunch > 0, "%s: plan (%d launches)", what, plan.nlaunch)) return;
+  const char *entries[SQ_MAX_LAUNCHES];
+  for (int i = 0; i < plan.nlaunch; i++) entries[i] = plan.launch[i].entry;
+  for (int a = 0; a < narchs; a++) compile_check(what, *k->source, plan.defines, archs[a], entries, plan.nlaunch);
+}
+#endif
+
+int main(void) {
+#ifndef SQ_HAVE_CUDA
+  tap_skip("NVRTC compilation", "subquad was built without the CUDA headers");
+#else
+  const char *ver = sq_cuda_nvrtc_version();
+  if (!ver[0]) {
+    tap_skip("NVRTC compilation", "libnvrtc could not be loaded");
+    return tap_done();
+  }
+  tap_diag("NVRTC %s", ver);
+  const char *both[] = {"compute_80", "compute_90"};
+  const char *sm90[] = {"compute_90"};
+  for (int i = 0; i < sq_nkernels; i++) {
+    const sq_kernel *k = sq_kernels[i];
+    if (!k->source || !*k->source || !**k->source) {
+      tap_ok(0, "%s has an embedded kernel text", k->name);
+      continue;
+    }
+    for (int causal = 1; causal >= 0; causal--) {
+      if (!(k->modes & (causal ? SQ_CAUSAL : SQ_NONCAUSAL))) continue;
+      kernel_case(k, causal, SQ_F32, both, 2);
+      /* Narrow storage once per kernel, on the newer architecture. */
+      if (causal == 1 || !(k->modes & SQ_CAUSAL)) {
+        kernel_case(k, causal, SQ_F16, sm90, 1);
+        kernel_case(k, causal, SQ_BF16, sm90, 1);
+      }
+    }
+  }
+  const char *peaks[] = {"sq_peak_triad", "sq_peak_fma", "sq_peak_exp"};
+  compile_check("peaks.sqk", sq_src_peaks, "", "compute_80", peaks, 3);
+  compile_check("peaks.sqk", sq_src_peaks, "", "compute_90", peaks, 3);
+
+  char *ptx = NULL, *log = NULL;
+  int rc = sq_cuda_compile_ptx("KERNEL broken(GLOBAL float *y) { y[0] = undeclared_name; }\n", "-DX=1",
+                               "compute_90", &ptx, &log);
+  tap_ok(rc == SQ_ECOMPILE && !ptx, "a broken text is SQ_ECOMPILE (%s)", sq_last_error());
+  tap_ok(log && strstr(log, "undeclared_name"), "its NVRTC log names the culprit");
+  free(ptx);
+  free(log);
+#endif
+  return tap_done();
+}
