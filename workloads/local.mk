@@ -17,4 +17,5 @@ libsubquad_a_SOURCES += \
 	workloads/csvtab.h workloads/csvtab.c \
 	workloads/catalog.h workloads/catalog_data.h workloads/catalog.c \
 	workloads/suite.h workloads/suite.c workloads/catalog_suite.c \
+	workloads/planner.h workloads/planner.c workloads/sliced.c \
 	workloads/cmd_workloads.c

@@ -1,0 +1,211 @@
+/* Predictions of a case's memory and time, and the sliced runner. The time
+ * model is deliberately simple and errs long: the kernel's useful flops,
+ * bytes (plus the scratch it writes and reads back) and exps are each
+ * divided by the device's rate and added, not overlapped, then scaled up
+ * when the plan launches fewer work-groups than the device has compute
+ * units (a recurrent scan over one (b, h) uses one core). Around the kernel
+ * come the costs of the harness's fixed order: compile, input generation
+ * and transfer, one verification run with the double-precision reference,
+ * warm-up, and the samples the measurement loop is expected to take. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/error.h"
+#include "workloads/planner.h"
+
+#define GIB 1073741824.0
+/* Host-side rates for what the harness does on the CPU: the reference in
+ * double precision on one core, and input generation plus transfers. */
+#define HOST_REF_FLOPS 1e9
+#define HOST_BYTES_PER_S 1e9
+/* Building a program (PoCL compiles with LLVM; NVRTC is faster) and the
+ * fixed cost of one launch sequence. */
+#define COMPILE_S 2.0
+#define LAUNCH_S 50e-6
+#define CANARY_BYTES 4096.0
+
+void sq_planner_rates(const sq_device *dev, double *gbs, double *gflops, double *gexps) {
+  /* Conservative defaults when peaks are unmeasured: a PoCL CPU device
+   * streams ~10 GB/s and sustains ~20 GFLOP/s on two cores; a GPU at least
+   * 200 GB/s and 2 TFLOP/s. */
+  int gpu = dev && dev->info.is_gpu;
+  *gbs = gpu ? 200 : 10;
+  *gflops = gpu ? 2000 : 20;
+  *gexps = gpu ? 200 : 1;
+  if (dev && dev->peaks.gbs > 0) *gbs = dev->peaks.gbs;
+  if (dev && dev->peaks.gflops > 0) *gflops = dev->peaks.gflops;
+  if (dev && dev->peaks.gexps > 0) *gexps = dev->peaks.gexps;
+}
+
+void sq_format_duration(double s, char *buf, size_t n) {
+  if (!isfinite(s)) snprintf(buf, n, "inf");
+  else if (s >= 86400 * 365.0) snprintf(buf, n, "%.3g y", s / (86400 * 365.0));
+  else if (s >= 86400) snprintf(buf, n, "%.3g d", s / 86400);
+  else if (s >= 3600) snprintf(buf, n, "%.2g h", s / 3600);
+  else if (s >= 60) snprintf(buf, n, "%.2g min", s / 60);
+  else if (s >= 1) snprintf(buf, n, "%.2g s", s);
+  else snprintf(buf, n, "%.2g ms", s * 1e3);
+}
+
+typedef struct mem_need {
+  double total;            /* device bytes */
+  double biggest;          /* largest single buffer */
+  double scratch;
+  double groups;           /* work-groups of the widest launch, 0 when unknown */
+} mem_need;
+
+static double tensor_bytes(const sq_problem *p, int64_t dim) {
+  return (double)p->B * (double)p->H * (double)p->T * (double)dim *
+         (double)sq_dtype_size(p->dtype);
+}
+
+/* Device memory of a problem as the runner allocates it: Q, K, V, O and
+ * every scratch buffer of the plan, the writable ones with a canary. The
+ * plan is only asked when its sizes fit in size_t arithmetic. */
+static void need_of(const sq_case *c, const sq_problem *p, mem_need *m) {
+  memset(m, 0, sizeof *m);
+  double qk = tensor_bytes(p, p->D), vo = tensor_bytes(p, p->DV);
+  m->total = 2 * qk + 2 * vo + CANARY_BYTES;
+  m->biggest = fmax(qk, vo);
+  sq_plan pl;
+  if (c->kernel->plan && c->kernel->plan(p, c->params, &pl) == 0) {
+    for (int i = 0; i < pl.nscratch; i++) {
+      m->scratch += (double)pl.scratch_bytes[i];
+      m->total += (double)pl.scratch_bytes[i] + CANARY_BYTES;
+      m->biggest = fmax(m->biggest, (double)pl.scratch_bytes[i]);
+    }
+    for (int i = 0; i < pl.nlaunch; i++) {
+      double g = 1;
+      for (int d = 0; d < 3; d++)
+        if (pl.launch[i].local[d]) g *= (double)(pl.launch[i].global[d] / pl.launch[i].local[d]);
+      m->groups = fmax(m->groups, g);
+    }
+  }
+}
+
+/* "" when the memory fits the device, else the reason. */
+static int mem_fits(const sq_device *dev, const mem_need *m, char *why, size_t n) {
+  if (!dev) return 1;
+  const sq_device_info *di = &dev->info;
+  double avail = (double)(di->free_mem ? di->free_mem : di->global_mem);
+  if (avail > 0 && m->total > avail) {
+    snprintf(why, n, "needs %.1f GiB > %.1f GiB free", m->total / GIB, avail / GIB);
+    return 0;
+  }
+  if (di->max_alloc && m->biggest + CANARY_BYTES > (double)di->max_alloc) {
+    snprintf(why, n, "a %.1f GiB buffer > the device's largest allocation %.1f GiB",
+             m->biggest / GIB, (double)di->max_alloc / GIB);
+    return 0;
+  }
+  return 1;
+}
+
+/* Seconds of one kernel call. */
+static double kernel_s(const sq_device *dev, const sq_case *c, const sq_problem *p,
+                       const mem_need *m) {
+  double gbs, gflops, gexps;
+  sq_planner_rates(dev, &gbs, &gflops, &gexps);
+  sq_work w = c->kernel->work(p);
+  double s = w.flops / (gflops * 1e9) + (w.bytes + 2 * m->scratch) / (gbs * 1e9) +
+             w.exps / (gexps * 1e9);
+  int cu = dev && dev->info.compute_units > 0 ? dev->info.compute_units : 2;
+  if (m->groups > 0 && m->groups < cu) s *= cu / m->groups;
+  return s + LAUNCH_S;
+}
+
+/* Host seconds of the reference the verification run computes: the full
+ * reference within the budget, else sampled rows; a recurrent (linear)
+ * reference still runs its state over every t, so it never gets cheaper. */
+static double reference_s(const sq_case *c, const sq_problem *p, double budget) {
+  double per_row = c->kernel->reference_row_cost ? c->kernel->reference_row_cost(p) : 1;
+  double full = per_row * (double)p->T * (double)p->B * (double)p->H;
+  double cost = full <= budget || !c->kernel->quadratic ? full : budget;
+  return cost / HOST_REF_FLOPS;
+}
+
+/* Samples the measurement loop is expected to take for a call of t
+ * seconds, and the time they take (it stops at the first sample past the
+ * timeout). */
+static double sampling_s(const sq_measure_opts *mo, double t, int *nsamples) {
+  double n = fmax((double)mo->min_samples, ceil(mo->min_time_s / fmax(t, 1e-9)));
+  if (mo->max_samples > 0) n = fmin(n, (double)mo->max_samples);
+  double s = n * t;
+  if (mo->timeout_s > 0 && s > mo->timeout_s + t) {
+    n = floor(mo->timeout_s / t) + 1;
+    s = n * t;
+  }
+  *nsamples = (int)n;
+  return s;
+}
+
+int sq_predict_opts(const sq_device *dev, const sq_case *c, const sq_run_opts *o,
+                    double max_case_s, sq_prediction *out) {
+  memset(out, 0, sizeof *out);
+  if (!c || !c->kernel) return sq_fail(SQ_EINVAL, "planner: case without a kernel");
+  const sq_problem *p = &c->prob;
+  if (p->B < 1 || p->H < 1 || p->T < 1 || p->D < 1 || p->DV < 1)
+    return sq_fail(SQ_EINVAL, "planner: shape B=%lld H=%lld T=%lld D=%lld DV=%lld has a zero",
+                   (long long)p->B, (long long)p->H, (long long)p->T, (long long)p->D,
+                   (long long)p->DV);
+  mem_need whole, slice;
+  need_of(c, p, &whole);
+  out->bytes = whole.total;
+  char memwhy[160] = "";
+  int fits = mem_fits(dev, &whole, memwhy, sizeof memwhy);
+  int nslices = 1;
+  sq_problem sp = *p;
+  if (!fits) {
+    sp.B = sp.H = 1;
+    need_of(c, &sp, &slice);
+    if (p->B * p->H == 1 || !mem_fits(dev, &slice, memwhy, sizeof memwhy)) {
+      /* Still say how long a call would take, for the skipped row. */
+      double t = kernel_s(dev, c, p, &whole);
+      char d[32];
+      sq_format_duration(t, d, sizeof d);
+      out->ms = 1e3 * t;
+      snprintf(out->why, sizeof out->why, "%s (a call predicted %s)", memwhy, d);
+      return 0;
+    }
+    nslices = (int)(p->B * p->H);
+    out->sliced = 1;
+    out->bytes = slice.total;
+  }
+  const sq_problem *rp = out->sliced ? &sp : p;
+  const mem_need *rm = out->sliced ? &slice : &whole;
+  double t = kernel_s(dev, c, rp, rm);
+  int ns;
+  double per_slice = sampling_s(&o->measure, t, &ns) + (o->measure.warmup + 1) * t +
+                     reference_s(c, rp, o->ref_budget_flops) +
+                     (tensor_bytes(rp, rp->D) * 2 + tensor_bytes(rp, rp->DV) * 2) /
+                         HOST_BYTES_PER_S;
+  double total = COMPILE_S + nslices * per_slice;
+  out->ms = 1e3 * t * nslices;   /* one call of the whole case */
+  char d[32], k[32];
+  sq_format_duration(total, d, sizeof d);
+  sq_format_duration(t * nslices, k, sizeof k);
+  if (max_case_s > 0 && total > max_case_s) {
+    char lim[32];
+    sq_format_duration(max_case_s, lim, sizeof lim);
+    snprintf(out->why, sizeof out->why,
+             "predicted %s > %s (a call %s, verification and %d samples included)", d, lim, k,
+             ns);
+    return 0;
+  }
+  out->feasible = 1;
+  if (out->sliced)
+    snprintf(out->why, sizeof out->why,
+             "sliced into %d (b,h); predicted %s (a call %s, verification and %d samples)",
+             nslices, d, k, ns);
+  else
+    snprintf(out->why, sizeof out->why,
+             "predicted %s (a call %s, verification and %d samples included)", d, k, ns);
+  return 0;
+}
+
+int sq_predict(const sq_device *dev, const sq_case *c, double max_case_s, sq_prediction *out) {
+  sq_run_opts o;
+  sq_run_defaults(&o);
+  return sq_predict_opts(dev, c, &o, max_case_s, out);
+}
