@@ -63,6 +63,16 @@ static const char *cl_err_name(cl_int e) {
 
 #define CL_FAIL(code, call, err) sq_fail(code, "%s: %s (%d)", call, cl_err_name(err), (int)(err))
 
+/* PoCL and the LLVM inside it keep compiler state allocated until the
+ * process exits, which LeakSanitizer reports as leaks on every sanitizer
+ * build. They are not ours: LSan asks this hook (weak in the runtime) for
+ * suppressions, so any binary that links the OpenCL backend gets them.
+ * Our own allocations stay checked. */
+__attribute__((used)) const char *__lsan_default_suppressions(void);
+__attribute__((used)) const char *__lsan_default_suppressions(void) {
+  return "leak:libpocl.so\nleak:libLLVM\nleak:libclang-cpp\nleak:libOpenCL.so\n";
+}
+
 /* ---- device list --------------------------------------------------------- */
 
 typedef struct cl_entry {

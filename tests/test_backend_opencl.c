@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +20,43 @@ static const char *saxpy_src =
   "}\n";
 
 static const char *broken_src = "KERNEL broken(GLOBAL float *y) { y[0] = undeclared_name; }\n";
+
+/* The tuner builds on a thread pool while the device measures: builds of
+ * distinct programs on one device must be safe from several threads. */
+typedef struct build_job {
+  const sq_backend *be;
+  void *impl;
+  char defines[64];
+  int rc;
+} build_job;
+
+static void *build_thread(void *arg) {
+  build_job *j = arg;
+  sq_prog prog = {0};
+  char *log = NULL;
+  j->rc = j->be->build(j->impl, saxpy_src, j->defines, &prog, &log);
+  sq_kernel_limits lim;
+  if (!j->rc) j->rc = j->be->kernel_limits(j->impl, &prog, "saxpy", &lim);
+  if (prog.h) j->be->release(j->impl, &prog);
+  free(log);
+  return NULL;
+}
+
+static void concurrent_builds(const sq_backend *be, void *impl) {
+  enum { NT = 3 };
+  pthread_t t[NT];
+  build_job jobs[NT];
+  int started = 0, ok = 1;
+  for (int i = 0; i < NT; i++) {
+    jobs[i] = (build_job){.be = be, .impl = impl};
+    snprintf(jobs[i].defines, sizeof jobs[i].defines, "-DSCALE=%d.0f", i + 1);
+    if (pthread_create(&t[i], NULL, build_thread, &jobs[i]) == 0) started++;
+    else jobs[i].rc = -1;
+  }
+  for (int i = 0; i < started; i++) pthread_join(t[i], NULL);
+  for (int i = 0; i < NT; i++) ok &= jobs[i].rc == 0;
+  tap_ok(started == NT && ok, "%d builds at once from %d threads", NT, started);
+}
 
 static void run(const sq_backend *be) {
   void *impl = NULL;
@@ -89,6 +127,8 @@ static void run(const sq_backend *be) {
     be->release(impl, &prog);
   }
   free(log);
+
+  concurrent_builds(be, impl);
 
   log = NULL;
   rc = be->build(impl, broken_src, "", &prog, &log);
