@@ -1,5 +1,6 @@
 /* Linear-attention kernel descriptors (Katharopoulos et al., "Transformers
- * are RNNs"): the recurrent form, the chunked form and the non-causal form. */
+ * are RNNs"): the recurrent form, the chunked form and the non-causal form,
+ * and their double-precision references (kernels/linear_attn_ref.c). */
 #ifndef SQ_LINEAR_ATTN_H
 #define SQ_LINEAR_ATTN_H
 
@@ -8,5 +9,14 @@
 extern const sq_kernel sq_linear_attn_causal_recurrent;
 extern const sq_kernel sq_linear_attn_causal_chunked;
 extern const sq_kernel sq_linear_attn_noncausal;
+
+/* References with the sq_kernel.reference contract: the recurrence (causal)
+ * or the full sums (non-causal) in double precision. */
+int sq_linear_attn_ref_causal(const sq_problem *p, const float *q, const float *k, const float *v,
+                              const int64_t *rows, int64_t nrows, double *o);
+int sq_linear_attn_ref_noncausal(const sq_problem *p, const float *q, const float *k, const float *v,
+                                 const int64_t *rows, int64_t nrows, double *o);
+/* Flops per output row and (b, h): 2 * D * DV. */
+double sq_linear_attn_ref_row_cost(const sq_problem *p);
 
 #endif

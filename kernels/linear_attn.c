@@ -1,0 +1,309 @@
+/* Descriptors of the linear-attention kernels (kernels/linear_attn.sqk):
+ * their tunable parameters, the constraints between them, the launch plans
+ * and the useful work of one call. causal_recurrent runs the recurrence in
+ * one launch; causal_chunked runs chunk states, an exclusive scan over chunks
+ * and the per-chunk outputs; noncausal runs split states, a reduction and
+ * the outputs. */
+#include <stdint.h>
+#include <stdio.h>
+
+#include "harness/error.h"
+#include "kernels/linear_attn.h"
+#include "kernels/sources.h"
+
+/* The largest static local memory a text may declare: CUDA's static
+ * shared-memory limit, so every configuration also compiles for NVRTC. */
+#define LA_LOCAL_MAX 49152
+/* Work-group of the tiled kernels (la_state, la_out: 16 x 16). */
+#define LA_WG 256
+/* Rows of phi(K), V staged per step by la_state (ST_T in the text). */
+#define LA_ST_T 16
+#define LA_SCAN_WG 64
+
+static int64_t cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+static int check_dims(const sq_problem *p, char *why, size_t n) {
+  if (p->D < 1 || p->D > 256 || p->DV < 1 || p->DV > 256) {
+    snprintf(why, n, "D=%lld, DV=%lld: linear_attn supports 1..256", (long long)p->D, (long long)p->DV);
+    return SQ_EINVAL;
+  }
+  if (p->T < 1 || p->T > INT32_MAX) {
+    snprintf(why, n, "T=%lld: linear_attn supports 1..%d", (long long)p->T, INT32_MAX);
+    return SQ_EINVAL;
+  }
+  return 0;
+}
+
+static void set_work_group_count_error(char *why, size_t n, const char *what, int64_t groups) {
+  snprintf(why, n, "%s needs %lld work-groups, more than a 32-bit grid", what, (long long)groups);
+}
+
+static sq_work la_work(const sq_problem *p) {
+  double bht = (double)p->B * (double)p->H * (double)p->T;
+  double D = (double)p->D, DV = (double)p->DV;
+  sq_work w;
+  w.flops = bht * 4.0 * D * DV + (p->normalize ? bht * (4.0 * D + DV) : 0.0);
+  w.bytes = bht * (2.0 * D + 2.0 * DV) * (double)sq_dtype_size(p->dtype);
+  w.exps = p->fmap == SQ_FMAP_ELU1 ? 2.0 * bht * D : 0.0;
+  return w;
+}
+
+/* ---- causal_recurrent --------------------------------------------------- */
+
+enum { RC_P_COLS, RC_P_TSTEP };
+
+static size_t rc_local(const sq_problem *p, int cols, int tstep) {
+  size_t b = 2u * (size_t)tstep * (size_t)p->D * 4u;
+  if (p->normalize) b += ((size_t)tstep * (size_t)cols + (size_t)tstep) * 4u;
+  return b;
+}
+
+static int rc_check(const sq_problem *p, const int *pv, int nset, char *why, size_t n) {
+  int err = check_dims(p, why, n);
+  if (err) return err;
+  if (nset >= 2) {
+    size_t lm = rc_local(p, pv[RC_P_COLS], pv[RC_P_TSTEP]);
+    if (lm > LA_LOCAL_MAX) {
+      snprintf(why, n, "RC_TSTEP=%d with D=%lld needs %zu bytes of local memory (max %d)",
+               pv[RC_P_TSTEP], (long long)p->D, lm, LA_LOCAL_MAX);
+      return SQ_EINVAL;
+    }
+  }
+  return 0;
+}
+
+static int rc_plan(const sq_problem *p, const int *pv, sq_plan *out) {
+  int cols = pv[RC_P_COLS], tstep = pv[RC_P_TSTEP];
+  int64_t ntile = cdiv(p->DV, cols), groups = p->B * p->H * ntile;
+  char why[160];
+  if (groups > INT32_MAX) {
+    set_work_group_count_error(why, sizeof why, "la_recurrent", groups);
+    return sq_fail(SQ_EUNSUPPORTED, "%s", why);
+  }
+  sq_plan_init(out);
+  sq_plan_problem_defines(out, p);
+  sq_plan_define(out, "RC_COLS", cols);
+  sq_plan_define(out, "RC_TSTEP", tstep);
+  sq_launch *l = sq_plan_launch(out, "la_recurrent", (size_t)groups * cols, 1, 1, cols, 1, 1);
+  sq_arg_buf(l, SQ_SLOT_Q);
+  sq_arg_buf(l, SQ_SLOT_K);
+  sq_arg_buf(l, SQ_SLOT_V);
+  sq_arg_buf(l, SQ_SLOT_O);
+  sq_arg_i32(l, (int32_t)p->T);
+  sq_arg_i32(l, (int32_t)ntile);
+  out->local_mem = rc_local(p, cols, tstep);
+  return 0;
+}
+
+const sq_kernel sq_linear_attn_causal_recurrent = {
+  .name = "linear_attn.causal_recurrent",
+  .family = "linear_attn",
+  .doc = "causal linear attention, recurrent form: one work-item per state column, sequential in t",
+  .source = &sq_src_linear_attn,
+  .modes = SQ_CAUSAL,
+  .quadratic = 0,
+  .nparams = 2,
+  .params = {
+    {"RC_COLS", 5, {16, 32, 64, 128, 256}, 64, "state columns (of DV) per work-group, one per work-item"},
+    {"RC_TSTEP", 5, {4, 8, 16, 32, 64}, 16, "time steps of phi(q), phi(k) staged in local memory per load"},
+  },
+  .check = rc_check,
+  .plan = rc_plan,
+  .work = la_work,
+  .reference = sq_linear_attn_ref_causal,
+  .reference_row_cost = sq_linear_attn_ref_row_cost,
+};
+
+/* ---- shared pieces of the chunked and non-causal plans ------------------ */
+
+/* Local memory of la_out for a row block of `rows`, tiles bk x bn. */
+static size_t out_local(const sq_problem *p, int rows, int bk, int bn) {
+  size_t b = ((size_t)rows * (bk + 1) + (size_t)bk * bn) * 4u;
+  if (p->causal) b += ((size_t)rows * (bk + 1) + (size_t)rows * (rows + 1) + (size_t)bk * bn) * 4u;
+  if (p->normalize) b += ((size_t)bk + (size_t)rows) * 4u;
+  return b;
+}
+
+static size_t state_local(void) { return 2u * LA_ST_T * 64u * 4u; }
+
+static int out_check(const sq_problem *p, const char *rows_name, int rows, int bk, int bn, int nset,
+                     int i_rows, int i_bk, int i_bn, char *why, size_t n) {
+  if (nset > i_rows && nset > i_bk && rows % bk) {
+    snprintf(why, n, "%s=%d is not a multiple of LA_BK=%d", rows_name, rows, bk);
+    return SQ_EINVAL;
+  }
+  if (nset > i_rows && nset > i_bk && nset > i_bn) {
+    size_t lm = out_local(p, rows, bk, bn);
+    if (lm > LA_LOCAL_MAX) {
+      snprintf(why, n, "%s=%d, LA_BK=%d, LA_BN=%d need %zu bytes of local memory (max %d)", rows_name, rows,
+               bk, bn, lm, LA_LOCAL_MAX);
+      return SQ_EINVAL;
+    }
+  }
+  return 0;
+}
+
+/* Adds la_state over chunks of clen tokens, writing slot `st`. */
+static int add_state_launch(sq_plan *pl, const sq_problem *p, int clen, int64_t nchunk, int st, char *why,
+                            size_t n) {
+  int64_t dvs = p->DV + (p->normalize ? 1 : 0);
+  int64_t nrt = cdiv(p->D, 64), nct = cdiv(dvs, 64);
+  int64_t groups = p->B * p->H * nchunk * nrt * nct;
+  if (groups > INT32_MAX) {
+    set_work_group_count_error(why, n, "la_state", groups);
+    return SQ_EUNSUPPORTED;
+  }
+  sq_launch *l = sq_plan_launch(pl, "la_state", (size_t)groups * LA_WG, 1, 1, LA_WG, 1, 1);
+  sq_arg_buf(l, SQ_SLOT_K);
+  sq_arg_buf(l, SQ_SLOT_V);
+  sq_arg_buf(l, st);
+  sq_arg_i32(l, (int32_t)p->T);
+  sq_arg_i32(l, clen);
+  sq_arg_i32(l, (int32_t)nchunk);
+  sq_arg_i32(l, (int32_t)nrt);
+  sq_arg_i32(l, (int32_t)nct);
+  return 0;
+}
+
+/* Adds la_out over row blocks of `rows` tokens reading states from `st`. */
+static int add_out_launch(sq_plan *pl, const sq_problem *p, int rows, int bn, int st, char *why, size_t n) {
+  int64_t nblk = cdiv(p->T, rows), nct = cdiv(p->DV, bn);
+  int64_t groups = p->B * p->H * nblk * nct;
+  if (groups > INT32_MAX) {
+    set_work_group_count_error(why, n, "la_out", groups);
+    return SQ_EUNSUPPORTED;
+  }
+  sq_launch *l = sq_plan_launch(pl, "la_out", (size_t)groups * LA_WG, 1, 1, LA_WG, 1, 1);
+  sq_arg_buf(l, SQ_SLOT_Q);
+  sq_arg_buf(l, SQ_SLOT_K);
+  sq_arg_buf(l, SQ_SLOT_V);
+  sq_arg_buf(l, SQ_SLOT_O);
+  sq_arg_buf(l, st);
+  sq_arg_i32(l, (int32_t)p->T);
+  sq_arg_i32(l, (int32_t)nblk);
+  sq_arg_i32(l, (int32_t)nct);
+  return 0;
+}
+
+/* Adds la_scan (in place over nchunk states) or la_reduce (into `dst`). */
+static void add_entry_launch(sq_plan *pl, const sq_problem *p, const char *entry, int src, int dst,
+                             int64_t nchunk) {
+  int64_t nent = p->D * (p->DV + (p->normalize ? 1 : 0)), total = p->B * p->H * nent;
+  sq_launch *l = sq_plan_launch(pl, entry, (size_t)total, 1, 1, LA_SCAN_WG, 1, 1);
+  sq_arg_buf(l, src);
+  if (dst >= 0) sq_arg_buf(l, dst);
+  sq_arg_i32(l, (int32_t)nchunk);
+  sq_arg_i32(l, (int32_t)nent);
+  sq_arg_i32(l, (int32_t)total);
+}
+
+static size_t state_bytes(const sq_problem *p, int64_t nstates) {
+  return (size_t)(p->B * p->H) * (size_t)nstates * (size_t)p->D * (size_t)(p->DV + (p->normalize ? 1 : 0)) *
+         sizeof(float);
+}
+
+static size_t max_size(size_t a, size_t b) { return a > b ? a : b; }
+
+/* ---- causal_chunked ----------------------------------------------------- */
+
+enum { CH_P_CHUNK, CH_P_BK, CH_P_BN };
+
+static int ch_check(const sq_problem *p, const int *pv, int nset, char *why, size_t n) {
+  int err = check_dims(p, why, n);
+  if (err) return err;
+  return out_check(p, "CHUNK", pv[CH_P_CHUNK], pv[CH_P_BK], pv[CH_P_BN], nset, CH_P_CHUNK, CH_P_BK, CH_P_BN,
+                   why, n);
+}
+
+static int ch_plan(const sq_problem *p, const int *pv, sq_plan *out) {
+  int chunk = pv[CH_P_CHUNK], bk = pv[CH_P_BK], bn = pv[CH_P_BN];
+  int64_t nchunk = cdiv(p->T, chunk);
+  char why[160];
+  int err;
+  sq_plan_init(out);
+  sq_plan_problem_defines(out, p);
+  sq_plan_define(out, "CHUNK", chunk);
+  sq_plan_define(out, "LA_BK", bk);
+  sq_plan_define(out, "LA_BN", bn);
+  int st = sq_plan_scratch(out, state_bytes(p, nchunk));
+  if ((err = add_state_launch(out, p, chunk, nchunk, st, why, sizeof why)))
+    return sq_fail(err, "%s", why);
+  add_entry_launch(out, p, "la_scan", st, -1, nchunk);
+  if ((err = add_out_launch(out, p, chunk, bn, st, why, sizeof why)))
+    return sq_fail(err, "%s", why);
+  out->local_mem = max_size(state_local(), out_local(p, chunk, bk, bn));
+  return 0;
+}
+
+const sq_kernel sq_linear_attn_causal_chunked = {
+  .name = "linear_attn.causal_chunked",
+  .family = "linear_attn",
+  .doc = "causal linear attention, chunked: chunk states, exclusive scan over chunks, masked intra-chunk part",
+  .source = &sq_src_linear_attn,
+  .modes = SQ_CAUSAL,
+  .quadratic = 0,
+  .nparams = 3,
+  .params = {
+    {"CHUNK", 3, {16, 32, 64}, 64, "tokens per chunk (the intra-chunk part is quadratic in it)"},
+    {"LA_BK", 4, {4, 8, 16, 32}, 16, "features of phi(q), phi(k) staged per step in the output kernel"},
+    {"LA_BN", 3, {16, 32, 64}, 64, "output columns (of DV) per work-group"},
+  },
+  .check = ch_check,
+  .plan = ch_plan,
+  .work = la_work,
+  .reference = sq_linear_attn_ref_causal,
+  .reference_row_cost = sq_linear_attn_ref_row_cost,
+};
+
+/* ---- noncausal ---------------------------------------------------------- */
+
+enum { NC_P_SPLIT, NC_P_ROWS, NC_P_BK, NC_P_BN };
+
+static int nc_check(const sq_problem *p, const int *pv, int nset, char *why, size_t n) {
+  int err = check_dims(p, why, n);
+  if (err) return err;
+  return out_check(p, "NC_ROWS", pv[NC_P_ROWS], pv[NC_P_BK], pv[NC_P_BN], nset, NC_P_ROWS, NC_P_BK, NC_P_BN,
+                   why, n);
+}
+
+static int nc_plan(const sq_problem *p, const int *pv, sq_plan *out) {
+  int split = pv[NC_P_SPLIT], rows = pv[NC_P_ROWS], bk = pv[NC_P_BK], bn = pv[NC_P_BN];
+  int64_t nsplit = cdiv(p->T, split);
+  char why[160];
+  int err;
+  sq_plan_init(out);
+  sq_plan_problem_defines(out, p);
+  sq_plan_define(out, "NC_ROWS", rows);
+  sq_plan_define(out, "LA_BK", bk);
+  sq_plan_define(out, "LA_BN", bn);
+  int part = sq_plan_scratch(out, state_bytes(p, nsplit));
+  int s = sq_plan_scratch(out, state_bytes(p, 1));
+  if ((err = add_state_launch(out, p, split, nsplit, part, why, sizeof why)))
+    return sq_fail(err, "%s", why);
+  add_entry_launch(out, p, "la_reduce", part, s, nsplit);
+  if ((err = add_out_launch(out, p, rows, bn, s, why, sizeof why)))
+    return sq_fail(err, "%s", why);
+  out->local_mem = max_size(state_local(), out_local(p, rows, bk, bn));
+  return 0;
+}
+
+const sq_kernel sq_linear_attn_noncausal = {
+  .name = "linear_attn.noncausal",
+  .family = "linear_attn",
+  .doc = "non-causal linear attention: S = phi(K)^T V as a split reduction over T, then O = phi(Q) S",
+  .source = &sq_src_linear_attn,
+  .modes = SQ_NONCAUSAL,
+  .quadratic = 0,
+  .nparams = 4,
+  .params = {
+    {"SPLIT", 6, {256, 512, 1024, 2048, 4096, 8192}, 1024, "tokens per partial state of the split reduction"},
+    {"NC_ROWS", 3, {16, 32, 64}, 64, "query rows per output work-group"},
+    {"LA_BK", 4, {4, 8, 16, 32}, 16, "features of phi(q) staged per step in the output kernel"},
+    {"LA_BN", 3, {16, 32, 64}, 64, "output columns (of DV) per work-group"},
+  },
+  .check = nc_check,
+  .plan = nc_plan,
+  .work = la_work,
+  .reference = sq_linear_attn_ref_noncausal,
+  .reference_row_cost = sq_linear_attn_ref_row_cost,
+};
