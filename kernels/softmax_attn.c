@@ -1,0 +1,231 @@
+/* Descriptors of the quadratic softmax-attention baselines (texts in
+ * kernels/softmax_attn.sqk, reference in kernels/softmax_attn_ref.c):
+ * softmax_attn.naive materialises the B*H*T*T score matrix in scratch and
+ * runs three kernels (scores, row softmax, P V); softmax_attn.flash is one
+ * tiled kernel with the online softmax of FlashAttention. Both run causal
+ * and non-causal (the CAUSAL define selects), any T >= 1, D and DV 1..256
+ * and every storage dtype. Their useful work is the same: the (i, j) pairs
+ * a row may see, times the dot product and the weighted sum. */
+#include <math.h>
+#include <stdio.h>
+
+#include "harness/error.h"
+#include "kernels/softmax_attn.h"
+#include "kernels/sources.h"
+
+/* Static local memory a CUDA kernel may declare (48 KiB); OpenCL devices
+ * that offer less are caught by the harness's limit check. */
+#define SM_LOCAL_MAX (48 * 1024)
+/* Largest work-group any of these kernels uses. */
+#define SM_WG_MAX 256
+/* CUDA limits grid y and z to 65535 blocks. */
+#define SM_GRID_YZ_MAX 65535
+
+static int64_t pairs(const sq_problem *p) {
+  return p->causal ? p->T * (p->T + 1) / 2 : p->T * p->T;
+}
+
+static sq_work sm_work(const sq_problem *p) {
+  const double bh = (double)(p->B * p->H), np = (double)pairs(p);
+  const double elems = (double)p->T * (double)(2 * p->D + 2 * p->DV);
+  sq_work w;
+  w.flops = bh * np * (double)(2 * p->D + 2 * p->DV);
+  w.exps = bh * np;
+  w.bytes = bh * elems * (double)sq_dtype_size(p->dtype);
+  return w;
+}
+
+static int common_check(const sq_problem *p, char *why, size_t n) {
+  if (p->D < 1 || p->D > 256 || p->DV < 1 || p->DV > 256) {
+    snprintf(why, n, "D=%lld, DV=%lld: head dims must be 1..256", (long long)p->D,
+             (long long)p->DV);
+    return SQ_EINVAL;
+  }
+  if (p->B * p->H > SM_GRID_YZ_MAX) {
+    snprintf(why, n, "B*H=%lld exceeds %d (one grid dimension per head)",
+             (long long)(p->B * p->H), SM_GRID_YZ_MAX);
+    return SQ_EINVAL;
+  }
+  if (p->T < 1 || p->T > INT32_MAX / 2) {
+    snprintf(why, n, "T=%lld out of range for a 32-bit sequence index", (long long)p->T);
+    return SQ_EINVAL;
+  }
+  return 0;
+}
+
+/* ---- naive ------------------------------------------------------------ */
+
+enum { NV_TILE_I = 0, NV_RPT_I, NV_SMWG_I };
+
+static size_t naive_local(const int *pv) {
+  const size_t tile = (size_t)pv[NV_TILE_I];
+  const size_t gemm = 2 * tile * (tile + 1) * sizeof(float);
+  const size_t red = (size_t)pv[NV_SMWG_I] * sizeof(float);
+  return gemm > red ? gemm : red;
+}
+
+static int naive_check(const sq_problem *p, const int *pv, int nset, char *why, size_t n) {
+  int rc = common_check(p, why, n);
+  if (rc) return rc;
+  if (nset >= 2) {
+    const int tile = pv[NV_TILE_I], rpt = pv[NV_RPT_I];
+    if (rpt > tile || tile % rpt) {
+      snprintf(why, n, "NV_RPT=%d must divide NV_TILE=%d", rpt, tile);
+      return SQ_EINVAL;
+    }
+    if (tile * tile / rpt > SM_WG_MAX) {
+      snprintf(why, n, "work-group NV_TILE*NV_TILE/NV_RPT=%d exceeds %d", tile * tile / rpt,
+               SM_WG_MAX);
+      return SQ_EINVAL;
+    }
+    if ((p->T + tile - 1) / tile > SM_GRID_YZ_MAX) {
+      snprintf(why, n, "T=%lld needs more than %d row tiles of NV_TILE=%d", (long long)p->T,
+               SM_GRID_YZ_MAX, tile);
+      return SQ_EINVAL;
+    }
+  }
+  if (nset >= 3) {
+    const int wg = pv[NV_SMWG_I];
+    if (wg < 1 || wg > SM_WG_MAX || (wg & (wg - 1))) {
+      snprintf(why, n, "NV_SMWG=%d must be a power of two <= %d", wg, SM_WG_MAX);
+      return SQ_EINVAL;
+    }
+    if (naive_local(pv) > SM_LOCAL_MAX) {
+      snprintf(why, n, "local memory %zu B exceeds %d B", naive_local(pv), SM_LOCAL_MAX);
+      return SQ_EINVAL;
+    }
+  }
+  return 0;
+}
+
+static int naive_plan(const sq_problem *p, const int *pv, sq_plan *pl) {
+  const size_t tile = (size_t)pv[NV_TILE_I], rows = tile / (size_t)pv[NV_RPT_I];
+  const size_t T = (size_t)p->T, bh = (size_t)(p->B * p->H);
+  const size_t ntile = (T + tile - 1) / tile, nctile = ((size_t)p->DV + tile - 1) / tile;
+  const float scale = (float)(1.0 / sqrt((double)p->D));
+  sq_plan_init(pl);
+  sq_plan_problem_defines(pl, p);
+  sq_plan_define(pl, "NV_TILE", pv[NV_TILE_I]);
+  sq_plan_define(pl, "NV_RPT", pv[NV_RPT_I]);
+  sq_plan_define(pl, "NV_SMWG", pv[NV_SMWG_I]);
+  if ((double)bh * (double)T * (double)T * sizeof(float) > (double)SIZE_MAX)
+    return sq_fail(SQ_EINFEASIBLE, "softmax_attn.naive: B*H*T*T scores do not fit in memory");
+  const int sc = sq_plan_scratch(pl, bh * T * T * sizeof(float));
+  pl->local_mem = naive_local(pv);
+
+  sq_launch *l = sq_plan_launch(pl, "sq_sm_scores", ntile * tile, ntile * rows, bh, tile, rows, 1);
+  sq_arg_buf(l, SQ_SLOT_Q);
+  sq_arg_buf(l, SQ_SLOT_K);
+  sq_arg_buf(l, sc);
+  sq_arg_i32(l, (int32_t)T);
+  sq_arg_f32(l, scale);
+
+  l = sq_plan_launch(pl, "sq_sm_softmax", T * (size_t)pv[NV_SMWG_I], 1, bh,
+                     (size_t)pv[NV_SMWG_I], 1, 1);
+  sq_arg_buf(l, sc);
+  sq_arg_i32(l, (int32_t)T);
+
+  l = sq_plan_launch(pl, "sq_sm_pv", nctile * tile, ntile * rows, bh, tile, rows, 1);
+  sq_arg_buf(l, sc);
+  sq_arg_buf(l, SQ_SLOT_V);
+  sq_arg_buf(l, SQ_SLOT_O);
+  sq_arg_i32(l, (int32_t)T);
+  return 0;
+}
+
+const sq_kernel sq_softmax_attn_naive = {
+  .name = "softmax_attn.naive",
+  .family = "softmax_attn",
+  .doc = "softmax attention with the B*H*T*T score matrix materialised: scores, row softmax, P V",
+  .source = &sq_src_softmax_attn,
+  .modes = SQ_CAUSAL | SQ_NONCAUSAL,
+  .quadratic = 1,
+  .nparams = 3,
+  .params = {
+    {"NV_TILE", 3, {8, 16, 32}, 16, "side of the square output tile of S = Q K^T and O = P V"},
+    {"NV_RPT", 4, {1, 2, 4, 8}, 2, "output rows per work-item (work-group NV_TILE x NV_TILE/NV_RPT)"},
+    {"NV_SMWG", 4, {32, 64, 128, 256}, 64, "work-items per row of the softmax kernel"},
+  },
+  .check = naive_check,
+  .plan = naive_plan,
+  .work = sm_work,
+  .reference = sq_softmax_attn_reference,
+  .reference_row_cost = sq_softmax_attn_reference_row_cost,
+};
+
+/* ---- flash ------------------------------------------------------------ */
+
+enum { FL_BM_I = 0, FL_BN_I, FL_SPLIT_I };
+
+static size_t flash_local(const sq_problem *p, const int *pv) {
+  const size_t bn = (size_t)pv[FL_BN_I];
+  size_t b = bn * (size_t)(p->D + p->DV) * sizeof(float);
+  if (pv[FL_SPLIT_I] > 1) b += bn * (size_t)pv[FL_BM_I] * sizeof(float);
+  return b;
+}
+
+static int flash_check(const sq_problem *p, const int *pv, int nset, char *why, size_t n) {
+  int rc = common_check(p, why, n);
+  if (rc) return rc;
+  if (nset >= 2 && (size_t)pv[FL_BN_I] * (size_t)(p->D + p->DV) * sizeof(float) > SM_LOCAL_MAX) {
+    snprintf(why, n, "K/V tiles of FL_BN=%d rows need %zu B of local memory (> %d B)",
+             pv[FL_BN_I], (size_t)pv[FL_BN_I] * (size_t)(p->D + p->DV) * sizeof(float),
+             SM_LOCAL_MAX);
+    return SQ_EINVAL;
+  }
+  if (nset >= 3) {
+    const int bm = pv[FL_BM_I], bn = pv[FL_BN_I], split = pv[FL_SPLIT_I];
+    if (bm * split > SM_WG_MAX) {
+      snprintf(why, n, "work-group FL_BM*FL_SPLIT=%d exceeds %d", bm * split, SM_WG_MAX);
+      return SQ_EINVAL;
+    }
+    if (bn % split) {
+      snprintf(why, n, "FL_SPLIT=%d must divide FL_BN=%d", split, bn);
+      return SQ_EINVAL;
+    }
+    if (flash_local(p, pv) > SM_LOCAL_MAX) {
+      snprintf(why, n, "local memory %zu B exceeds %d B", flash_local(p, pv), SM_LOCAL_MAX);
+      return SQ_EINVAL;
+    }
+  }
+  return 0;
+}
+
+static int flash_plan(const sq_problem *p, const int *pv, sq_plan *pl) {
+  const size_t bm = (size_t)pv[FL_BM_I], split = (size_t)pv[FL_SPLIT_I];
+  const size_t T = (size_t)p->T, bh = (size_t)(p->B * p->H);
+  sq_plan_init(pl);
+  sq_plan_problem_defines(pl, p);
+  sq_plan_define(pl, "FL_BM", pv[FL_BM_I]);
+  sq_plan_define(pl, "FL_BN", pv[FL_BN_I]);
+  sq_plan_define(pl, "FL_SPLIT", pv[FL_SPLIT_I]);
+  pl->local_mem = flash_local(p, pv);
+  sq_launch *l = sq_plan_launch(pl, "sq_sm_flash", (T + bm - 1) / bm * bm, split, bh, bm, split, 1);
+  sq_arg_buf(l, SQ_SLOT_Q);
+  sq_arg_buf(l, SQ_SLOT_K);
+  sq_arg_buf(l, SQ_SLOT_V);
+  sq_arg_buf(l, SQ_SLOT_O);
+  sq_arg_i32(l, (int32_t)T);
+  sq_arg_f32(l, (float)(1.0 / sqrt((double)p->D)));
+  return 0;
+}
+
+const sq_kernel sq_softmax_attn_flash = {
+  .name = "softmax_attn.flash",
+  .family = "softmax_attn",
+  .doc = "softmax attention in one tiled kernel with online softmax (FlashAttention)",
+  .source = &sq_src_softmax_attn,
+  .modes = SQ_CAUSAL | SQ_NONCAUSAL,
+  .quadratic = 1,
+  .nparams = 3,
+  .params = {
+    {"FL_BM", 4, {16, 32, 64, 128}, 64, "query rows per work-group"},
+    {"FL_BN", 4, {8, 16, 32, 64}, 16, "key/value rows per tile staged in local memory"},
+    {"FL_SPLIT", 3, {1, 2, 4}, 1, "work-items per query row, splitting its scores and head dim"},
+  },
+  .check = flash_check,
+  .plan = flash_plan,
+  .work = sm_work,
+  .reference = sq_softmax_attn_reference,
+  .reference_row_cost = sq_softmax_attn_reference_row_cost,
+};
