@@ -24,6 +24,16 @@ TESTS += $(tuner_tests)
 
 # --- workloads ---
 workloads_tests =
+workloads_tests += tests/test_workloads_catalog tests/test_workloads_suite
+TESTS += tests/test_workloads_cli.sh
+EXTRA_DIST += tests/test_workloads_cli.sh \
+	tests/data/workloads_good.csv tests/data/workloads_missing_column.csv \
+	tests/data/workloads_unknown_column.csv tests/data/workloads_non_numeric.csv \
+	tests/data/workloads_negative.csv tests/data/workloads_absurd.csv \
+	tests/data/workloads_zero.csv tests/data/workloads_duplicate.csv \
+	tests/data/workloads_unknown_kernel.csv tests/data/workloads_bad_mode.csv \
+	tests/data/workloads_field_count.csv tests/data/workloads_no_source.csv \
+	tests/data/workloads_bad_quote.csv
 check_PROGRAMS += $(workloads_tests)
 TESTS += $(workloads_tests)
 

@@ -89,9 +89,13 @@ static int parse_args(int argc, char **argv, wl_cli *a) {
   return 0;
 }
 
-/* CSV output through libcsv's quoting. */
+/* CSV output: a cell is quoted (by libcsv) only when it needs it, so plain
+ * cells stay greppable. */
 static void csv_cell(const char *s, int last) {
-  csv_fwrite(stdout, s, strlen(s));
+  if (strpbrk(s, ",\"\r\n") || (*s && (s[0] == ' ' || s[strlen(s) - 1] == ' ')))
+    csv_fwrite(stdout, s, strlen(s));
+  else
+    fputs(s, stdout);
   fputc(last ? '\n' : ',', stdout);
 }
 

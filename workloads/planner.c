@@ -17,8 +17,9 @@
 
 #define GIB 1073741824.0
 /* Host-side rates for what the harness does on the CPU: the reference in
- * double precision on one core, and input generation plus transfers. */
-#define HOST_REF_FLOPS 1e9
+ * double precision on one core (the linear-attention reference ran at 1.7
+ * GFLOP/s on the 2-core CI host), and input generation plus transfers. */
+#define HOST_REF_FLOPS 1.5e9
 #define HOST_BYTES_PER_S 1e9
 /* Building a program (PoCL compiles with LLVM; NVRTC is faster) and the
  * fixed cost of one launch sequence. */

@@ -20,6 +20,12 @@ extern const char *const sq_suite_names[];
 /* Expands suite `name` into cases (malloc'd). Unknown name: SQ_EINVAL naming it. */
 int sq_suite_expand(const char *name, sq_suite_case **cases, int *n);
 
+/* The per-case time limit a suite is meant to run under (the default of
+ * --max-case-seconds for it): 60 s, except `scaling`, whose 8M-token linear
+ * cases take one to two minutes each on a 2-core CPU with verification
+ * (180 s keeps the whole suite's prediction under 30 minutes there). */
+double sq_suite_max_case_s(const char *name);
+
 /* One line describing a suite (for usage text), or NULL for an unknown name. */
 const char *sq_suite_doc(const char *name);
 

@@ -1,0 +1,72 @@
+#!/bin/sh
+# `subquad workloads`: every paper of the reading list appears in the CSV
+# listing (with workloads or a reason), from any directory; suites list with
+# predictions; bad flags and malformed catalog files exit 2 with one line
+# naming the problem (file:line: column: what).
+. "$top_srcdir/tests/tap.sh"
+data="$top_srcdir/tests/data"
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+
+if (cd / && "$SUBQUAD" workloads --format csv >"$tmp/all.csv" 2>"$tmp/err"); then
+  ok "workloads --format csv runs from another directory"
+else
+  not_ok "workloads --format csv runs from another directory ($(cat "$tmp/err"))"
+fi
+missing=""
+# The short names are the first column of the catalog's papers file.
+for p in $(tail -n +2 "$top_srcdir/workloads/catalog/papers.csv" | cut -d, -f1); do
+  grep -q "^$p," "$tmp/all.csv" || missing="$missing $p"
+done
+n=$(tail -n +2 "$top_srcdir/workloads/catalog/papers.csv" | wc -l)
+if [ -z "$missing" ] && [ "$n" -eq 53 ]; then ok "all $n papers appear in the CSV"
+else not_ok "papers missing from the CSV:$missing"; fi
+if grep -q '^AR-Net,.*no workload.*no kernel workload' "$tmp/all.csv"; then
+  ok "a paper without a kernel workload is listed with its reason"
+else not_ok "AR-Net should be listed with its reason"; fi
+if grep -q 'pending kernel' "$tmp/all.csv"; then ok "pending-kernel rows are listed"
+else not_ok "no pending-kernel row in the listing"; fi
+
+"$SUBQUAD" workloads --suite quick --format csv >"$tmp/quick.csv" 2>/dev/null
+rows=$(tail -n +2 "$tmp/quick.csv" | wc -l)
+if [ "$rows" -ge 30 ] && ! tail -n +2 "$tmp/quick.csv" | grep -qv '^quick,'; then
+  ok "the quick suite lists $rows cases"
+else not_ok "the quick suite lists $rows cases"; fi
+
+start=$(date +%s)
+"$SUBQUAD" workloads --suite scaling --format csv >"$tmp/scaling.csv" 2>/dev/null
+end=$(date +%s)
+if grep -q '^scaling,,,softmax_attn.flash,softmax_attn,1,1,1,8388608,64,64,8388608,[0-9]*,[0-9.e+]*,skip,' \
+    "$tmp/scaling.csv"; then
+  ok "softmax at 8M tokens is planned as skipped with a prediction"
+else not_ok "softmax at 8M tokens should be skipped"; fi
+if [ $((end - start)) -le 2 ]; then ok "the scaling suite is planned in $((end - start)) s"
+else not_ok "planning the scaling suite took $((end - start)) s"; fi
+
+"$SUBQUAD" workloads --paper Swin --format csv >"$tmp/swin.csv" 2>/dev/null
+if [ "$(tail -n +2 "$tmp/swin.csv" | grep -vc '^Swin,')" -eq 0 ] && [ "$(wc -l <"$tmp/swin.csv")" -gt 20 ]; then
+  ok "--paper Swin lists only Swin's rows"
+else not_ok "--paper Swin"; fi
+
+out=$("$SUBQUAD" workloads --catalog "$data/workloads_good.csv" --suite papers --format csv 2>/dev/null | tail -n +2 | wc -l)
+if [ "$out" -eq 2 ]; then ok "--catalog FILE replaces the catalog (2 cases)"
+else not_ok "--catalog FILE: $out cases, want 2"; fi
+
+expect_error "malformed catalog: negative" 2 "workloads_negative.csv:3: tokens: '-49' is negative" -- \
+  workloads --catalog "$data/workloads_negative.csv"
+expect_error "malformed catalog: duplicate" 2 "workloads_duplicate.csv:4: name: 'ok/one' already used" -- \
+  workloads --catalog "$data/workloads_duplicate.csv"
+expect_error "malformed catalog: missing column" 2 "workloads_missing_column.csv:1: tokens: missing column" -- \
+  workloads --catalog "$data/workloads_missing_column.csv"
+expect_error "malformed catalog: non-numeric" 2 "workloads_non_numeric.csv:3: heads" -- \
+  workloads --catalog "$data/workloads_non_numeric.csv"
+expect_error "malformed catalog: absurd" 2 "workloads_absurd.csv:3: tokens: .* is absurd" -- \
+  workloads --catalog "$data/workloads_absurd.csv"
+expect_error "missing catalog file" 2 "/nonexistent.csv: cannot open" -- workloads --catalog /nonexistent.csv
+expect_error "unknown suite" 2 "unknown suite 'bogus'" -- workloads --suite bogus
+expect_error "bad format" 2 "--format: 'xml'" -- workloads --format xml
+expect_error "bad max-case-seconds" 2 "--max-case-seconds" -- workloads --max-case-seconds soon
+expect_error "unknown paper" 2 "--paper: 'NoSuchPaper'" -- workloads --paper NoSuchPaper
+expect_error "unknown device" 2 "--device" -- workloads --device opencl:99
+expect_error "stray argument" 2 "unexpected argument 'extra'" -- workloads extra
+tap_done
