@@ -1,0 +1,40 @@
+#!/bin/sh
+# Every bad input to `subquad run` gets one line on stderr naming what is
+# wrong and exit status 2, before any device work; an output file that
+# already exists is left as it was.
+. "$top_srcdir/tests/tap.sh"
+K=linear_attn.causal_chunked
+S=B=1,H=1,T=64,D=64
+expect_error "unknown kernel" 2 "unknown kernel 'nope'" -- run --kernel nope --shape $S
+expect_error "unknown command" 2 "unknown command 'frobnicate'" -- frobnicate
+expect_error "malformed shape (no '=')" 2 "not KEY=VALUE" -- run --kernel $K --shape B1,T=64,D=64
+expect_error "unknown shape key" 2 "unknown key 'X'" -- run --kernel $K --shape B=1,X=2,T=64,D=64
+expect_error "non-numeric size" 2 "T='abc' is not an integer" -- run --kernel $K --shape T=abc,D=64
+expect_error "zero size" 2 "T=0 must be at least 1" -- run --kernel $K --shape T=0,D=64
+expect_error "negative size" 2 "B=-2 must be at least 1" -- run --kernel $K --shape B=-2,T=64,D=64
+expect_error "head dim too large" 2 "D=512 is larger than the maximum 256" -- run --kernel $K --shape T=64,D=512
+expect_error "huge size" 2 "T=99999999999 is larger than the maximum" -- run --kernel $K --shape T=99999999999,D=64
+expect_error "huge product" 2 "over the limit" -- run --kernel $K --shape B=1048576,H=1048576,T=4096,D=64
+expect_error "missing T" 2 "T (tokens) is missing" -- run --kernel $K --shape B=1,D=64
+expect_error "duplicate key" 2 "T is given twice" -- run --kernel $K --shape T=4,T=5,D=64
+expect_error "unknown device" 2 "opencl:99" -- run --kernel $K --shape $S --device opencl:99
+expect_error "malformed device" 2 "gpu0" -- run --kernel $K --shape $S --device gpu0
+expect_error "unknown parameter" 2 "no parameter 'NOPE'" -- run --kernel $K --shape $S --param NOPE=4
+expect_error "non-numeric parameter" 2 "is not a positive integer" -- run --kernel $K --shape $S --param CHUNK=big
+expect_error "unknown dtype" 2 "unknown dtype 'f8'" -- run --kernel $K --shape $S --dtype f8
+expect_error "unknown mode" 2 "'warm' is not a mode" -- run --kernel $K --shape $S --mode warm
+expect_error "unknown option" 2 "unknown option '--frob'" -- run --kernel $K --shape $S --frob
+expect_error "missing option value" 2 "needs a value" -- run --kernel $K --shape
+expect_error "causal-only kernel asked non-causal" 2 "has no non-causal form" -- run --kernel $K --shape $S --noncausal
+expect_error "unknown suite" 2 "nope" -- run --suite nope
+expect_error "kernel without shape" 2 "needs --shape" -- run --kernel $K
+expect_error "bad timeout" 2 "--timeout" -- run --kernel $K --shape $S --timeout soon
+
+tmp=${TMPDIR:-/tmp}/subquad-cli-$$
+mkdir -p "$tmp"
+echo "precious" > "$tmp/keep.csv"
+"$SUBQUAD" run --kernel $K --shape T=0,D=64 -o "$tmp/keep.csv" 2>/dev/null
+check "a failed run leaves an existing output file untouched" grep -qx precious "$tmp/keep.csv"
+expect_error "output in a missing folder" 2 "$tmp/missing/out.csv" -- run --kernel $K --shape $S --no-peaks -o "$tmp/missing/out.csv"
+rm -rf "$tmp"
+tap_done

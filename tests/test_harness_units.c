@@ -1,0 +1,99 @@
+/* Unit tests of the harness pieces that need no device: statistics,
+ * shape and parameter parsing, deterministic inputs, 16-bit conversions,
+ * row selection for sampled verification, the .npy header, slopes. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/error.h"
+#include "harness/inputs.h"
+#include "harness/npy.h"
+#include "harness/run.h"
+#include "harness/stats.h"
+#include "harness/verify.h"
+#include "results/analysis.h"
+#include "tests/tap.h"
+
+static void test_stats(void) {
+  double x[] = {5, 1, 4, 2, 3};
+  sq_stats s;
+  sq_stats_compute(x, 5, &s);
+  tap_ok(s.min == 1 && s.max == 5 && s.median == 3 && s.q1 == 2 && s.q3 == 4 && s.mean == 3,
+         "stats: order statistics of 1..5");
+  tap_ok(fabs(s.stddev - sqrt(2.5)) < 1e-12 && fabs(s.noise - sqrt(2.5) / 3) < 1e-12, "stats: sample stddev and noise");
+  double y[] = {1, 2, 3, 4};
+  sq_stats_compute(y, 4, &s);
+  tap_ok(s.median == 2.5 && s.q1 == 1.75 && s.q3 == 3.25, "stats: interpolated quartiles (numpy's default)");
+}
+
+static void test_shapes(void) {
+  sq_problem p = {0};
+  tap_ok(!sq_shape_parse("B=2,H=8,T=4096,D=64", &p) && p.B == 2 && p.H == 8 && p.T == 4096 && p.D == 64 && p.DV == 64,
+         "shape: full spec, DV defaults to D");
+  tap_ok(!sq_shape_parse("T=7,D=40,DV=24", &p) && p.B == 1 && p.H == 1 && p.DV == 24, "shape: B, H default to 1");
+  const char *bad[] = {"T=0,D=64", "T=-1,D=64", "T=1e3,D=64", "T=8,D=300", "D=64", "T=8", "T=8,D=64,Q=1", "", "T=8,,D=4"};
+  int rejected = 0;
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) rejected += sq_shape_parse(bad[i], &p) == SQ_EINVAL;
+  tap_ok(rejected == (int)(sizeof bad / sizeof bad[0]), "shape: %d malformed specs rejected", rejected);
+}
+
+static void test_inputs(void) {
+  float a = sq_input_value(42, 0, 12345), b = sq_input_value(42, 0, 12345), c = sq_input_value(43, 0, 12345);
+  tap_ok(a == b && a != c && a >= -1 && a < 1, "inputs: deterministic per (seed, tensor, index)");
+  int ok = 1;
+  for (int i = -1000; i <= 1000; i++) {
+    float f = i / 256.0f;
+    ok &= sq_f16_to_f32(sq_f32_to_f16(f)) == f && sq_bf16_to_f32(sq_f32_to_bf16(f)) == f;
+  }
+  tap_ok(ok, "f16/bf16: exactly representable values round-trip");
+  tap_ok(sq_f16_to_f32(sq_f32_to_f16(1.0f + 1.0f / 4096)) == 1.0f && sq_f16_to_f32(sq_f32_to_f16(65520.0f)) == INFINITY,
+         "f16: round to nearest even, overflow to infinity");
+  tap_ok(sq_bf16_to_f32(sq_f32_to_bf16(1.0f + 1.0f / 256)) == 1.0f, "bf16: round to nearest even");
+}
+
+static double cost_one(const sq_problem *p) { return 1; }
+
+static void test_rows(void) {
+  sq_kernel k = {.reference_row_cost = cost_one};
+  sq_problem p = {.B = 1, .H = 1, .T = 1000, .D = 4, .DV = 4};
+  int64_t n, stride, *rows = sq_verify_rows(&k, &p, 1e9, &n, &stride);
+  tap_ok(rows && n == 1000 && stride == 1, "verify rows: all rows under budget");
+  free(rows);
+  rows = sq_verify_rows(&k, &p, 100, &n, &stride);
+  tap_ok(rows && stride == 10 && rows[0] == 0 && rows[n - 1] == 999 && n == 101, "verify rows: strided sample keeps first and last");
+  free(rows);
+}
+
+static void test_npy(void) {
+  float data[6] = {1, 2, 3, 4, 5, 6};
+  int64_t shape[2] = {2, 3};
+  const char *path = "test_npy_out.npy";
+  int rc = sq_npy_write(path, "<f4", 4, data, shape, 2);
+  FILE *f = fopen(path, "rb");
+  unsigned char buf[256] = {0};
+  size_t got = f ? fread(buf, 1, sizeof buf, f) : 0;
+  if (f) fclose(f);
+  remove(path);
+  unsigned hlen = buf[8] | buf[9] << 8;
+  tap_ok(!rc && got == 10 + hlen + 24 && !memcmp(buf, "\x93NUMPY\x01\x00", 8) && (10 + hlen) % 64 == 0 &&
+           strstr((char *)buf + 10, "'shape': (2, 3)") && !memcmp(buf + 10 + hlen, data, 24),
+         "npy: version 1.0 header, aligned, shape and data");
+}
+
+static void test_slope(void) {
+  double x[] = {1024, 2048, 4096, 8192}, y[] = {1, 4, 16, 64}, z[] = {3, 6, 12, 24};
+  tap_ok(fabs(sq_loglog_slope(x, y, 4) - 2) < 1e-12 && fabs(sq_loglog_slope(x, z, 4) - 1) < 1e-12,
+         "analysis: log-log slopes of T^2 and T");
+  tap_ok(isnan(sq_loglog_slope(x, y, 1)), "analysis: one point has no slope");
+}
+
+int main(void) {
+  test_stats();
+  test_shapes();
+  test_inputs();
+  test_rows();
+  test_npy();
+  test_slope();
+  return tap_done();
+}

@@ -1,0 +1,66 @@
+/* Every kernel against its double-precision reference on the default
+ * OpenCL device, over ragged shapes: T = 1, T not a multiple of any chunk or
+ * tile, head dims that are not powers of two, DV != D, both feature maps,
+ * the normaliser, and the 16-bit storage dtypes. Verification only: this is
+ * a correctness test, never a timing one. */
+#include <stdio.h>
+#include <string.h>
+
+#include "harness/device.h"
+#include "harness/error.h"
+#include "harness/run.h"
+#include "tests/tap.h"
+
+typedef struct shape { int64_t B, H, T, D, DV; } shape;
+
+static const shape shapes[] = {
+  {1, 1, 1, 64, 64},    {2, 3, 7, 40, 40},   {1, 2, 63, 64, 64},  {1, 1, 65, 96, 96},
+  {1, 1, 129, 80, 80},  {1, 1, 1000, 64, 64}, {1, 1, 33, 256, 256}, {1, 2, 77, 40, 24},
+  {1, 1, 50, 1, 1},     {2, 1, 300, 100, 100},
+};
+
+static void check_case(sq_device *dev, const sq_kernel *k, const shape *s, int causal, sq_fmap fmap, int norm,
+                       sq_dtype dt) {
+  sq_case c = {.kernel = k};
+  c.prob = (sq_problem){.B = s->B, .H = s->H, .T = s->T, .D = s->D, .DV = s->DV, .causal = causal,
+                        .fmap = fmap, .normalize = norm, .dtype = dt};
+  sq_kernel_default_params(k, c.params);
+  sq_run_opts o;
+  sq_run_defaults(&o);
+  o.verify_only = 1;
+  sq_result r;
+  sq_case_run(dev, &c, &o, &r, NULL);
+  tap_ok(r.status == SQ_STATUS_OK, "%s %s B=%lld H=%lld T=%lld D=%lld DV=%lld %s%s %s: %s err %.2g %s", k->name,
+         causal ? "causal" : "noncausal", (long long)s->B, (long long)s->H, (long long)s->T, (long long)s->D,
+         (long long)s->DV, k->quadratic ? "" : (fmap == SQ_FMAP_ELU1 ? "elu1" : "identity"),
+         k->quadratic ? "" : (norm ? "+norm" : ""), sq_dtype_name(dt), sq_status_name(r.status), r.max_rel_err,
+         r.reason);
+  sq_result_free(&r);
+}
+
+int main(void) {
+  sq_device *dev;
+  if (sq_device_open("opencl:0", &dev)) {
+    tap_skip("kernels against their references", "no OpenCL device (install pocl-opencl-icd)");
+    return tap_done();
+  }
+  tap_diag("device: %s %s", dev->id, dev->info.name);
+  for (int i = 0; i < sq_nkernels; i++) {
+    const sq_kernel *k = sq_kernels[i];
+    for (int causal = 1; causal >= 0; causal--) {
+      if (!(k->modes & (causal ? SQ_CAUSAL : SQ_NONCAUSAL))) continue;
+      for (size_t j = 0; j < sizeof shapes / sizeof shapes[0]; j++)
+        check_case(dev, k, &shapes[j], causal, SQ_FMAP_IDENTITY, 0, SQ_F32);
+      if (!k->quadratic) {
+        check_case(dev, k, &shapes[1], causal, SQ_FMAP_ELU1, 1, SQ_F32);
+        check_case(dev, k, &shapes[5], causal, SQ_FMAP_ELU1, 0, SQ_F32);
+        check_case(dev, k, &shapes[3], causal, SQ_FMAP_ELU1, 1, SQ_F32);
+      }
+      check_case(dev, k, &shapes[4], causal, k->quadratic ? SQ_FMAP_IDENTITY : SQ_FMAP_ELU1, !k->quadratic, SQ_F16);
+      check_case(dev, k, &shapes[4], causal, k->quadratic ? SQ_FMAP_IDENTITY : SQ_FMAP_ELU1, !k->quadratic, SQ_BF16);
+    }
+  }
+  sq_run_release_programs(dev);
+  sq_device_close(dev);
+  return tap_done();
+}
