@@ -7,6 +7,7 @@
 #define GLOBAL
 #define CGLOBAL const
 #define LOCAL __shared__
+#define LOCAL_PTR /* shared memory is in the generic address space: a plain pointer */
 #define RESTRICT __restrict__
 #define DEVFN static __device__ __forceinline__
 #define BARRIER() __syncthreads()

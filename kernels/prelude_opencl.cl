@@ -7,6 +7,7 @@
 #define GLOBAL __global
 #define CGLOBAL const __global
 #define LOCAL __local
+#define LOCAL_PTR __local /* a pointer parameter into local memory */
 #define RESTRICT restrict
 #define DEVFN static inline
 #define BARRIER() barrier(CLK_LOCAL_MEM_FENCE)
