@@ -58,7 +58,7 @@ static void usage(void) {
     "  --min-time S         summed sample time before stopping (0.1)\n"
     "  --max-noise F        target relative noise, stddev/mean (0.02)\n"
     "  --timeout S          sampling wall time per case (10)\n"
-    "  --max-case-seconds S predicted time over which a case is skipped (60)\n"
+    "  --max-case-seconds S predicted time over which a case is skipped (60; suites: their own)\n"
     "  --ref-budget FLOPS   full reference under this cost, else sampled rows (4e9)\n"
     "  --seed N             input seed (42)\n"
     "  --verify-only        verify, do not time\n"
@@ -247,7 +247,7 @@ static void print_table(const sq_result *rows, int n) {
  * with its prediction, a case too large as a whole runs slice by slice. */
 static void run_one(sq_device *dev, const run_cli *a, const sq_suite_case *sc, sq_result *r) {
   sq_prediction pr;
-  int rc = sq_predict(dev, &sc->c, a->max_case_s, &pr);
+  int rc = sq_predict_opts(dev, &sc->c, &a->opts, a->max_case_s, &pr);
   if (!rc && !pr.feasible) {
     sq_result_init(r);
     sq_case_describe(dev, &sc->c, r);
@@ -296,7 +296,7 @@ static int open_output(const run_cli *a, sq_device *dev, sq_results_writer **w) 
 }
 
 int sq_cmd_run(int argc, char **argv) {
-  run_cli a = {.causal = -1, .peaks = 1, .tuned = 1, .max_case_s = 60};
+  run_cli a = {.causal = -1, .peaks = 1, .tuned = 1, .max_case_s = -1};
   sq_run_defaults(&a.opts);
   sq_case_list cases = {0};
   sq_device *dev = NULL;
@@ -304,6 +304,9 @@ int sq_cmd_run(int argc, char **argv) {
   sq_result *rows = NULL;
   int status = 2, nrows = 0, failed = 0;
   if (parse_args(argc, argv, &a) || select_cases(&a, &cases)) goto bad;
+  /* Each suite has its own default case limit (scaling allows the long
+   * 8M-token linear cases); 60 s for a single case. */
+  if (a.max_case_s < 0) a.max_case_s = a.suite ? sq_suite_max_case_s(a.suite) : 60;
   if (sq_device_open(a.device, &dev)) goto bad;
   if (configure_cases(&a, dev, &cases)) goto bad;
   if (a.peaks && dev->backend != &sq_backend_cpu && !a.opts.verify_only) {
