@@ -93,6 +93,33 @@ void sq_table_print(FILE *f, const sq_table *t, int markdown) {
   free(w);
 }
 
+void sq_html_escape(FILE *f, const char *s) {
+  for (; *s; s++) {
+    switch (*s) {
+    case '&': fputs("&amp;", f); break;
+    case '<': fputs("&lt;", f); break;
+    case '>': fputs("&gt;", f); break;
+    case '"': fputs("&quot;", f); break;
+    default: fputc(*s, f);
+    }
+  }
+}
+
+void sq_table_print_html(FILE *f, const sq_table *t) {
+  fputs("<table>\n", f);
+  for (int r = 0; r < t->nrows; r++) {
+    fputs("<tr>", f);
+    for (int c = 0; c < t->ncols; c++) {
+      const char *tag = r ? "td" : "th";
+      fprintf(f, "<%s%s>", tag, t->right[c] && r ? " class=\"num\"" : "");
+      sq_html_escape(f, t->cells[(size_t)r * t->ncols + c]);
+      fprintf(f, "</%s>", tag);
+    }
+    fputs("</tr>\n", f);
+  }
+  fputs("</table>\n", f);
+}
+
 void sq_table_free(sq_table *t) {
   for (int i = 0; i < t->nrows * t->ncols; i++) free(t->cells[i]);
   free(t->cells);

@@ -20,6 +20,10 @@ void sq_table_align_right(sq_table *t, int c);
 int sq_table_add(sq_table *t, const char *const *cells);
 /* Prints aligned text (markdown = 0) or a Markdown table (markdown = 1). */
 void sq_table_print(FILE *f, const sq_table *t, int markdown);
+/* Prints an HTML <table> (cells escaped). */
+void sq_table_print_html(FILE *f, const sq_table *t);
+/* Writes s with &, <, >, " escaped for HTML. */
+void sq_html_escape(FILE *f, const char *s);
 void sq_table_free(sq_table *t);
 
 #endif

@@ -46,6 +46,6 @@ reports_tests += tests/test_compare_verdicts
 check_PROGRAMS += $(reports_tests)
 TESTS += $(reports_tests)
 # Shell tests are not programs: they go to TESTS only.
-reports_scripts = tests/test_compare_cli.sh
+reports_scripts = tests/test_compare_cli.sh tests/test_report.sh
 TESTS += $(reports_scripts)
 EXTRA_DIST += $(reports_scripts) tests/data/results_bad_number.csv tests/data/results_truncated.csv

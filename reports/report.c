@@ -1,0 +1,787 @@
+/* The report's figures. Every figure is a gnuplot script plus the data file
+ * it reads, both written here; the script renders itself to PNG and SVG, so
+ * a researcher restyles a figure by editing the .gp and rerunning gnuplot
+ * in the output directory. Rows from all inputs are pooled; a series is a
+ * (device, kernel) pair, so several devices give one series each.
+ *
+ * Figures: scaling (one per problem group: causal, B, H, D, DV, dtype,
+ * mode), per paper (speedups at that paper's workload shapes), roofline
+ * (under each device's measured ceilings from the result metadata), and
+ * tuning (best-so-far against evaluations from the --tune traces). */
+#include "reports/report.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness/error.h"
+#include "kernels/kernel.h"
+#include "results/analysis.h"
+#include "reports/outfile.h"
+#include "reports/tunefile.h"
+#include "workloads/catalog.h"
+
+typedef struct {
+  const sq_result *r;
+  int file;
+} row_ref;
+
+typedef struct {
+  const sq_report_opts *o;
+  const sq_results *files;
+  int nfiles;
+  row_ref *rows;
+  int n;
+  int ndev;                   /* distinct devices over all rows */
+  sq_report_out *out;
+} rep;
+
+static const char *const TERM_PNG = "set terminal pngcairo size 1100,720 noenhanced font \"Sans,11\"";
+static const char *const TERM_SVG = "set terminal svg size 1100,720 dynamic noenhanced font \"Sans,11\"";
+
+void sq_gp_string(FILE *f, const char *s) {
+  fputc('"', f);
+  for (; *s; s++) {
+    if (*s == '\n') fputs("\\n", f);
+    else if (*s == '"' || *s == '\\') fputc('\\', f), fputc(*s, f);
+    else fputc(*s, f);
+  }
+  fputc('"', f);
+}
+
+static int is_ok(const sq_result *r) { return r->status == SQ_STATUS_OK && r->stats.median > 0; }
+
+static int is_quadratic(const sq_result *r) {
+  const sq_kernel *k = sq_kernel_find(r->kernel);
+  if (k) return k->quadratic;
+  return !strcmp(r->family, "softmax_attn") || !strncmp(r->kernel, "softmax_attn", 12);
+}
+
+static int same_group(const sq_result *a, const sq_result *b) {
+  return a->causal == b->causal && a->B == b->B && a->H == b->H && a->D == b->D && a->DV == b->DV &&
+         !strcmp(a->dtype, b->dtype) && !strcmp(a->mode, b->mode);
+}
+
+static int same_shape(const sq_result *a, const sq_result *b) {
+  return same_group(a, b) && a->T == b->T && !strcmp(a->device, b->device);
+}
+
+static void group_label(const sq_result *r, char *buf, size_t n) {
+  snprintf(buf, n, "%s, B=%lld, H=%lld, D=%lld%s%.0lld, %s, %s", r->causal ? "causal" : "non-causal",
+           (long long)r->B, (long long)r->H, (long long)r->D, r->DV != r->D ? ", DV=" : "",
+           r->DV != r->D ? (long long)r->DV : 0LL, r->dtype, r->mode);
+}
+
+/* The series title: the kernel, with its device when several are shown. */
+static void series_title(const rep *R, const char *kernel, const char *device, char *buf, size_t n) {
+  if (R->ndev > 1) snprintf(buf, n, "%s @ %.48s", kernel, device);
+  else snprintf(buf, n, "%s", kernel);
+}
+
+static int add_fig(rep *R, const char *name, const char *title) {
+  sq_report_out *o = R->out;
+  if (o->nfigs >= SQ_REPORT_MAX_FIGS) return 0; /* the page lists the first ones */
+  snprintf(o->fig[o->nfigs], sizeof o->fig[0], "%s", name);
+  snprintf(o->fig_title[o->nfigs], sizeof o->fig_title[0], "%s", title);
+  o->nfigs++;
+  return 1;
+}
+
+/* Opens NAME.gp and NAME.dat; writes the script's preamble. */
+static int open_fig(rep *R, const char *name, sq_outfile *gp, sq_outfile *dat) {
+  char fn[128];
+  snprintf(fn, sizeof fn, "%s.gp", name);
+  if (sq_outfile_open(gp, R->o->outdir, fn)) return SQ_EIO;
+  snprintf(fn, sizeof fn, "%s.dat", name);
+  if (sq_outfile_open(dat, R->o->outdir, fn)) {
+    sq_outfile_abort(gp);
+    return SQ_EIO;
+  }
+  fprintf(gp->f,
+          "# %s.gp: written by subquad report. Restyle freely, then run `gnuplot %s.gp`\n"
+          "# in this directory: it reads %s.dat and writes %s.png and %s.svg.\n",
+          name, name, name, name, name);
+  fprintf(gp->f, "%s\nset output \"%s.png\"\n", TERM_PNG, name);
+  fprintf(gp->f, "set grid xtics ytics mxtics mytics lc rgb \"#dddddd\" lw 1, lc rgb \"#f0f0f0\" lw 1\n");
+  fprintf(dat->f, "# %s.dat: data of %s.gp (blocks separated by two blank lines; gnuplot `index`)\n", name, name);
+  return 0;
+}
+
+/* Ends the script (SVG via replot) and commits both files. */
+static int close_fig(sq_outfile *gp, sq_outfile *dat, const char *name) {
+  fprintf(gp->f, "%s\nset output \"%s.svg\"\nreplot\nunset output\n", TERM_SVG, name);
+  int rc = sq_outfile_commit(dat);
+  if (rc) {
+    sq_outfile_abort(gp);
+    return rc;
+  }
+  return sq_outfile_commit(gp);
+}
+
+/* ---- scaling -------------------------------------------------------- */
+
+typedef struct {
+  long long T;
+  double ms, q1, q3;
+} point;
+
+static int cmp_point(const void *a, const void *b) {
+  long long x = ((const point *)a)->T, y = ((const point *)b)->T;
+  return (x > y) - (x < y);
+}
+
+/* Points of (device, kernel) in the group of g: measured (fastest row per
+ * T, the best configuration) or predicted (skipped rows with pred_ms). */
+static int series_points(const rep *R, const sq_result *g, const char *dev, const char *kernel, int predicted,
+                         point *p) {
+  int m = 0;
+  for (int i = 0; i < R->n; i++) {
+    const sq_result *r = R->rows[i].r;
+    if (!same_group(r, g) || strcmp(r->device, dev) || strcmp(r->kernel, kernel)) continue;
+    double ms;
+    if (predicted) {
+      if (r->status != SQ_STATUS_SKIPPED || !(r->pred_ms > 0)) continue;
+      ms = r->pred_ms;
+    } else {
+      if (!is_ok(r)) continue;
+      ms = r->stats.median;
+    }
+    int j;
+    for (j = 0; j < m && p[j].T != r->T; j++) {}
+    if (j < m && p[j].ms <= ms) continue;
+    p[j].T = r->T;
+    p[j].ms = ms;
+    p[j].q1 = predicted ? ms : r->stats.q1;
+    p[j].q3 = predicted ? ms : r->stats.q3;
+    if (j == m) m++;
+  }
+  qsort(p, (size_t)m, sizeof *p, cmp_point);
+  return m;
+}
+
+/* Fastest measured quadratic baseline of `dev` at T in the group, or NAN. */
+static double baseline_at(const rep *R, const sq_result *g, const char *dev, long long T) {
+  double best = NAN;
+  for (int i = 0; i < R->n; i++) {
+    const sq_result *r = R->rows[i].r;
+    if (is_ok(r) && same_group(r, g) && r->T == T && !strcmp(r->device, dev) && is_quadratic(r) &&
+        !(r->stats.median >= best))
+      best = r->stats.median;
+  }
+  return best;
+}
+
+/* The smallest measured T from which the kernel stays faster than the
+ * baseline: 0 when faster at every compared T, -1 never, -2 nothing to
+ * compare with. */
+static long long crossover(const rep *R, const sq_result *g, const char *dev, const point *p, int m) {
+  long long from = -1, first = -1;
+  for (int i = 0; i < m; i++) {
+    double b = baseline_at(R, g, dev, p[i].T);
+    if (isnan(b)) continue;
+    if (first < 0) first = p[i].T;
+    if (p[i].ms < b) {
+      if (from < 0) from = p[i].T;
+    } else {
+      from = -1;
+    }
+  }
+  if (first < 0) return -2;
+  return from == first ? 0 : from;
+}
+
+static int push_series(rep *R, const sq_report_series *s) {
+  sq_report_out *o = R->out;
+  sq_report_series *ns = realloc(o->series, (o->nseries + 1) * sizeof *ns);
+  if (!ns) return sq_fail(SQ_ENOMEM, "report: out of memory");
+  o->series = ns;
+  ns[o->nseries++] = *s;
+  return 0;
+}
+
+/* Distinct (device, kernel) pairs among the rows of the group of g. */
+static int group_series(const rep *R, const sq_result *g, const sq_result **sv) {
+  int m = 0;
+  for (int i = 0; i < R->n; i++) {
+    const sq_result *r = R->rows[i].r;
+    if (!same_group(r, g) || !(is_ok(r) || (r->status == SQ_STATUS_SKIPPED && r->pred_ms > 0))) continue;
+    int j;
+    for (j = 0; j < m; j++)
+      if (!strcmp(sv[j]->device, r->device) && !strcmp(sv[j]->kernel, r->kernel)) break;
+    if (j == m) sv[m++] = r;
+  }
+  return m;
+}
+
+/* Fills the series summary (slope, crossover, speedup at the largest T)
+ * of one (device, kernel) of the group from its measured points. */
+static void summarise(const rep *R, const sq_result *g, const sq_result *s, const point *p, int m, int gi,
+                      const char *label, sq_report_series *rs) {
+  memset(rs, 0, sizeof *rs);
+  rs->group = gi, rs->npoints = m, rs->slope = NAN, rs->crossover = -2;
+  rs->speedup_at_tmax = rs->ms_at_tmax = NAN;
+  rs->quadratic = is_quadratic(s);
+  snprintf(rs->group_label, sizeof rs->group_label, "%s", label);
+  snprintf(rs->device, sizeof rs->device, "%s", s->device);
+  snprintf(rs->kernel, sizeof rs->kernel, "%s", s->kernel);
+  if (!m) return;
+  /* The slope over the upper half of T: small T are launch-bound, the
+   * asymptotic exponent is what the figure is about. */
+  int lo = m >= 4 ? m / 2 : 0;
+  double x[m], y[m];
+  for (int i = lo; i < m; i++) x[i - lo] = (double)p[i].T, y[i - lo] = p[i].ms;
+  rs->slope = sq_loglog_slope(x, y, m - lo);
+  rs->slope_tmin = p[lo].T, rs->slope_tmax = p[m - 1].T;
+  rs->tmax = p[m - 1].T, rs->ms_at_tmax = p[m - 1].ms;
+  if (!rs->quadratic) {
+    rs->crossover = crossover(R, g, s->device, p, m);
+    rs->speedup_at_tmax = baseline_at(R, g, s->device, rs->tmax) / rs->ms_at_tmax;
+  }
+}
+
+static int scaling_figure(rep *R, const sq_result *g, int gi) {
+  char name[64], label[160], title[300];
+  snprintf(name, sizeof name, "scaling-%d", gi);
+  group_label(g, label, sizeof label);
+  const sq_result **sv = malloc(R->n * sizeof *sv);
+  point *p = malloc(R->n * sizeof *p), *pp = malloc((R->n + 1) * sizeof *pp);
+  sq_report_series *rs = malloc(R->n * sizeof *rs);
+  if (!sv || !p || !pp || !rs) {
+    free(sv), free(p), free(pp), free(rs);
+    return sq_fail(SQ_ENOMEM, "report: out of memory");
+  }
+  int ns = group_series(R, g, sv), rc = 0;
+  for (int s = 0; s < ns && !rc; s++) {
+    int m = series_points(R, g, sv[s]->device, sv[s]->kernel, 0, p);
+    summarise(R, g, sv[s], p, m, gi, label, &rs[s]);
+    rc = push_series(R, &rs[s]);
+  }
+  sq_outfile gp, dat;
+  if (rc || (rc = open_fig(R, name, &gp, &dat))) goto out;
+  snprintf(title, sizeof title, "Time per call against sequence length (%s)", label);
+  fprintf(gp.f, "set title ");
+  sq_gp_string(gp.f, title);
+  fprintf(gp.f,
+          "\nset xlabel \"sequence length T (tokens; ki = 1024, Mi = 1024^2)\"\n"
+          "set ylabel \"median time per call (ms); bars: Q1..Q3\"\nset logscale x 2\nset logscale y 10\n"
+          "set format x \"%%.0b%%B\"\nset key top left box opaque\n");
+  long long tlo = 0, thi = 0;
+  for (int i = 0; i < R->n; i++) {
+    const sq_result *r = R->rows[i].r;
+    if (!same_group(r, g) || !(is_ok(r) || r->pred_ms > 0)) continue;
+    if (!tlo || r->T < tlo) tlo = r->T;
+    if (r->T > thi) thi = r->T;
+  }
+  if (tlo <= 0) tlo = 1;
+  if (thi <= tlo) thi = tlo + 1;
+  /* Crossovers: the T from which a linear kernel stays faster than the
+   * fastest quadratic baseline, a dotted vertical line each. */
+  for (int s = 0, k = 0; s < ns; s++) {
+    if (rs[s].crossover <= 0) continue;
+    char st[200], txt[300];
+    series_title(R, rs[s].kernel, rs[s].device, st, sizeof st);
+    fprintf(gp.f, "set arrow from %lld, graph 0 to %lld, graph 1 nohead dt 3 lw 1.5 lc rgb \"#555555\"\n",
+            rs[s].crossover, rs[s].crossover);
+    /* The label sits on the side of the line with more room. */
+    int right = log((double)rs[s].crossover / tlo) > 0.5 * log((double)thi / tlo);
+    snprintf(txt, sizeof txt, right ? "crossover: %s faster from T=%lld " : " crossover: %s faster from T=%lld", st,
+             rs[s].crossover);
+    fprintf(gp.f, "set label ");
+    sq_gp_string(gp.f, txt);
+    fprintf(gp.f, " at %lld, graph %.2f %s front tc rgb \"#333333\"\n", rs[s].crossover, 0.05 + 0.05 * k++,
+            right ? "right" : "left");
+  }
+  int block = 0;
+  for (int s = 0; s < ns; s++) {
+    char st[200], lt[300];
+    int m = series_points(R, g, sv[s]->device, sv[s]->kernel, 0, p);
+    int mp = series_points(R, g, sv[s]->device, sv[s]->kernel, 1, pp + 1);
+    series_title(R, sv[s]->kernel, sv[s]->device, st, sizeof st);
+    if (m > 0) {
+      fprintf(dat.f, "# block %d: %s measured\n# T median_ms q1_ms q3_ms\n", block, st);
+      for (int i = 0; i < m; i++) fprintf(dat.f, "%lld %.9g %.9g %.9g\n", p[i].T, p[i].ms, p[i].q1, p[i].q3);
+      fprintf(dat.f, "\n\n");
+      if (isnan(rs[s].slope)) snprintf(lt, sizeof lt, "%s", st);
+      else snprintf(lt, sizeof lt, "%s: slope %.2f (T %lld..%lld)", st, rs[s].slope, rs[s].slope_tmin, rs[s].slope_tmax);
+      fprintf(gp.f, "%s\"%s.dat\" index %d using 1:2:3:4 with yerrorlines lw 2 pt 7 ps 0.8 lc %d title ",
+              block ? ", \\\n    " : "plot ", name, block, s + 1);
+      sq_gp_string(gp.f, lt);
+      block++;
+    }
+    if (mp > 0) {
+      /* The dashed prediction starts from the last measured point below it. */
+      int start = 1;
+      if (m > 0 && p[m - 1].T < pp[1].T) pp[0] = p[m - 1], start = 0;
+      fprintf(dat.f, "# block %d: %s predicted by the planner (skipped rows)\n# T pred_ms\n", block, st);
+      for (int i = start; i <= mp; i++) fprintf(dat.f, "%lld %.9g\n", pp[i].T, pp[i].ms);
+      fprintf(dat.f, "\n\n");
+      snprintf(lt, sizeof lt, "%s: predicted (skipped)", st);
+      fprintf(gp.f, "%s\"%s.dat\" index %d using 1:2 with linespoints dt 2 lw 2 pt 6 lc %d title ",
+              block ? ", \\\n    " : "plot ", name, block, s + 1);
+      sq_gp_string(gp.f, lt);
+      block++;
+    }
+  }
+  fprintf(gp.f, "\n");
+  if (!block) {
+    sq_outfile_abort(&gp);
+    sq_outfile_abort(&dat);
+  } else if (!(rc = close_fig(&gp, &dat, name))) {
+    add_fig(R, name, title);
+  }
+out:
+  free(sv), free(p), free(pp), free(rs);
+  return rc;
+}
+
+static int scaling_figures(rep *R) {
+  const sq_result **groups = malloc((R->n + 1) * sizeof *groups);
+  long long *ts = malloc((R->n + 1) * sizeof *ts);
+  int ng = 0, gi = 0, rc = 0;
+  if (!groups || !ts) rc = sq_fail(SQ_ENOMEM, "report: out of memory");
+  for (int i = 0; !rc && i < R->n; i++) {
+    int j;
+    for (j = 0; j < ng && !same_group(groups[j], R->rows[i].r); j++) {}
+    if (j == ng) groups[ng++] = R->rows[i].r;
+  }
+  for (int j = 0; !rc && j < ng; j++) {
+    /* A scaling figure needs at least two token counts. */
+    int nt = 0;
+    for (int i = 0; i < R->n; i++) {
+      const sq_result *r = R->rows[i].r;
+      if (!same_group(r, groups[j]) || !(is_ok(r) || r->pred_ms > 0)) continue;
+      int k;
+      for (k = 0; k < nt && ts[k] != r->T; k++) {}
+      if (k == nt) ts[nt++] = r->T;
+    }
+    if (nt >= 2) rc = scaling_figure(R, groups[j], ++gi);
+  }
+  free(groups);
+  free(ts);
+  return rc;
+}
+
+/* ---- per paper ------------------------------------------------------- */
+
+/* The paper of a workload: the catalog's when it knows the entry, else the
+ * name's prefix before '/' (catalog names are "paper/entry"). */
+static void paper_of(const char *workload, char *buf, size_t n) {
+  const sq_catalog *c = NULL;
+  const sq_workload *w = NULL;
+  if (sq_catalog_get(&c) == 0 && c) w = sq_catalog_find(c, workload);
+  if (w) {
+    snprintf(buf, n, "%s", w->paper);
+    return;
+  }
+  const char *slash = strchr(workload, '/');
+  snprintf(buf, n, "%.*s", slash ? (int)(slash - workload) : (int)strlen(workload), workload);
+}
+
+static void slug(const char *s, char *buf, size_t n) {
+  size_t j = 0;
+  for (; *s && j + 1 < n; s++)
+    buf[j++] = (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '-' ? *s : '_';
+  buf[j] = 0;
+}
+
+/* The quadratic baseline at r's shape and device: measured (fastest ok)
+ * or, when every baseline was skipped there, predicted. */
+static double paper_baseline(const rep *R, const sq_result *r, int *predicted) {
+  double best = NAN, pred = NAN;
+  for (int i = 0; i < R->n; i++) {
+    const sq_result *b = R->rows[i].r;
+    if (!is_quadratic(b) || !same_shape(b, r)) continue;
+    if (is_ok(b) && !(b->stats.median >= best)) best = b->stats.median;
+    if (b->status == SQ_STATUS_SKIPPED && b->pred_ms > 0 && !(b->pred_ms >= pred)) pred = b->pred_ms;
+  }
+  *predicted = isnan(best) && !isnan(pred);
+  return isnan(best) ? pred : best;
+}
+
+static int paper_figure(rep *R, const char *paper, char (*entries)[64], int ne, const sq_result **sv, int ns) {
+  char name[96], sl[64], title[200];
+  slug(paper, sl, sizeof sl);
+  snprintf(name, sizeof name, "paper-%s", sl);
+  /* Speedups first (measured, and against a predicted baseline where
+   * every baseline was skipped), so the axis range and the legend only
+   * hold what is there. */
+  double *meas = malloc((size_t)ne * ns * sizeof *meas), *pred = malloc((size_t)ne * ns * sizeof *pred);
+  int *any_pred = calloc((size_t)ns, sizeof *any_pred);
+  if (!meas || !pred || !any_pred) {
+    free(meas), free(pred), free(any_pred);
+    return sq_fail(SQ_ENOMEM, "report: out of memory");
+  }
+  double lo = 1, hi = 1;
+  for (int e = 0; e < ne; e++)
+    for (int k = 0; k < ns; k++) {
+      double *m = &meas[e * ns + k], *pr = &pred[e * ns + k];
+      *m = *pr = NAN;
+      for (int i = 0; i < R->n; i++) {
+        const sq_result *r = R->rows[i].r;
+        if (!is_ok(r) || strcmp(r->workload, entries[e]) || strcmp(r->kernel, sv[k]->kernel) ||
+            strcmp(r->device, sv[k]->device))
+          continue;
+        int predicted;
+        double b = paper_baseline(R, r, &predicted);
+        if (isnan(b)) continue;
+        if (predicted) *pr = b / r->stats.median, any_pred[k] = 1;
+        else *m = b / r->stats.median;
+      }
+      double v = isnan(*m) ? *pr : *m;
+      if (!isnan(v)) lo = fmin(lo, v), hi = fmax(hi, v);
+      if (!isnan(*pr)) lo = fmin(lo, *pr), hi = fmax(hi, *pr);
+    }
+  sq_outfile gp, dat;
+  int rc = open_fig(R, name, &gp, &dat);
+  if (rc) goto out;
+  snprintf(title, sizeof title, "Speedup over the fastest quadratic baseline at the shapes of %s", paper);
+  fprintf(gp.f, "set title ");
+  sq_gp_string(gp.f, title);
+  fprintf(gp.f,
+          "\nset xlabel \"workload shape (%s)\"\nset ylabel \"speedup over softmax attention (x, log scale)\"\n"
+          "set logscale y 10\nset datafile missing \"?\"\nset xrange [-0.5:%d.5]\nset yrange [%.4g:%.4g]\n"
+          "set xtics rotate by -25 left noenhanced\nset key top left box opaque\nset bmargin 8\n",
+          paper, ne - 1, lo / 2, hi * 2);
+  /* Labelled 1-2-5 tics: a log axis spanning less than a decade would
+   * otherwise show a single label. */
+  fprintf(gp.f, "set ytics (");
+  int first = 1;
+  for (int d = (int)floor(log10(lo / 2)); d <= (int)ceil(log10(hi * 2)); d++)
+    for (int m = 1; m <= 5; m += m == 1 ? 1 : 3) {
+      double v = m * pow(10, d);
+      if (v < lo / 2 || v > hi * 2) continue;
+      fprintf(gp.f, "%s\"%g\" %g", first ? "" : ", ", v, v);
+      first = 0;
+    }
+  fprintf(gp.f, ")\n");
+  fprintf(dat.f, "# entry");
+  for (int k = 0; k < ns; k++) fprintf(dat.f, " \"%s measured\" \"%s predicted\"", sv[k]->kernel, sv[k]->kernel);
+  fprintf(dat.f, "\n");
+  for (int e = 0; e < ne; e++) {
+    fprintf(dat.f, "\"%s\"", entries[e]);
+    for (int k = 0; k < ns; k++) {
+      fprintf(dat.f, isnan(meas[e * ns + k]) ? " ?" : " %.6g", meas[e * ns + k]);
+      fprintf(dat.f, isnan(pred[e * ns + k]) ? " ?" : " %.6g", pred[e * ns + k]);
+    }
+    fprintf(dat.f, "\n");
+  }
+  fprintf(gp.f, "plot 1 with lines dt 2 lw 1.5 lc rgb \"black\" title \"quadratic baseline (= 1)\"");
+  for (int k = 0; k < ns; k++) {
+    char st[200], lt[260];
+    series_title(R, sv[k]->kernel, sv[k]->device, st, sizeof st);
+    fprintf(gp.f, ", \\\n    \"%s.dat\" using 0:%d:xtic(1) with points pt 7 ps 1.6 lc %d title ", name, 2 + 2 * k, k + 1);
+    sq_gp_string(gp.f, st);
+    if (!any_pred[k]) continue;
+    snprintf(lt, sizeof lt, "%s vs predicted baseline (skipped)", st);
+    fprintf(gp.f, ", \\\n    \"%s.dat\" using 0:%d with points pt 6 ps 1.6 lc %d title ", name, 3 + 2 * k, k + 1);
+    sq_gp_string(gp.f, lt);
+  }
+  fprintf(gp.f, "\n");
+  rc = close_fig(&gp, &dat, name);
+  if (!rc) add_fig(R, name, title);
+out:
+  free(meas), free(pred), free(any_pred);
+  return rc;
+}
+
+static int paper_figures(rep *R) {
+  char(*papers)[64] = calloc(R->n + 1, sizeof *papers), (*entries)[64] = calloc(R->n + 1, sizeof *entries);
+  const sq_result **sv = malloc((R->n + 1) * sizeof *sv);
+  int np = 0, rc = 0;
+  if (!papers || !entries || !sv) rc = sq_fail(SQ_ENOMEM, "report: out of memory");
+  for (int i = 0; !rc && i < R->n; i++) {
+    const sq_result *r = R->rows[i].r;
+    if (!r->workload[0] || !is_ok(r) || is_quadratic(r)) continue;
+    char p[64];
+    paper_of(r->workload, p, sizeof p);
+    int j;
+    for (j = 0; j < np && strcmp(papers[j], p); j++) {}
+    if (j == np) snprintf(papers[np++], 64, "%s", p);
+  }
+  for (int j = 0; !rc && j < np; j++) {
+    /* Entries and (device, kernel) series of this paper with a baseline. */
+    int ne = 0, ns = 0;
+    for (int i = 0; i < R->n; i++) {
+      const sq_result *r = R->rows[i].r;
+      char p[64];
+      int predicted;
+      if (!r->workload[0] || !is_ok(r) || is_quadratic(r)) continue;
+      paper_of(r->workload, p, sizeof p);
+      if (strcmp(p, papers[j]) || isnan(paper_baseline(R, r, &predicted))) continue;
+      int k;
+      for (k = 0; k < ne && strcmp(entries[k], r->workload); k++) {}
+      if (k == ne) snprintf(entries[ne++], 64, "%s", r->workload);
+      for (k = 0; k < ns && (strcmp(sv[k]->kernel, r->kernel) || strcmp(sv[k]->device, r->device)); k++) {}
+      if (k == ns) sv[ns++] = r;
+    }
+    if (ne && ns) rc = paper_figure(R, papers[j], entries, ne, sv, ns);
+  }
+  free(papers);
+  free(entries);
+  free(sv);
+  return rc;
+}
+
+/* ---- roofline -------------------------------------------------------- */
+
+/* The measured ceilings of the device of file f: meta peak_gbs and
+ * peak_gflops (NAN when the run did not measure them). */
+static void peaks_of(const sq_results *f, double *gbs, double *gflops) {
+  const char *b = sq_meta_get(&f->meta, "peak_gbs"), *p = sq_meta_get(&f->meta, "peak_gflops");
+  char *end;
+  *gbs = b && *b ? strtod(b, &end) : NAN;
+  if (b && *b && *end) *gbs = NAN;
+  *gflops = p && *p ? strtod(p, &end) : NAN;
+  if (p && *p && *end) *gflops = NAN;
+}
+
+static int roofline_figure(rep *R) {
+  const sq_result **sv = malloc((R->n + 1) * sizeof *sv);
+  int *svfile = malloc((R->n + 1) * sizeof *svfile);
+  int ns = 0, rc = 0;
+  double xmin = INFINITY, xmax = 0, ymin = INFINITY, ymax = 0;
+  if (!sv || !svfile) {
+    free(sv), free(svfile);
+    return sq_fail(SQ_ENOMEM, "report: out of memory");
+  }
+  for (int i = 0; i < R->n; i++) {
+    const sq_result *r = R->rows[i].r;
+    if (!is_ok(r) || !(r->gflops > 0) || !(r->gbs > 0)) continue;
+    int k;
+    for (k = 0; k < ns && (strcmp(sv[k]->kernel, r->kernel) || strcmp(sv[k]->device, r->device)); k++) {}
+    if (k == ns) svfile[ns] = R->rows[i].file, sv[ns++] = r;
+    double ai = r->gflops / r->gbs;
+    xmin = fmin(xmin, ai), xmax = fmax(xmax, ai), ymin = fmin(ymin, r->gflops), ymax = fmax(ymax, r->gflops);
+  }
+  if (!ns) goto out;
+  sq_outfile gp, dat;
+  if ((rc = open_fig(R, "roofline", &gp, &dat))) goto out;
+  /* One roof per device that carries measured peaks. */
+  char devs[16][160];
+  double pb[16], pf[16];
+  int nd = 0;
+  for (int k = 0; k < ns && nd < 16; k++) {
+    int d;
+    for (d = 0; d < nd && strcmp(devs[d], sv[k]->device); d++) {}
+    if (d < nd) continue;
+    peaks_of(&R->files[svfile[k]], &pb[nd], &pf[nd]);
+    if (isnan(pb[nd]) || isnan(pf[nd])) continue;
+    snprintf(devs[nd], sizeof devs[nd], "%s", sv[k]->device);
+    xmin = fmin(xmin, pf[nd] / pb[nd]), xmax = fmax(xmax, pf[nd] / pb[nd]), ymax = fmax(ymax, pf[nd]);
+    nd++;
+  }
+  const char *title = nd ? "Roofline: achieved GFLOP/s under the measured bandwidth and compute ceilings"
+                         : "Achieved GFLOP/s against arithmetic intensity (no measured peaks in the inputs: no ceilings)";
+  fprintf(gp.f, "set title ");
+  sq_gp_string(gp.f, title);
+  fprintf(gp.f,
+          "\nset xlabel \"arithmetic intensity (useful FLOP per compulsory byte)\"\n"
+          "set ylabel \"achieved GFLOP/s\"\nset logscale xy 10\nset key bottom right box opaque\n"
+          "set xrange [%.6g:%.6g]\nset yrange [%.6g:%.6g]\nset samples 400\n",
+          xmin / 4, xmax * 4, ymin / 4, ymax * 2);
+  fprintf(gp.f, "plot ");
+  for (int d = 0; d < nd; d++) {
+    char lt[300];
+    snprintf(lt, sizeof lt, "ceiling %.40s: %.4g GB/s, %.4g GFLOP/s", devs[d], pb[d], pf[d]);
+    fprintf(gp.f, "%s(x * %.9g < %.9g ? x * %.9g : %.9g) with lines lw 2.5 dt %d lc rgb \"#222222\" title ",
+            d ? ", \\\n    " : "", pb[d], pf[d], pb[d], pf[d], d + 1);
+    sq_gp_string(gp.f, lt);
+  }
+  for (int k = 0; k < ns; k++) {
+    char st[200];
+    series_title(R, sv[k]->kernel, sv[k]->device, st, sizeof st);
+    fprintf(dat.f, "# block %d: %s\n# intensity_flop_per_byte gflops T\n", k, st);
+    for (int i = 0; i < R->n; i++) {
+      const sq_result *r = R->rows[i].r;
+      if (is_ok(r) && r->gflops > 0 && r->gbs > 0 && !strcmp(r->kernel, sv[k]->kernel) &&
+          !strcmp(r->device, sv[k]->device))
+        fprintf(dat.f, "%.9g %.9g %lld\n", r->gflops / r->gbs, r->gflops, (long long)r->T);
+    }
+    fprintf(dat.f, "\n\n");
+    fprintf(gp.f, "%s\"roofline.dat\" index %d using 1:2 with points pt %d ps 1.3 lc %d title ",
+            nd || k ? ", \\\n    " : "", k, 5 + 2 * (k % 4), k + 1);
+    sq_gp_string(gp.f, st);
+  }
+  fprintf(gp.f, "\n");
+  rc = close_fig(&gp, &dat, "roofline");
+  if (!rc) add_fig(R, "roofline", title);
+out:
+  free(sv);
+  free(svfile);
+  return rc;
+}
+
+/* ---- tuning ---------------------------------------------------------- */
+
+static int tuning_figure(rep *R) {
+  if (!R->o->ntune) return 0;
+  sq_tune_trace *all = NULL;
+  int nall = 0, rc = 0;
+  for (int f = 0; !rc && f < R->o->ntune; f++) {
+    sq_tune_trace *t;
+    int n;
+    if ((rc = sq_tune_read(R->o->tune[f], &t, &n))) break;
+    sq_tune_trace *na = realloc(all, (nall + n + 1) * sizeof *na);
+    if (!na) {
+      sq_tune_free(t, n);
+      rc = sq_fail(SQ_ENOMEM, "report: out of memory");
+      break;
+    }
+    all = na;
+    memcpy(all + nall, t, n * sizeof *t);
+    nall += n;
+    free(t);
+  }
+  sq_outfile gp, dat;
+  if (!rc && nall && !(rc = open_fig(R, "tuning", &gp, &dat))) {
+    const char *title = "Tuning: best time so far against evaluations, per strategy";
+    fprintf(gp.f, "set title ");
+    sq_gp_string(gp.f, title);
+    /* A log time axis only when the traces span more than a decade. */
+    double lo = INFINITY, hi = 0;
+    int maxn = 0;
+    for (int k = 0; k < nall; k++) {
+      if (all[k].n > maxn) maxn = all[k].n;
+      for (int i = 0; i < all[k].n; i++)
+        if (!isnan(all[k].best[i])) lo = fmin(lo, all[k].best[i]), hi = fmax(hi, all[k].best[i]);
+    }
+    fprintf(gp.f,
+            "\nset xlabel \"evaluations\"\nset ylabel \"best time so far (ms)\"\nset key top right box opaque\n"
+            "set xrange [0.5:%d.5]\n%s%s",
+            maxn, hi > 10 * lo ? "set logscale y 10\n" : "", maxn <= 20 ? "set xtics 1\n" : "");
+    int block = 0;
+    for (int k = 0; k < nall; k++) {
+      int any = 0;
+      fprintf(dat.f, "# block %d: %s\n# evaluation best_ms\n", block, all[k].label);
+      for (int i = 0; i < all[k].n; i++)
+        if (!isnan(all[k].best[i])) fprintf(dat.f, "%d %.9g\n", i + 1, all[k].best[i]), any = 1;
+      fprintf(dat.f, "\n\n");
+      if (!any) continue;
+      fprintf(gp.f, "%s\"tuning.dat\" index %d using 1:2 with steps lw 2 lc %d title ", block ? ", \\\n    " : "plot ",
+              block, k + 1);
+      sq_gp_string(gp.f, all[k].label);
+      /* Points mark each evaluation, the last one included. */
+      fprintf(gp.f, ", \\\n    \"tuning.dat\" index %d using 1:2 with points pt 7 ps 0.6 lc %d notitle", block, k + 1);
+      block++;
+    }
+    fprintf(gp.f, "\n");
+    if (!block) {
+      sq_outfile_abort(&gp);
+      sq_outfile_abort(&dat);
+    } else if (!(rc = close_fig(&gp, &dat, "tuning"))) {
+      add_fig(R, "tuning", title);
+    }
+  }
+  sq_tune_free(all, nall);
+  return rc;
+}
+
+/* ---- rendering ------------------------------------------------------- */
+
+/* The gnuplot program: a path as given, or the first match on PATH. */
+static int find_program(const char *prog, char *buf, size_t n) {
+  if (strchr(prog, '/')) {
+    snprintf(buf, n, "%s", prog);
+    return access(buf, X_OK) == 0;
+  }
+  const char *path = getenv("PATH");
+  if (!path) path = "/usr/bin:/bin";
+  while (*path) {
+    const char *colon = strchr(path, ':');
+    size_t len = colon ? (size_t)(colon - path) : strlen(path);
+    snprintf(buf, n, "%.*s/%s", (int)len, len ? path : ".", prog);
+    if (access(buf, X_OK) == 0) return 1;
+    path += len + (colon != NULL);
+  }
+  return 0;
+}
+
+/* Runs `gnuplot NAME.gp` in the output directory, its messages going to
+ * NAME.log (kept only when gnuplot fails). */
+static int render_one(const char *gnuplot, const char *dir, const char *name) {
+  pid_t pid = fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    char script[128], log[128];
+    snprintf(script, sizeof script, "%s.gp", name);
+    snprintf(log, sizeof log, "%s.log", name);
+    if (chdir(dir) != 0 || !freopen(log, "w", stderr) || !freopen("/dev/null", "w", stdout)) _exit(127);
+    execl(gnuplot, "gnuplot", script, (char *)NULL);
+    _exit(127);
+  }
+  int st;
+  while (waitpid(pid, &st, 0) < 0)
+    if (errno != EINTR) return -1;
+  char log[4200];
+  snprintf(log, sizeof log, "%s/%s.log", dir, name);
+  int ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
+  if (ok) unlink(log);
+  return ok ? 0 : -1;
+}
+
+static void render(rep *R) {
+  sq_report_out *o = R->out;
+  char prog[4096];
+  const char *gp = R->o->gnuplot ? R->o->gnuplot : "gnuplot";
+  if (!o->nfigs) return;
+  if (!R->o->render) {
+    snprintf(o->note, sizeof o->note, "rendering skipped (--no-render): run `cd %s && for f in *.gp; do gnuplot \"$f\"; done`",
+             R->o->outdir);
+    return;
+  }
+  if (!find_program(gp, prog, sizeof prog)) {
+    snprintf(o->note, sizeof o->note,
+             "gnuplot not found (%s): scripts and data are written; render with `cd %s && for f in *.gp; do gnuplot \"$f\"; done`",
+             gp, R->o->outdir);
+    return;
+  }
+  int failed = 0;
+  char first[96] = "";
+  for (int i = 0; i < o->nfigs; i++)
+    if (render_one(prog, R->o->outdir, o->fig[i]) != 0 && !failed++) snprintf(first, sizeof first, "%s", o->fig[i]);
+  if (failed)
+    snprintf(o->note, sizeof o->note, "gnuplot failed on %d of %d figures (first: %s.gp; see %s/%s.log)", failed,
+             o->nfigs, first, R->o->outdir, first);
+  else
+    o->rendered = 1;
+}
+
+int sq_report_build(const sq_report_opts *o, const char *const *paths, const sq_results *files, int nfiles,
+                    sq_report_out *out) {
+  memset(out, 0, sizeof *out);
+  rep R = {.o = o, .files = files, .nfiles = nfiles, .out = out};
+  int total = 0;
+  for (int f = 0; f < nfiles; f++) total += files[f].n;
+  if (!total && !o->ntune) return sq_fail(SQ_EINVAL, "no result rows in %s%s", nfiles ? paths[0] : "the inputs",
+                                          nfiles > 1 ? " and the other inputs" : "");
+  R.rows = malloc((total + 1) * sizeof *R.rows);
+  if (!R.rows) return sq_fail(SQ_ENOMEM, "report: out of memory");
+  for (int f = 0; f < nfiles; f++)
+    for (int i = 0; i < files[f].n; i++) {
+      const sq_result *r = &files[f].rows[i];
+      int d;
+      for (d = 0; d < R.n && strcmp(R.rows[d].r->device, r->device); d++) {}
+      if (d == R.n) R.ndev++;
+      R.rows[R.n].r = r;
+      R.rows[R.n++].file = f;
+    }
+  int rc = sq_mkdir_p(o->outdir);
+  if (!rc) rc = scaling_figures(&R);
+  if (!rc) rc = paper_figures(&R);
+  if (!rc) rc = roofline_figure(&R);
+  if (!rc) rc = tuning_figure(&R);
+  if (!rc) render(&R);
+  if (!rc) rc = sq_report_pages(o, paths, files, nfiles, out);
+  free(R.rows);
+  if (rc) sq_report_out_free(out);
+  return rc;
+}
+
+void sq_report_out_free(sq_report_out *out) {
+  free(out->series);
+  out->series = NULL;
+  out->nseries = 0;
+}

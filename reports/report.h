@@ -1,0 +1,59 @@
+/* `subquad report`: gnuplot figures (scaling, per paper, roofline, tuning)
+ * from one or more result files, each as a .gp script and the .dat data it
+ * reads, rendered to PNG and SVG when gnuplot is found, plus index.html and
+ * summary.md. Rows of several devices give one series per device. */
+#ifndef SQ_REPORT_H
+#define SQ_REPORT_H
+
+#include "results/result.h"
+
+typedef struct sq_report_opts {
+  const char *outdir;
+  const char *const *tune;   /* tuning traces: caches or replay output */
+  int ntune;
+  int render;                /* run gnuplot when found */
+  const char *gnuplot;       /* program name or path */
+} sq_report_opts;
+
+#define SQ_REPORT_MAX_FIGS 128
+
+/* One scaling series: its fitted slope and crossover, for the tables. */
+typedef struct sq_report_series {
+  int group;                 /* scaling figure number */
+  char group_label[160];     /* "causal, B=1, H=8, D=64, f32, hot" */
+  char device[160], kernel[64];
+  int quadratic;
+  int npoints;
+  double slope;              /* log-log slope over the upper half of T */
+  long long slope_tmin, slope_tmax;
+  long long crossover;       /* linear kernels: T from which it stays faster; 0 always; -1 never; -2 no baseline */
+  long long tmax;            /* largest measured T */
+  double ms_at_tmax;
+  double speedup_at_tmax;    /* over the fastest quadratic baseline at tmax; NAN when none */
+} sq_report_series;
+
+typedef struct sq_report_out {
+  int nfigs;
+  char fig[SQ_REPORT_MAX_FIGS][96];      /* base names: "scaling-1" */
+  char fig_title[SQ_REPORT_MAX_FIGS][320];
+  int rendered;              /* PNG and SVG were made */
+  char note[512];            /* why not, and how to render */
+  int nseries;
+  sq_report_series *series;
+} sq_report_out;
+
+/* Writes everything into o->outdir (created when missing). `paths` name
+ * the inputs in the page. 0, or a negative SQ_E* code (SQ_EIO writing,
+ * SQ_EPARSE in a tuning trace, SQ_EINVAL with no rows at all). */
+int sq_report_build(const sq_report_opts *o, const char *const *paths, const sq_results *files,
+                    int nfiles, sq_report_out *out);
+void sq_report_out_free(sq_report_out *out);
+
+/* Writes index.html and summary.md (reports/report_page.c). */
+int sq_report_pages(const sq_report_opts *o, const char *const *paths, const sq_results *files,
+                    int nfiles, const sq_report_out *out);
+
+/* Writes s as a double-quoted gnuplot string. */
+void sq_gp_string(FILE *f, const char *s);
+
+#endif
