@@ -75,12 +75,15 @@ static int cpu_info(int index, sq_device_info *out) {
   snprintf(out->platform, sizeof out->platform, "host (%s topology)", topo.source);
   out->compute_units = topo.pus;
   out->clock_mhz = cpu_clock_mhz();
-  out->global_mem = topo.memory;
-  long avail = sysconf(_SC_AVPHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+  /* hwloc counts NUMA-node memory, which misses hot-plugged memory on some
+   * virtual machines: the kernel's page count is the larger truth. */
+  long pages = sysconf(_SC_PHYS_PAGES), avail = sysconf(_SC_AVPHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+  uint64_t phys = pages > 0 && psz > 0 ? (uint64_t)pages * (uint64_t)psz : 0;
+  out->global_mem = phys > topo.memory ? phys : topo.memory;
   out->free_mem = avail > 0 && psz > 0 ? (uint64_t)avail * (uint64_t)psz : topo.memory;
   out->local_mem = topo.l2_bytes;
   out->cache_bytes = topo.l3_bytes;
-  out->max_alloc = topo.memory;
+  out->max_alloc = out->global_mem;
   /* The references run one work-item at a time. */
   out->max_wg = 1;
   out->max_wg_dims[0] = out->max_wg_dims[1] = out->max_wg_dims[2] = 1;

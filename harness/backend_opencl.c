@@ -8,11 +8,16 @@
 #define CL_TARGET_OPENCL_VERSION 120
 #include "config.h"
 
+#ifdef SQ_HAVE_HWLOC
+#include <hwloc.h>
+#endif
+
 #include <CL/cl.h>
 #include <CL/cl_ext.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "harness/backend.h"
@@ -111,10 +116,59 @@ static void enumerate(void) {
   free(plats);
 }
 
+/* PoCL sizes its CPU device's memory from hwloc's NUMA nodes, and on some
+ * virtual machines those miss hot-plugged memory (here: 5.2 GiB of 23 GiB),
+ * which caps the largest buffer at 1 GiB and refuses million-token cases
+ * that fit in RAM. Where the nodes hold under 90 % of the kernel's page
+ * count, hand hwloc (and so PoCL) a copy of the topology with the memory
+ * corrected, for the duration of the platform's start-up only. Returns the
+ * temporary file to remove afterwards, or NULL. */
+static char *correct_hwloc_memory(void) {
+#ifdef SQ_HAVE_HWLOC
+  long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+  if (getenv("HWLOC_XMLFILE") || getenv("SUBQUAD_KEEP_HWLOC") || pages <= 0 || psz <= 0) return NULL;
+  hwloc_topology_t topo;
+  if (hwloc_topology_init(&topo)) return NULL;
+  char *path = NULL;
+  if (!hwloc_topology_load(topo) && hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_NUMANODE) == 1) {
+    hwloc_obj_t node = hwloc_get_obj_by_type(topo, HWLOC_OBJ_NUMANODE, 0);
+    double phys = (double)pages * (double)psz;
+    const char *tmp = getenv("TMPDIR");
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s/subquad-topology-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    int fd = (double)node->attr->numanode.local_memory < 0.9 * phys ? mkstemp(buf) : -1;
+    if (fd >= 0) {
+      close(fd);
+      node->attr->numanode.local_memory = (hwloc_uint64_t)phys;
+      if (!hwloc_topology_export_xml(topo, buf, 0) && (path = strdup(buf))) {
+        setenv("HWLOC_XMLFILE", path, 1);
+        setenv("HWLOC_THISSYSTEM", "1", 1);
+      } else {
+        remove(buf);
+      }
+    }
+  }
+  hwloc_topology_destroy(topo);
+  return path;
+#else
+  return NULL;
+#endif
+}
+
+static void restore_hwloc(char *path) {
+  if (!path) return;
+  unsetenv("HWLOC_XMLFILE");
+  unsetenv("HWLOC_THISSYSTEM");
+  remove(path);
+  free(path);
+}
+
 static int ocl_init(void) {
   pthread_mutex_lock(&init_lock);
   if (!initialised) {
+    char *topology = correct_hwloc_memory();
     enumerate();
+    restore_hwloc(topology);
     initialised = 1;
   }
   pthread_mutex_unlock(&init_lock);
