@@ -174,6 +174,19 @@ static double baseline_at(const rep *R, const sq_result *g, const char *dev, lon
   return best;
 }
 
+/* The fastest predicted time of a skipped quadratic baseline of `dev` at
+ * T in the group, or NAN. */
+static double predicted_baseline_at(const rep *R, const sq_result *g, const char *dev, long long T) {
+  double best = NAN;
+  for (int i = 0; i < R->n; i++) {
+    const sq_result *r = R->rows[i].r;
+    if (r->status == SQ_STATUS_SKIPPED && r->pred_ms > 0 && same_group(r, g) && r->T == T &&
+        !strcmp(r->device, dev) && is_quadratic(r) && !(r->pred_ms >= best))
+      best = r->pred_ms;
+  }
+  return best;
+}
+
 /* The smallest measured T from which the kernel stays faster than the
  * baseline: 0 when faster at every compared T, -1 never, -2 nothing to
  * compare with. */
@@ -222,7 +235,7 @@ static void summarise(const rep *R, const sq_result *g, const sq_result *s, cons
                       const char *label, sq_report_series *rs) {
   memset(rs, 0, sizeof *rs);
   rs->group = gi, rs->npoints = m, rs->slope = NAN, rs->crossover = -2;
-  rs->speedup_at_tmax = rs->ms_at_tmax = NAN;
+  rs->speedup = rs->pred_speedup = rs->ms_at_tmax = NAN;
   rs->quadratic = is_quadratic(s);
   snprintf(rs->group_label, sizeof rs->group_label, "%s", label);
   snprintf(rs->device, sizeof rs->device, "%s", s->device);
@@ -238,7 +251,11 @@ static void summarise(const rep *R, const sq_result *g, const sq_result *s, cons
   rs->tmax = p[m - 1].T, rs->ms_at_tmax = p[m - 1].ms;
   if (!rs->quadratic) {
     rs->crossover = crossover(R, g, s->device, p, m);
-    rs->speedup_at_tmax = baseline_at(R, g, s->device, rs->tmax) / rs->ms_at_tmax;
+    for (int i = m - 1; i >= 0 && isnan(rs->speedup); i--) {
+      rs->speedup = baseline_at(R, g, s->device, p[i].T) / p[i].ms;
+      rs->speedup_T = p[i].T;
+    }
+    rs->pred_speedup = predicted_baseline_at(R, g, s->device, rs->tmax) / rs->ms_at_tmax;
   }
 }
 

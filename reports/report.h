@@ -29,7 +29,9 @@ typedef struct sq_report_series {
   long long crossover;       /* linear kernels: T from which it stays faster; 0 always; -1 never; -2 no baseline */
   long long tmax;            /* largest measured T */
   double ms_at_tmax;
-  double speedup_at_tmax;    /* over the fastest quadratic baseline at tmax; NAN when none */
+  double speedup;            /* over the fastest measured quadratic baseline at speedup_T; NAN when none */
+  long long speedup_T;       /* the largest T where both were measured */
+  double pred_speedup;       /* at tmax over a skipped baseline's predicted time; NAN when none */
 } sq_report_series;
 
 typedef struct sq_report_out {

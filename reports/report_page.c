@@ -81,7 +81,7 @@ static int scaling_table(const sq_report_out *out, int multi_device, sq_table *t
   for (int c = 4; c <= 10; c++) sq_table_align_right(t, c);
   for (int i = 0; i < out->nseries; i++) {
     const sq_report_series *s = &out->series[i];
-    char fig[32], pts[16], slope[32], range[64], tmax[32], ms[32], sp[32], cx[48];
+    char fig[32], pts[16], slope[32], range[64], tmax[32], ms[32], sp[96], cx[48];
     snprintf(fig, sizeof fig, "scaling-%d", s->group);
     snprintf(pts, sizeof pts, "%d", s->npoints);
     fmt_num(slope, sizeof slope, "%.2f", s->slope);
@@ -90,7 +90,13 @@ static int scaling_table(const sq_report_out *out, int multi_device, sq_table *t
     if (s->npoints) snprintf(tmax, sizeof tmax, "%lld", s->tmax);
     else snprintf(tmax, sizeof tmax, "-");
     fmt_num(ms, sizeof ms, "%.4g", s->ms_at_tmax);
-    fmt_num(sp, sizeof sp, "%.2fx", s->speedup_at_tmax);
+    if (isnan(s->speedup)) snprintf(sp, sizeof sp, "-");
+    else snprintf(sp, sizeof sp, "%.3gx at T=%lld", s->speedup, s->speedup_T);
+    if (!isnan(s->pred_speedup)) {
+      size_t len = strlen(sp);
+      snprintf(sp + len, sizeof sp - len, "%s%.3gx predicted at T=%lld", isnan(s->speedup) ? "" : "; ",
+               s->pred_speedup, s->tmax);
+    }
     if (s->quadratic) snprintf(cx, sizeof cx, "(baseline)");
     else if (s->crossover > 0) snprintf(cx, sizeof cx, "%lld", s->crossover);
     else if (s->crossover == 0) snprintf(cx, sizeof cx, "faster at every T");
