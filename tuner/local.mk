@@ -1,3 +1,17 @@
 # tuner/: search spaces, strategies, the crash-safe cache, the tuning
 # database and `subquad tune`.
-libsubquad_a_SOURCES += tuner/cmd_tune.c
+libsubquad_a_SOURCES += \
+	tuner/csvrows.h tuner/csvrows.c \
+	tuner/space.h tuner/space.c \
+	tuner/strategy.h tuner/strategy.c tuner/strategy_local.c tuner/strategy_genetic.c \
+	tuner/db.h tuner/db.c \
+	tuner/cmd_tune.c
+
+# The shipped tuning database is embedded like the kernel texts, so
+# `subquad run` finds it from any directory.
+tuner/db_text.c: $(srcdir)/tuner/db/tunedb.csv $(srcdir)/kernels/embed.sh
+	$(AM_V_GEN)$(MKDIR_P) tuner && $(SHELL) $(srcdir)/kernels/embed.sh $@ $(srcdir)/tuner/db/tunedb.csv
+BUILT_SOURCES += tuner/db_text.c
+CLEANFILES += tuner/db_text.c
+nodist_libsubquad_a_SOURCES += tuner/db_text.c
+EXTRA_DIST += tuner/db/tunedb.csv

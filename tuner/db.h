@@ -1,0 +1,67 @@
+/* The tuning database: the best known configuration per (device, kernel,
+ * dtype, shape bucket), in readable CSV files. Lookups fall back from the
+ * exact device to its architecture, then its vendor, then the kernel's
+ * defaults, and say which level answered. Two files are consulted, the
+ * user's (written by `subquad tune`; $SUBQUAD_TUNEDB, else
+ * $XDG_DATA_HOME/subquad/tunedb.csv, else ~/.local/share/subquad/tunedb.csv)
+ * before the one shipped inside the binary (tuner/db/tunedb.csv).
+ *
+ * Shape bucket: T rounded up to a power of two; D, DV, causal and dtype
+ * exact; B and H are ignored (they scale the launch grid, not the tile
+ * choice). A level with no entry in the exact bucket uses its entry in the
+ * nearest bucket (by log2 distance) before falling back to the next level. */
+#ifndef SQ_TUNER_DB_H
+#define SQ_TUNER_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "harness/backend.h"
+#include "kernels/kernel.h"
+
+/* Fills pv with the best known configuration of kernel k for problem p on the
+ * device, falling back device -> architecture -> vendor -> the kernel's defaults;
+ * writes the level used ("tuned:device", "tuned:arch", "tuned:vendor", "default")
+ * into level. Never fails: a missing or unreadable database means defaults (and
+ * an unreadable user database is reported once on stderr by the caller via the
+ * returned code SQ_EIO/SQ_EPARSE with detail, while pv still holds defaults). */
+int sq_tunedb_lookup(const sq_device_info *dev, const sq_kernel *k, const sq_problem *p,
+                     int *pv, char *level, size_t n);
+
+/* One database row. */
+typedef struct sq_tunedb_entry {
+  char backend[16], device[128], arch[64], vendor[64];
+  char kernel[64], dtype[8];
+  int causal;
+  int64_t D, DV, tbucket;
+  char params[256];        /* "CHUNK=64;WG=128" */
+  double time_ms, default_ms;  /* measured side by side at the tuned shape */
+  char shape[64];          /* the shape it was tuned at: "B=1,H=2,T=16384,D=64,DV=64" */
+  char date[32];
+} sq_tunedb_entry;
+
+typedef struct sq_tunedb {
+  int n;
+  sq_tunedb_entry *v;
+} sq_tunedb;
+
+/* T's bucket: the smallest power of two >= T. */
+int64_t sq_tunedb_bucket(int64_t T);
+/* The user database's path ("" when no home can be found). */
+void sq_tunedb_user_path(char *buf, size_t n);
+/* Reads a database file; a missing file is an empty database. SQ_EIO or
+ * SQ_EPARSE ("file:line: what") otherwise. */
+int sq_tunedb_read(const char *path, sq_tunedb *db);
+/* The database shipped in the binary. */
+int sq_tunedb_builtin(sq_tunedb *db);
+/* Adds e, replacing the entry with the same key (device, kernel, dtype,
+ * causal, D, DV, bucket), and rewrites the file atomically. */
+int sq_tunedb_store(const char *path, const sq_tunedb_entry *e);
+/* Writes a whole database to path (temporary file, then rename). */
+int sq_tunedb_write(const char *path, const sq_tunedb *db);
+void sq_tunedb_free(sq_tunedb *db);
+/* Parses an entry's params for kernel k into pv (defaults for absent
+ * names); SQ_EINVAL when a name is unknown or the result fails check. */
+int sq_tunedb_params(const sq_tunedb_entry *e, const sq_kernel *k, const sq_problem *p, int *pv);
+
+#endif
