@@ -1,3 +1,151 @@
-/* PLACEHOLDER: replaced by the tune implementation (owner: the tune helper). */
+/* `subquad tune`: option parsing and dispatch to the device tuner, the
+ * replay driver and the database listing. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "harness/commands.h"
-int sq_cmd_tune(int argc, char **argv) { return sq_usage_error("tune", "not built yet"); }
+#include "harness/error.h"
+#include "tuner/strategy.h"
+#include "tuner/tune_cli.h"
+
+static void usage(FILE *f) {
+  fprintf(f,
+    "usage: subquad tune --kernel K --shape B=..,H=..,T=..,D=.. [options]\n"
+    "       subquad tune --replay SPACE.csv [--strategy S] [--budget N] [--seed K] [-o FILE.csv | --seeds N]\n"
+    "       subquad tune --show\n\n"
+    "Searches a kernel's tunable parameters on a device, records every evaluation in a\n"
+    "crash-safe cache and stores the best configuration in the tuning database\n"
+    "(used by `subquad run` and the suites).\n\n"
+    "  --kernel K        kernel to tune (subquad workloads lists them)\n"
+    "  --shape S         problem shape, e.g. B=1,H=2,T=16384,D=64\n"
+    "  --dtype T         f32 (default), f16, bf16\n"
+    "  --causal | --noncausal  form to tune (default: the kernel's causal form when it has one)\n"
+    "  --device D        device (default: the default device rule of subquad run)\n"
+    "  --strategy S      exhaustive, random, anneal, genetic, ils (default: exhaustive when the\n"
+    "                    whole space fits the budget, else anneal); replay takes a comma list\n"
+    "  --budget N        unique evaluations (default: the whole space)\n"
+    "  --time DUR        wall-time budget, compile time included (90s, 10m, 2h)\n"
+    "  --seed K          seed of the strategy (default 1)\n"
+    "  --cache FILE      evaluation cache (default: $XDG_CACHE_HOME/subquad/tune/<device>-<kernel>-<shape>-<dtype>.csv)\n"
+    "  --resume          continue a killed run from its cache; the configuration that was\n"
+    "                    running is recorded as crashed and skipped\n"
+    "  --space           print the space size, what the constraints removed, the build time\n"
+    "  --jobs N          compile-ahead threads (default: 2 on GPUs, 0 on CPU devices, whose\n"
+    "                    timings a concurrent compile would disturb)\n"
+    "  --no-save         do not write the best configuration to the tuning database\n"
+    "  --show            list the tuning database (the user's, then the shipped one)\n"
+    "  --replay FILE     replay against a recorded space (repeatable); no device needed\n"
+    "  --seeds N         replay: N runs over seeds K..K+N-1; prints runs within 10 %% / 5 %% of\n"
+    "                    the space's best and the median evaluations they needed\n"
+    "  -o FILE           replay: eval,time_ms,best_ms per evaluation\n"
+    "  -q, --quiet       no progress lines\n");
+}
+
+enum { O_KERNEL = 256, O_SHAPE, O_DTYPE, O_CAUSAL, O_NONCAUSAL, O_DEVICE, O_STRATEGY, O_BUDGET,
+       O_TIME, O_SEED, O_CACHE, O_RESUME, O_SPACE, O_JOBS, O_NOSAVE, O_SHOW, O_REPLAY, O_SEEDS, O_HELP };
+
+static const struct option longopts[] = {
+  {"kernel", required_argument, 0, O_KERNEL}, {"shape", required_argument, 0, O_SHAPE},
+  {"dtype", required_argument, 0, O_DTYPE}, {"causal", no_argument, 0, O_CAUSAL},
+  {"noncausal", no_argument, 0, O_NONCAUSAL}, {"device", required_argument, 0, O_DEVICE},
+  {"strategy", required_argument, 0, O_STRATEGY}, {"budget", required_argument, 0, O_BUDGET},
+  {"time", required_argument, 0, O_TIME}, {"seed", required_argument, 0, O_SEED},
+  {"cache", required_argument, 0, O_CACHE}, {"resume", no_argument, 0, O_RESUME},
+  {"space", no_argument, 0, O_SPACE}, {"jobs", required_argument, 0, O_JOBS},
+  {"no-save", no_argument, 0, O_NOSAVE}, {"show", no_argument, 0, O_SHOW},
+  {"replay", required_argument, 0, O_REPLAY}, {"seeds", required_argument, 0, O_SEEDS},
+  {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, O_HELP}, {0, 0, 0, 0}};
+
+static int strategies(sq_tune_cli *a, char *list) {
+  char *save = NULL;
+  for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+    if (!sq_strategy_find(t))
+      return sq_fail(SQ_EINVAL, "--strategy: unknown strategy '%s' (exhaustive, random, anneal, genetic, ils)", t);
+    if (a->nstrategy == SQ_TUNE_MAX_STRATEGIES) return sq_fail(SQ_EINVAL, "--strategy: too many strategies");
+    a->strategy[a->nstrategy++] = t;
+  }
+  if (!a->nstrategy) return sq_fail(SQ_EINVAL, "--strategy: empty list");
+  return 0;
+}
+
+static int parse(int argc, char **argv, sq_tune_cli *a, int *help) {
+  long long v;
+  int c, rc = 0;
+  optind = 1;
+  opterr = 0;
+  while (!rc && (c = getopt_long(argc, argv, ":o:qh", longopts, NULL)) != -1) {
+    switch (c) {
+    case O_KERNEL: a->kernel = optarg; break;
+    case O_SHAPE: a->shape = optarg; break;
+    case O_DTYPE:
+      if (sq_dtype_parse(optarg, &a->dtype)) rc = sq_fail(SQ_EINVAL, "--dtype: '%s' is not f32, f16 or bf16", optarg);
+      break;
+    case O_CAUSAL: a->causal = 1; break;
+    case O_NONCAUSAL: a->causal = 0; break;
+    case O_DEVICE: a->device = optarg; break;
+    case O_STRATEGY: rc = strategies(a, optarg); break;
+    case O_BUDGET: if (!(rc = sq_parse_i64(optarg, "--budget", 1, 1000000000, &v))) a->budget = v; break;
+    case O_TIME:
+      if (!(rc = sq_parse_duration(optarg, "--time", &a->time_s)) && a->time_s <= 0)
+        rc = sq_fail(SQ_EINVAL, "--time: must be more than 0");
+      break;
+    case O_SEED: if (!(rc = sq_parse_i64(optarg, "--seed", 0, 9223372036854775807LL, &v))) a->seed = (uint64_t)v; break;
+    case O_CACHE: a->cache = optarg; break;
+    case O_RESUME: a->resume = 1; break;
+    case O_SPACE: a->space_only = 1; break;
+    case O_JOBS: if (!(rc = sq_parse_i64(optarg, "--jobs", 0, 64, &v))) a->jobs = (int)v; break;
+    case O_NOSAVE: a->save = 0; break;
+    case O_SHOW: a->show = 1; break;
+    case O_REPLAY:
+      if (a->nreplay == SQ_TUNE_MAX_REPLAY) rc = sq_fail(SQ_EINVAL, "--replay: at most %d files", SQ_TUNE_MAX_REPLAY);
+      else a->replay[a->nreplay++] = optarg;
+      break;
+    case O_SEEDS: if (!(rc = sq_parse_i64(optarg, "--seeds", 1, 100000, &v))) a->seeds = (int)v; break;
+    case 'o': a->out = optarg; break;
+    case 'q': a->quiet = 1; break;
+    case 'h': case O_HELP: *help = 1; return 0;
+    case ':': rc = sq_fail(SQ_EINVAL, "%s needs a value", argv[optind - 1]); break;
+    default: rc = sq_fail(SQ_EINVAL, "unknown option '%s' (see subquad tune --help)", argv[optind - 1]);
+    }
+  }
+  if (rc) return rc;
+  if (optind < argc) {
+    if (a->kernel || optind + 1 < argc) return sq_fail(SQ_EINVAL, "unexpected argument '%s'", argv[optind]);
+    a->kernel = argv[optind];   /* `subquad tune KERNEL --shape ...` */
+  }
+  return 0;
+}
+
+/* Combinations that make no sense are refused before any work. */
+static int validate(const sq_tune_cli *a) {
+  if (a->show) return a->kernel || a->nreplay ? sq_fail(SQ_EINVAL, "--show takes no kernel or --replay") : 0;
+  if (a->nreplay) {
+    if (a->kernel || a->shape || a->device) return sq_fail(SQ_EINVAL, "--replay does not go with --kernel, --shape or --device");
+    if (a->seeds && (a->out || a->cache)) return sq_fail(SQ_EINVAL, "--seeds does not go with -o or --cache (one run each)");
+    if (!a->seeds && (a->nreplay > 1 || a->nstrategy > 1))
+      return sq_fail(SQ_EINVAL, "several --replay files or strategies need --seeds");
+    if (a->resume && !a->cache) return sq_fail(SQ_EINVAL, "--resume needs --cache in replay mode");
+    return 0;
+  }
+  if (!a->kernel) return sq_fail(SQ_EINVAL, "--kernel is missing (or use --replay / --show)");
+  if (!a->shape) return sq_fail(SQ_EINVAL, "--kernel %s needs --shape", a->kernel);
+  if (a->seeds || a->out) return sq_fail(SQ_EINVAL, "--seeds and -o are for --replay");
+  if (a->nstrategy > 1) return sq_fail(SQ_EINVAL, "--strategy: one strategy when tuning a device");
+  return 0;
+}
+
+int sq_cmd_tune(int argc, char **argv) {
+  sq_tune_cli a = {.causal = -1, .seed = 1, .save = 1, .jobs = -1, .dtype = SQ_F32};
+  int help = 0;
+  sq_clear_error();
+  if (parse(argc, argv, &a, &help) || validate(&a)) return sq_usage_error("tune", "%s", sq_last_error());
+  if (help) {
+    usage(stdout);
+    return 0;
+  }
+  if (a.show) return sq_tune_show(&a);
+  if (a.nreplay) return sq_tune_replay(&a);
+  return sq_tune_device(&a);
+}

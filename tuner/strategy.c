@@ -57,6 +57,7 @@ int sq_search_init(sq_search *s) {
   s->nevals = 0;
   s->best = -1;
   s->best_ms = INFINITY;
+  s->best_at = 0;
   s->stopped = 0;
   s->err = 0;
   s->revisits = 0;
@@ -100,6 +101,7 @@ double sq_search_eval(sq_search *s, int64_t cfg) {
   if (ms < s->best_ms) {
     s->best_ms = ms;
     s->best = cfg;
+    s->best_at = s->nevals;
   }
   return ms;
 }

@@ -40,6 +40,7 @@ typedef struct sq_search {
   int64_t nevals;          /* unique evaluations done */
   int64_t best;            /* best configuration, -1 when none valid */
   double best_ms;
+  int64_t best_at;         /* the evaluation (1-based) that found it */
   int stopped;             /* budget, time or the callback ended it */
   int err;                 /* negative return of the callback */
   double *result;          /* per configuration: NAN = not evaluated */

@@ -1,0 +1,241 @@
+/* The append-only, crash-safe tuning cache (cache.h). */
+#include "tuner/cache.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness/error.h"
+#include "tuner/csvrows.h"
+
+const char *const sq_cache_key_names[SQ_CACHE_NKEY] = {"device", "driver", "kernel",
+                                                       "shape", "dtype", "source-hash"};
+#define MAGIC "subquad-tune-cache 1"
+
+void sq_hash_text(const char *s, size_t n, char out[17]) {
+  uint64_t h = 1469598103934665603ull;
+  for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+  snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+static int status_known(const char *s) {
+  static const char *const ok[] = {"ok", "compile", "limits", "launch", "verify",
+                                   "timeout", "crashed", "invalid"};
+  for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+    if (!strcmp(s, ok[i])) return 1;
+  return 0;
+}
+
+static int write_header(sq_cache *c, const sq_cache_key *key) {
+  const sq_space *sp = c->space;
+  fprintf(c->fp, "# %s\n", MAGIC);
+  for (int i = 0; i < SQ_CACHE_NKEY; i++) fprintf(c->fp, "# %s: %s\n", sq_cache_key_names[i], key->value[i]);
+  fprintf(c->fp, "# params:");
+  for (int p = 0; p < sp->np; p++) fprintf(c->fp, "%s%s", p ? "," : " ", sp->name[p]);
+  fprintf(c->fp, "\nstatus");
+  for (int p = 0; p < sp->np; p++) fprintf(c->fp, ",%s", sp->name[p]);
+  fprintf(c->fp, ",time_ms,compile_s,verify_s,bench_s,message\n");
+  if (fflush(c->fp) || fsync(fileno(c->fp))) return sq_fail(SQ_EIO, "%s: %s", c->path, strerror(errno));
+  return 0;
+}
+
+/* The header of an existing cache against this run's. */
+static int check_header(const sq_cache *c, const sq_csvfile *f, const sq_cache_key *key) {
+  const char *path = c->path;
+  if (f->ncomments < 1 || strcmp(f->comments[0], MAGIC))
+    return sq_fail(SQ_EMISMATCH, "%s: not a subquad tuning cache (no '# %s' line)", path, MAGIC);
+  for (int i = 0; i < SQ_CACHE_NKEY; i++) {
+    const char *want = key->value[i], *have = NULL;
+    size_t kl = strlen(sq_cache_key_names[i]);
+    for (int j = 1; j < f->ncomments; j++)
+      if (!strncmp(f->comments[j], sq_cache_key_names[i], kl) && f->comments[j][kl] == ':')
+        have = f->comments[j] + kl + 1 + (f->comments[j][kl + 1] == ' ');
+    if (!have) return sq_fail(SQ_EMISMATCH, "%s: header has no '%s' line", path, sq_cache_key_names[i]);
+    if (strcmp(have, want))
+      return sq_fail(SQ_EMISMATCH, "%s: written for %s '%s', this run is '%s'; use another --cache",
+                     path, sq_cache_key_names[i], have, want);
+  }
+  const sq_space *sp = c->space;
+  const sq_csvrow *h = f->nrows ? &f->rows[0] : NULL;
+  int ok = h && h->nf == sp->np + 6 && !strcmp(h->f[0], "status");
+  for (int p = 0; ok && p < sp->np; p++) ok = !strcmp(h->f[1 + p], sp->name[p]);
+  if (!ok) return sq_fail(SQ_EMISMATCH, "%s: its columns are not this run's parameters; use another --cache", path);
+  return 0;
+}
+
+static double field_num(const char *s) {
+  char *end;
+  double v = *s ? strtod(s, &end) : NAN;
+  return *s && !*end ? v : NAN;
+}
+
+/* Loads the records; returns the configurations left `attempting`. */
+static int load_records(sq_cache *c, const sq_csvfile *f, int cut_line, uint8_t *pending) {
+  const sq_space *sp = c->space;
+  for (int r = 1; r < f->nrows; r++) {
+    const sq_csvrow *row = &f->rows[r];
+    if (row->line == cut_line) break;   /* the record the kill cut short */
+    if (row->nf != sp->np + 6) return sq_fail(SQ_EPARSE, "%s:%d: %d fields, want %d", c->path, row->line, row->nf, sp->np + 6);
+    int pv[SQ_SPACE_MAXP];
+    for (int p = 0; p < sp->np; p++) {
+      double v = field_num(row->f[1 + p]);
+      if (isnan(v)) return sq_fail(SQ_EPARSE, "%s:%d: %s is not a number", c->path, row->line, sp->name[p]);
+      pv[p] = (int)v;
+    }
+    int64_t cfg = sq_space_find_values(sp, pv);
+    if (cfg < 0)
+      return sq_fail(SQ_EMISMATCH, "%s:%d: a configuration outside this run's space; use another --cache", c->path, row->line);
+    const char *st = row->f[0];
+    if (!strcmp(st, "attempting")) { if (!c->done[cfg]) pending[cfg] = 1; continue; }
+    if (!status_known(st)) return sq_fail(SQ_EPARSE, "%s:%d: unknown status '%s'", c->path, row->line, st);
+    pending[cfg] = 0;
+    if (c->done[cfg]) continue;   /* never happens in a file this code wrote */
+    sq_outcome *o = &c->out[cfg];
+    snprintf(o->status, sizeof o->status, "%s", st);
+    o->ms = field_num(row->f[sp->np + 1]);
+    o->compile_s = field_num(row->f[sp->np + 2]);
+    o->verify_s = field_num(row->f[sp->np + 3]);
+    o->bench_s = field_num(row->f[sp->np + 4]);
+    snprintf(o->message, sizeof o->message, "%s", row->f[sp->np + 5]);
+    c->done[cfg] = 1;
+    c->nresults++;
+  }
+  return 0;
+}
+
+/* Cuts a final line that lacks its newline, so appends start clean. */
+static int truncate_partial(const char *path) {
+  FILE *fp = fopen(path, "rb");
+  if (!fp) return sq_fail(SQ_EIO, "%s: %s", path, strerror(errno));
+  long keep = 0, pos = 0;
+  int ch;
+  while ((ch = fgetc(fp)) != EOF) {
+    pos++;
+    if (ch == '\n') keep = pos;
+  }
+  fclose(fp);
+  if (keep != pos && truncate(path, keep)) return sq_fail(SQ_EIO, "%s: %s", path, strerror(errno));
+  return 0;
+}
+
+static int resume_file(sq_cache *c, const sq_cache_key *key) {
+  sq_csvfile f;
+  int cut = 0, rc = sq_csv_read(c->path, &f, &cut);
+  if (rc) return rc;
+  uint8_t *pending = calloc((size_t)c->space->n + 1, 1);
+  if (!pending) rc = sq_fail(SQ_ENOMEM, "out of memory");
+  if (!rc) rc = check_header(c, &f, key);
+  if (!rc) rc = load_records(c, &f, cut, pending);
+  sq_csv_free(&f);
+  if (!rc) rc = truncate_partial(c->path);
+  if (!rc && !(c->fp = fopen(c->path, "a"))) rc = sq_fail(SQ_EIO, "%s: %s", c->path, strerror(errno));
+  for (int64_t i = 0; !rc && i < c->space->n; i++) {
+    if (!pending[i]) continue;
+    sq_outcome o = {.ms = NAN, .compile_s = NAN, .verify_s = NAN, .bench_s = NAN};
+    snprintf(o.status, sizeof o.status, "crashed");
+    snprintf(o.message, sizeof o.message, "the run died while this configuration was running");
+    rc = sq_cache_record(c, i, &o);
+    c->ncrashed_now++;
+  }
+  free(pending);
+  return rc;
+}
+
+int sq_cache_open(const char *path, const sq_cache_key *key, const sq_space *sp, int resume,
+                  sq_cache *c) {
+  memset(c, 0, sizeof *c);
+  snprintf(c->path, sizeof c->path, "%s", path);
+  c->space = sp;
+  c->sync = 1;
+  c->done = calloc((size_t)sp->n + 1, 1);
+  c->out = calloc((size_t)sp->n + 1, sizeof *c->out);
+  if (!c->done || !c->out) { sq_cache_close(c); return sq_fail(SQ_ENOMEM, "out of memory"); }
+  struct stat st;
+  int exists = stat(path, &st) == 0 && st.st_size > 0;
+  int rc;
+  if (exists && !resume)
+    rc = sq_fail(SQ_EINVAL, "--cache %s exists: pass --resume to continue it, or remove it to start over", path);
+  else if (exists)
+    rc = resume_file(c, key);
+  else if (!(c->fp = fopen(path, "w")))
+    rc = sq_fail(SQ_EIO, "--cache %s: %s", path, strerror(errno));
+  else
+    rc = write_header(c, key);
+  if (rc) sq_cache_close(c);
+  return rc;
+}
+
+int sq_cache_lookup(const sq_cache *c, int64_t cfg, sq_outcome *o) {
+  if (!c->done[cfg]) return 0;
+  *o = c->out[cfg];
+  return 1;
+}
+
+static void fmt_num(char *b, size_t n, double v, const char *f) {
+  if (isnan(v)) b[0] = 0;
+  else snprintf(b, n, f, v);
+}
+
+static int write_record(sq_cache *c, int64_t cfg, const char *status, const sq_outcome *o) {
+  const sq_space *sp = c->space;
+  char vals[SQ_SPACE_MAXP][16], nums[4][32], msg[256];
+  const char *f[SQ_SPACE_MAXP + 6];
+  int pv[SQ_SPACE_MAXP], k = 0;
+  sq_space_values(sp, cfg, pv);
+  f[k++] = status;
+  for (int p = 0; p < sp->np; p++) {
+    snprintf(vals[p], sizeof vals[p], "%d", pv[p]);
+    f[k++] = vals[p];
+  }
+  fmt_num(nums[0], 32, o ? o->ms : NAN, "%.6g");
+  fmt_num(nums[1], 32, o ? o->compile_s : NAN, "%.3f");
+  fmt_num(nums[2], 32, o ? o->verify_s : NAN, "%.3f");
+  fmt_num(nums[3], 32, o ? o->bench_s : NAN, "%.3f");
+  for (int i = 0; i < 4; i++) f[k++] = nums[i];
+  /* One line per record: the reader and the crash logic rely on it. */
+  snprintf(msg, sizeof msg, "%s", o ? o->message : "");
+  for (char *p = msg; *p; p++)
+    if (*p == '\n' || *p == '\r') *p = ' ';
+  f[k++] = msg;
+  int rc = sq_csv_write_row(c->fp, f, k);
+  if (!rc && fflush(c->fp)) rc = sq_fail(SQ_EIO, "%s: %s", c->path, strerror(errno));
+  return rc;
+}
+
+int sq_cache_attempt(sq_cache *c, int64_t cfg) {
+  int rc = write_record(c, cfg, "attempting", NULL);
+  /* On the disk before the launch: a launch can take the machine down. */
+  if (!rc && c->sync && fdatasync(fileno(c->fp)))
+    rc = sq_fail(SQ_EIO, "%s: %s", c->path, strerror(errno));
+  return rc;
+}
+
+int sq_cache_record(sq_cache *c, int64_t cfg, const sq_outcome *o) {
+  int rc = write_record(c, cfg, o->status, o);
+  if (rc) return rc;
+  if (!c->done[cfg]) c->nresults++;
+  c->done[cfg] = 1;
+  c->out[cfg] = *o;
+  return 0;
+}
+
+int64_t sq_cache_best(const sq_cache *c, double *ms) {
+  int64_t best = -1;
+  *ms = INFINITY;
+  for (int64_t i = 0; i < c->space->n; i++)
+    if (c->done[i] && !strcmp(c->out[i].status, "ok") && c->out[i].ms < *ms) {
+      *ms = c->out[i].ms;
+      best = i;
+    }
+  return best;
+}
+
+void sq_cache_close(sq_cache *c) {
+  if (c->fp) fclose(c->fp);
+  free(c->done);
+  free(c->out);
+  memset(c, 0, sizeof *c);
+}

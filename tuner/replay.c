@@ -1,0 +1,223 @@
+/* Replay: a strategy run against a recorded full space with no device
+ * (`subquad tune --replay`). One run writes its evaluations (and may use a
+ * cache, which is how the kill/resume logic is tested without a device);
+ * --seeds repeats runs over seeds and prints how often each strategy got
+ * within 10 % and 5 % of the space's best, and the median number of
+ * evaluations those runs needed. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness/commands.h"
+#include "harness/error.h"
+#include "tuner/tune.h"
+#include "tuner/tune_cli.h"
+
+typedef struct replay_ctx {
+  const sq_space *sp;
+  double target10, target5;
+  int64_t hit10, hit5;     /* evaluation that first reached the target, 0 if none */
+  const sq_search *s;
+} replay_ctx;
+
+static int replay_measure(void *ctx, int64_t cfg, sq_outcome *o) {
+  replay_ctx *r = ctx;
+  double t = r->sp->time[cfg];
+  if (isnan(t)) {
+    snprintf(o->status, sizeof o->status, "invalid");
+    snprintf(o->message, sizeof o->message, "recorded as failed");
+  } else {
+    snprintf(o->status, sizeof o->status, "ok");
+    o->ms = t;
+    int64_t e = r->s->nevals + 1;
+    if (!r->hit10 && t <= r->target10) r->hit10 = e;
+    if (!r->hit5 && t <= r->target5) r->hit5 = e;
+  }
+  return 0;
+}
+
+static double space_best(const sq_space *sp) {
+  double b = INFINITY;
+  for (int64_t i = 0; i < sp->n; i++)
+    if (sp->time[i] < b) b = sp->time[i];
+  return b;
+}
+
+static const char *base_name(const char *p) {
+  const char *s = strrchr(p, '/');
+  return s ? s + 1 : p;
+}
+
+/* The cache key of a recorded space: its file name and content hash. */
+static int replay_key(const char *path, sq_cache_key *key) {
+  FILE *fp = fopen(path, "rb");
+  if (!fp) return sq_fail(SQ_EIO, "%s: %s", path, strerror(errno));
+  char *buf = NULL;
+  size_t cap = 0, n = 0, got;
+  char chunk[65536];
+  while ((got = fread(chunk, 1, sizeof chunk, fp)) > 0) {
+    if (n + got > cap) {
+      char *b = realloc(buf, cap = 2 * (n + got));
+      if (!b) { free(buf); fclose(fp); return sq_fail(SQ_ENOMEM, "out of memory"); }
+      buf = b;
+    }
+    memcpy(buf + n, chunk, got);
+    n += got;
+  }
+  fclose(fp);
+  memset(key, 0, sizeof *key);
+  snprintf(key->value[0], sizeof key->value[0], "replay");
+  snprintf(key->value[1], sizeof key->value[1], "-");
+  snprintf(key->value[2], sizeof key->value[2], "%s", base_name(path));
+  snprintf(key->value[3], sizeof key->value[3], "-");
+  snprintf(key->value[4], sizeof key->value[4], "-");
+  char h[17];
+  sq_hash_text(buf ? buf : "", n, h);
+  snprintf(key->value[5], sizeof key->value[5], "%s", h);
+  free(buf);
+  return 0;
+}
+
+static const sq_strategy *strategy_of(const sq_tune_cli *a, int i) {
+  return sq_strategy_find(a->nstrategy ? a->strategy[i] : "anneal");
+}
+
+/* One run, with optional cache and trace file. */
+static int replay_one(const sq_tune_cli *a, const sq_space *sp) {
+  const char *path = a->replay[0];
+  sq_cache cache;
+  int have_cache = 0, rc = 0, status = 1;
+  char tmp[1100] = "";
+  FILE *trace = NULL;
+  replay_ctx rx = {.sp = sp};
+  sq_search s = {.budget = a->budget, .time_limit = a->time_s, .seed = a->seed};
+  sq_tuner t;
+  if (a->cache) {
+    sq_cache_key key;
+    if ((rc = replay_key(path, &key)) || (rc = sq_cache_open(a->cache, &key, sp, a->resume, &cache)))
+      return sq_usage_error("tune", "%s", sq_last_error());
+    have_cache = 1;
+    cache.sync = 0;   /* replay launches nothing that could take the machine down */
+    if (cache.ncrashed_now && !a->quiet)
+      fprintf(stderr, "resumed %s: %lld configurations done, %lld recorded as crashed\n", a->cache,
+              (long long)cache.nresults, (long long)cache.ncrashed_now);
+  }
+  if (a->out) {
+    snprintf(tmp, sizeof tmp, "%s.tmp.%d", a->out, (int)getpid());
+    if (!(trace = fopen(tmp, "w"))) {
+      rc = sq_fail(SQ_EIO, "-o %s: %s", tmp, strerror(errno));
+      goto out;
+    }
+  }
+  double best = space_best(sp);
+  rx.target10 = best * 1.10;
+  rx.target5 = best * 1.05;
+  t = (sq_tuner){.space = sp, .measure = replay_measure, .mctx = &rx, .cache = have_cache ? &cache : NULL,
+                 .trace = trace, .kill_after = sq_tuner_kill_after_env()};
+  rx.s = &s;
+  rc = sq_tuner_run(&t, strategy_of(a, 0), &s);
+  if (!rc && trace && (fflush(trace) || ferror(trace))) rc = sq_fail(SQ_EIO, "-o %s: write failed", a->out);
+  if (trace) {
+    fclose(trace);
+    trace = NULL;
+    if (!rc && rename(tmp, a->out)) rc = sq_fail(SQ_EIO, "-o %s: %s", a->out, strerror(errno));
+  }
+  if (rc) goto out;
+  char cfg[512] = "none";
+  if (!a->quiet) {
+    fprintf(stderr, "outcomes:");
+    for (int i = 0; i < 8; i++)
+      if (t.counts[i]) fprintf(stderr, " %s %lld", sq_tuner_status_names[i], (long long)t.counts[i]);
+    fprintf(stderr, "\n");
+  }
+  if (s.best >= 0) sq_space_format(sp, s.best, cfg, sizeof cfg);
+  printf("strategy %s, seed %llu: %lld evaluations (%lld from the cache)\n", strategy_of(a, 0)->name,
+         (unsigned long long)a->seed, (long long)s.nevals, (long long)t.cached);
+  printf("best %s: %.6g ms, found at evaluation %lld; the space's best is %.6g ms (%+.1f %%)\n", cfg,
+         s.best_ms, (long long)s.best_at, best, 100 * (s.best_ms / best - 1));
+  if (have_cache) {
+    double cms;
+    int64_t cb = sq_cache_best(&cache, &cms);
+    if (cb >= 0) {
+      sq_space_format(sp, cb, cfg, sizeof cfg);
+      printf("cache best ok record: %s: %.6g ms\n", cfg, cms);
+    }
+  }
+  status = 0;
+out:
+  sq_search_free(&s);
+  if (trace) fclose(trace);
+  if (tmp[0] && status) unlink(tmp);
+  if (have_cache) sq_cache_close(&cache);
+  if (rc) {
+    sq_usage_error("tune", "%s", sq_last_error());
+    return 1;
+  }
+  return status;
+}
+
+static int cmp_i64(const void *x, const void *y) {
+  int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+  return (a > b) - (a < b);
+}
+
+static double median_of(int64_t *v, int n) {
+  if (!n) return NAN;
+  qsort(v, (size_t)n, sizeof *v, cmp_i64);
+  return n % 2 ? (double)v[n / 2] : 0.5 * (double)(v[n / 2 - 1] + v[n / 2]);
+}
+
+/* --seeds: every (space, strategy) pair over the seeds. */
+static int replay_seeds(const sq_tune_cli *a, sq_space *sps) {
+  int64_t *h10 = malloc((size_t)a->seeds * sizeof *h10), *h5 = malloc((size_t)a->seeds * sizeof *h5);
+  if (!h10 || !h5) { free(h10); free(h5); return sq_usage_error("tune", "out of memory"); }
+  printf("%-16s %8s %9s %-11s %9s %9s %10s %10s\n", "space", "configs", "best_ms", "strategy",
+         "within10%", "within5%", "med_evals10", "med_evals5");
+  int ns = a->nstrategy ? a->nstrategy : 1, rc = 0;
+  for (int f = 0; f < a->nreplay && !rc; f++) {
+    const sq_space *sp = &sps[f];
+    double best = space_best(sp);
+    for (int i = 0; i < ns && !rc; i++) {
+      int n10 = 0, n5 = 0;
+      for (int k = 0; k < a->seeds && !rc; k++) {
+        replay_ctx rx = {.sp = sp, .target10 = best * 1.10, .target5 = best * 1.05};
+        sq_tuner t = {.space = sp, .measure = replay_measure, .mctx = &rx};
+        sq_search s = {.budget = a->budget, .time_limit = a->time_s, .seed = a->seed + (uint64_t)k};
+        rx.s = &s;
+        rc = sq_tuner_run(&t, strategy_of(a, i), &s);
+        sq_search_free(&s);
+        if (rx.hit10) h10[n10++] = rx.hit10;
+        if (rx.hit5) h5[n5++] = rx.hit5;
+      }
+      char b10[16], b5[16];
+      snprintf(b10, sizeof b10, "%d/%d", n10, a->seeds);
+      snprintf(b5, sizeof b5, "%d/%d", n5, a->seeds);
+      printf("%-16.16s %8lld %9.4g %-11s %9s %9s %10.0f %10.0f\n", base_name(a->replay[f]), (long long)sp->n,
+             best, strategy_of(a, i)->name, b10, b5, median_of(h10, n10), median_of(h5, n5));
+    }
+  }
+  free(h10);
+  free(h5);
+  if (rc) {
+    sq_usage_error("tune", "%s", sq_last_error());
+    return 1;
+  }
+  return 0;
+}
+
+int sq_tune_replay(const sq_tune_cli *a) {
+  sq_space sps[SQ_TUNE_MAX_REPLAY];
+  int n = 0, status;
+  for (; n < a->nreplay; n++)
+    if (sq_space_from_csv(a->replay[n], &sps[n])) {
+      status = sq_usage_error("tune", "--replay %s", sq_last_error());
+      goto out;
+    }
+  status = a->seeds ? replay_seeds(a, sps) : replay_one(a, &sps[0]);
+out:
+  for (int i = 0; i < n; i++) sq_space_free(&sps[i]);
+  return status;
+}

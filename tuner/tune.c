@@ -1,0 +1,118 @@
+/* The evaluation path of a tuning run (tune.h). */
+#include "tuner/tune.h"
+
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "harness/error.h"
+
+const char *const sq_tuner_status_names[8] = {"ok", "compile", "limits", "launch",
+                                              "verify", "timeout", "crashed", "invalid"};
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
+int64_t sq_tuner_kill_after_env(void) {
+  const char *e = getenv("SUBQUAD_TUNE_KILL_AFTER");
+  return e && *e ? atoll(e) : 0;
+}
+
+static void count(sq_tuner *t, const char *status) {
+  for (int i = 0; i < 8; i++)
+    if (!strcmp(status, sq_tuner_status_names[i])) t->counts[i]++;
+}
+
+static void fmt_dur(char *b, size_t n, double s) {
+  if (s < 60) snprintf(b, n, "%.0fs", s);
+  else if (s < 3600) snprintf(b, n, "%dm%02ds", (int)(s / 60), (int)fmod(s, 60));
+  else snprintf(b, n, "%dh%02dm", (int)(s / 3600), (int)fmod(s / 60, 60));
+}
+
+static void progress(sq_tuner *t, int64_t cfg, const sq_outcome *o, int cached) {
+  const sq_search *s = t->search;
+  int64_t cap = s->budget > 0 && s->budget < s->space->n ? s->budget : s->space->n;
+  int64_t done = s->nevals + 1;
+  double el = now_s() - s->t0;
+  char cfgs[256], best[256] = "none", eta[32] = "?", els[32];
+  sq_space_format(t->space, cfg, cfgs, sizeof cfgs);
+  if (s->best >= 0 || (!strcmp(o->status, "ok"))) {
+    int64_t b = s->best;
+    double bms = s->best_ms;
+    if (!strcmp(o->status, "ok") && o->ms < bms) { b = cfg; bms = o->ms; }
+    snprintf(best, sizeof best, "%.4g ms", bms);
+    (void)b;
+  }
+  /* ETA from the mean time of the measured (not cached) evaluations. */
+  if (t->measured > 0) {
+    double rem = (double)(cap - done) * (t->measure_s / (double)t->measured);
+    if (s->time_limit > 0 && rem > s->time_limit - el) rem = fmax(0, s->time_limit - el);
+    fmt_dur(eta, sizeof eta, rem);
+  }
+  fmt_dur(els, sizeof els, el);
+  if (!strcmp(o->status, "ok"))
+    fprintf(stderr, "[%lld/%lld] %s: %.4g ms%s | best %s | %s elapsed, ETA %s\n", (long long)done,
+            (long long)cap, cfgs, o->ms, cached ? " (cached)" : "", best, els, eta);
+  else
+    fprintf(stderr, "[%lld/%lld] %s: %s%s: %.120s | best %s | %s elapsed, ETA %s\n", (long long)done,
+            (long long)cap, cfgs, o->status, cached ? " (cached)" : "", o->message, best, els, eta);
+}
+
+static double eval_cb(void *ctx, int64_t cfg) {
+  sq_tuner *t = ctx;
+  sq_outcome o;
+  int cached = t->cache && sq_cache_lookup(t->cache, cfg, &o);
+  if (!cached) {
+    if (t->cache) {
+      int rc = sq_cache_attempt(t->cache, cfg);
+      if (rc) return rc;
+    }
+    if (t->kill_after && t->measured + 1 == t->kill_after) raise(SIGKILL);
+    memset(&o, 0, sizeof o);
+    o.ms = o.compile_s = o.verify_s = o.bench_s = NAN;
+    double t0 = now_s();
+    int rc = t->measure(t->mctx, cfg, &o);
+    t->measure_s += now_s() - t0;
+    if (rc) return rc < 0 ? rc : SQ_EBACKEND;
+    t->measured++;
+    if (t->cache && (rc = sq_cache_record(t->cache, cfg, &o))) return rc;
+  } else {
+    t->cached++;
+  }
+  count(t, o.status);
+  double ms = !strcmp(o.status, "ok") && isfinite(o.ms) ? o.ms : INFINITY;
+  if (t->trace) {
+    double best = fmin(t->search->best_ms, ms);
+    fprintf(t->trace, "%lld,", (long long)t->search->nevals + 1);
+    if (isfinite(ms)) fprintf(t->trace, "%.6g", ms);
+    if (isfinite(best)) fprintf(t->trace, ",%.6g\n", best);
+    else fprintf(t->trace, ",\n");
+  }
+  if (t->progress) progress(t, cfg, &o, cached);
+  return ms;
+}
+
+/* Compile-ahead hints skip what the cache already answers. */
+static void hint_cb(void *ctx, int64_t cfg) {
+  sq_tuner *t = ctx;
+  sq_outcome o;
+  if (t->cache && sq_cache_lookup(t->cache, cfg, &o)) return;
+  t->prefetch(t->mctx, cfg);
+}
+
+int sq_tuner_run(sq_tuner *t, const sq_strategy *st, sq_search *s) {
+  t->search = s;
+  s->space = t->space;
+  s->eval = eval_cb;
+  s->ctx = t;
+  s->hint = t->prefetch ? hint_cb : NULL;
+  int rc = sq_search_init(s);
+  if (rc) return rc;
+  if (t->trace) fprintf(t->trace, "eval,time_ms,best_ms\n");
+  return sq_search_run(st, s);
+}

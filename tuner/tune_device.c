@@ -1,0 +1,372 @@
+/* Tuning a kernel on a device (`subquad tune --kernel ...`): builds the
+ * space with the descriptor's constraints and the device's limits, opens the
+ * cache, runs the strategy with every evaluation going through sq_case_run
+ * (compile, limits, verify, measure) while a thread pool compiles ahead,
+ * then measures the best and the default configurations side by side,
+ * prints the summary and stores the best in the tuning database. Also the
+ * database listing (--show). */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "harness/commands.h"
+#include "harness/device.h"
+#include "harness/error.h"
+#include "harness/run.h"
+#include "tuner/db.h"
+#include "tuner/pool.h"
+#include "tuner/tune.h"
+#include "tuner/tune_cli.h"
+
+typedef struct dev_ctx {
+  sq_device *dev;
+  const sq_kernel *k;
+  sq_problem prob;
+  sq_run_opts opts;
+  const sq_space *sp;
+  sq_pool *pool;
+  int64_t limits_removed;
+} dev_ctx;
+
+static void make_case(const dev_ctx *x, const int *pv, sq_case *c) {
+  memset(c, 0, sizeof *c);
+  c->kernel = x->k;
+  c->prob = x->prob;
+  memcpy(c->params, pv, (size_t)x->k->nparams * sizeof(int));
+  snprintf(c->config_source, sizeof c->config_source, "tune");
+}
+
+/* Device limits as a space filter: a configuration whose launch plan does
+ * not fit the device never enters the space. */
+static int limits_filter(void *ctx, const int *pv) {
+  dev_ctx *x = ctx;
+  sq_case c;
+  sq_plan pl;
+  char why[256];
+  make_case(x, pv, &c);
+  if (x->k->plan(&x->prob, pv, &pl) || sq_case_check_limits(x->dev, &c, &pl, why, sizeof why)) {
+    x->limits_removed++;
+    return 1;
+  }
+  return 0;
+}
+
+static const char *status_of(int err) {
+  switch (err) {
+  case SQ_ECOMPILE: return "compile";
+  case SQ_ELIMITS: case SQ_EINFEASIBLE: case SQ_ENOMEM: return "limits";
+  case SQ_EVERIFY: return "verify";
+  case SQ_ETIMEOUT: return "timeout";
+  default: return "launch";
+  }
+}
+
+static int run_case(dev_ctx *x, const int *pv, sq_outcome *o) {
+  sq_case c;
+  sq_result r;
+  sq_case_times tm;
+  make_case(x, pv, &c);
+  int rc = sq_case_run(x->dev, &c, &x->opts, &r, &tm);
+  if (rc) { sq_result_free(&r); return rc; }
+  o->compile_s = tm.compile_s;
+  o->verify_s = tm.verify_s;
+  o->bench_s = tm.bench_s;
+  if (r.status == SQ_STATUS_OK && !tm.stage_err) {
+    snprintf(o->status, sizeof o->status, "ok");
+    o->ms = r.stats.median;
+  } else {
+    snprintf(o->status, sizeof o->status, "%s", status_of(tm.stage_err));
+    o->ms = NAN;
+  }
+  snprintf(o->message, sizeof o->message, "%s", r.status == SQ_STATUS_OK ? "" : r.reason);
+  sq_result_free(&r);
+  return 0;
+}
+
+static int dev_measure(void *ctx, int64_t cfg, sq_outcome *o) {
+  dev_ctx *x = ctx;
+  int pv[SQ_SPACE_MAXP];
+  sq_space_values(x->sp, cfg, pv);
+  if (x->pool) sq_pool_claim(x->pool, cfg);
+  return run_case(x, pv, o);
+}
+
+static void prebuild_job(void *ctx, int64_t cfg) {
+  dev_ctx *x = ctx;
+  int pv[SQ_SPACE_MAXP];
+  sq_case c;
+  sq_space_values(x->sp, cfg, pv);
+  make_case(x, pv, &c);
+  sq_case_prebuild(x->dev, &c);   /* a failure shows again when it is measured */
+}
+
+static void prefetch(void *ctx, int64_t cfg) {
+  dev_ctx *x = ctx;
+  if (x->pool) sq_pool_submit(x->pool, cfg);
+}
+
+static void shape_str(const sq_problem *p, char *b, size_t n) {
+  snprintf(b, n, "B=%lld,H=%lld,T=%lld,D=%lld,DV=%lld", (long long)p->B, (long long)p->H,
+           (long long)p->T, (long long)p->D, (long long)p->DV);
+}
+
+static int mkdirs(const char *path) {
+  char d[1024];
+  snprintf(d, sizeof d, "%s", path);
+  for (char *p = d + 1; *p; p++) {
+    if (*p != '/') continue;
+    *p = 0;
+    if (mkdir(d, 0755) && errno != EEXIST) return sq_fail(SQ_EIO, "%s: %s", d, strerror(errno));
+    *p = '/';
+  }
+  return 0;
+}
+
+static void default_cache(const dev_ctx *x, char *b, size_t n) {
+  const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+  char base[768], shape[128], name[512];
+  if (xdg && *xdg) snprintf(base, sizeof base, "%s/subquad/tune", xdg);
+  else snprintf(base, sizeof base, "%s/.cache/subquad/tune", home && *home ? home : ".");
+  shape_str(&x->prob, shape, sizeof shape);
+  snprintf(name, sizeof name, "%s-%s-%s-%s-%s", x->dev->id, x->k->name, shape,
+           x->prob.causal ? "causal" : "noncausal", sq_dtype_name(x->prob.dtype));
+  for (char *p = name; *p; p++)
+    if (*p == ':' || *p == '/' || *p == ',' || *p == '=' || *p == ' ') *p = '_';
+  snprintf(b, n, "%.500s/%.400s.csv", base, name);
+}
+
+static void cache_key(const dev_ctx *x, sq_cache_key *key) {
+  char shape[128];
+  memset(key, 0, sizeof *key);
+  shape_str(&x->prob, shape, sizeof shape);
+  snprintf(key->value[0], 256, "%s %s", x->dev->info.backend, x->dev->info.name);
+  snprintf(key->value[1], 256, "%s", x->dev->info.driver);
+  snprintf(key->value[2], 256, "%s", x->k->name);
+  snprintf(key->value[3], 256, "%s,causal=%d,fmap=%d,normalize=%d", shape, x->prob.causal,
+           (int)x->prob.fmap, x->prob.normalize);
+  snprintf(key->value[4], 256, "%s", sq_dtype_name(x->prob.dtype));
+  char h[17];
+  const char *src = *x->k->source;
+  sq_hash_text(src, strlen(src), h);
+  snprintf(key->value[5], 256, "%s", h);
+}
+
+/* The best and the default configurations, alternated for two rounds so
+ * both see the same machine state; the speedup is of the mean medians. */
+static int side_by_side(dev_ctx *x, const int *best, double *best_ms, double *def_ms) {
+  int def[SQ_MAX_PARAMS];
+  sq_kernel_default_params(x->k, def);
+  double sb = 0, sd = 0;
+  int nb = 0, nd = 0;
+  for (int round = 0; round < 2; round++) {
+    sq_outcome o = {.ms = NAN};
+    int rc = run_case(x, def, &o);
+    if (rc) return rc;
+    if (!strcmp(o.status, "ok")) { sd += o.ms; nd++; }
+    memset(&o, 0, sizeof o);
+    if ((rc = run_case(x, best, &o))) return rc;
+    if (!strcmp(o.status, "ok")) { sb += o.ms; nb++; }
+  }
+  *best_ms = nb ? sb / nb : NAN;
+  *def_ms = nd ? sd / nd : NAN;
+  return 0;
+}
+
+static int setup_problem(const sq_tune_cli *a, dev_ctx *x) {
+  if (!(x->k = sq_kernel_find(a->kernel)))
+    return sq_fail(SQ_EINVAL, "--kernel: unknown kernel '%s' (subquad workloads lists them)", a->kernel);
+  int rc = sq_shape_parse(a->shape, &x->prob);
+  if (rc) return rc;
+  x->prob.dtype = a->dtype;
+  x->prob.causal = a->causal >= 0 ? a->causal : (x->k->modes & SQ_CAUSAL) != 0;
+  if (!(x->k->modes & (x->prob.causal ? SQ_CAUSAL : SQ_NONCAUSAL)))
+    return sq_fail(SQ_EINVAL, "%s: %s has no %s form", x->prob.causal ? "--causal" : "--noncausal",
+                   x->k->name, x->prob.causal ? "causal" : "non-causal");
+  sq_run_defaults(&x->opts);
+  /* Tuning compares configurations of one kernel: fewer samples suffice,
+   * and a configuration slower than 10 s is not going to win. */
+  x->opts.measure.min_samples = 3;
+  x->opts.measure.min_time_s = 0.05;
+  x->opts.measure.max_samples = 50;
+  x->opts.measure.timeout_s = 10;
+  return 0;
+}
+
+static void print_space(const dev_ctx *x, const sq_space *sp) {
+  printf("space of %s: %.0f configurations in the product of the candidate values; %lld valid;\n"
+         "  removed %.0f (%.0f by the kernel's constraints, %lld by %s's limits); built in %.3f ms\n",
+         x->k->name, sp->product, (long long)sp->n, sp->removed, sp->removed - (double)x->limits_removed,
+         (long long)x->limits_removed, x->dev->id, sp->build_s * 1e3);
+  for (int p = 0; p < sp->np; p++) {
+    printf("  %-10s", sp->name[p]);
+    for (int j = 0; j < sp->nv[p]; j++) printf(" %d", sp->val[p][j]);
+    printf("\n");
+  }
+}
+
+static int store_db(const sq_tune_cli *a, const dev_ctx *x, const int *best, double bms, double dms) {
+  char path[1024];
+  if (a->db) snprintf(path, sizeof path, "%s", a->db);
+  else sq_tunedb_user_path(path, sizeof path);
+  if (!path[0]) return sq_fail(SQ_EIO, "no home folder for the tuning database (set SUBQUAD_TUNEDB)");
+  sq_tunedb_entry e = {0};
+  const sq_device_info *di = &x->dev->info;
+  snprintf(e.backend, sizeof e.backend, "%s", di->backend);
+  snprintf(e.device, sizeof e.device, "%s", di->name);
+  snprintf(e.arch, sizeof e.arch, "%s", di->arch);
+  snprintf(e.vendor, sizeof e.vendor, "%s", di->vendor);
+  snprintf(e.kernel, sizeof e.kernel, "%s", x->k->name);
+  snprintf(e.dtype, sizeof e.dtype, "%s", sq_dtype_name(x->prob.dtype));
+  e.causal = x->prob.causal;
+  e.D = x->prob.D;
+  e.DV = x->prob.DV;
+  e.tbucket = sq_tunedb_bucket(x->prob.T);
+  sq_params_format(x->k, best, e.params, sizeof e.params);
+  e.time_ms = bms;
+  e.default_ms = dms;
+  shape_str(&x->prob, e.shape, sizeof e.shape);
+  time_t now = time(NULL);
+  strftime(e.date, sizeof e.date, "%Y-%m-%d", gmtime(&now));
+  int rc = sq_tunedb_store(path, &e);
+  if (!rc) printf("stored in the tuning database %s\n", path);
+  return rc;
+}
+
+static void summary(const sq_tuner *t, const sq_search *s) {
+  printf("evaluations: %lld (%lld measured, %lld from the cache) in %.1f s; outcomes:", (long long)s->nevals,
+         (long long)t->measured, (long long)t->cached, t->measure_s);
+  for (int i = 0; i < 8; i++)
+    if (t->counts[i]) printf(" %s %lld", sq_tuner_status_names[i], (long long)t->counts[i]);
+  printf("\n");
+}
+
+static int tune_run(const sq_tune_cli *a, dev_ctx *x, sq_space *sp) {
+  char path[1024];
+  sq_cache cache;
+  sq_cache_key key;
+  int rc;
+  if (a->cache) snprintf(path, sizeof path, "%s", a->cache);
+  else default_cache(x, path, sizeof path);
+  if ((rc = mkdirs(path))) return sq_usage_error("tune", "--cache %s", sq_last_error());
+  cache_key(x, &key);
+  if ((rc = sq_cache_open(path, &key, sp, a->resume, &cache))) return sq_usage_error("tune", "%s", sq_last_error());
+  if (!a->quiet) {
+    fprintf(stderr, "cache %s", path);
+    if (a->resume) fprintf(stderr, ": %lld done, %lld recorded as crashed now", (long long)cache.nresults,
+                           (long long)cache.ncrashed_now);
+    fprintf(stderr, "\n");
+  }
+  int jobs = a->jobs >= 0 ? a->jobs : x->dev->info.is_gpu ? 2 : 0;
+  if (jobs && (rc = sq_pool_start(jobs, sp->n, prebuild_job, x, &x->pool))) goto out;
+  const sq_strategy *st = sq_strategy_find(a->nstrategy ? a->strategy[0]
+                                           : !a->budget || a->budget >= sp->n ? "exhaustive" : "anneal");
+  sq_tuner t = {.space = sp, .measure = dev_measure, .mctx = x, .prefetch = x->pool ? prefetch : NULL,
+                .cache = &cache, .progress = !a->quiet, .kill_after = sq_tuner_kill_after_env()};
+  sq_search s = {.budget = a->budget, .time_limit = a->time_s, .seed = a->seed};
+  rc = sq_tuner_run(&t, st, &s);
+  sq_pool_stop(x->pool);
+  x->pool = NULL;
+  if (rc) { sq_search_free(&s); goto out; }
+  char shape[128], cfg[256];
+  shape_str(&x->prob, shape, sizeof shape);
+  printf("tuned %s on %s (%s), %s %s %s, strategy %s, seed %llu\n", x->k->name, x->dev->id, x->dev->info.name,
+         shape, x->prob.causal ? "causal" : "non-causal", sq_dtype_name(x->prob.dtype), st->name,
+         (unsigned long long)a->seed);
+  summary(&t, &s);
+  double cms;
+  int64_t best = sq_cache_best(&cache, &cms);
+  sq_search_free(&s);
+  if (best < 0) {
+    printf("no configuration passed; nothing stored\n");
+    rc = 0;
+    sq_cache_close(&cache);
+    return 1;
+  }
+  int pv[SQ_SPACE_MAXP], def[SQ_MAX_PARAMS];
+  sq_space_values(sp, best, pv);
+  sq_kernel_default_params(x->k, def);
+  sq_params_format(x->k, pv, cfg, sizeof cfg);
+  printf("best (lowest ok record of the cache): %s: %.4g ms\n", cfg, cms);
+  double bms, dms;
+  if (!a->quiet) fprintf(stderr, "measuring the best and the default configurations side by side...\n");
+  if ((rc = side_by_side(x, pv, &bms, &dms))) goto out;
+  sq_params_format(x->k, def, cfg, sizeof cfg);
+  printf("side by side: best %.4g ms, default (%s) %.4g ms: speedup %.2fx\n", bms, cfg, dms, dms / bms);
+  if (a->save && isfinite(bms) && (rc = store_db(a, x, pv, bms, dms))) goto out;
+out:
+  sq_pool_stop(x->pool);
+  x->pool = NULL;
+  sq_cache_close(&cache);
+  if (rc) {
+    sq_usage_error("tune", "%s", sq_last_error());
+    return 1;
+  }
+  return 0;
+}
+
+int sq_tune_device(const sq_tune_cli *a) {
+  dev_ctx x = {0};
+  sq_space sp = {0};
+  int status;
+  if (setup_problem(a, &x)) return sq_usage_error("tune", "%s", sq_last_error());
+  if (sq_device_open(a->device, &x.dev)) return sq_usage_error("tune", "--device: %s", sq_last_error());
+  if (sq_space_from_kernel(x.k, &x.prob, limits_filter, &x, &sp)) {
+    status = sq_usage_error("tune", "%s", sq_last_error());
+  } else if (a->space_only) {
+    print_space(&x, &sp);
+    status = 0;
+  } else if (sp.n == 0) {
+    print_space(&x, &sp);
+    status = sq_usage_error("tune", "%s has no valid configuration for this shape on %s", x.k->name, x.dev->id);
+  } else {
+    if (!a->quiet) print_space(&x, &sp);
+    status = tune_run(a, &x, &sp);
+  }
+  sq_space_free(&sp);
+  sq_run_release_programs(x.dev);
+  sq_device_close(x.dev);
+  return status;
+}
+
+static void show_db(const char *title, const sq_tunedb *db) {
+  printf("%s: %d entr%s\n", title, db->n, db->n == 1 ? "y" : "ies");
+  if (!db->n) return;
+  printf("  %-7s %-28.28s %-14s %-28s %-5s %-6s %-4s %-9s %-36s %10s %10s %7s\n", "backend", "device", "arch",
+         "kernel", "dtype", "causal", "D", "T_bucket", "params", "tuned_ms", "default_ms", "speedup");
+  for (int i = 0; i < db->n; i++) {
+    const sq_tunedb_entry *e = &db->v[i];
+    printf("  %-7s %-28.28s %-14.14s %-28s %-5s %-6d %-4lld %-9lld %-36s %10.4g %10.4g %6.2fx\n", e->backend,
+           e->device, e->arch, e->kernel, e->dtype, e->causal, (long long)e->D, (long long)e->tbucket,
+           e->params, e->time_ms, e->default_ms, e->default_ms / e->time_ms);
+  }
+}
+
+int sq_tune_show(const sq_tune_cli *a) {
+  char path[1024];
+  if (a->db) snprintf(path, sizeof path, "%s", a->db);
+  else sq_tunedb_user_path(path, sizeof path);
+  sq_tunedb db;
+  int status = 0;
+  if (path[0]) {
+    if (sq_tunedb_read(path, &db)) {
+      sq_usage_error("tune", "%s", sq_last_error());
+      status = 2;
+    } else {
+      char title[1100];
+      snprintf(title, sizeof title, "user database %s", path);
+      show_db(title, &db);
+      sq_tunedb_free(&db);
+    }
+  }
+  if (sq_tunedb_builtin(&db)) {
+    sq_usage_error("tune", "%s", sq_last_error());
+    return 1;
+  }
+  show_db("shipped database (built in)", &db);
+  sq_tunedb_free(&db);
+  return status;
+}
