@@ -14,8 +14,6 @@
 /* The largest static local memory a text may declare: CUDA's static
  * shared-memory limit, so every configuration also compiles for NVRTC. */
 #define LA_LOCAL_MAX 49152
-/* Work-group of the tiled kernels (la_state, la_out: 16 x 16). */
-#define LA_WG 256
 /* Rows of phi(K), V staged per step by la_state (ST_T in the text). */
 #define LA_ST_T 16
 #define LA_SCAN_WG 64
@@ -116,44 +114,41 @@ const sq_kernel sq_linear_attn_causal_recurrent = {
 
 /* ---- shared pieces of the chunked and non-causal plans ------------------ */
 
-/* Local memory of la_out for a row block of `rows`, tiles bk x bn. */
-static size_t out_local(const sq_problem *p, int rows, int bk, int bn) {
-  size_t b = ((size_t)rows * (bk + 1) + (size_t)bk * bn) * 4u;
-  if (p->causal) b += ((size_t)rows * (bk + 1) + (size_t)rows * (rows + 1) + (size_t)bk * bn) * 4u;
-  if (p->normalize) b += ((size_t)bk + (size_t)rows) * 4u;
+/* The tiled kernels run 16 x wy work-items, each owning 4 rows: a group
+ * covers 4 * wy rows (LA_R in the text). */
+
+/* Local memory of la_out: `rows` is the chunk (causal; unused otherwise),
+ * wy the group height, tiles bk x bn. */
+static size_t out_local(const sq_problem *p, int rows, int wy, int bk, int bn) {
+  size_t r = 4u * (size_t)wy;
+  size_t b = (r * (bk + 1) + (size_t)bk * bn) * 4u;
+  if (p->causal) b += ((size_t)rows * (bk + 1) + r * (rows + 1) + (size_t)bk * bn) * 4u;
+  if (p->normalize) b += ((size_t)bk + r) * 4u;
   return b;
 }
 
-static size_t state_local(void) { return 2u * LA_ST_T * 64u * 4u; }
+static size_t state_local(int wy) { return (size_t)LA_ST_T * (4u * wy + 64u) * 4u; }
 
-static int out_check(const sq_problem *p, const char *rows_name, int rows, int bk, int bn, int nset,
-                     int i_rows, int i_bk, int i_bn, char *why, size_t n) {
-  if (nset > i_rows && nset > i_bk && rows % bk) {
-    snprintf(why, n, "%s=%d is not a multiple of LA_BK=%d", rows_name, rows, bk);
+static int local_check(const sq_problem *p, int rows, int wy, int bk, int bn, char *why, size_t n) {
+  size_t lm = out_local(p, rows, wy, bk, bn);
+  if (lm > LA_LOCAL_MAX) {
+    snprintf(why, n, "LA_WY=%d, LA_BK=%d, LA_BN=%d%s need %zu bytes of local memory (max %d)", wy, bk, bn,
+             p->causal ? " with this CHUNK" : "", lm, LA_LOCAL_MAX);
     return SQ_EINVAL;
-  }
-  if (nset > i_rows && nset > i_bk && nset > i_bn) {
-    size_t lm = out_local(p, rows, bk, bn);
-    if (lm > LA_LOCAL_MAX) {
-      snprintf(why, n, "%s=%d, LA_BK=%d, LA_BN=%d need %zu bytes of local memory (max %d)", rows_name, rows,
-               bk, bn, lm, LA_LOCAL_MAX);
-      return SQ_EINVAL;
-    }
   }
   return 0;
 }
 
 /* Adds la_state over chunks of clen tokens, writing slot `st`. */
-static int add_state_launch(sq_plan *pl, const sq_problem *p, int clen, int64_t nchunk, int st, char *why,
-                            size_t n) {
-  int64_t dvs = p->DV + (p->normalize ? 1 : 0);
-  int64_t nrt = cdiv(p->D, 64), nct = cdiv(dvs, 64);
+static int add_state_launch(sq_plan *pl, const sq_problem *p, int wy, int clen, int64_t nchunk, int st,
+                            char *why, size_t n) {
+  int64_t nrt = cdiv(p->D, 4 * wy), nct = cdiv(p->DV, 64);
   int64_t groups = p->B * p->H * nchunk * nrt * nct;
   if (groups > INT32_MAX) {
     set_work_group_count_error(why, n, "la_state", groups);
     return SQ_EUNSUPPORTED;
   }
-  sq_launch *l = sq_plan_launch(pl, "la_state", (size_t)groups * LA_WG, 1, 1, LA_WG, 1, 1);
+  sq_launch *l = sq_plan_launch(pl, "la_state", (size_t)groups * 16, wy, 1, 16, wy, 1);
   sq_arg_buf(l, SQ_SLOT_K);
   sq_arg_buf(l, SQ_SLOT_V);
   sq_arg_buf(l, st);
@@ -165,15 +160,17 @@ static int add_state_launch(sq_plan *pl, const sq_problem *p, int clen, int64_t 
   return 0;
 }
 
-/* Adds la_out over row blocks of `rows` tokens reading states from `st`. */
-static int add_out_launch(sq_plan *pl, const sq_problem *p, int rows, int bn, int st, char *why, size_t n) {
+/* Adds la_out over blocks of `rows` tokens (the chunk, or 4 * wy rows when
+ * not causal), 4 * wy rows per group, reading states from `st`. */
+static int add_out_launch(sq_plan *pl, const sq_problem *p, int rows, int wy, int bn, int st, char *why,
+                          size_t n) {
   int64_t nblk = cdiv(p->T, rows), nct = cdiv(p->DV, bn);
-  int64_t groups = p->B * p->H * nblk * nct;
+  int64_t groups = p->B * p->H * nblk * (rows / (4 * wy)) * nct;
   if (groups > INT32_MAX) {
     set_work_group_count_error(why, n, "la_out", groups);
     return SQ_EUNSUPPORTED;
   }
-  sq_launch *l = sq_plan_launch(pl, "la_out", (size_t)groups * LA_WG, 1, 1, LA_WG, 1, 1);
+  sq_launch *l = sq_plan_launch(pl, "la_out", (size_t)groups * 16, wy, 1, 16, wy, 1);
   sq_arg_buf(l, SQ_SLOT_Q);
   sq_arg_buf(l, SQ_SLOT_K);
   sq_arg_buf(l, SQ_SLOT_V);
@@ -206,32 +203,42 @@ static size_t max_size(size_t a, size_t b) { return a > b ? a : b; }
 
 /* ---- causal_chunked ----------------------------------------------------- */
 
-enum { CH_P_CHUNK, CH_P_BK, CH_P_BN };
+enum { CH_P_CHUNK, CH_P_WY, CH_P_BK, CH_P_BN };
 
 static int ch_check(const sq_problem *p, const int *pv, int nset, char *why, size_t n) {
   int err = check_dims(p, why, n);
   if (err) return err;
-  return out_check(p, "CHUNK", pv[CH_P_CHUNK], pv[CH_P_BK], pv[CH_P_BN], nset, CH_P_CHUNK, CH_P_BK, CH_P_BN,
-                   why, n);
+  if (nset > CH_P_WY && pv[CH_P_CHUNK] % (4 * pv[CH_P_WY])) {
+    snprintf(why, n, "CHUNK=%d is not a multiple of 4 * LA_WY=%d", pv[CH_P_CHUNK], 4 * pv[CH_P_WY]);
+    return SQ_EINVAL;
+  }
+  if (nset > CH_P_BK && pv[CH_P_CHUNK] % pv[CH_P_BK]) {
+    snprintf(why, n, "CHUNK=%d is not a multiple of LA_BK=%d", pv[CH_P_CHUNK], pv[CH_P_BK]);
+    return SQ_EINVAL;
+  }
+  if (nset > CH_P_BN)
+    return local_check(p, pv[CH_P_CHUNK], pv[CH_P_WY], pv[CH_P_BK], pv[CH_P_BN], why, n);
+  return 0;
 }
 
 static int ch_plan(const sq_problem *p, const int *pv, sq_plan *out) {
-  int chunk = pv[CH_P_CHUNK], bk = pv[CH_P_BK], bn = pv[CH_P_BN];
+  int chunk = pv[CH_P_CHUNK], wy = pv[CH_P_WY], bk = pv[CH_P_BK], bn = pv[CH_P_BN];
   int64_t nchunk = cdiv(p->T, chunk);
   char why[160];
   int err;
   sq_plan_init(out);
   sq_plan_problem_defines(out, p);
   sq_plan_define(out, "CHUNK", chunk);
+  sq_plan_define(out, "LA_WY", wy);
   sq_plan_define(out, "LA_BK", bk);
   sq_plan_define(out, "LA_BN", bn);
   int st = sq_plan_scratch(out, state_bytes(p, nchunk));
-  if ((err = add_state_launch(out, p, chunk, nchunk, st, why, sizeof why)))
+  if ((err = add_state_launch(out, p, wy, chunk, nchunk, st, why, sizeof why)))
     return sq_fail(err, "%s", why);
   add_entry_launch(out, p, "la_scan", st, -1, nchunk);
-  if ((err = add_out_launch(out, p, chunk, bn, st, why, sizeof why)))
+  if ((err = add_out_launch(out, p, chunk, wy, bn, st, why, sizeof why)))
     return sq_fail(err, "%s", why);
-  out->local_mem = max_size(state_local(), out_local(p, chunk, bk, bn));
+  out->local_mem = max_size(state_local(wy), out_local(p, chunk, wy, bk, bn));
   return 0;
 }
 
@@ -242,9 +249,10 @@ const sq_kernel sq_linear_attn_causal_chunked = {
   .source = &sq_src_linear_attn,
   .modes = SQ_CAUSAL,
   .quadratic = 0,
-  .nparams = 3,
+  .nparams = 4,
   .params = {
-    {"CHUNK", 3, {16, 32, 64}, 64, "tokens per chunk (the intra-chunk part is quadratic in it)"},
+    {"CHUNK", 5, {16, 32, 64, 128, 256}, 64, "tokens per chunk (the intra-chunk part is quadratic in it)"},
+    {"LA_WY", 5, {1, 2, 4, 8, 16}, 1, "work-group height: 16 x LA_WY work-items, 4 rows each (PoCL: 1, GPUs: 16)"},
     {"LA_BK", 4, {4, 8, 16, 32}, 16, "features of phi(q), phi(k) staged per step in the output kernel"},
     {"LA_BN", 3, {16, 32, 64}, 64, "output columns (of DV) per work-group"},
   },
@@ -257,33 +265,33 @@ const sq_kernel sq_linear_attn_causal_chunked = {
 
 /* ---- noncausal ---------------------------------------------------------- */
 
-enum { NC_P_SPLIT, NC_P_ROWS, NC_P_BK, NC_P_BN };
+enum { NC_P_SPLIT, NC_P_WY, NC_P_BK, NC_P_BN };
 
 static int nc_check(const sq_problem *p, const int *pv, int nset, char *why, size_t n) {
   int err = check_dims(p, why, n);
   if (err) return err;
-  return out_check(p, "NC_ROWS", pv[NC_P_ROWS], pv[NC_P_BK], pv[NC_P_BN], nset, NC_P_ROWS, NC_P_BK, NC_P_BN,
-                   why, n);
+  if (nset > NC_P_BN) return local_check(p, 0, pv[NC_P_WY], pv[NC_P_BK], pv[NC_P_BN], why, n);
+  return 0;
 }
 
 static int nc_plan(const sq_problem *p, const int *pv, sq_plan *out) {
-  int split = pv[NC_P_SPLIT], rows = pv[NC_P_ROWS], bk = pv[NC_P_BK], bn = pv[NC_P_BN];
+  int split = pv[NC_P_SPLIT], wy = pv[NC_P_WY], bk = pv[NC_P_BK], bn = pv[NC_P_BN];
   int64_t nsplit = cdiv(p->T, split);
   char why[160];
   int err;
   sq_plan_init(out);
   sq_plan_problem_defines(out, p);
-  sq_plan_define(out, "NC_ROWS", rows);
+  sq_plan_define(out, "LA_WY", wy);
   sq_plan_define(out, "LA_BK", bk);
   sq_plan_define(out, "LA_BN", bn);
   int part = sq_plan_scratch(out, state_bytes(p, nsplit));
   int s = sq_plan_scratch(out, state_bytes(p, 1));
-  if ((err = add_state_launch(out, p, split, nsplit, part, why, sizeof why)))
+  if ((err = add_state_launch(out, p, wy, split, nsplit, part, why, sizeof why)))
     return sq_fail(err, "%s", why);
   add_entry_launch(out, p, "la_reduce", part, s, nsplit);
-  if ((err = add_out_launch(out, p, rows, bn, s, why, sizeof why)))
+  if ((err = add_out_launch(out, p, 4 * wy, wy, bn, s, why, sizeof why)))
     return sq_fail(err, "%s", why);
-  out->local_mem = max_size(state_local(), out_local(p, rows, bk, bn));
+  out->local_mem = max_size(state_local(wy), out_local(p, 0, wy, bk, bn));
   return 0;
 }
 
@@ -297,7 +305,7 @@ const sq_kernel sq_linear_attn_noncausal = {
   .nparams = 4,
   .params = {
     {"SPLIT", 6, {256, 512, 1024, 2048, 4096, 8192}, 1024, "tokens per partial state of the split reduction"},
-    {"NC_ROWS", 3, {16, 32, 64}, 64, "query rows per output work-group"},
+    {"LA_WY", 5, {1, 2, 4, 8, 16}, 1, "work-group height: 16 x LA_WY work-items, 4 rows each (PoCL: 1, GPUs: 16)"},
     {"LA_BK", 4, {4, 8, 16, 32}, 16, "features of phi(q) staged per step in the output kernel"},
     {"LA_BN", 3, {16, 32, 64}, 64, "output columns (of DV) per work-group"},
   },
