@@ -28,6 +28,13 @@ void sq_compare_defaults(sq_compare_opts *o) {
   o->ignore_device = 0;
 }
 
+double sq_compare_min_p(int m, int n) {
+  if (m < 1 || n < 1) return 1;
+  /* 2 / C(m + n, m): both extreme orderings, each 1 of C(m + n, m). */
+  double p = 2 * exp(lgamma(m + 1.0) + lgamma(n + 1.0) - lgamma(m + n + 1.0));
+  return p > 1 ? 1 : p;
+}
+
 static void row_stats(const sq_result *r, sq_stats *s) {
   if (r->nsamples > 0) sq_stats_compute(r->samples, r->nsamples, s);
   else *s = r->stats;
@@ -71,6 +78,9 @@ static void judge_timed(const sq_result *base, const sq_result *cur, const sq_co
   out->verdict = SQ_VERDICT_AMBIGUOUS;
   if (isnan(out->p))
     snprintf(out->note, sizeof out->note, "no raw samples to test");
+  else if (sq_compare_min_p(base->nsamples, cur->nsamples) >= o->alpha)
+    snprintf(out->note, sizeof out->note, "too few samples (%d and %d) to reach p < %g", base->nsamples,
+             cur->nsamples, o->alpha);
   else if (!significant && !separated)
     snprintf(out->note, sizeof out->note, "intervals overlap; p >= %g", o->alpha);
   else if (!significant)
@@ -192,7 +202,14 @@ int sq_compare_results(const sq_results *base, const sq_results *cur, const sq_c
     row->verdict = SQ_VERDICT_ONLY_BASE;
   }
   free(used);
-  for (int i = 0; i < out->n; i++) out->count[out->rows[i].verdict]++;
+  out->alpha = o->alpha;
+  for (int i = 0; i < out->n; i++) {
+    const sq_compare_row *r = &out->rows[i];
+    out->count[r->verdict]++;
+    if (r->base && r->cur && !isnan(r->ratio) && r->base->nsamples && r->cur->nsamples &&
+        sq_compare_min_p(r->base->nsamples, r->cur->nsamples) >= o->alpha)
+      out->few_samples++;
+  }
   out->geomean = out->ngeo ? exp(logsum / out->ngeo) : NAN;
   return 0;
 }
@@ -254,6 +271,12 @@ void sq_compare_print(FILE *f, const sq_comparison *c, int md) {
   fprintf(f, "\n");
   if (md) fprintf(f, "\n");
   fprintf(f, "p: two-sided Mann-Whitney U (~ = normal approximation, else exact)\n");
+  if (c->few_samples) {
+    if (md) fputc('\n', f);
+    fprintf(f, "note: %d timed pair%s too few raw samples to ever reach p < %g (at least 7 per side are needed); "
+               "run with more samples (subquad run --min-samples 12)\n",
+            c->few_samples, c->few_samples == 1 ? " has" : "s have", c->alpha);
+  }
 }
 
 void sq_compare_free(sq_comparison *c) {

@@ -63,7 +63,14 @@ typedef struct sq_comparison {
   double geomean;               /* geometric mean of the ratios of timed pairs */
   int ngeo;
   int multi_device;             /* rows come from more than one device */
+  int few_samples;              /* timed pairs too small to ever reach p < alpha */
+  double alpha;
 } sq_comparison;
+
+/* The smallest two-sided p-value the U test can give for samples of m and
+ * n values without ties: 2 / C(m + n, m). Pairs where it is >= alpha can
+ * never be called FASTER or SLOWER (6 + 6 samples: 0.0022). */
+double sq_compare_min_p(int m, int n);
 
 /* The verdict of one matched pair. */
 void sq_compare_pair(const sq_result *base, const sq_result *cur, const sq_compare_opts *o,

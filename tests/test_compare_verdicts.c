@@ -157,8 +157,10 @@ static void verdict_tests(void) {
   timed(&b, "k", 4096, 20, 0.01, 6);
   timed(&c, "k", 4096, 10, 0.01, 6);
   v = verdict_of(&c, &b, &row);
-  tap_ok(v == SQ_VERDICT_AMBIGUOUS && row.exact,
-         "6+6 samples twice as slow: AMBIGUOUS, the exact test cannot reach 0.002 (p=%g)", row.p);
+  tap_ok(v == SQ_VERDICT_AMBIGUOUS && row.exact && strstr(row.note, "too few samples (6 and 6)"),
+         "6+6 samples twice as slow: AMBIGUOUS, the exact test cannot reach 0.002 (p=%g, '%s')", row.p, row.note);
+  tap_ok(fabs(sq_compare_min_p(6, 6) - 2.0 / 924) < 1e-12 && sq_compare_min_p(7, 7) < 0.002,
+         "smallest p: 2/C(12,6) = %.5f for 6+6, %.5f for 7+7", sq_compare_min_p(6, 6), sq_compare_min_p(7, 7));
   sq_result_free(&b);
   sq_result_free(&c);
 
