@@ -193,6 +193,9 @@ static int setup_problem(const sq_tune_cli *a, dev_ctx *x) {
   x->opts.measure.min_time_s = 0.05;
   x->opts.measure.max_samples = 50;
   x->opts.measure.timeout_s = 10;
+  /* Every configuration is verified; sampled rows keep that from costing
+   * more than the measurement on slow devices. */
+  x->opts.ref_budget_flops = 1e9;
   return 0;
 }
 
@@ -314,7 +317,9 @@ int sq_tune_device(const sq_tune_cli *a) {
   int status;
   if (setup_problem(a, &x)) return sq_usage_error("tune", "%s", sq_last_error());
   if (sq_device_open(a->device, &x.dev)) return sq_usage_error("tune", "--device: %s", sq_last_error());
-  if (sq_space_from_kernel(x.k, &x.prob, limits_filter, &x, &sp)) {
+  int brc = sq_space_from_kernel(x.k, &x.prob, limits_filter, &x, &sp);
+  x.sp = &sp;
+  if (brc) {
     status = sq_usage_error("tune", "%s", sq_last_error());
   } else if (a->space_only) {
     print_space(&x, &sp);

@@ -1,0 +1,136 @@
+/* The tuning database: the fallback order device -> architecture -> vendor
+ * -> defaults, the level reported, shape buckets (exact first, then the
+ * nearest), entries that do not fit the problem skipped, the backend kept
+ * apart, store replacing an entry with the same key, and an unreadable user
+ * database giving defaults with SQ_EPARSE. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness/error.h"
+#include "tests/tap.h"
+#include "tuner/db.h"
+
+static char path[] = "/tmp/sq_tuner_db_XXXXXX";
+
+static void entry(sq_tunedb *db, const char *be, const char *dev, const char *arch, const char *vendor,
+                  const char *kernel, int64_t bucket, const char *params) {
+  sq_tunedb_entry *e = &db->v[db->n++];
+  memset(e, 0, sizeof *e);
+  snprintf(e->backend, sizeof e->backend, "%s", be);
+  snprintf(e->device, sizeof e->device, "%s", dev);
+  snprintf(e->arch, sizeof e->arch, "%s", arch);
+  snprintf(e->vendor, sizeof e->vendor, "%s", vendor);
+  snprintf(e->kernel, sizeof e->kernel, "%s", kernel);
+  snprintf(e->dtype, sizeof e->dtype, "f32");
+  e->causal = 1;
+  e->D = e->DV = 64;
+  e->tbucket = bucket;
+  snprintf(e->params, sizeof e->params, "%s", params);
+  e->time_ms = 1;
+  e->default_ms = 2;
+}
+
+static int lookup(const sq_device_info *d, const sq_kernel *k, const sq_problem *p, int *pv, char *lvl) {
+  return sq_tunedb_lookup(d, k, p, pv, lvl, 32);
+}
+
+int main(void) {
+  close(mkstemp(path));
+  setenv("SUBQUAD_TUNEDB", path, 1);
+  const sq_kernel *k = sq_kernel_find("softmax_attn.flash");
+  if (!k) return tap_ok(0, "softmax_attn.flash is registered"), tap_done();
+  int bm = sq_kernel_param_index(k, "FL_BM"), bn = sq_kernel_param_index(k, "FL_BN");
+  sq_problem p = {.B = 1, .H = 2, .T = 16384, .D = 64, .DV = 64, .causal = 1, .dtype = SQ_F32};
+  sq_device_info dev = {0}, twin = {0}, cousin = {0}, stranger = {0};
+  snprintf(dev.backend, sizeof dev.backend, "opencl");
+  snprintf(dev.name, sizeof dev.name, "GPU One");
+  snprintf(dev.arch, sizeof dev.arch, "gfx1");
+  snprintf(dev.vendor, sizeof dev.vendor, "Acme");
+  twin = dev;     /* same architecture, another board */
+  snprintf(twin.name, sizeof twin.name, "GPU One Pro");
+  cousin = twin;  /* same vendor only */
+  snprintf(cousin.arch, sizeof cousin.arch, "gfx2");
+  stranger = cousin;
+  snprintf(stranger.vendor, sizeof stranger.vendor, "Other");
+
+  sq_tunedb db = {0};
+  db.v = calloc(16, sizeof *db.v);
+  entry(&db, "opencl", "GPU One", "gfx1", "Acme", k->name, 16384, "FL_BM=16;FL_BN=8");
+  entry(&db, "opencl", "GPU Zero", "gfx1", "Acme", k->name, 16384, "FL_BM=32;FL_BN=8");
+  entry(&db, "opencl", "GPU Nine", "gfx9", "Acme", k->name, 16384, "FL_BM=128;FL_BN=8");
+  entry(&db, "cuda", "GPU One", "gfx1", "Acme", k->name, 16384, "FL_BM=128;FL_BN=64");
+  entry(&db, "opencl", "GPU One", "gfx1", "Acme", k->name, 1024, "FL_BM=16;FL_BN=32");
+  entry(&db, "opencl", "GPU One", "gfx1", "Acme", "linear_attn.causal_chunked", 16384, "CHUNK=16");
+  tap_ok(sq_tunedb_write(path, &db) == 0, "database written");
+
+  int pv[SQ_MAX_PARAMS], def[SQ_MAX_PARAMS];
+  char lvl[32];
+  int rc;
+  sq_kernel_default_params(k, def);
+  rc = lookup(&dev, k, &p, pv, lvl);
+  tap_ok(rc == 0 && !strcmp(lvl, "tuned:device") && pv[bm] == 16 && pv[bn] == 8,
+         "the device's own entry first (%s, FL_BM=%d)", lvl, pv[bm]);
+  rc = lookup(&twin, k, &p, pv, lvl);
+  tap_ok(rc == 0 && !strcmp(lvl, "tuned:arch") && (pv[bm] == 16 || pv[bm] == 32),
+         "another board of the architecture: tuned:arch (%s, FL_BM=%d)", lvl, pv[bm]);
+  rc = lookup(&cousin, k, &p, pv, lvl);
+  tap_ok(rc == 0 && !strcmp(lvl, "tuned:vendor"), "same vendor only: %s", lvl);
+  rc = lookup(&stranger, k, &p, pv, lvl);
+  tap_ok(rc == 0 && !strcmp(lvl, "default") && !memcmp(pv, def, sizeof(int) * k->nparams),
+         "nothing known: the kernel's defaults (%s)", lvl);
+  sq_problem small = p;
+  small.T = 1000;   /* bucket 1024: its own entry */
+  rc = lookup(&dev, k, &small, pv, lvl);
+  tap_ok(rc == 0 && pv[bn] == 32, "the exact bucket wins (T=1000 -> 1024: FL_BN=%d)", pv[bn]);
+  small.T = 1500;   /* bucket 2048: 1024 is nearer than 16384 */
+  rc = lookup(&dev, k, &small, pv, lvl);
+  tap_ok(rc == 0 && !strcmp(lvl, "tuned:device") && pv[bn] == 32,
+         "no exact bucket: the nearest one (T=1500 -> 1024's entry, FL_BN=%d)", pv[bn]);
+  sq_problem nc = p;
+  nc.causal = 0;
+  rc = lookup(&dev, k, &nc, pv, lvl);
+  tap_ok(rc == 0 && !strcmp(lvl, "default"), "causal is part of the key");
+  sq_device_info cu = dev;
+  snprintf(cu.backend, sizeof cu.backend, "cuda");
+  rc = lookup(&cu, k, &p, pv, lvl);
+  tap_ok(rc == 0 && !strcmp(lvl, "tuned:device") && pv[bm] == 128 && pv[bn] == 64,
+         "the backend keeps CUDA's entry apart");
+
+  /* An entry with an unknown parameter is skipped: the device's entry in
+   * the next-nearest bucket answers. */
+  snprintf(db.v[0].params, sizeof db.v[0].params, "FL_NOPE=3");
+  sq_tunedb_write(path, &db);
+  rc = lookup(&dev, k, &p, pv, lvl);
+  tap_ok(rc == 0 && !strcmp(lvl, "tuned:device") && pv[bm] == 16 && pv[bn] == 32,
+         "an unusable entry is skipped (%s, FL_BN=%d)", lvl, pv[bn]);
+  db.v[4].causal = 0;
+  sq_tunedb_write(path, &db);
+  rc = lookup(&dev, k, &p, pv, lvl);
+  tap_ok(rc == 0 && !strcmp(lvl, "tuned:arch") && pv[bm] == 32, "with none left at the device: the next level (%s)", lvl);
+
+  sq_tunedb_entry e = db.v[1];
+  snprintf(e.params, sizeof e.params, "FL_BM=64;FL_BN=16");
+  tap_ok(sq_tunedb_store(path, &e) == 0, "store");
+  sq_tunedb back;
+  tap_ok(sq_tunedb_read(path, &back) == 0 && back.n == db.n && !strcmp(back.v[1].params, "FL_BM=64;FL_BN=16"),
+         "store replaces the entry with the same key (%d entries)", back.n);
+  sq_tunedb_free(&back);
+
+  FILE *f = fopen(path, "w");
+  fputs("backend,device\nnot,a,database\n", f);
+  fclose(f);
+  rc = lookup(&dev, k, &p, pv, lvl);
+  tap_ok(rc == SQ_EPARSE && !strcmp(lvl, "default") && !memcmp(pv, def, sizeof(int) * k->nparams),
+         "an unreadable user database: defaults and SQ_EPARSE (%s)", sq_last_error());
+  unlink(path);
+  rc = lookup(&stranger, k, &p, pv, lvl);
+  tap_ok(rc == 0 && !strcmp(lvl, "default"), "a missing database: defaults");
+  tap_ok(sq_tunedb_builtin(&back) == 0, "the shipped database parses (%d entries)", back.n);
+  sq_tunedb_free(&back);
+  tap_ok(sq_tunedb_bucket(16384) == 16384 && sq_tunedb_bucket(16385) == 32768 && sq_tunedb_bucket(1) == 1,
+         "buckets: powers of two, rounding up");
+  sq_tunedb_free(&db);
+  return tap_done();
+}
