@@ -156,7 +156,10 @@ int sq_compare_results(const sq_results *base, const sq_results *cur, const sq_c
   if (!o->ignore_device && (!devices_within(base, cur) || !devices_within(cur, base)))
     return sq_fail(SQ_EMISMATCH, "different devices: BASE has %s, NEW has %s (--ignore-device to compare anyway)",
                    db, dc);
-  out->multi_device = nb > 1;
+  /* Devices over both sides: with --ignore-device they may differ. */
+  out->multi_device = nb > 1 || (cur->n && base->n && strcmp(cur->rows[0].device, base->rows[0].device));
+  for (int i = 1; i < cur->n && !out->multi_device; i++)
+    out->multi_device = strcmp(cur->rows[i].device, cur->rows[0].device) != 0;
   out->rows = calloc((size_t)(base->n + cur->n) + 1, sizeof *out->rows);
   char *used = calloc((size_t)base->n + 1, 1);
   if (!out->rows || !used) {
@@ -234,9 +237,18 @@ static void fmt_shape(char *buf, size_t n, const sq_result *r) {
 void sq_compare_print(FILE *f, const sq_comparison *c, int md) {
   static const char *const head[] = {"verdict", "device", "kernel", "causal", "shape", "dtype", "mode",
                                      "base ms", "new ms", "change", "p", "note"};
+  /* One device: named once above the table instead of in every row. */
+  int dev = c->multi_device, nc = dev ? 12 : 11;
+  const char *h[12];
+  for (int i = 0, j = 0; i < 12; i++)
+    if (i != 1 || dev) h[j++] = head[i];
+  if (!dev && c->n) {
+    const sq_compare_row *r0 = &c->rows[0];
+    fprintf(f, md ? "device: `%s`\n\n" : "device: %s\n\n", (r0->cur ? r0->cur : r0->base)->device);
+  }
   sq_table t;
-  if (sq_table_init(&t, 12, head) != 0) return;
-  for (int col = 7; col <= 10; col++) sq_table_align_right(&t, col);
+  if (sq_table_init(&t, nc, h) != 0) return;
+  for (int col = 7; col <= 10; col++) sq_table_align_right(&t, col - !dev);
   for (int i = 0; i < c->n; i++) {
     const sq_compare_row *r = &c->rows[i];
     const sq_result *k = r->cur ? r->cur : r->base;
@@ -250,6 +262,7 @@ void sq_compare_print(FILE *f, const sq_comparison *c, int md) {
     else snprintf(p, sizeof p, "%.2g%s", r->p, r->exact ? "" : "~");
     const char *cells[] = {sq_verdict_name(r->verdict), k->device, k->kernel, k->causal ? "yes" : "no",
                            shape, k->dtype, k->mode, bms, cms, chg, p, r->note};
+    if (!dev) memmove(cells + 1, cells + 2, 10 * sizeof *cells);
     sq_table_add(&t, cells);
   }
   char geo[32] = "-";
@@ -257,6 +270,7 @@ void sq_compare_print(FILE *f, const sq_comparison *c, int md) {
   char nrows[48];
   snprintf(nrows, sizeof nrows, "geometric mean of %d timed pairs", c->ngeo);
   const char *sum[] = {"geomean", "", "", "", "", "", "", "", "", geo, "", nrows};
+  if (!dev) memmove(sum + 1, sum + 2, 10 * sizeof *sum);
   sq_table_add(&t, sum);
   sq_table_print(f, &t, md);
   sq_table_free(&t);

@@ -83,10 +83,11 @@ expect_error "different devices: exit 3" 3 "different devices: BASE has 'opencl:
   compare "$tmp/base.csv" "$tmp/otherdev.csv"
 run "$tmp/base.csv" "$tmp/otherdev.csv" --ignore-device
 check "--ignore-device: exit 0 (status $st)" [ "$st" -eq 0 ]
+check "--ignore-device: a device column names NEW's device" sh -c 'printf "%s\n" "$1" | grep -q "^SAME .*cuda:0 H100 .*k1 "' _ "$out"
 expect_error "no rows in common: exit 3" 3 "have no rows in common" -- compare "$tmp/base.csv" "$tmp/disjoint.csv"
 
 run "$tmp/base.csv" "$tmp/slower.csv" --format md
-check "--format md: heading and table" sh -c 'printf "%s\n" "$1" | grep -q "^### subquad compare: REGRESSION" && printf "%s\n" "$1" | grep -q "^| SLOWER | opencl:0 pthread-cpu | k2 |"' _ "$out"
+check "--format md: heading and table" sh -c 'printf "%s\n" "$1" | grep -q "^### subquad compare: REGRESSION" && printf "%s\n" "$1" | grep -q "^| SLOWER | k2 |" && printf "%s\n" "$1" | grep -q "^device: \`opencl:0 pthread-cpu\`"' _ "$out"
 run "$tmp/base.csv" "$tmp/aa.csv" --threshold 0.1
 check "--threshold 0.1%: A/A rows are no longer SAME (status $st)" sh -c '! printf "%s\n" "$1" | grep -q "^SAME "' _ "$out"
 
