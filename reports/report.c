@@ -785,7 +785,14 @@ int sq_report_build(const sq_report_opts *o, const char *const *paths, const sq_
       R.rows[R.n].r = r;
       R.rows[R.n++].file = f;
     }
-  int rc = sq_mkdir_p(o->outdir);
+  /* Bad tuning traces are bad input: refuse them before writing anything. */
+  int rc = 0;
+  for (int f = 0; !rc && f < o->ntune; f++) {
+    sq_tune_trace *t;
+    int n;
+    if (!(rc = sq_tune_read(o->tune[f], &t, &n))) sq_tune_free(t, n);
+  }
+  if (!rc) rc = sq_mkdir_p(o->outdir);
   if (!rc) rc = scaling_figures(&R);
   if (!rc) rc = paper_figures(&R);
   if (!rc) rc = roofline_figure(&R);

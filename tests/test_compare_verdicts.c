@@ -152,6 +152,7 @@ static void verdict_tests(void) {
   tap_ok(v == SQ_VERDICT_SAME && row.p < 0.002,
          "a real +3%% shift under the 5%% threshold: SAME although significant (p=%g)", row.p);
   sq_result_free(&b);
+  sq_result_free(&c);
 
   /* Too few samples for the exact test to reach p < 0.002 (2/C(12,6) = 0.0022). */
   timed(&b, "k", 4096, 20, 0.01, 6);

@@ -96,6 +96,7 @@ check "malformed results: nothing written" [ ! -e "$tmp/r4" ]
 printf 'eval,score\n1,2\n' > "$tmp/badtune.csv"
 expect_error "tuning trace without a time column: exit 2" 2 "badtune.csv:1: no time column" -- \
   report "$tmp/a.csv" -o "$tmp/r5" --tune "$tmp/badtune.csv"
+check "bad tuning trace: nothing written" [ ! -e "$tmp/r5" ]
 expect_error "unknown flag: exit 2" 2 "unknown option '--bogus'" -- report "$tmp/a.csv" --bogus
 expect_error "no input: exit 2" 2 "needs at least one RESULTS.csv" -- report -o "$tmp/r6"
 expect_error "missing input: exit 2" 2 "nonexistent.csv" -- report "$tmp/nonexistent.csv" -o "$tmp/r7"
