@@ -36,6 +36,8 @@ static void usage(FILE *f) {
     "                    timings a concurrent compile would disturb)\n"
     "  --no-save         do not write the best configuration to the tuning database\n"
     "  --show            list the tuning database (the user's, then the shipped one)\n"
+    "  --db FILE         the user tuning database to write and show (default: $SUBQUAD_TUNEDB,\n"
+    "                    else $XDG_DATA_HOME/subquad/tunedb.csv); `subquad run` reads the default\n"
     "  --replay FILE     replay against a recorded space (repeatable); no device needed\n"
     "  --seeds N         replay: N runs over seeds K..K+N-1; prints runs within 10 %% / 5 %% of\n"
     "                    the space's best and the median evaluations they needed\n"
@@ -44,7 +46,7 @@ static void usage(FILE *f) {
 }
 
 enum { O_KERNEL = 256, O_SHAPE, O_DTYPE, O_CAUSAL, O_NONCAUSAL, O_DEVICE, O_STRATEGY, O_BUDGET,
-       O_TIME, O_SEED, O_CACHE, O_RESUME, O_SPACE, O_JOBS, O_NOSAVE, O_SHOW, O_REPLAY, O_SEEDS, O_HELP };
+       O_TIME, O_SEED, O_CACHE, O_RESUME, O_SPACE, O_JOBS, O_NOSAVE, O_SHOW, O_REPLAY, O_SEEDS, O_DB, O_HELP };
 
 static const struct option longopts[] = {
   {"kernel", required_argument, 0, O_KERNEL}, {"shape", required_argument, 0, O_SHAPE},
@@ -55,7 +57,7 @@ static const struct option longopts[] = {
   {"cache", required_argument, 0, O_CACHE}, {"resume", no_argument, 0, O_RESUME},
   {"space", no_argument, 0, O_SPACE}, {"jobs", required_argument, 0, O_JOBS},
   {"no-save", no_argument, 0, O_NOSAVE}, {"show", no_argument, 0, O_SHOW},
-  {"replay", required_argument, 0, O_REPLAY}, {"seeds", required_argument, 0, O_SEEDS},
+  {"replay", required_argument, 0, O_REPLAY}, {"db", required_argument, 0, O_DB}, {"seeds", required_argument, 0, O_SEEDS},
   {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, O_HELP}, {0, 0, 0, 0}};
 
 static int strategies(sq_tune_cli *a, char *list) {
@@ -102,6 +104,7 @@ static int parse(int argc, char **argv, sq_tune_cli *a, int *help) {
       if (a->nreplay == SQ_TUNE_MAX_REPLAY) rc = sq_fail(SQ_EINVAL, "--replay: at most %d files", SQ_TUNE_MAX_REPLAY);
       else a->replay[a->nreplay++] = optarg;
       break;
+    case O_DB: a->db = optarg; break;
     case O_SEEDS: if (!(rc = sq_parse_i64(optarg, "--seeds", 1, 100000, &v))) a->seeds = (int)v; break;
     case 'o': a->out = optarg; break;
     case 'q': a->quiet = 1; break;

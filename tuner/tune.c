@@ -39,15 +39,11 @@ static void progress(sq_tuner *t, int64_t cfg, const sq_outcome *o, int cached) 
   int64_t cap = s->budget > 0 && s->budget < s->space->n ? s->budget : s->space->n;
   int64_t done = s->nevals + 1;
   double el = now_s() - s->t0;
-  char cfgs[256], best[256] = "none", eta[32] = "?", els[32];
+  char cfgs[256], best[64] = "none", eta[32] = "?", els[32];
   sq_space_format(t->space, cfg, cfgs, sizeof cfgs);
-  if (s->best >= 0 || (!strcmp(o->status, "ok"))) {
-    int64_t b = s->best;
-    double bms = s->best_ms;
-    if (!strcmp(o->status, "ok") && o->ms < bms) { b = cfg; bms = o->ms; }
-    snprintf(best, sizeof best, "%.4g ms", bms);
-    (void)b;
-  }
+  double bms = s->best_ms;
+  if (!strcmp(o->status, "ok") && o->ms < bms) bms = o->ms;
+  if (isfinite(bms)) snprintf(best, sizeof best, "%.4g ms", bms);
   /* ETA from the mean time of the measured (not cached) evaluations. */
   if (t->measured > 0) {
     double rem = (double)(cap - done) * (t->measure_s / (double)t->measured);
@@ -63,9 +59,18 @@ static void progress(sq_tuner *t, int64_t cfg, const sq_outcome *o, int cached) 
             (long long)cap, cfgs, o->status, cached ? " (cached)" : "", o->message, best, els, eta);
 }
 
+/* Ctrl-C ends a tune after the running evaluation has its record, so the
+ * configuration is not taken for a crash on --resume; a second one kills. */
+static volatile sig_atomic_t interrupted;
+static void on_sigint(int sig) {
+  interrupted = 1;
+  signal(sig, SIG_DFL);
+}
+
 static double eval_cb(void *ctx, int64_t cfg) {
   sq_tuner *t = ctx;
   sq_outcome o;
+  if (interrupted) return sq_fail(SQ_ETIMEOUT, "interrupted: continue with --resume");
   int cached = t->cache && sq_cache_lookup(t->cache, cfg, &o);
   if (!cached) {
     if (t->cache) {
@@ -114,5 +119,8 @@ int sq_tuner_run(sq_tuner *t, const sq_strategy *st, sq_search *s) {
   int rc = sq_search_init(s);
   if (rc) return rc;
   if (t->trace) fprintf(t->trace, "eval,time_ms,best_ms\n");
-  return sq_search_run(st, s);
+  void (*old)(int) = t->catch_sigint ? signal(SIGINT, on_sigint) : SIG_DFL;
+  rc = sq_search_run(st, s);
+  if (t->catch_sigint) signal(SIGINT, old);
+  return rc;
 }

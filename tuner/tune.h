@@ -24,6 +24,7 @@ typedef struct sq_tuner {
   FILE *trace;             /* may be NULL */
   int progress;            /* progress lines on stderr */
   int64_t kill_after;      /* test hook: SIGKILL after the Nth attempting record */
+  int catch_sigint;        /* Ctrl-C stops after the running evaluation */
   sq_search *search;       /* set by sq_tuner_run */
   int64_t measured, cached;
   double measure_s;        /* wall time inside measure */

@@ -268,7 +268,8 @@ static int tune_run(const sq_tune_cli *a, dev_ctx *x, sq_space *sp) {
   const sq_strategy *st = sq_strategy_find(a->nstrategy ? a->strategy[0]
                                            : !a->budget || a->budget >= sp->n ? "exhaustive" : "anneal");
   sq_tuner t = {.space = sp, .measure = dev_measure, .mctx = x, .prefetch = x->pool ? prefetch : NULL,
-                .cache = &cache, .progress = !a->quiet, .kill_after = sq_tuner_kill_after_env()};
+                .cache = &cache, .progress = !a->quiet, .kill_after = sq_tuner_kill_after_env(),
+                .catch_sigint = 1};
   sq_search s = {.budget = a->budget, .time_limit = a->time_s, .seed = a->seed};
   rc = sq_tuner_run(&t, st, &s);
   sq_pool_stop(x->pool);
