@@ -33,8 +33,10 @@ int sq_shape_parse(const char *s, sq_problem *p) {
   static const char *const keys[] = {"B", "H", "T", "D", "DV"};
   int64_t *dst[] = {&B, &H, &T, &D, &DV};
   const long long hi[] = {SQ_MAX_BH, SQ_MAX_BH, SQ_MAX_T, 256, 256};
-  char *save = NULL;
-  for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+  for (char *next = buf, *tok; (tok = next);) {
+    next = strchr(tok, ',');
+    if (next) *next++ = '\0';
+    if (!*tok) return sq_fail(SQ_EINVAL, "--shape: empty field in '%s'", s);
     char *eq = strchr(tok, '=');
     if (!eq) return sq_fail(SQ_EINVAL, "--shape: '%s' is not KEY=VALUE (keys: B, H, T, D, DV)", tok);
     *eq = '\0';
