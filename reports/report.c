@@ -39,7 +39,13 @@ typedef struct {
   sq_report_out *out;
 } rep;
 
-static const char *const TERM_PNG = "set terminal pngcairo size 1100,720 noenhanced font \"Sans,11\"";
+/* pngcairo where this gnuplot has it (antialiased), else the libgd png. */
+static const char *const TERM_PNG =
+    "if (strstrt(GPVAL_TERMINALS, \"pngcairo\") > 0) {\n"
+    "  set terminal pngcairo size 1100,720 noenhanced font \"Sans,11\"\n"
+    "} else {\n"
+    "  set terminal png size 1100,720 noenhanced\n"
+    "}";
 static const char *const TERM_SVG = "set terminal svg size 1100,720 dynamic noenhanced font \"Sans,11\"";
 
 void sq_gp_string(FILE *f, const char *s) {
