@@ -5,6 +5,7 @@
  * linear kernels over the faster softmax baseline. */
 #include <getopt.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +55,7 @@ static void usage(void) {
     "  --no-tuned           ignore the tuning database\n"
     "  --mode cold|hot      flush the last-level cache before each sample (cold, default)\n"
     "  --warmup N           untimed runs before sampling (1)\n"
-    "  --min-samples N      (5)   --max-samples N (1000)\n"
+    "  --min-samples N      (10)  --max-samples N (1000)\n"
     "  --min-time S         summed sample time before stopping (0.1)\n"
     "  --max-noise F        target relative noise, stddev/mean (0.02)\n"
     "  --timeout S          sampling wall time per case (10)\n"
@@ -286,6 +287,26 @@ static int select_cases(run_cli *a, sq_case_list *l) {
   return 0;
 }
 
+/* An interrupted run removes its temporary result files (the final names
+ * were never touched), using only async-signal-safe calls. */
+static const char *volatile temp_paths[2];
+
+static void on_signal(int sig) {
+  for (int i = 0; i < 2; i++)
+    if (temp_paths[i]) unlink(temp_paths[i]);
+  _exit(128 + sig);
+}
+
+static void watch_temporaries(sq_results_writer *w) {
+  temp_paths[0] = w ? sq_results_temp_path(w, 0) : NULL;
+  temp_paths[1] = w ? sq_results_temp_path(w, 1) : NULL;
+  if (w) {
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    signal(SIGHUP, on_signal);
+  }
+}
+
 /* Opens the output early, so a bad path fails before any work is done. */
 static int open_output(const run_cli *a, sq_device *dev, sq_results_writer **w) {
   if (!a->out) return 0;
@@ -315,6 +336,7 @@ int sq_cmd_run(int argc, char **argv) {
       fprintf(stderr, "subquad run: warning: peaks not measured: %s\n", sq_last_error());
   }
   if (open_output(&a, dev, &w)) goto bad;
+  watch_temporaries(w);
   rows = calloc((size_t)cases.n, sizeof *rows);
   if (!rows) goto bad;
   double t0 = sq_now_s();
@@ -326,6 +348,7 @@ int sq_cmd_run(int argc, char **argv) {
     progress(&a, i, cases.n, t0, &rows[i]);
     if (w && sq_results_write(w, &rows[i])) {
       fprintf(stderr, "subquad run: %s\n", sq_last_error());
+      watch_temporaries(NULL);
       sq_results_abort(w);
       w = NULL;
       status = 1;
@@ -336,6 +359,7 @@ int sq_cmd_run(int argc, char **argv) {
   printf("\n");
   sq_print_speedup_table(stdout, rows, nrows);
   status = failed ? 1 : 0;
+  watch_temporaries(NULL);
   if (w && sq_results_close(w)) {
     fprintf(stderr, "subquad run: %s\n", sq_last_error());
     status = 1;
@@ -348,6 +372,7 @@ bad:
   if (!sq_last_error()[0]) sq_fail(SQ_ENOMEM, "out of memory");
   sq_usage_error("run", "%s", sq_last_error());
 done:
+  watch_temporaries(NULL);
   if (w) sq_results_abort(w);
   for (int i = 0; i < nrows; i++) sq_result_free(&rows[i]);
   free(rows);

@@ -16,7 +16,7 @@
 void sq_measure_defaults(sq_measure_opts *o) {
   o->mode = SQ_MODE_COLD;
   o->warmup = 1;
-  o->min_samples = 5;
+  o->min_samples = 10; /* a U test needs 7 a side to reach p < 0.002 */
   o->max_samples = 1000;
   o->min_time_s = 0.1;
   o->max_noise = 0.02;

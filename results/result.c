@@ -343,6 +343,10 @@ int sq_results_close(sq_results_writer *w) {
   return rc;
 }
 
+const char *sq_results_temp_path(const sq_results_writer *w, int which) {
+  return which ? w->stmp : w->tmp;
+}
+
 void sq_results_abort(sq_results_writer *w) {
   if (!w) return;
   fclose(w->f);

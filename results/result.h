@@ -75,6 +75,9 @@ int sq_results_open(const char *path, const sq_meta *meta, sq_results_writer **o
 int sq_results_write(sq_results_writer *w, const sq_result *r);
 int sq_results_close(sq_results_writer *w);    /* flush, rename into place */
 void sq_results_abort(sq_results_writer *w);   /* remove the temporaries */
+/* The temporary files being written (0: rows, 1: samples), for a signal
+ * handler that must remove them without calling into the writer. */
+const char *sq_results_temp_path(const sq_results_writer *w, int which);
 
 /* Reader: all rows with their samples (from the sidecar when present).
  * Malformed input fails with SQ_EPARSE and a detail "file:line: what". */
