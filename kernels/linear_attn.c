@@ -182,11 +182,17 @@ static int add_out_launch(sq_plan *pl, const sq_problem *p, int rows, int wy, in
   return 0;
 }
 
-/* Adds la_scan (in place over nchunk states) or la_reduce (into `dst`). */
+/* Floats per stored state: D x (DV [+ 1 for z]), padded to 16 (LA_NENT). */
+static int64_t state_nent(const sq_problem *p) {
+  return (p->D * (p->DV + (p->normalize ? 1 : 0)) + 15) / 16 * 16;
+}
+
+/* Adds la_scan (in place over nchunk states) or la_reduce (into `dst`); a
+ * work-item owns 16 consecutive entries when runs (LA_RUNS) are on, else 1. */
 static void add_entry_launch(sq_plan *pl, const sq_problem *p, const char *entry, int src, int dst,
-                             int64_t nchunk) {
-  int64_t nent = p->D * (p->DV + (p->normalize ? 1 : 0)), total = p->B * p->H * nent;
-  sq_launch *l = sq_plan_launch(pl, entry, (size_t)total, 1, 1, LA_SCAN_WG, 1, 1);
+                             int64_t nchunk, int runs) {
+  int64_t nent = state_nent(p), total = p->B * p->H * nent;
+  sq_launch *l = sq_plan_launch(pl, entry, (size_t)(runs ? total / 16 : total), 1, 1, LA_SCAN_WG, 1, 1);
   sq_arg_buf(l, src);
   if (dst >= 0) sq_arg_buf(l, dst);
   sq_arg_i32(l, (int32_t)nchunk);
@@ -195,15 +201,14 @@ static void add_entry_launch(sq_plan *pl, const sq_problem *p, const char *entry
 }
 
 static size_t state_bytes(const sq_problem *p, int64_t nstates) {
-  return (size_t)(p->B * p->H) * (size_t)nstates * (size_t)p->D * (size_t)(p->DV + (p->normalize ? 1 : 0)) *
-         sizeof(float);
+  return (size_t)(p->B * p->H) * (size_t)nstates * (size_t)state_nent(p) * sizeof(float);
 }
 
 static size_t max_size(size_t a, size_t b) { return a > b ? a : b; }
 
 /* ---- causal_chunked ----------------------------------------------------- */
 
-enum { CH_P_CHUNK, CH_P_WY, CH_P_BK, CH_P_BN };
+enum { CH_P_CHUNK, CH_P_WY, CH_P_BK, CH_P_BN, CH_P_RUNS };
 
 static int ch_check(const sq_problem *p, const int *pv, int nset, char *why, size_t n) {
   int err = check_dims(p, why, n);
@@ -232,10 +237,11 @@ static int ch_plan(const sq_problem *p, const int *pv, sq_plan *out) {
   sq_plan_define(out, "LA_WY", wy);
   sq_plan_define(out, "LA_BK", bk);
   sq_plan_define(out, "LA_BN", bn);
+  sq_plan_define(out, "LA_RUNS", pv[CH_P_RUNS]);
   int st = sq_plan_scratch(out, state_bytes(p, nchunk));
   if ((err = add_state_launch(out, p, wy, chunk, nchunk, st, why, sizeof why)))
     return sq_fail(err, "%s", why);
-  add_entry_launch(out, p, "la_scan", st, -1, nchunk);
+  add_entry_launch(out, p, "la_scan", st, -1, nchunk, pv[CH_P_RUNS]);
   if ((err = add_out_launch(out, p, chunk, wy, bn, st, why, sizeof why)))
     return sq_fail(err, "%s", why);
   out->local_mem = max_size(state_local(wy), out_local(p, chunk, wy, bk, bn));
@@ -249,12 +255,13 @@ const sq_kernel sq_linear_attn_causal_chunked = {
   .source = &sq_src_linear_attn,
   .modes = SQ_CAUSAL,
   .quadratic = 0,
-  .nparams = 4,
+  .nparams = 5,
   .params = {
     {"CHUNK", 5, {16, 32, 64, 128, 256}, 64, "tokens per chunk (the intra-chunk part is quadratic in it)"},
     {"LA_WY", 5, {1, 2, 4, 8, 16}, 1, "work-group height: 16 x LA_WY work-items, 4 rows each (PoCL: 1, GPUs: 16)"},
     {"LA_BK", 4, {4, 8, 16, 32}, 16, "features of phi(q), phi(k) staged per step in the output kernel"},
     {"LA_BN", 3, {16, 32, 64}, 64, "output columns (of DV) per work-group"},
+    {"LA_RUNS", 2, {0, 1}, 1, "copy order: 0 interleaved (coalesced, GPUs), 1 contiguous runs per work-item (CPU vectorisers)"},
   },
   .check = ch_check,
   .plan = ch_plan,
@@ -265,7 +272,7 @@ const sq_kernel sq_linear_attn_causal_chunked = {
 
 /* ---- noncausal ---------------------------------------------------------- */
 
-enum { NC_P_SPLIT, NC_P_WY, NC_P_BK, NC_P_BN };
+enum { NC_P_SPLIT, NC_P_WY, NC_P_BK, NC_P_BN, NC_P_RUNS };
 
 static int nc_check(const sq_problem *p, const int *pv, int nset, char *why, size_t n) {
   int err = check_dims(p, why, n);
@@ -284,11 +291,12 @@ static int nc_plan(const sq_problem *p, const int *pv, sq_plan *out) {
   sq_plan_define(out, "LA_WY", wy);
   sq_plan_define(out, "LA_BK", bk);
   sq_plan_define(out, "LA_BN", bn);
+  sq_plan_define(out, "LA_RUNS", pv[NC_P_RUNS]);
   int part = sq_plan_scratch(out, state_bytes(p, nsplit));
   int s = sq_plan_scratch(out, state_bytes(p, 1));
   if ((err = add_state_launch(out, p, wy, split, nsplit, part, why, sizeof why)))
     return sq_fail(err, "%s", why);
-  add_entry_launch(out, p, "la_reduce", part, s, nsplit);
+  add_entry_launch(out, p, "la_reduce", part, s, nsplit, pv[NC_P_RUNS]);
   if ((err = add_out_launch(out, p, 4 * wy, wy, bn, s, why, sizeof why)))
     return sq_fail(err, "%s", why);
   out->local_mem = max_size(state_local(wy), out_local(p, 0, wy, bk, bn));
@@ -302,12 +310,13 @@ const sq_kernel sq_linear_attn_noncausal = {
   .source = &sq_src_linear_attn,
   .modes = SQ_NONCAUSAL,
   .quadratic = 0,
-  .nparams = 4,
+  .nparams = 5,
   .params = {
     {"SPLIT", 6, {256, 512, 1024, 2048, 4096, 8192}, 1024, "tokens per partial state of the split reduction"},
     {"LA_WY", 5, {1, 2, 4, 8, 16}, 1, "work-group height: 16 x LA_WY work-items, 4 rows each (PoCL: 1, GPUs: 16)"},
     {"LA_BK", 4, {4, 8, 16, 32}, 16, "features of phi(q) staged per step in the output kernel"},
     {"LA_BN", 3, {16, 32, 64}, 64, "output columns (of DV) per work-group"},
+    {"LA_RUNS", 2, {0, 1}, 1, "copy order: 0 interleaved (coalesced, GPUs), 1 contiguous runs per work-item (CPU vectorisers)"},
   },
   .check = nc_check,
   .plan = nc_plan,
