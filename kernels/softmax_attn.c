@@ -55,43 +55,48 @@ static int common_check(const sq_problem *p, char *why, size_t n) {
 
 /* ---- naive ------------------------------------------------------------ */
 
-enum { NV_TILE_I = 0, NV_RPT_I, NV_SMWG_I };
+enum { NV_BM_I = 0, NV_BN_I, NV_CT_I, NV_SMWG_I };
 
-static size_t naive_local(const int *pv) {
-  const size_t tile = (size_t)pv[NV_TILE_I];
-  const size_t gemm = 2 * tile * (tile + 1) * sizeof(float);
-  const size_t red = (size_t)pv[NV_SMWG_I] * sizeof(float);
-  return gemm > red ? gemm : red;
+static size_t max3(size_t a, size_t b, size_t c) { return a > b ? (a > c ? a : c) : (b > c ? b : c); }
+
+/* Columns of O one work-item computes: NV_CT, or DV when that is smaller. */
+static size_t naive_ctw(const sq_problem *p, const int *pv) {
+  return (size_t)pv[NV_CT_I] < (size_t)p->DV ? (size_t)pv[NV_CT_I] : (size_t)p->DV;
+}
+
+static size_t naive_local(const sq_problem *p, const int *pv) {
+  const size_t bn = (size_t)pv[NV_BN_I];
+  return max3(bn * (size_t)p->D, bn * naive_ctw(p, pv), (size_t)pv[NV_SMWG_I]) * sizeof(float);
 }
 
 static int naive_check(const sq_problem *p, const int *pv, int nset, char *why, size_t n) {
   int rc = common_check(p, why, n);
   if (rc) return rc;
+  if (nset >= 1 && (pv[NV_BM_I] < 1 || pv[NV_BM_I] > SM_WG_MAX)) {
+    snprintf(why, n, "work-group NV_BM=%d must be 1..%d", pv[NV_BM_I], SM_WG_MAX);
+    return SQ_EINVAL;
+  }
   if (nset >= 2) {
-    const int tile = pv[NV_TILE_I], rpt = pv[NV_RPT_I];
-    if (rpt > tile || tile % rpt) {
-      snprintf(why, n, "NV_RPT=%d must divide NV_TILE=%d", rpt, tile);
+    const int bn = pv[NV_BN_I];
+    if ((size_t)bn * (size_t)p->D * sizeof(float) > SM_LOCAL_MAX) {
+      snprintf(why, n, "K tile of NV_BN=%d keys needs %zu B of local memory (> %d B)", bn,
+               (size_t)bn * (size_t)p->D * sizeof(float), SM_LOCAL_MAX);
       return SQ_EINVAL;
     }
-    if (tile * tile / rpt > SM_WG_MAX) {
-      snprintf(why, n, "work-group NV_TILE*NV_TILE/NV_RPT=%d exceeds %d", tile * tile / rpt,
-               SM_WG_MAX);
-      return SQ_EINVAL;
-    }
-    if ((p->T + tile - 1) / tile > SM_GRID_YZ_MAX) {
-      snprintf(why, n, "T=%lld needs more than %d row tiles of NV_TILE=%d", (long long)p->T,
-               SM_GRID_YZ_MAX, tile);
+    if ((p->T + bn - 1) / bn > SM_GRID_YZ_MAX) {
+      snprintf(why, n, "T=%lld needs more than %d key tiles of NV_BN=%d", (long long)p->T,
+               SM_GRID_YZ_MAX, bn);
       return SQ_EINVAL;
     }
   }
-  if (nset >= 3) {
+  if (nset >= 4) {
     const int wg = pv[NV_SMWG_I];
     if (wg < 1 || wg > SM_WG_MAX || (wg & (wg - 1))) {
       snprintf(why, n, "NV_SMWG=%d must be a power of two <= %d", wg, SM_WG_MAX);
       return SQ_EINVAL;
     }
-    if (naive_local(pv) > SM_LOCAL_MAX) {
-      snprintf(why, n, "local memory %zu B exceeds %d B", naive_local(pv), SM_LOCAL_MAX);
+    if (naive_local(p, pv) > SM_LOCAL_MAX) {
+      snprintf(why, n, "local memory %zu B exceeds %d B", naive_local(p, pv), SM_LOCAL_MAX);
       return SQ_EINVAL;
     }
   }
@@ -99,21 +104,22 @@ static int naive_check(const sq_problem *p, const int *pv, int nset, char *why, 
 }
 
 static int naive_plan(const sq_problem *p, const int *pv, sq_plan *pl) {
-  const size_t tile = (size_t)pv[NV_TILE_I], rows = tile / (size_t)pv[NV_RPT_I];
+  const size_t bm = (size_t)pv[NV_BM_I], bn = (size_t)pv[NV_BN_I], ctw = naive_ctw(p, pv);
   const size_t T = (size_t)p->T, bh = (size_t)(p->B * p->H);
-  const size_t ntile = (T + tile - 1) / tile, nctile = ((size_t)p->DV + tile - 1) / tile;
+  const size_t rows = (T + bm - 1) / bm * bm;
   const float scale = (float)(1.0 / sqrt((double)p->D));
   sq_plan_init(pl);
   sq_plan_problem_defines(pl, p);
-  sq_plan_define(pl, "NV_TILE", pv[NV_TILE_I]);
-  sq_plan_define(pl, "NV_RPT", pv[NV_RPT_I]);
+  sq_plan_define(pl, "NV_BM", pv[NV_BM_I]);
+  sq_plan_define(pl, "NV_BN", pv[NV_BN_I]);
+  sq_plan_define(pl, "NV_CT", pv[NV_CT_I]);
   sq_plan_define(pl, "NV_SMWG", pv[NV_SMWG_I]);
   if ((double)bh * (double)T * (double)T * sizeof(float) > (double)SIZE_MAX)
     return sq_fail(SQ_EINFEASIBLE, "softmax_attn.naive: B*H*T*T scores do not fit in memory");
   const int sc = sq_plan_scratch(pl, bh * T * T * sizeof(float));
-  pl->local_mem = naive_local(pv);
+  pl->local_mem = naive_local(p, pv);
 
-  sq_launch *l = sq_plan_launch(pl, "sq_sm_scores", ntile * tile, ntile * rows, bh, tile, rows, 1);
+  sq_launch *l = sq_plan_launch(pl, "sq_sm_scores", rows, (T + bn - 1) / bn, bh, bm, 1, 1);
   sq_arg_buf(l, SQ_SLOT_Q);
   sq_arg_buf(l, SQ_SLOT_K);
   sq_arg_buf(l, sc);
@@ -125,7 +131,7 @@ static int naive_plan(const sq_problem *p, const int *pv, sq_plan *pl) {
   sq_arg_buf(l, sc);
   sq_arg_i32(l, (int32_t)T);
 
-  l = sq_plan_launch(pl, "sq_sm_pv", nctile * tile, ntile * rows, bh, tile, rows, 1);
+  l = sq_plan_launch(pl, "sq_sm_pv", rows, ((size_t)p->DV + ctw - 1) / ctw, bh, bm, 1, 1);
   sq_arg_buf(l, sc);
   sq_arg_buf(l, SQ_SLOT_V);
   sq_arg_buf(l, SQ_SLOT_O);
@@ -140,10 +146,11 @@ const sq_kernel sq_softmax_attn_naive = {
   .source = &sq_src_softmax_attn,
   .modes = SQ_CAUSAL | SQ_NONCAUSAL,
   .quadratic = 1,
-  .nparams = 3,
+  .nparams = 4,
   .params = {
-    {"NV_TILE", 3, {8, 16, 32}, 16, "side of the square output tile of S = Q K^T and O = P V"},
-    {"NV_RPT", 4, {1, 2, 4, 8}, 2, "output rows per work-item (work-group NV_TILE x NV_TILE/NV_RPT)"},
+    {"NV_BM", 4, {16, 32, 64, 128}, 64, "query rows per work-group of S = Q K^T and O = P V"},
+    {"NV_BN", 4, {8, 16, 32, 64}, 32, "keys per tile: a work-item's strip of S, the V rows staged per step"},
+    {"NV_CT", 4, {16, 32, 64, 128}, 64, "output columns per work-item of O = P V"},
     {"NV_SMWG", 4, {32, 64, 128, 256}, 64, "work-items per row of the softmax kernel"},
   },
   .check = naive_check,
@@ -157,24 +164,38 @@ const sq_kernel sq_softmax_attn_naive = {
 
 enum { FL_BM_I = 0, FL_BN_I, FL_SPLIT_I };
 
-static size_t flash_local(const sq_problem *p, const int *pv) {
-  const size_t bn = (size_t)pv[FL_BN_I];
-  size_t b = bn * (size_t)(p->D + p->DV) * sizeof(float);
-  if (pv[FL_SPLIT_I] > 1) b += bn * (size_t)pv[FL_BM_I] * sizeof(float);
+static size_t flash_local_bn(const sq_problem *p, const int *pv, int bn) {
+  size_t b = (size_t)bn * (size_t)(p->D + p->DV) * sizeof(float);
+  if (pv[FL_SPLIT_I] > 1) b += (size_t)bn * (size_t)pv[FL_BM_I] * sizeof(float);
   return b;
+}
+
+/* FL_BN = 0 (the default) picks the largest of 32, 16, 8 whose tiles fit in
+ * local memory: 32 keys per tile keeps more FMAs per staged byte, but at
+ * D = DV = 256 only 16 fit in 48 KiB. */
+static int flash_bn(const sq_problem *p, const int *pv) {
+  if (pv[FL_BN_I] > 0) return pv[FL_BN_I];
+  int bn = 32;
+  while (bn > 8 && flash_local_bn(p, pv, bn) > SM_LOCAL_MAX) bn /= 2;
+  return bn;
+}
+
+static size_t flash_local(const sq_problem *p, const int *pv) {
+  return flash_local_bn(p, pv, flash_bn(p, pv));
 }
 
 static int flash_check(const sq_problem *p, const int *pv, int nset, char *why, size_t n) {
   int rc = common_check(p, why, n);
   if (rc) return rc;
-  if (nset >= 2 && (size_t)pv[FL_BN_I] * (size_t)(p->D + p->DV) * sizeof(float) > SM_LOCAL_MAX) {
+  if (nset >= 2 && pv[FL_BN_I] > 0 &&
+      (size_t)pv[FL_BN_I] * (size_t)(p->D + p->DV) * sizeof(float) > SM_LOCAL_MAX) {
     snprintf(why, n, "K/V tiles of FL_BN=%d rows need %zu B of local memory (> %d B)",
              pv[FL_BN_I], (size_t)pv[FL_BN_I] * (size_t)(p->D + p->DV) * sizeof(float),
              SM_LOCAL_MAX);
     return SQ_EINVAL;
   }
   if (nset >= 3) {
-    const int bm = pv[FL_BM_I], bn = pv[FL_BN_I], split = pv[FL_SPLIT_I];
+    const int bm = pv[FL_BM_I], bn = flash_bn(p, pv), split = pv[FL_SPLIT_I];
     if (bm * split > SM_WG_MAX) {
       snprintf(why, n, "work-group FL_BM*FL_SPLIT=%d exceeds %d", bm * split, SM_WG_MAX);
       return SQ_EINVAL;
@@ -197,7 +218,7 @@ static int flash_plan(const sq_problem *p, const int *pv, sq_plan *pl) {
   sq_plan_init(pl);
   sq_plan_problem_defines(pl, p);
   sq_plan_define(pl, "FL_BM", pv[FL_BM_I]);
-  sq_plan_define(pl, "FL_BN", pv[FL_BN_I]);
+  sq_plan_define(pl, "FL_BN", flash_bn(p, pv));
   sq_plan_define(pl, "FL_SPLIT", pv[FL_SPLIT_I]);
   pl->local_mem = flash_local(p, pv);
   sq_launch *l = sq_plan_launch(pl, "sq_sm_flash", (T + bm - 1) / bm * bm, split, bh, bm, split, 1);
@@ -220,7 +241,7 @@ const sq_kernel sq_softmax_attn_flash = {
   .nparams = 3,
   .params = {
     {"FL_BM", 4, {16, 32, 64, 128}, 64, "query rows per work-group"},
-    {"FL_BN", 4, {8, 16, 32, 64}, 16, "key/value rows per tile staged in local memory"},
+    {"FL_BN", 5, {0, 8, 16, 32, 64}, 0, "key/value rows per tile staged in local memory (0: largest of 32/16/8 that fits)"},
     {"FL_SPLIT", 3, {1, 2, 4}, 1, "work-items per query row, splitting its scores and head dim"},
   },
   .check = flash_check,
