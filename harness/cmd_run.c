@@ -229,16 +229,17 @@ static void progress(const run_cli *a, int i, int n, double t0, const sq_result 
 }
 
 static void print_table(const sq_result *rows, int n) {
-  printf("%-28s %-9s %5s %3s %8s %4s %4s %-7s %11s %9s %9s %8s %9s\n", "kernel", "mode", "B", "H", "T", "D", "DV",
-         "status", "median_ms", "GFLOP/s", "GB/s", "roof", "max_err");
+  printf("%-28s %-9s %5s %3s %8s %4s %4s %-7s %11s %9s %9s %8s %9s  %s\n", "kernel", "mode", "B", "H", "T", "D", "DV",
+         "status", "median_ms", "GFLOP/s", "GB/s", "roof", "max_err", "verified");
   for (int i = 0; i < n; i++) {
     const sq_result *r = &rows[i];
     printf("%-28s %-9s %5lld %3lld %8lld %4lld %4lld %-7s", r->kernel, r->causal ? "causal" : "noncausal",
            (long long)r->B, (long long)r->H, (long long)r->T, (long long)r->D, (long long)r->DV, sq_status_name(r->status));
     if (r->status == SQ_STATUS_OK && r->nsamples)
-      printf(" %11.4g %9.3g %9.3g %8.2g %9.2g\n", r->stats.median, r->gflops, r->gbs, r->peak_frac, r->max_rel_err);
+      printf(" %11.4g %9.3g %9.3g %8.2g %9.2g  %s\n", r->stats.median, r->gflops, r->gbs, r->peak_frac, r->max_rel_err,
+             r->verify);
     else if (r->status == SQ_STATUS_OK)
-      printf(" %11s %9s %9s %8s %9.2g\n", "-", "-", "-", "-", r->max_rel_err);
+      printf(" %11s %9s %9s %8s %9.2g  %s\n", "-", "-", "-", "-", r->max_rel_err, r->verify);
     else
       printf("  %s\n", r->reason);
   }

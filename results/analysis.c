@@ -138,6 +138,9 @@ static void print_group(FILE *f, const sq_result *rows, int n, int g) {
   if (!ks || !ts) goto out;
   group_axes(rows, n, g, ks, &nk, ts, &nt);
   const sq_result *r = &rows[g];
+  int nquad = 0;
+  for (int k = 0; k < nk; k++) nquad += sq_kernel_find(ks[k]) && sq_kernel_find(ks[k])->quadratic;
+  if (nt < 2 && (nquad == 0 || nquad == nk)) goto out; /* nothing to compare or fit */
   fprintf(f, "%s, B=%lld H=%lld D=%lld DV=%lld %s %s: median ms per kernel, then x = speedup of each linear kernel over the faster softmax baseline\n",
           r->causal ? "causal" : "non-causal", (long long)r->B, (long long)r->H, (long long)r->D, (long long)r->DV,
           r->dtype, r->mode);
