@@ -161,9 +161,10 @@ static int add_state_launch(sq_plan *pl, const sq_problem *p, int wy, int clen, 
 }
 
 /* Adds la_out over blocks of `rows` tokens (the chunk, or 4 * wy rows when
- * not causal), 4 * wy rows per group, reading states from `st`. */
-static int add_out_launch(sq_plan *pl, const sq_problem *p, int rows, int wy, int bn, int st, char *why,
-                          size_t n) {
+ * not causal), 4 * wy rows per group, reading states from `st` plus, when
+ * causal, the offsets in `aux` of segments of `seg` chunks. */
+static int add_out_launch(sq_plan *pl, const sq_problem *p, int rows, int wy, int bn, int st, int aux,
+                          int seg, int64_t nseg, char *why, size_t n) {
   int64_t nblk = cdiv(p->T, rows), nct = cdiv(p->DV, bn);
   int64_t groups = p->B * p->H * nblk * (rows / (4 * wy)) * nct;
   if (groups > INT32_MAX) {
@@ -176,9 +177,12 @@ static int add_out_launch(sq_plan *pl, const sq_problem *p, int rows, int wy, in
   sq_arg_buf(l, SQ_SLOT_V);
   sq_arg_buf(l, SQ_SLOT_O);
   sq_arg_buf(l, st);
+  sq_arg_buf(l, aux);
   sq_arg_i32(l, (int32_t)p->T);
   sq_arg_i32(l, (int32_t)nblk);
   sq_arg_i32(l, (int32_t)nct);
+  sq_arg_i32(l, seg);
+  sq_arg_i32(l, (int32_t)nseg);
   return 0;
 }
 
@@ -200,6 +204,19 @@ static void add_entry_launch(sq_plan *pl, const sq_problem *p, const char *entry
   sq_arg_i32(l, (int32_t)total);
 }
 
+/* Adds la_scan_seg: in-segment scans of `st`, segment totals into `aux`. */
+static void add_seg_launch(sq_plan *pl, const sq_problem *p, int st, int aux, int64_t nchunk, int seg,
+                           int64_t nseg, int runs) {
+  int64_t total = p->B * p->H * nseg * state_nent(p);
+  sq_launch *l = sq_plan_launch(pl, "la_scan_seg", (size_t)(runs ? total / 16 : total), 1, 1, LA_SCAN_WG, 1, 1);
+  sq_arg_buf(l, st);
+  sq_arg_buf(l, aux);
+  sq_arg_i32(l, (int32_t)nchunk);
+  sq_arg_i32(l, seg);
+  sq_arg_i32(l, (int32_t)nseg);
+  sq_arg_i32(l, (int32_t)total);
+}
+
 static size_t state_bytes(const sq_problem *p, int64_t nstates) {
   return (size_t)(p->B * p->H) * (size_t)nstates * (size_t)state_nent(p) * sizeof(float);
 }
@@ -208,7 +225,7 @@ static size_t max_size(size_t a, size_t b) { return a > b ? a : b; }
 
 /* ---- causal_chunked ----------------------------------------------------- */
 
-enum { CH_P_CHUNK, CH_P_WY, CH_P_BK, CH_P_BN, CH_P_RUNS };
+enum { CH_P_CHUNK, CH_P_WY, CH_P_BK, CH_P_BN, CH_P_RUNS, CH_P_SEG };
 
 static int ch_check(const sq_problem *p, const int *pv, int nset, char *why, size_t n) {
   int err = check_dims(p, why, n);
@@ -238,11 +255,18 @@ static int ch_plan(const sq_problem *p, const int *pv, sq_plan *out) {
   sq_plan_define(out, "LA_BK", bk);
   sq_plan_define(out, "LA_BN", bn);
   sq_plan_define(out, "LA_RUNS", pv[CH_P_RUNS]);
+  int seg = pv[CH_P_SEG];
+  int64_t nseg = cdiv(nchunk, seg);
+  if (p->B * p->H * nseg * state_nent(p) > INT32_MAX)
+    return sq_fail(SQ_EUNSUPPORTED, "la_scan_seg: %lld segment entries exceed a 32-bit index",
+                   (long long)(p->B * p->H * nseg * state_nent(p)));
   int st = sq_plan_scratch(out, state_bytes(p, nchunk));
+  int aux = sq_plan_scratch(out, state_bytes(p, nseg));
   if ((err = add_state_launch(out, p, wy, chunk, nchunk, st, why, sizeof why)))
     return sq_fail(err, "%s", why);
-  add_entry_launch(out, p, "la_scan", st, -1, nchunk, pv[CH_P_RUNS]);
-  if ((err = add_out_launch(out, p, chunk, wy, bn, st, why, sizeof why)))
+  add_seg_launch(out, p, st, aux, nchunk, seg, nseg, pv[CH_P_RUNS]);
+  add_entry_launch(out, p, "la_scan", aux, -1, nseg, pv[CH_P_RUNS]);
+  if ((err = add_out_launch(out, p, chunk, wy, bn, st, aux, seg, nseg, why, sizeof why)))
     return sq_fail(err, "%s", why);
   out->local_mem = max_size(state_local(wy), out_local(p, chunk, wy, bk, bn));
   return 0;
@@ -255,13 +279,14 @@ const sq_kernel sq_linear_attn_causal_chunked = {
   .source = &sq_src_linear_attn,
   .modes = SQ_CAUSAL,
   .quadratic = 0,
-  .nparams = 5,
+  .nparams = 6,
   .params = {
     {"CHUNK", 5, {16, 32, 64, 128, 256}, 64, "tokens per chunk (the intra-chunk part is quadratic in it)"},
     {"LA_WY", 5, {1, 2, 4, 8, 16}, 1, "work-group height: 16 x LA_WY work-items, 4 rows each (PoCL: 1, GPUs: 16)"},
     {"LA_BK", 4, {4, 8, 16, 32}, 16, "features of phi(q), phi(k) staged per step in the output kernel"},
     {"LA_BN", 3, {16, 32, 64}, 64, "output columns (of DV) per work-group"},
     {"LA_RUNS", 2, {0, 1}, 1, "copy order: 0 interleaved (coalesced, GPUs), 1 contiguous runs per work-item (CPU vectorisers)"},
+    {"SCAN_SEG", 5, {16, 64, 256, 1024, 4096}, 64, "chunks per segment of the two-level scan over chunks"},
   },
   .check = ch_check,
   .plan = ch_plan,
@@ -297,7 +322,7 @@ static int nc_plan(const sq_problem *p, const int *pv, sq_plan *out) {
   if ((err = add_state_launch(out, p, wy, split, nsplit, part, why, sizeof why)))
     return sq_fail(err, "%s", why);
   add_entry_launch(out, p, "la_reduce", part, s, nsplit, pv[NC_P_RUNS]);
-  if ((err = add_out_launch(out, p, 4 * wy, wy, bn, s, why, sizeof why)))
+  if ((err = add_out_launch(out, p, 4 * wy, wy, bn, s, s, 1, 1, why, sizeof why)))
     return sq_fail(err, "%s", why);
   out->local_mem = max_size(state_local(wy), out_local(p, 0, wy, bk, bn));
   return 0;
