@@ -145,9 +145,14 @@ int sq_search_run(const sq_strategy *st, sq_search *s) {
 
 /* --- exhaustive and random --------------------------------------------------- */
 
+/* How many upcoming configurations the strategies that know them announce
+ * for compiling ahead. */
+#define LOOKAHEAD 4
+
 int sq_strategy_exhaustive(sq_search *s) {
-  for (int64_t i = 0; i < s->space->n && !sq_search_done(s); i++) {
-    if (s->hint && i + 1 < s->space->n) s->hint(s->ctx, i + 1);
+  int64_t n = s->space->n;
+  for (int64_t i = 0; i < n && !sq_search_done(s); i++) {
+    for (int64_t j = i + 1; s->hint && j <= i + LOOKAHEAD && j < n; j++) s->hint(s->ctx, j);
     sq_search_eval(s, i);
   }
   return 0;
@@ -160,10 +165,16 @@ int sq_strategy_random(sq_search *s) {
   int64_t *perm = malloc((size_t)n * sizeof *perm + 1);
   if (!perm) return sq_fail(SQ_ENOMEM, "random: out of memory");
   for (int64_t i = 0; i < n; i++) perm[i] = i;
+  /* The shuffle runs LOOKAHEAD places ahead of the evaluations: the order
+   * does not depend on results, so the next ones can compile meanwhile. */
+  int64_t drawn = 0;
   for (int64_t i = 0; i < n && !sq_search_done(s); i++) {
-    int64_t j = i + sq_rng_below(&s->rng, n - i), t = perm[i];
-    perm[i] = perm[j];
-    perm[j] = t;
+    for (; drawn < n && drawn <= i + LOOKAHEAD; drawn++) {
+      int64_t j = drawn + sq_rng_below(&s->rng, n - drawn), t = perm[drawn];
+      perm[drawn] = perm[j];
+      perm[j] = t;
+      if (s->hint && drawn > i) s->hint(s->ctx, perm[drawn]);
+    }
     sq_search_eval(s, perm[i]);
   }
   free(perm);

@@ -29,6 +29,7 @@ typedef struct dev_ctx {
   sq_run_opts opts;
   const sq_space *sp;
   sq_pool *pool;
+  double *prebuild_s;      /* per configuration: compile time spent ahead by the pool */
   int64_t limits_removed;
 } dev_ctx;
 
@@ -92,7 +93,11 @@ static int dev_measure(void *ctx, int64_t cfg, sq_outcome *o) {
   int pv[SQ_SPACE_MAXP];
   sq_space_values(x->sp, cfg, pv);
   if (x->pool) sq_pool_claim(x->pool, cfg);
-  return run_case(x, pv, o);
+  int rc = run_case(x, pv, o);
+  /* A program built ahead comes from the cache in no time: its compile
+   * time is the pool's. */
+  if (!rc && x->prebuild_s) o->compile_s += x->prebuild_s[cfg];
+  return rc;
 }
 
 static void prebuild_job(void *ctx, int64_t cfg) {
@@ -101,7 +106,9 @@ static void prebuild_job(void *ctx, int64_t cfg) {
   sq_case c;
   sq_space_values(x->sp, cfg, pv);
   make_case(x, pv, &c);
+  double t0 = sq_now_s();
   sq_case_prebuild(x->dev, &c);   /* a failure shows again when it is measured */
+  x->prebuild_s[cfg] = sq_now_s() - t0;
 }
 
 static void prefetch(void *ctx, int64_t cfg) {
@@ -251,7 +258,7 @@ static int tune_run(const sq_tune_cli *a, dev_ctx *x, sq_space *sp) {
   char path[1024];
   sq_cache cache;
   sq_cache_key key;
-  int rc;
+  int rc, failed = 0;
   if (a->cache) snprintf(path, sizeof path, "%s", a->cache);
   else default_cache(x, path, sizeof path);
   if ((rc = mkdirs(path))) return sq_usage_error("tune", "--cache %s", sq_last_error());
@@ -264,6 +271,10 @@ static int tune_run(const sq_tune_cli *a, dev_ctx *x, sq_space *sp) {
     fprintf(stderr, "\n");
   }
   int jobs = a->jobs >= 0 ? a->jobs : x->dev->info.is_gpu ? 2 : 0;
+  if (jobs && !(x->prebuild_s = calloc((size_t)sp->n, sizeof(double)))) {
+    rc = sq_fail(SQ_ENOMEM, "out of memory");
+    goto out;
+  }
   if (jobs && (rc = sq_pool_start(jobs, sp->n, prebuild_job, x, &x->pool))) goto out;
   const sq_strategy *st = sq_strategy_find(a->nstrategy ? a->strategy[0]
                                            : !a->budget || a->budget >= sp->n ? "exhaustive" : "anneal");
@@ -286,9 +297,8 @@ static int tune_run(const sq_tune_cli *a, dev_ctx *x, sq_space *sp) {
   sq_search_free(&s);
   if (best < 0) {
     printf("no configuration passed; nothing stored\n");
-    rc = 0;
-    sq_cache_close(&cache);
-    return 1;
+    failed = 1;
+    goto out;
   }
   int pv[SQ_SPACE_MAXP], def[SQ_MAX_PARAMS];
   sq_space_values(sp, best, pv);
@@ -304,12 +314,14 @@ static int tune_run(const sq_tune_cli *a, dev_ctx *x, sq_space *sp) {
 out:
   sq_pool_stop(x->pool);
   x->pool = NULL;
+  free(x->prebuild_s);
+  x->prebuild_s = NULL;
   sq_cache_close(&cache);
   if (rc) {
     sq_usage_error("tune", "%s", sq_last_error());
     return 1;
   }
-  return 0;
+  return failed;
 }
 
 int sq_tune_device(const sq_tune_cli *a) {
