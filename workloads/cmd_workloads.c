@@ -39,7 +39,7 @@ static void usage(FILE *f) {
           "  --device D           predict for this device (default: the default device)\n"
           "  --peaks              measure the device's peaks first (a few seconds)\n"
           "  --catalog FILE       read this workloads file instead of the built-in catalog\n"
-          "  --max-case-seconds T a case predicted longer is infeasible (default 60; 90s, 10m)\n");
+          "  --max-case-seconds T a case predicted longer is infeasible (default: the suite's, as run uses; 90s, 10m)\n");
 }
 
 static int parse_args(int argc, char **argv, wl_cli *a) {
@@ -267,9 +267,11 @@ static int list_catalog(const wl_cli *a, const sq_catalog *cat, sq_device *dev) 
 }
 
 int sq_cmd_workloads(int argc, char **argv) {
-  wl_cli a = {.max_case_s = 60};
+  wl_cli a = {.max_case_s = -1};
   int rc = parse_args(argc, argv, &a);
   if (rc) return rc == 1 ? 0 : rc;
+  /* The same default limit as `subquad run` gives the suite. */
+  if (a.max_case_s < 0) a.max_case_s = sq_suite_max_case_s(a.suite);
   const sq_catalog *cat;
   if (sq_catalog_set_path(a.catalog) || sq_catalog_get(&cat))
     return sq_usage_error("workloads", "%s", sq_last_error());
