@@ -289,7 +289,10 @@ int sq_case_run(sq_device *dev, const sq_case *c, const sq_run_opts *o, sq_resul
     return 0;
   }
   if (c->kernel->check(&c->prob, c->params, c->kernel->nparams, why, sizeof why)) {
-    set_status(r, SQ_STATUS_FAILED, "constraint: %s", why);
+    /* Parameters someone chose break a constraint: a failure; the kernel's
+     * own configuration cannot cover this shape: unsupported. */
+    int chosen = !strcmp(r->config_source, "cli");
+    set_status(r, chosen ? SQ_STATUS_FAILED : SQ_STATUS_SKIPPED, chosen ? "constraint: %s" : "unsupported: %s", why);
     stage(t, SQ_ELIMITS);
     return 0;
   }
