@@ -218,16 +218,24 @@ static void add_device_meta(sq_meta *m, sq_device *dev, const run_cli *a) {
   if (a->suite) sq_meta_set(m, "suite", a->suite);
 }
 
-static void progress(const run_cli *a, int i, int n, double t0, const sq_result *r) {
+/* Progress on stderr: case n/N, its outcome, and an ETA from the planner's
+ * predictions of the remaining cases, scaled by how the finished ones
+ * compared with theirs (cases grow with T, so a plain average misleads). */
+static void progress(const run_cli *a, int i, int n, double t0, const sq_result *r, const sq_prediction *pr) {
   if (a->quiet) return;
-  double el = sq_now_s() - t0, eta = i > 0 ? el / (i + 1) * (n - i - 1) : 0;
-  char what[96];
-  if (r->status == SQ_STATUS_OK)
+  double done = 0, left = 0;
+  for (int j = 0; j < n; j++) *(j <= i ? &done : &left) += pr[j].ms > 0 ? pr[j].ms : 0;
+  double el = sq_now_s() - t0, eta = done > 0 ? el * left / done : 0;
+  char what[96], when[32];
+  if (r->status == SQ_STATUS_OK && r->nsamples)
     snprintf(what, sizeof what, "ok %.4g ms (%d samples, err %.1e)", r->stats.median, r->nsamples, r->max_rel_err);
+  else if (r->status == SQ_STATUS_OK)
+    snprintf(what, sizeof what, "ok, verified (err %.1e, %s)", r->max_rel_err, r->verify);
   else
     snprintf(what, sizeof what, "%s", sq_status_name(r->status));
-  fprintf(stderr, "[%d/%d] %s %s T=%lld: %s%s%s  (ETA %.0fs)\n", i + 1, n, r->kernel, r->causal ? "causal" : "noncausal",
-          (long long)r->T, what, r->status == SQ_STATUS_OK ? "" : ": ", r->status == SQ_STATUS_OK ? "" : r->reason, eta);
+  sq_format_duration(eta, when, sizeof when);
+  fprintf(stderr, "[%d/%d] %s %s T=%lld: %s%s%s  (ETA %s)\n", i + 1, n, r->kernel, r->causal ? "causal" : "noncausal",
+          (long long)r->T, what, r->status == SQ_STATUS_OK ? "" : ": ", r->status == SQ_STATUS_OK ? "" : r->reason, when);
 }
 
 static void print_table(const sq_result *rows, int n) {
@@ -247,28 +255,36 @@ static void print_table(const sq_result *rows, int n) {
   }
 }
 
-/* Runs one case, planned first: an infeasible case becomes a skipped row
- * with its prediction, a case too large as a whole runs slice by slice. */
-static void run_one(sq_device *dev, const run_cli *a, const sq_suite_case *sc, sq_result *r) {
-  sq_prediction pr;
-  int rc = sq_predict_opts(dev, &sc->c, &a->opts, a->max_case_s, &pr);
-  if (!rc && !pr.feasible) {
+/* Runs one case as planned: an infeasible case becomes a skipped row with
+ * its prediction, a case too large as a whole runs slice by slice. */
+static void run_one(sq_device *dev, const run_cli *a, const sq_suite_case *sc, const sq_prediction *pr,
+                    sq_result *r) {
+  if (pr->ms >= 0 && !pr->feasible) {
     sq_result_init(r);
     sq_case_describe(dev, &sc->c, r);
     snprintf(r->mode, sizeof r->mode, "%s", sq_mode_name(a->opts.measure.mode));
     r->status = SQ_STATUS_SKIPPED;
-    snprintf(r->reason, sizeof r->reason, "%s", pr.why);
-  } else if (!rc && pr.sliced) {
+    snprintf(r->reason, sizeof r->reason, "%s", pr->why);
+  } else if (pr->ms >= 0 && pr->sliced) {
     sq_case_run_sliced(dev, &sc->c, &a->opts, r);
   } else {
     sq_case_run(dev, &sc->c, &a->opts, r, NULL);
   }
-  if (!rc) {
-    r->pred_ms = pr.ms;
-    r->pred_mem_bytes = pr.bytes;
+  if (pr->ms >= 0) {
+    r->pred_ms = pr->ms;
+    r->pred_mem_bytes = pr->bytes;
   }
   snprintf(r->suite, sizeof r->suite, "%s", a->suite ? a->suite : "");
   snprintf(r->workload, sizeof r->workload, "%s", sc->workload);
+}
+
+/* Plans every case up front (cheap): the run loop and the ETA use it. A
+ * case the planner cannot judge gets ms = -1 and runs unplanned. */
+static sq_prediction *plan_all(sq_device *dev, const run_cli *a, const sq_case_list *l) {
+  sq_prediction *pr = calloc((size_t)l->n, sizeof *pr);
+  for (int i = 0; pr && i < l->n; i++)
+    if (sq_predict_opts(dev, &l->v[i].c, &a->opts, a->max_case_s, &pr[i])) pr[i] = (sq_prediction){.ms = -1};
+  return pr;
 }
 
 static int select_cases(run_cli *a, sq_case_list *l) {
@@ -326,6 +342,7 @@ int sq_cmd_run(int argc, char **argv) {
   sq_device *dev = NULL;
   sq_results_writer *w = NULL;
   sq_result *rows = NULL;
+  sq_prediction *plans = NULL;
   int status = 2, nrows = 0, failed = 0;
   if (parse_args(argc, argv, &a) || select_cases(&a, &cases)) goto bad;
   /* Each suite has its own default case limit (scaling allows the long
@@ -341,14 +358,15 @@ int sq_cmd_run(int argc, char **argv) {
   if (open_output(&a, dev, &w)) goto bad;
   watch_temporaries(w);
   rows = calloc((size_t)cases.n, sizeof *rows);
-  if (!rows) goto bad;
+  plans = plan_all(dev, &a, &cases);
+  if (!rows || !plans) goto bad;
   double t0 = sq_now_s();
   for (int i = 0; i < cases.n; i++) {
-    run_one(dev, &a, &cases.v[i], &rows[i]);
+    run_one(dev, &a, &cases.v[i], &plans[i], &rows[i]);
     rows[i].id = i + 1;
     nrows = i + 1;
     failed += rows[i].status == SQ_STATUS_FAILED;
-    progress(&a, i, cases.n, t0, &rows[i]);
+    progress(&a, i, cases.n, t0, &rows[i], plans);
     if (w && sq_results_write(w, &rows[i])) {
       fprintf(stderr, "subquad run: %s\n", sq_last_error());
       watch_temporaries(NULL);
@@ -379,6 +397,7 @@ done:
   if (w) sq_results_abort(w);
   for (int i = 0; i < nrows; i++) sq_result_free(&rows[i]);
   free(rows);
+  free(plans);
   free(cases.v);
   if (dev) {
     sq_run_release_programs(dev);
