@@ -9,9 +9,8 @@
 #include <string.h>
 
 #include "harness/error.h"
-#include "harness/files.h"
+#include "harness/dump.h"
 #include "harness/inputs.h"
-#include "harness/npy.h"
 #include "harness/progcache.h"
 #include "harness/verify.h"
 
@@ -264,8 +263,6 @@ static void fill_metrics(sq_device *dev, const sq_case *c, sq_result *r) {
   r->peak_frac = bound > 0 ? bound / s : NAN;
 }
 
-static int dump_case(case_ctx *x, sq_result *r);
-
 static int stage(sq_case_times *t, int err) {
   if (t && !t->stage_err) t->stage_err = err;
   return err;
@@ -341,7 +338,7 @@ int sq_case_run(sq_device *dev, const sq_case *c, const sq_run_opts *o, sq_resul
     stage(t, SQ_EVERIFY);
     goto out;
   }
-  if (o->dump_dir && (rc = dump_case(&x, r))) {
+  if (o->dump_dir && (rc = sq_dump_case(o->dump_dir, c, r, o->seed, x.in[0], x.in[1], x.in[2], x.out))) {
     set_status(r, SQ_STATUS_FAILED, "dump: %s", sq_last_error());
     stage(t, SQ_EIO);
     goto out;
@@ -427,35 +424,4 @@ int sq_case_prebuild(sq_device *dev, const sq_case *c) {
 void sq_run_release_programs(sq_device *dev) {
   sq_progcache_release(dev);
   sq_measure_release(dev);
-}
-
-/* Writes q, k, v, o as .npy plus case.json into o->dump_dir/<case name>/. */
-static int dump_case(case_ctx *x, sq_result *r) {
-  const sq_problem *p = &x->c->prob;
-  char dir[1024], path[1200];
-  snprintf(dir, sizeof dir, "%s/%s.%s.B%lld.H%lld.T%lld.D%lld.DV%lld.%s", x->o->dump_dir, x->c->kernel->name,
-           p->causal ? "causal" : "noncausal", (long long)p->B, (long long)p->H, (long long)p->T,
-           (long long)p->D, (long long)p->DV, sq_dtype_name(p->dtype));
-  if (sq_mkdirs(dir)) return SQ_EIO;
-  int64_t shape_k[4] = {p->B, p->H, p->T, p->D}, shape_v[4] = {p->B, p->H, p->T, p->DV};
-  static const char *const names[4] = {"q", "k", "v", "o"};
-  const float *data[4] = {x->in[0], x->in[1], x->in[2], x->out};
-  for (int i = 0; i < 4; i++) {
-    snprintf(path, sizeof path, "%s/%s.npy", dir, names[i]);
-    int rc = sq_npy_write(path, "<f4", 4, data[i], i < 2 ? shape_k : shape_v, 4);
-    if (rc) return rc;
-  }
-  snprintf(path, sizeof path, "%s/case.json", dir);
-  FILE *f = fopen(path, "w");
-  if (!f) return sq_fail(SQ_EIO, "%s: cannot write", path);
-  fprintf(f,
-          "{\n  \"kernel\": \"%s\",\n  \"causal\": %s,\n  \"B\": %lld, \"H\": %lld, \"T\": %lld, \"D\": %lld, \"DV\": %lld,\n"
-          "  \"dtype\": \"%s\",\n  \"note\": \"arrays hold the stored values as float32 (exact for f16 and bf16)\",\n"
-          "  \"feature_map\": \"%s\",\n  \"normalize\": %s,\n  \"scale\": %s,\n  \"params\": \"%s\",\n"
-          "  \"seed\": %llu,\n  \"max_rel_err\": %.6g,\n  \"verify\": \"%s\",\n  \"device\": \"%s\"\n}\n",
-          x->c->kernel->name, p->causal ? "true" : "false", (long long)p->B, (long long)p->H, (long long)p->T,
-          (long long)p->D, (long long)p->DV, sq_dtype_name(p->dtype), p->fmap == SQ_FMAP_ELU1 ? "elu+1" : "identity",
-          p->normalize ? "true" : "false", x->c->kernel->quadratic ? "\"1/sqrt(D)\"" : "null", r->params,
-          (unsigned long long)x->o->seed, r->max_rel_err, r->verify, r->device);
-  return fclose(f) ? sq_fail(SQ_EIO, "%s: write failed", path) : 0;
 }
