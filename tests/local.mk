@@ -11,8 +11,8 @@ EXTRA_DIST += tests/tap.h tests/tap.sh
 # --- core (harness, kernels, results) ---
 core_tests =
 core_tests += tests/test_harness_units tests/test_kernels tests/test_canary
-TESTS += tests/test_cli_errors.sh
-EXTRA_DIST += tests/test_cli_errors.sh
+TESTS += tests/test_cli_errors.sh tests/test_run_cli.sh
+EXTRA_DIST += tests/test_cli_errors.sh tests/test_run_cli.sh
 core_tests += tests/test_results_csv
 core_tests += tests/test_backend_opencl tests/test_cuda_absent tests/test_nvrtc_compile
 TESTS += tests/test_devices.sh

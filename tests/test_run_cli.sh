@@ -1,0 +1,37 @@
+#!/bin/sh
+# `subquad run` end to end on the default device with a tiny case: the CSV
+# and its samples sidecar are written, every row is ok and verified, and
+# --dump writes .npy files that numpy (where installed) reads back and
+# that reproduce the output from the inputs.
+. "$top_srcdir/tests/tap.sh"
+tmp=${TMPDIR:-/tmp}/subquad-run-$$
+mkdir -p "$tmp"
+"$SUBQUAD" run --kernel softmax_attn.flash --shape B=1,H=2,T=77,D=40 --noncausal --no-peaks -q \
+  --min-samples 3 -o "$tmp/r.csv" --dump "$tmp/dump" > "$tmp/out.txt"
+check "run exits 0" test $? -eq 0
+check "result file written" test -s "$tmp/r.csv"
+check "samples sidecar written" test -s "$tmp/r.samples.csv"
+check "format version first" sh -c "head -1 '$tmp/r.csv' | grep -qx '# subquad-results 1'"
+check "row is ok and fully verified" sh -c "grep -v '^#' '$tmp/r.csv' | tail -1 | grep -q ',ok,.*,full,'"
+check "table printed on stdout" grep -q "softmax_attn.flash" "$tmp/out.txt"
+dir=$(ls -d "$tmp"/dump/softmax_attn.flash.noncausal.B1.H2.T77.D40.DV40.f32 2>/dev/null)
+check "dump folder named after the case" test -n "$dir"
+for f in q k v o; do check "dump has $f.npy" test -s "$dir/$f.npy"; done
+check "dump has case.json" grep -q '"kernel": "softmax_attn.flash"' "$dir/case.json"
+py=""
+for p in python3 /usr/bin/python3; do
+  if command -v "$p" > /dev/null 2>&1 && "$p" -c "import numpy" 2> /dev/null; then py=$p; break; fi
+done
+if [ -n "$py" ]; then
+  check "numpy reproduces o from q, k, v" "$py" -c "
+import numpy as np, sys
+d = sys.argv[1]
+q, k, v, o = (np.load(d + '/' + n + '.npy').astype(np.float64) for n in 'qkvo')
+s = q @ k.transpose(0, 1, 3, 2) / np.sqrt(q.shape[-1])
+p = np.exp(s - s.max(-1, keepdims=True)); p /= p.sum(-1, keepdims=True)
+sys.exit(0 if np.abs(p @ v - o).max() < 1e-5 else 1)" "$dir"
+else
+  skip "numpy reproduces o from q, k, v" "numpy is not installed (apt-get install python3-numpy)"
+fi
+rm -rf "$tmp"
+tap_done
