@@ -58,6 +58,8 @@ cp "$tiny" "$work/other.csv"
 echo "4,2,1.0" >> "$work/other.csv"
 expect_error "a mismatched cache header is refused" 2 "written for" -- tune --replay "$work/other.csv" --cache "$work/exhaustive.cache" --resume
 
+check "--help exits 0 and shows the usage" sh -c '"$SUBQUAD" tune --help | grep -q "^usage: subquad tune"'
+
 # Bad input: one line, status 2.
 expect_error "unknown strategy" 2 "unknown strategy 'hill'" -- tune --replay "$tiny" --strategy hill
 expect_error "bad budget" 2 "--budget" -- tune --replay "$tiny" --budget 0

@@ -143,11 +143,12 @@ int sq_cmd_tune(int argc, char **argv) {
   sq_tune_cli a = {.causal = -1, .seed = 1, .save = 1, .jobs = -1, .dtype = SQ_F32};
   int help = 0;
   sq_clear_error();
-  if (parse(argc, argv, &a, &help) || validate(&a)) return sq_usage_error("tune", "%s", sq_last_error());
+  if (parse(argc, argv, &a, &help)) return sq_usage_error("tune", "%s", sq_last_error());
   if (help) {
     usage(stdout);
     return 0;
   }
+  if (validate(&a)) return sq_usage_error("tune", "%s", sq_last_error());
   if (a.show) return sq_tune_show(&a);
   if (a.nreplay) return sq_tune_replay(&a);
   return sq_tune_device(&a);
