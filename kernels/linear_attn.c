@@ -82,6 +82,9 @@ static int rc_plan(const sq_problem *p, const int *pv, sq_plan *out) {
   sq_plan_problem_defines(out, p);
   sq_plan_define(out, "RC_COLS", cols);
   sq_plan_define(out, "RC_TSTEP", tstep);
+  /* Past a million steps a plain f32 running sum drifts towards the
+   * tolerance; compensated sums cost two adds per term and keep it exact. */
+  sq_plan_define(out, "RC_COMP", p->T >= (1 << 20));
   sq_launch *l = sq_plan_launch(out, "la_recurrent", (size_t)groups * cols, 1, 1, cols, 1, 1);
   sq_arg_buf(l, SQ_SLOT_Q);
   sq_arg_buf(l, SQ_SLOT_K);
