@@ -224,8 +224,10 @@ static void add_device_meta(sq_meta *m, sq_device *dev, const run_cli *a) {
 static void progress(const run_cli *a, int i, int n, double t0, const sq_result *r, const sq_prediction *pr) {
   if (a->quiet) return;
   double done = 0, left = 0;
-  for (int j = 0; j < n; j++) *(j <= i ? &done : &left) += pr[j].ms > 0 ? pr[j].ms : 0;
-  double el = sq_now_s() - t0, eta = done > 0 ? el * left / done : 0;
+  for (int j = 0; j < n; j++) *(j <= i ? &done : &left) += pr[j].ms > 0 ? pr[j].ms * 1e-3 : 0;
+  /* The ratio of actual to predicted time, shrunk towards 1 by a prior of
+   * 10 predicted seconds, so the first short cases do not swing it. */
+  double el = sq_now_s() - t0, eta = left * (el + 10) / (done + 10);
   char what[96], when[32];
   if (r->status == SQ_STATUS_OK && r->nsamples)
     snprintf(what, sizeof what, "ok %.4g ms (%d samples, err %.1e)", r->stats.median, r->nsamples, r->max_rel_err);
