@@ -248,7 +248,7 @@ static int check_output(case_ctx *x, sq_result *r, char *why, size_t n) {
   return 0;
 }
 
-static void fill_metrics(sq_device *dev, const sq_case *c, sq_result *r) {
+void sq_case_fill_metrics(sq_device *dev, const sq_case *c, sq_result *r) {
   sq_work w = c->kernel->work(&c->prob);
   double s = r->stats.median * 1e-3;
   if (!(s > 0)) return;
@@ -355,7 +355,7 @@ int sq_case_run(sq_device *dev, const sq_case *c, const sq_run_opts *o, sq_resul
     stage(t, SQ_ELAUNCH);
     goto out;
   }
-  fill_metrics(dev, c, r);
+  sq_case_fill_metrics(dev, c, r);
 out:
   free_all(&x);
   return 0;
@@ -405,7 +405,7 @@ static int run_on_cpu(sq_device *dev, const sq_case *c, const sq_run_opts *o, sq
       rc = sq_measure(dev, &o->measure, sample_cpu, &x, &r->samples, &r->nsamples, &r->stats);
     if (t) t->bench_s = sq_now_s() - t0;
     if (rc) set_status(r, SQ_STATUS_FAILED, "launch: %s", sq_last_error());
-    else fill_metrics(dev, c, r);
+    else sq_case_fill_metrics(dev, c, r);
   }
   for (int i = 0; i < 3; i++) free(x.in[i]);
   free(x.rows);

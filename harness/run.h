@@ -44,6 +44,10 @@ int sq_case_run(sq_device *dev, const sq_case *c, const sq_run_opts *o, sq_resul
  * tolerance) without running anything: for rows skipped before a run. */
 void sq_case_describe(sq_device *dev, const sq_case *c, sq_result *r);
 
+/* GFLOP/s, GB/s and the roofline fraction of a row from its median time
+ * and the kernel's useful work at the device's measured peaks. */
+void sq_case_fill_metrics(sq_device *dev, const sq_case *c, sq_result *r);
+
 /* Checks a configuration against the device's limits without launching:
  * 0, or SQ_ELIMITS with the reason in why. */
 int sq_case_check_limits(sq_device *dev, const sq_case *c, const sq_plan *pl, char *why, size_t n);

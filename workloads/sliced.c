@@ -87,17 +87,7 @@ int sq_case_run_sliced(sq_device *dev, const sq_case *c, const sq_run_opts *o,
     out->samples = sum;
     out->nsamples = nsum;
     sq_stats_compute(sum, nsum, &out->stats);
-    sq_work w = c->kernel->work(p);
-    double sec = out->stats.median * 1e-3;
-    if (sec > 0) {
-      out->gflops = w.flops / sec * 1e-9;
-      out->gbs = w.bytes / sec * 1e-9;
-      double bound = 0;
-      if (dev->peaks.gflops > 0) bound = fmax(bound, w.flops / (dev->peaks.gflops * 1e9));
-      if (dev->peaks.gbs > 0) bound = fmax(bound, w.bytes / (dev->peaks.gbs * 1e9));
-      if (dev->peaks.gexps > 0) bound = fmax(bound, w.exps / (dev->peaks.gexps * 1e9));
-      out->peak_frac = bound > 0 ? bound / sec : NAN;
-    }
+    sq_case_fill_metrics(dev, c, out);
   } else {
     free(sum);
   }
