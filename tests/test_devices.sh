@@ -11,7 +11,7 @@ SUBQUAD_CUDA_LIBRARY=/nonexistent/libcuda.so.1 "$SUBQUAD" devices >"$tmp.out" 2>
 if [ $st -eq 0 ] && [ ! -s "$tmp.err" ]; then ok "devices exits 0 with no driver for CUDA"; else not_ok "devices: status $st, stderr: $(cat "$tmp.err")"; fi
 check "table lists cpu" grep -q '^cpu ' "$tmp.out"
 check "table shows the host topology" grep -q '^host topology (.*): .* cores, .* PUs, .* NUMA node' "$tmp.out"
-if grep -q 'SQ_HAVE_OPENCL 1' "$top_srcdir/config.h" 2>/dev/null && command -v clinfo >/dev/null && clinfo -l 2>/dev/null | grep -q Device; then
+if grep -q 'SQ_HAVE_OPENCL 1' "$(dirname "$SUBQUAD")/config.h" "$top_srcdir/config.h" 2>/dev/null && command -v clinfo >/dev/null && clinfo -l 2>/dev/null | grep -q Device; then
   check "table lists opencl:0" grep -q '^opencl:0 ' "$tmp.out"
   "$SUBQUAD" devices --device opencl:0 --format csv >"$tmp.csv" 2>"$tmp.err"; st=$?
   if [ $st -eq 0 ] && [ "$(wc -l <"$tmp.csv")" -eq 2 ] && grep -q '^opencl:0,opencl,' "$tmp.csv"; then
