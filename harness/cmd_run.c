@@ -29,6 +29,7 @@ typedef struct run_cli {
   sq_dtype dtype;
   sq_fmap fmap;
   int normalize, peaks, tuned, quiet;
+  int feature_given;       /* --feature or --normalize given: overrides a suite's form */
   double max_case_s;
   int nparams;
   const char *params[MAX_CLI_PARAMS];
@@ -49,7 +50,8 @@ static void usage(void) {
     "\n  --only SUBSTR        run only suite cases whose kernel name contains SUBSTR\n"
     "  --device D           cuda:N, opencl:N or cpu (default: first GPU, else opencl:0)\n"
     "  --dtype f32|f16|bf16 storage dtype (f32 accumulation); default f32\n"
-    "  --feature identity|elu1  linear kernels' feature map (default identity)\n"
+    "  --feature identity|elu1  linear kernels' feature map (default identity;\n"
+    "                       suites: the paper's elu1 + normalize unless given)\n"
     "  --normalize          linear kernels divide by phi(q).z\n"
     "  --param NAME=V       force a tunable (repeatable); else tuned, else default\n"
     "  --no-tuned           ignore the tuning database\n"
@@ -104,8 +106,9 @@ static int parse_args(int argc, char **argv, run_cli *a) {
       if (!strcmp(optarg, "identity")) a->fmap = SQ_FMAP_IDENTITY;
       else if (!strcmp(optarg, "elu1")) a->fmap = SQ_FMAP_ELU1;
       else rc = sq_fail(SQ_EINVAL, "--feature: '%s' is not a feature map (identity or elu1)", optarg);
+      a->feature_given = 1;
       break;
-    case O_NORMALIZE: a->normalize = 1; break;
+    case O_NORMALIZE: a->normalize = 1; a->feature_given = 1; break;
     case O_PARAM:
       if (a->nparams == MAX_CLI_PARAMS) rc = sq_fail(SQ_EINVAL, "--param: more than %d given", MAX_CLI_PARAMS);
       else a->params[a->nparams++] = optarg;
@@ -158,9 +161,14 @@ static int single_case(run_cli *a, sq_case_list *l) {
 
 /* Applies dtype, tuned parameters and --param overrides to every case. */
 static int configure_cases(run_cli *a, sq_device *dev, sq_case_list *l) {
+  int used[MAX_CLI_PARAMS] = {0};
   for (int i = 0; i < l->n; i++) {
     sq_case *c = &l->v[i].c;
     c->prob.dtype = a->dtype;
+    if (a->suite && a->feature_given && !c->kernel->quadratic) {
+      c->prob.fmap = a->fmap;
+      c->prob.normalize = a->normalize;
+    }
     snprintf(c->config_source, sizeof c->config_source, "default");
     if (a->tuned) {
       int rc = sq_tunedb_lookup(&dev->info, c->kernel, &c->prob, c->params, c->config_source,
@@ -176,7 +184,7 @@ static int configure_cases(run_cli *a, sq_device *dev, sq_case_list *l) {
       if (a->suite && eq && sq_kernel_param_index(c->kernel, name) < 0) continue;
       int rc = sq_params_parse(c->kernel, a->params[j], c->params);
       if (rc) return rc;
-      forced = 1;
+      forced = used[j] = 1;
     }
     if (forced) snprintf(c->config_source, sizeof c->config_source, "cli");
     /* A configuration the user chose must be valid; a suite shape beyond
@@ -185,6 +193,8 @@ static int configure_cases(run_cli *a, sq_device *dev, sq_case_list *l) {
     if ((forced || !a->suite) && c->kernel->check(&c->prob, c->params, c->kernel->nparams, why, sizeof why))
       return sq_fail(SQ_EINVAL, "%s%s: %s", forced ? "--param: " : "", c->kernel->name, why);
   }
+  for (int j = 0; j < a->nparams; j++)
+    if (!used[j]) return sq_fail(SQ_EINVAL, "--param: no kernel of the selected cases has '%s'", a->params[j]);
   return 0;
 }
 

@@ -240,8 +240,8 @@ static int check_output(case_ctx *x, sq_result *r, char *why, size_t n) {
   if (stride == 1) snprintf(r->verify, sizeof r->verify, "full");
   else snprintf(r->verify, sizeof r->verify, "%lld rows, 1/%lld", (long long)nrows, (long long)stride);
   if (v.bad_value || v.max_rel_err > r->tolerance) {
-    snprintf(why, n, "%s max_rel_err %.3g > %.3g at b=%lld h=%lld t=%lld j=%lld (%s)",
-             v.bad_value ? "NaN/Inf in output;" : "", v.max_rel_err, r->tolerance, (long long)v.where[0],
+    snprintf(why, n, "%smax_rel_err %.3g > %.3g at b=%lld h=%lld t=%lld j=%lld (%s)",
+             v.bad_value ? "NaN/Inf in output; " : "", v.max_rel_err, r->tolerance, (long long)v.where[0],
              (long long)v.where[1], (long long)v.where[2], (long long)v.where[3], r->verify);
     return SQ_EVERIFY;
   }

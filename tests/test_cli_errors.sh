@@ -27,6 +27,7 @@ expect_error "unknown option" 2 "unknown option '--frob'" -- run --kernel $K --s
 expect_error "missing option value" 2 "needs a value" -- run --kernel $K --shape
 expect_error "causal-only kernel asked non-causal" 2 "has no non-causal form" -- run --kernel $K --shape $S --noncausal
 expect_error "unknown suite" 2 "nope" -- run --suite nope
+expect_error "suite parameter no kernel has" 2 "no kernel of the selected cases has 'NOPE=4'" -- run --suite quick --param NOPE=4
 expect_error "kernel without shape" 2 "needs --shape" -- run --kernel $K
 expect_error "bad timeout" 2 "--timeout" -- run --kernel $K --shape $S --timeout soon
 
