@@ -73,8 +73,11 @@ static int check_rows(const sq_problem *p, const int64_t *rows, int64_t nrows) {
   return 0;
 }
 
-int sq_linear_attn_ref_causal(const sq_problem *p, const float *q, const float *k, const float *v,
-                              const int64_t *rows, int64_t nrows, double *o) {
+/* Both forms in one pass per (b, h): the causal one emits each requested
+ * row as soon as the state has absorbed token t; the non-causal one first
+ * absorbs every token. */
+static int ref_run(const sq_problem *p, const float *q, const float *k, const float *v, const int64_t *rows,
+                   int64_t nrows, double *o, int causal) {
   int err = check_rows(p, rows, nrows);
   ref_state rs;
   if (err || (err = state_alloc(p, &rs))) return err;
@@ -83,29 +86,24 @@ int sq_linear_attn_ref_causal(const sq_problem *p, const float *q, const float *
     double *ob = o + bh * nrows * p->DV;
     state_reset(p, &rs);
     int64_t r = 0;
-    for (int64_t t = 0; r < nrows; t++) {
+    for (int64_t t = 0; t < p->T && (!causal || r < nrows); t++) {
       state_add(p, &rs, kb + t * p->D, vb + t * p->DV);
-      for (; r < nrows && rows[r] == t; r++) state_out(p, &rs, qb + t * p->D, ob + r * p->DV);
+      for (; causal && r < nrows && rows[r] == t; r++) state_out(p, &rs, qb + t * p->D, ob + r * p->DV);
     }
+    for (; r < nrows; r++) state_out(p, &rs, qb + rows[r] * p->D, ob + r * p->DV);
   }
   free(rs.S);
   return 0;
 }
 
+int sq_linear_attn_ref_causal(const sq_problem *p, const float *q, const float *k, const float *v,
+                              const int64_t *rows, int64_t nrows, double *o) {
+  return ref_run(p, q, k, v, rows, nrows, o, 1);
+}
+
 int sq_linear_attn_ref_noncausal(const sq_problem *p, const float *q, const float *k, const float *v,
                                  const int64_t *rows, int64_t nrows, double *o) {
-  int err = check_rows(p, rows, nrows);
-  ref_state rs;
-  if (err || (err = state_alloc(p, &rs))) return err;
-  for (int64_t bh = 0; bh < p->B * p->H; bh++) {
-    const float *qb = q + bh * p->T * p->D, *kb = k + bh * p->T * p->D, *vb = v + bh * p->T * p->DV;
-    double *ob = o + bh * nrows * p->DV;
-    state_reset(p, &rs);
-    for (int64_t t = 0; t < p->T; t++) state_add(p, &rs, kb + t * p->D, vb + t * p->DV);
-    for (int64_t r = 0; r < nrows; r++) state_out(p, &rs, qb + rows[r] * p->D, ob + r * p->DV);
-  }
-  free(rs.S);
-  return 0;
+  return ref_run(p, q, k, v, rows, nrows, o, 0);
 }
 
 double sq_linear_attn_ref_row_cost(const sq_problem *p) {
