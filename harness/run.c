@@ -63,6 +63,20 @@ static size_t tensor_bytes(const sq_problem *p, int64_t dim) {
   return (size_t)(p->B * p->H * p->T * dim) * sq_dtype_size(p->dtype);
 }
 
+void sq_case_memory_of(const sq_problem *p, const sq_plan *pl, sq_case_memory *m) {
+  double qk = (double)p->B * p->H * p->T * p->D * sq_dtype_size(p->dtype);
+  double vo = (double)p->B * p->H * p->T * p->DV * sq_dtype_size(p->dtype);
+  m->total = 2 * qk + 2 * vo + SQ_CANARY_BYTES;
+  m->biggest = fmax(qk, vo + SQ_CANARY_BYTES);
+  m->scratch = 0;
+  for (int i = 0; pl && i < pl->nscratch; i++) {
+    double b = (double)pl->scratch_bytes[i] + SQ_CANARY_BYTES;
+    m->scratch += (double)pl->scratch_bytes[i];
+    m->total += b;
+    m->biggest = fmax(m->biggest, b);
+  }
+}
+
 int sq_case_check_limits(sq_device *dev, const sq_case *c, const sq_plan *pl, char *why, size_t n) {
   const sq_device_info *di = &dev->info;
   const sq_problem *p = &c->prob;
@@ -83,19 +97,15 @@ int sq_case_check_limits(sq_device *dev, const sq_case *c, const sq_plan *pl, ch
         return SQ_ELIMITS;
       }
   }
-  double total = 2.0 * tensor_bytes(p, p->D) + 2.0 * tensor_bytes(p, p->DV);
-  size_t biggest = tensor_bytes(p, p->D > p->DV ? p->D : p->DV);
-  for (int i = 0; i < pl->nscratch; i++) {
-    total += pl->scratch_bytes[i];
-    if (pl->scratch_bytes[i] > biggest) biggest = pl->scratch_bytes[i];
-  }
+  sq_case_memory m;
+  sq_case_memory_of(p, pl, &m);
   uint64_t avail = di->free_mem ? di->free_mem : di->global_mem;
-  if (avail && total > (double)avail) {
-    snprintf(why, n, "needs %.2f GiB > device's %.2f GiB", total / 1073741824.0, avail / 1073741824.0);
+  if (avail && m.total > (double)avail) {
+    snprintf(why, n, "needs %.2f GiB > device's %.2f GiB", m.total / 1073741824.0, avail / 1073741824.0);
     return SQ_ELIMITS;
   }
-  if (di->max_alloc && biggest + SQ_CANARY_BYTES > di->max_alloc) {
-    snprintf(why, n, "a %.2f GiB buffer > device's largest allocation %.2f GiB", biggest / 1073741824.0,
+  if (di->max_alloc && m.biggest > (double)di->max_alloc) {
+    snprintf(why, n, "a %.2f GiB buffer > device's largest allocation %.2f GiB", m.biggest / 1073741824.0,
              di->max_alloc / 1073741824.0);
     return SQ_ELIMITS;
   }
@@ -142,30 +152,42 @@ static int alloc_writable(case_ctx *x, int slot, size_t bytes) {
   return x->dev->backend->write(x->dev->impl, &x->bufs[slot], bytes, canary, sizeof canary);
 }
 
-static int upload_input(case_ctx *x, int slot, int tensor, int64_t dim) {
-  const sq_problem *p = &x->c->prob;
-  size_t n = (size_t)(p->B * p->H * p->T * dim);
-  x->in[tensor] = malloc(n * sizeof(float));
-  void *stored = p->dtype == SQ_F32 ? (void *)x->in[tensor] : malloc(n * 2);
-  if (!x->in[tensor] || !stored) {
-    if (stored != x->in[tensor]) free(stored);
-    return sq_fail(SQ_ENOMEM, "no host memory for %zu input elements", n);
+/* Input `tensor` in its stored form (f32, or f16/bf16 bits) and as float;
+ * for f32 both are one array. NULL (with the detail) when out of memory. */
+static float *host_input(const sq_problem *p, uint64_t seed, int tensor, void **stored) {
+  size_t n = (size_t)(p->B * p->H * p->T * (tensor == SQ_TENSOR_V ? p->DV : p->D));
+  float *f = malloc(n * sizeof(float));
+  void *s = p->dtype == SQ_F32 ? (void *)f : malloc(n * 2);
+  if (!f || !s) {
+    free(f);
+    if (s != (void *)f) free(s);
+    sq_fail(SQ_ENOMEM, "no host memory for %zu input elements", n);
+    return NULL;
   }
-  sq_inputs_fill(x->o->seed, tensor, p->dtype, n, stored, x->in[tensor]);
-  int rc = sq_buf_alloc(x->dev, n * sq_dtype_size(p->dtype), &x->bufs[slot]);
+  sq_inputs_fill(seed, tensor, p->dtype, n, s, f);
+  *stored = s;
+  return f;
+}
+
+static int upload_input(case_ctx *x, int slot, int tensor) {
+  const sq_problem *p = &x->c->prob;
+  void *stored;
+  if (!(x->in[tensor] = host_input(p, x->o->seed, tensor, &stored))) return SQ_ENOMEM;
+  size_t bytes = tensor_bytes(p, tensor == SQ_TENSOR_V ? p->DV : p->D);
+  int rc = sq_buf_alloc(x->dev, bytes, &x->bufs[slot]);
   if (!rc) {
     x->slots[slot] = &x->bufs[slot];
-    rc = x->dev->backend->write(x->dev->impl, &x->bufs[slot], 0, stored, n * sq_dtype_size(p->dtype));
+    rc = x->dev->backend->write(x->dev->impl, &x->bufs[slot], 0, stored, bytes);
   }
-  if (stored != x->in[tensor]) free(stored);
+  if (stored != (void *)x->in[tensor]) free(stored);
   return rc;
 }
 
 static int alloc_all(case_ctx *x) {
   const sq_problem *p = &x->c->prob;
-  int rc = upload_input(x, SQ_SLOT_Q, SQ_TENSOR_Q, p->D);
-  if (!rc) rc = upload_input(x, SQ_SLOT_K, SQ_TENSOR_K, p->D);
-  if (!rc) rc = upload_input(x, SQ_SLOT_V, SQ_TENSOR_V, p->DV);
+  int rc = upload_input(x, SQ_SLOT_Q, SQ_TENSOR_Q);
+  if (!rc) rc = upload_input(x, SQ_SLOT_K, SQ_TENSOR_K);
+  if (!rc) rc = upload_input(x, SQ_SLOT_V, SQ_TENSOR_V);
   if (!rc) rc = alloc_writable(x, SQ_SLOT_O, tensor_bytes(p, p->DV));
   for (int i = 0; !rc && i < x->plan.nscratch; i++)
     rc = alloc_writable(x, SQ_SLOT_SCRATCH0 + i, x->plan.scratch_bytes[i]);
@@ -379,15 +401,11 @@ static int sample_cpu(void *ctx, double *ms) {
 static int run_on_cpu(sq_device *dev, const sq_case *c, const sq_run_opts *o, sq_result *r, sq_case_times *t) {
   const sq_problem *p = &c->prob;
   cpu_ctx x = {.c = c};
-  int64_t dims[3] = {p->D, p->D, p->DV};
   int rc = 0;
   for (int i = 0; i < 3 && !rc; i++) {
-    size_t n = (size_t)(p->B * p->H * p->T * dims[i]);
-    void *stored = malloc(n * sq_dtype_size(p->dtype));
-    x.in[i] = malloc(n * sizeof(float));
-    if (stored && x.in[i]) sq_inputs_fill(o->seed, i, p->dtype, n, stored, x.in[i]);
-    else rc = sq_fail(SQ_ENOMEM, "no host memory for inputs");
-    free(stored);
+    void *stored;
+    if (!(x.in[i] = host_input(p, o->seed, i, &stored))) rc = SQ_ENOMEM;
+    else if (stored != (void *)x.in[i]) free(stored);
   }
   x.rows = rc ? NULL : malloc(sizeof *x.rows * (size_t)p->T);
   x.out = x.rows ? malloc(sizeof *x.out * (size_t)(p->B * p->H * p->T * p->DV)) : NULL;

@@ -48,6 +48,16 @@ void sq_case_describe(sq_device *dev, const sq_case *c, sq_result *r);
  * and the kernel's useful work at the device's measured peaks. */
 void sq_case_fill_metrics(sq_device *dev, const sq_case *c, sq_result *r);
 
+/* Device memory a case needs as the runner allocates it: Q, K, V, O and
+ * the plan's scratch (pl may be NULL: then none), every written buffer with
+ * its canary. In double, so absurd sizes do not wrap. */
+typedef struct sq_case_memory {
+  double total;            /* bytes over all buffers */
+  double biggest;          /* largest single buffer, canary included */
+  double scratch;          /* bytes of scratch alone */
+} sq_case_memory;
+void sq_case_memory_of(const sq_problem *p, const sq_plan *pl, sq_case_memory *m);
+
 /* Checks a configuration against the device's limits without launching:
  * 0, or SQ_ELIMITS with the reason in why. */
 int sq_case_check_limits(sq_device *dev, const sq_case *c, const sq_plan *pl, char *why, size_t n);

@@ -25,7 +25,6 @@
  * fixed cost of one launch sequence. */
 #define COMPILE_S 2.0
 #define LAUNCH_S 50e-6
-#define CANARY_BYTES 4096.0
 
 void sq_planner_rates(const sq_device *dev, double *gbs, double *gflops, double *gexps) {
   /* Conservative defaults when peaks are unmeasured: a PoCL CPU device
@@ -62,27 +61,22 @@ static double tensor_bytes(const sq_problem *p, int64_t dim) {
          (double)sq_dtype_size(p->dtype);
 }
 
-/* Device memory of a problem as the runner allocates it: Q, K, V, O and
- * every scratch buffer of the plan, the writable ones with a canary. The
- * plan is only asked when its sizes fit in size_t arithmetic. */
+/* Device memory of a problem as the runner allocates it (the runner's own
+ * accounting), and the work-groups of the plan's widest launch. */
 static void need_of(const sq_case *c, const sq_problem *p, mem_need *m) {
   memset(m, 0, sizeof *m);
-  double qk = tensor_bytes(p, p->D), vo = tensor_bytes(p, p->DV);
-  m->total = 2 * qk + 2 * vo + CANARY_BYTES;
-  m->biggest = fmax(qk, vo);
   sq_plan pl;
-  if (c->kernel->plan && c->kernel->plan(p, c->params, &pl) == 0) {
-    for (int i = 0; i < pl.nscratch; i++) {
-      m->scratch += (double)pl.scratch_bytes[i];
-      m->total += (double)pl.scratch_bytes[i] + CANARY_BYTES;
-      m->biggest = fmax(m->biggest, (double)pl.scratch_bytes[i]);
-    }
-    for (int i = 0; i < pl.nlaunch; i++) {
-      double g = 1;
-      for (int d = 0; d < 3; d++)
-        if (pl.launch[i].local[d]) g *= (double)(pl.launch[i].global[d] / pl.launch[i].local[d]);
-      m->groups = fmax(m->groups, g);
-    }
+  int planned = c->kernel->plan && c->kernel->plan(p, c->params, &pl) == 0;
+  sq_case_memory cm;
+  sq_case_memory_of(p, planned ? &pl : NULL, &cm);
+  m->total = cm.total;
+  m->biggest = cm.biggest;
+  m->scratch = cm.scratch;
+  for (int i = 0; planned && i < pl.nlaunch; i++) {
+    double g = 1;
+    for (int d = 0; d < 3; d++)
+      if (pl.launch[i].local[d]) g *= (double)(pl.launch[i].global[d] / pl.launch[i].local[d]);
+    m->groups = fmax(m->groups, g);
   }
 }
 
@@ -95,7 +89,7 @@ static int mem_fits(const sq_device *dev, const mem_need *m, char *why, size_t n
     snprintf(why, n, "needs %.1f GiB > %.1f GiB free", m->total / GIB, avail / GIB);
     return 0;
   }
-  if (di->max_alloc && m->biggest + CANARY_BYTES > (double)di->max_alloc) {
+  if (di->max_alloc && m->biggest > (double)di->max_alloc) {
     snprintf(why, n, "a %.1f GiB buffer > the device's largest allocation %.1f GiB",
              m->biggest / GIB, (double)di->max_alloc / GIB);
     return 0;
