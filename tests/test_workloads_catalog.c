@@ -25,6 +25,28 @@ static void expect_bad(const char *name, int line, const char *what) {
   if (!rc) sq_catalog_free(&c);
 }
 
+/* A paper listed with neither workloads nor the reason it has none. */
+static void paper_without_reason(void) {
+  const char *papers = "paper,title,reason\nA,Paper A,\nB,Paper B,\n";
+  const char *rows = "name,paper,domain,family,kernel,causal,batch,windows,heads,dk,dv,dstate,tokens,grid,window,"
+                     "operator,source,notes\n"
+                     "a/one,A,lm,linear_attn,linear_attn.causal_chunked,1,1,-,2,64,-,-,1024,-,-,op,abstract,\n";
+  sq_catalog c;
+  int rc = sq_catalog_parse(rows, strlen(rows), "w.csv", papers, strlen(papers), "p.csv", 1, &c);
+  tap_ok(rc == SQ_EPARSE && strstr(sq_last_error(), "p.csv:3: reason: 'B' has no workload rows"),
+         "a paper with no rows and no reason is rejected (%s)", rc ? sq_last_error() : "accepted");
+  if (!rc) sq_catalog_free(&c);
+  const char *guess = "name,paper,domain,family,kernel,causal,batch,windows,heads,dk,dv,dstate,tokens,grid,window,"
+                      "operator,source,notes\n"
+                      "a/one,A,lm,linear_attn,linear_attn.causal_chunked,1,1,-,2,64,-,-,1024,-,-,op,abstract,\n"
+                      "b/one,B,lm,linear_attn,linear_attn.causal_chunked,1,assumed:1,-,assumed:2,assumed:64,-,-,"
+                      "assumed:1024,-,-,op,abstract,\n";
+  rc = sq_catalog_parse(guess, strlen(guess), "w.csv", papers, strlen(papers), "p.csv", 1, &c);
+  tap_ok(rc == SQ_EPARSE && strstr(sq_last_error(), "w.csv:3: source: every number of 'b/one' is assumed"),
+         "a row whose every number is assumed is rejected (%s)", rc ? sq_last_error() : "accepted");
+  if (!rc) sq_catalog_free(&c);
+}
+
 static void embedded(void) {
   sq_catalog c;
   int rc = sq_catalog_load(NULL, &c);
@@ -36,11 +58,11 @@ static void embedded(void) {
     else if (!c.papers[i].reason[0]) uncovered++;
   }
   tap_ok(uncovered == 0, "every paper has workloads or a reason (%d without)", uncovered);
-  tap_ok(with >= 40, "%d papers have workloads", with);
+  tap_ok(with >= 39, "%d papers have workloads", with);
   int nums, src;
   sq_catalog_source_share(&c, &nums, &src);
   tap_diag("%d of %d numbers (%.1f%%) carry a source", src, nums, 100.0 * src / nums);
-  tap_ok(nums > 2000 && src > 0.85 * nums, "most numbers carry a source (%.1f%%)",
+  tap_ok(nums > 1500 && src >= 0.90 * nums, "at least 90%% of the numbers carry a source (%.1f%%)",
          100.0 * src / nums);
   int runnable = 0, bad = 0, dups = 0;
   for (int i = 0; i < c.n; i++) {
@@ -65,7 +87,7 @@ static void embedded(void) {
   sq_problem p;
   tap_ok(w && !sq_workload_problem(w, &p) && p.B == 64 * 64 && p.T == 49,
          "its kernel batch is batch x windows (4096)");
-  w = sq_catalog_find(&c, "lingen/lingen-4b-ma-branch-512p-68s");
+  w = sq_catalog_find(&c, "mmmamba/mmmamba-linear-103k-tokens");
   tap_ok(w && !w->k && !strcmp(w->kernel, "pending:ssd") &&
              sq_workload_problem(w, &p) == SQ_EUNSUPPORTED,
          "a Mamba2 row stays in the catalog as pending kernel");
@@ -102,5 +124,6 @@ int main(void) {
   expect_bad("workloads_field_count.csv", 3, "12 fields, the header has 16");
   expect_bad("workloads_no_source.csv", 3, "source: empty");
   expect_bad("workloads_bad_quote.csv", 3, "malformed CSV");
+  paper_without_reason();
   return tap_done();
 }

@@ -149,6 +149,7 @@ static int parse_row(const char *file, const sq_csvrec *r, const int *map, sq_wo
     const char *s = v[C_NUM0 + i] ? v[C_NUM0 + i] : "-";
     if ((rc = parse_num(file, line, i, s, &w->num[i], &a))) return rc;
     if (a) w->assumed |= 1u << i;
+    if (w->num[i] >= 0) w->given |= 1u << i;
   }
   if ((rc = copy_field(file, line, "grid", v[C_GRID] ? v[C_GRID] : "-", w->grid, sizeof w->grid)))
     return rc;
@@ -208,6 +209,7 @@ static int parse_papers(const char *text, size_t len, const char *name, sq_catal
         (rc = copy_field(name, r->line, "title", r->f[1], p->title, sizeof p->title)) ||
         (rc = copy_field(name, r->line, "reason", r->f[2], p->reason, sizeof p->reason)))
       break;
+    p->line = r->line;
     for (int j = 0; j < c->npapers; j++)
       if (!strcmp(c->papers[j].paper, p->paper))
         rc = BAD("%s:%d: paper: '%s' is listed twice", name, r->line, p->paper);
@@ -216,6 +218,14 @@ static int parse_papers(const char *text, size_t len, const char *name, sq_catal
 out:
   sq_csvtab_free(&t);
   return rc;
+}
+
+/* True when every number the row has is marked assumed: a guessed shape,
+ * not a paper's. */
+static int all_assumed(const sq_workload *w) {
+  for (int j = 0; j < SQ_WN_COUNT; j++)
+    if ((w->given & (1u << j)) && !(w->assumed & (1u << j))) return 0;
+  return 1;
 }
 
 static int parse_workloads(const char *text, size_t len, const char *name, int check_papers,
@@ -240,6 +250,11 @@ static int parse_workloads(const char *text, size_t len, const char *name, int c
     const sq_workload *dup = sq_catalog_find(c, w->name);
     if (dup != w) {
       rc = BAD("%s:%d: name: '%s' already used on line %d", name, r->line, w->name, dup->line);
+      break;
+    }
+    if (check_papers && all_assumed(w)) {
+      rc = BAD("%s:%d: source: every number of '%s' is assumed; a catalog row needs at least one sourced number",
+               name, r->line, w->name);
       break;
     }
     sq_paper *p = (sq_paper *)sq_catalog_paper(c, w->paper);
@@ -268,6 +283,11 @@ int sq_catalog_parse(const char *wtext, size_t wlen, const char *wname, const ch
   snprintf(out->file, sizeof out->file, "%s", wname);
   int rc = parse_papers(ptext, plen, pname, out);
   if (!rc) rc = parse_workloads(wtext, wlen, wname, check_papers, out);
+  /* A paper is in the catalog with workloads or with the reason it has none. */
+  for (int i = 0; !rc && check_papers && i < out->npapers; i++)
+    if (!out->papers[i].nworkloads && !out->papers[i].reason[0])
+      rc = BAD("%s:%d: reason: '%s' has no workload rows; say why", pname, out->papers[i].line,
+               out->papers[i].paper);
   if (rc) sq_catalog_free(out);
   return rc;
 }
@@ -349,7 +369,8 @@ void sq_catalog_source_share(const sq_catalog *c, int *numbers, int *sourced) {
   *numbers = *sourced = 0;
   for (int i = 0; i < c->n; i++)
     for (int j = 0; j < SQ_WN_COUNT; j++) {
-      if (c->w[i].num[j] < 0) continue;
+      /* Defaults filled in for "-" (one window, DV = DK) are not the file's. */
+      if (!(c->w[i].given & (1u << j))) continue;
       (*numbers)++;
       if (!(c->w[i].assumed & (1u << j))) (*sourced)++;
     }

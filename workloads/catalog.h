@@ -27,6 +27,7 @@ typedef struct sq_workload {
   int causal;
   int64_t num[SQ_WN_COUNT];/* -1 where the file says "-" (not applicable) */
   unsigned assumed;        /* bit i set: num[i] is marked assumed */
+  unsigned given;          /* bit i set: the file states num[i] (not "-", not a default) */
   char grid[48];           /* token grid: "56x56", "136x32x32", "-" */
   char window[32];         /* window or chunk: "7x7", "1024", "-" */
   char op[160];            /* the paper's operator, in words */
@@ -40,6 +41,7 @@ typedef struct sq_paper {
   char title[256];
   char reason[256];        /* why it has no workload, "" when it has some */
   int nworkloads;          /* rows of the loaded workloads file */
+  int line;                /* line in papers.csv */
 } sq_paper;
 
 typedef struct sq_catalog {

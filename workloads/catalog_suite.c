@@ -3,8 +3,8 @@
  * `pointcloud` are the rows of that domain plus sweeps built on the papers'
  * own token layouts: the vision suite runs the InLine-Swin-T stage shapes at
  * 224 ... 1024 px and beyond (tokens per stage = (R/4/2^s)^2), the video
- * suite LinGen's frames x resolution token counts, the point-cloud suite
- * PCM's point counts. Pending rows (no kernel yet) are listed by `subquad
+ * suite a frames x latent-resolution sweep to minute-long clips, the
+ * point-cloud suite PCM's point counts. Pending rows (no kernel yet) are listed by `subquad
  * workloads`, not expanded here, until a kernel of their family lands. */
 #include <stdio.h>
 #include <string.h>
@@ -61,9 +61,12 @@ static int vision_sweep(sq_case_list *l) {
   return 0;
 }
 
-/* LinGen's token counts (frames x latent height x width: 34|68|136 frames
- * at 32x32 and 48x48, catalog rows lingen/...), one head of 64 as in the
- * scaling suite: how far each kernel gets toward minute-long video. */
+/* Video token counts, latent frames x height x width: 34|68|136 latent
+ * frames (17, 34 and 68 s at 16 fps under an 8x temporal compression) at
+ * 32x32 and 48x48 latent tokens a frame, one head of 64 as in the scaling
+ * suite: how far each kernel gets toward minute-long video (LinGen's 68 s,
+ * whose own sizes are unpublished). The sweep names no paper: its layout is
+ * an assumption written down here, not a catalog shape. */
 static int video_sweep(sq_case_list *l) {
   static const int frames[] = {34, 68, 136};
   static const int side[] = {32, 48};
@@ -71,8 +74,8 @@ static int video_sweep(sq_case_list *l) {
   for (int s = 0; s < 2; s++)
     for (int f = 0; f < 3; f++) {
       int64_t T = (int64_t)frames[f] * side[s] * side[s];
-      snprintf(name, sizeof name, "sweep/lingen-%dx%dx%d", frames[f], side[s], side[s]);
-      int rc = add_sweep_point(l, 1, 1, T, 64, 0, name, "LinGen");
+      snprintf(name, sizeof name, "sweep/video-%dx%dx%d", frames[f], side[s], side[s]);
+      int rc = add_sweep_point(l, 1, 1, T, 64, 0, name, "-");
       if (rc) return rc;
     }
   return 0;
