@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,7 +209,11 @@ int sq_device_measure_peaks(sq_device *dev) {
   if (!strcmp(dev->backend->name, "cpu")) return cpu_peaks(dev);
   peak_ctx p = {.dev = dev};
   char *log = NULL;
-  int rc = dev->backend->build(dev->impl, sq_src_peaks, "", &p.prog, &log);
+  /* See kernels/peaks.sqk: vector chains where work-items are not lanes. */
+  int lanes = dev->info.is_gpu || strcmp(dev->backend->name, "opencl") ? 1 : 16;
+  char defines[32];
+  snprintf(defines, sizeof defines, "-DSQ_PEAK_LANES=%d", lanes);
+  int rc = dev->backend->build(dev->impl, sq_src_peaks, defines, &p.prog, &log);
   free(log);
   if (rc) return rc;
   sq_kernel_limits lim;
@@ -221,8 +226,8 @@ int sq_device_measure_peaks(sq_device *dev) {
   }
   if (!rc) rc = triad(&p, &dev->peaks.gbs);
   /* 8 chains x 8 unrolled steps, 2 FLOPs each; 8 chains x 4 steps of exps. */
-  if (!rc) rc = chains(&p, "sq_peak_fma", 128.0, &dev->peaks.gflops);
-  if (!rc) rc = chains(&p, "sq_peak_exp", 32.0, &dev->peaks.gexps);
+  if (!rc) rc = chains(&p, "sq_peak_fma", 128.0 * lanes, &dev->peaks.gflops);
+  if (!rc) rc = chains(&p, "sq_peak_exp", 32.0 * lanes, &dev->peaks.gexps);
   dev->backend->release(dev->impl, &p.prog);
   return rc;
 }
