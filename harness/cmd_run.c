@@ -31,6 +31,7 @@ typedef struct run_cli {
   int normalize, peaks, tuned, quiet;
   int feature_given;       /* --feature or --normalize given: overrides a suite's form */
   double max_case_s;
+  int rounds;              /* measuring rounds; 0 unset */
   int nparams;
   const char *params[MAX_CLI_PARAMS];
   sq_run_opts opts;
@@ -61,6 +62,9 @@ static void usage(void) {
     "  --min-time S         summed sample time before stopping (0.1)\n"
     "  --max-noise F        target relative noise, stddev/mean (0.02)\n"
     "  --timeout S          sampling wall time per case (10)\n"
+    "  --rounds N           spread each case's samples over N passes through the\n"
+    "                       cases (the sample and time budgets above are shared\n"
+    "                       out); default 1, suites 3\n"
     "  --max-case-seconds S predicted time over which a case is skipped (60; suites: their own)\n"
     "  --ref-budget FLOPS   full reference under this cost, else sampled rows (4e9)\n"
     "  --seed N             input seed (42)\n"
@@ -72,7 +76,8 @@ static void usage(void) {
 }
 
 enum { O_CAUSAL = 256, O_NONCAUSAL, O_DTYPE, O_FEATURE, O_NORMALIZE, O_PARAM, O_NOTUNED, O_MODE, O_WARMUP,
-       O_MINS, O_MAXS, O_MINT, O_NOISE, O_TIMEOUT, O_MAXCASE, O_REFB, O_SEED, O_VONLY, O_NOPEAKS, O_DUMP, O_ONLY };
+       O_MINS, O_MAXS, O_MINT, O_NOISE, O_TIMEOUT, O_MAXCASE, O_REFB, O_SEED, O_VONLY, O_NOPEAKS, O_DUMP, O_ONLY,
+       O_ROUNDS };
 
 static int parse_args(int argc, char **argv, run_cli *a) {
   static const struct option opts[] = {
@@ -83,7 +88,7 @@ static int parse_args(int argc, char **argv, run_cli *a) {
     {"min-samples", 1, 0, O_MINS}, {"max-samples", 1, 0, O_MAXS}, {"min-time", 1, 0, O_MINT},
     {"max-noise", 1, 0, O_NOISE}, {"timeout", 1, 0, O_TIMEOUT}, {"max-case-seconds", 1, 0, O_MAXCASE},
     {"ref-budget", 1, 0, O_REFB}, {"seed", 1, 0, O_SEED}, {"verify-only", 0, 0, O_VONLY},
-    {"no-peaks", 0, 0, O_NOPEAKS}, {"dump", 1, 0, O_DUMP}, {"only", 1, 0, O_ONLY},
+    {"no-peaks", 0, 0, O_NOPEAKS}, {"dump", 1, 0, O_DUMP}, {"only", 1, 0, O_ONLY}, {"rounds", 1, 0, O_ROUNDS},
     {"output", 1, 0, 'o'}, {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
   long long iv;
   double dv;
@@ -128,6 +133,7 @@ static int parse_args(int argc, char **argv, run_cli *a) {
     case O_NOPEAKS: a->peaks = 0; break;
     case O_DUMP: a->opts.dump_dir = optarg; break;
     case O_ONLY: a->only = optarg; break;
+    case O_ROUNDS: if (!(rc = sq_parse_i64(optarg, "--rounds", 1, 100, &iv))) a->rounds = (int)iv; break;
     case ':': rc = sq_fail(SQ_EINVAL, "%s needs a value", argv[optind - 1]); break;
     default:
       rc = sq_fail(SQ_EINVAL, "unknown option '%s' (see subquad run --help)", argv[optind - 1]);
@@ -219,22 +225,33 @@ static void add_device_meta(sq_meta *m, sq_device *dev, const run_cli *a) {
     sq_meta_set(m, "peak_gexps", buf);
   }
   const sq_measure_opts *mo = &a->opts.measure;
-  snprintf(buf, sizeof buf, "mode=%s warmup=%d min_samples=%d max_samples=%d min_time_s=%g max_noise=%g timeout_s=%g",
+  snprintf(buf, sizeof buf,
+           "mode=%s warmup=%d min_samples=%d max_samples=%d min_time_s=%g max_noise=%g timeout_s=%g rounds=%d",
            sq_mode_name(mo->mode), mo->warmup, mo->min_samples, mo->max_samples, mo->min_time_s, mo->max_noise,
-           mo->timeout_s);
+           mo->timeout_s, a->rounds);
   sq_meta_set(m, "measure", buf);
   snprintf(buf, sizeof buf, "%llu", (unsigned long long)a->opts.seed);
   sq_meta_set(m, "seed", buf);
   if (a->suite) sq_meta_set(m, "suite", a->suite);
 }
 
+/* Predicted seconds of case j in a round: the first round builds, verifies
+ * and takes its share of the samples, a later round only its share. */
+static double predicted_s(const sq_prediction *pr, int rounds, int round) {
+  double s = pr->ms > 0 ? pr->ms * 1e-3 : 0;
+  return round ? s / rounds : s;
+}
+
 /* Progress on stderr: case n/N, its outcome, and an ETA from the planner's
  * predictions of the remaining cases, scaled by how the finished ones
  * compared with theirs (cases grow with T, so a plain average misleads). */
-static void progress(const run_cli *a, int i, int n, double t0, const sq_result *r, const sq_prediction *pr) {
+static void progress(const run_cli *a, int round, int i, int n, double t0, const sq_result *r,
+                     const sq_prediction *pr) {
   if (a->quiet) return;
   double done = 0, left = 0;
-  for (int j = 0; j < n; j++) *(j <= i ? &done : &left) += pr[j].ms > 0 ? pr[j].ms * 1e-3 : 0;
+  for (int k = 0; k < a->rounds; k++)
+    for (int j = 0; j < n; j++)
+      *(k < round || (k == round && j <= i) ? &done : &left) += predicted_s(&pr[j], a->rounds, k);
   /* The ratio of actual to predicted time, shrunk towards 1 by a prior of
    * 10 predicted seconds, so the first short cases do not swing it. */
   double el = sq_now_s() - t0, eta = left * (el + 10) / (done + 10);
@@ -245,8 +262,11 @@ static void progress(const run_cli *a, int i, int n, double t0, const sq_result 
     snprintf(what, sizeof what, "ok, verified (err %.1e, %s)", r->max_rel_err, r->verify);
   else
     snprintf(what, sizeof what, "%s", sq_status_name(r->status));
+  char where[48];
+  if (a->rounds > 1) snprintf(where, sizeof where, "[%d/%d round %d/%d]", i + 1, n, round + 1, a->rounds);
+  else snprintf(where, sizeof where, "[%d/%d]", i + 1, n);
   sq_format_duration(eta, when, sizeof when);
-  fprintf(stderr, "[%d/%d] %s %s T=%lld: %s%s%s  (ETA %s)\n", i + 1, n, r->kernel, r->causal ? "causal" : "noncausal",
+  fprintf(stderr, "%s %s %s T=%lld: %s%s%s  (ETA %s)\n", where, r->kernel, r->causal ? "causal" : "noncausal",
           (long long)r->T, what, r->status == SQ_STATUS_OK ? "" : ": ", r->status == SQ_STATUS_OK ? "" : r->reason, when);
 }
 
@@ -268,9 +288,11 @@ static void print_table(const sq_result *rows, int n) {
 }
 
 /* Runs one case as planned: an infeasible case becomes a skipped row with
- * its prediction, a case too large as a whole runs slice by slice. */
-static void run_one(sq_device *dev, const run_cli *a, const sq_suite_case *sc, const sq_prediction *pr,
-                    sq_result *r) {
+ * its prediction, a case too large as a whole runs slice by slice (all its
+ * samples at once: such a case is measured in seconds, not milliseconds).
+ * `first` holds the first round's share of the measuring budget. */
+static void run_one(sq_device *dev, const run_cli *a, const sq_run_opts *first, const sq_suite_case *sc,
+                    const sq_prediction *pr, sq_result *r) {
   if (pr->ms >= 0 && !pr->feasible) {
     sq_result_init(r);
     sq_case_describe(dev, &sc->c, r);
@@ -280,7 +302,7 @@ static void run_one(sq_device *dev, const run_cli *a, const sq_suite_case *sc, c
   } else if (pr->ms >= 0 && pr->sliced) {
     sq_case_run_sliced(dev, &sc->c, &a->opts, r);
   } else {
-    sq_case_run(dev, &sc->c, &a->opts, r, NULL);
+    sq_case_run(dev, &sc->c, first, r, NULL);
   }
   if (pr->ms >= 0) {
     r->pred_ms = pr->ms;
@@ -315,6 +337,30 @@ static int select_cases(run_cli *a, sq_case_list *l) {
   }
   free(v);
   if (!l->n) return sq_fail(SQ_EINVAL, "--only: no case of suite %s matches '%s'", a->suite, a->only);
+  return 0;
+}
+
+/* Runs every case, then (--rounds) passes over the timed ones again, each
+ * pass adding its share of the samples. Returns 0, or an error when the
+ * host ran out of memory. */
+static int measure_rounds(sq_device *dev, const run_cli *a, const sq_case_list *l, const sq_prediction *pr,
+                          sq_result *rows, int *nrows) {
+  sq_run_opts share = a->opts;
+  sq_measure_round(&a->opts.measure, a->rounds, &share.measure);
+  double t0 = sq_now_s();
+  for (int round = 0; round < a->rounds; round++)
+    for (int i = 0; i < l->n; i++) {
+      if (!round) {
+        run_one(dev, a, &share, &l->v[i], &pr[i], &rows[i]);
+        rows[i].id = i + 1;
+        *nrows = i + 1;
+      } else {
+        if (pr[i].sliced || rows[i].status != SQ_STATUS_OK || !rows[i].nsamples) continue;
+        int rc = sq_case_sample_more(dev, &l->v[i].c, &share, &rows[i]);
+        if (rc) return rc;
+      }
+      progress(a, round, i, l->n, t0, &rows[i], pr);
+    }
   return 0;
 }
 
@@ -360,6 +406,9 @@ int sq_cmd_run(int argc, char **argv) {
   /* Each suite has its own default case limit (scaling allows the long
    * 8M-token linear cases); 60 s for a single case. */
   if (a.max_case_s < 0) a.max_case_s = a.suite ? sq_suite_max_case_s(a.suite) : 60;
+  /* A suite is what a regression gate runs: three rounds make each case's
+   * samples span the run instead of one moment of it. */
+  if (!a.rounds) a.rounds = a.suite ? 3 : 1;
   if (sq_device_open(a.device, &dev)) goto bad;
   if (configure_cases(&a, dev, &cases)) goto bad;
   if (a.peaks && dev->backend != &sq_backend_cpu && !a.opts.verify_only) {
@@ -372,13 +421,9 @@ int sq_cmd_run(int argc, char **argv) {
   rows = calloc((size_t)cases.n, sizeof *rows);
   plans = plan_all(dev, &a, &cases);
   if (!rows || !plans) goto bad;
-  double t0 = sq_now_s();
-  for (int i = 0; i < cases.n; i++) {
-    run_one(dev, &a, &cases.v[i], &plans[i], &rows[i]);
-    rows[i].id = i + 1;
-    nrows = i + 1;
+  if (measure_rounds(dev, &a, &cases, plans, rows, &nrows)) goto bad;
+  for (int i = 0; i < nrows; i++) {
     failed += rows[i].status == SQ_STATUS_FAILED;
-    progress(&a, i, cases.n, t0, &rows[i], plans);
     if (w && sq_results_write(w, &rows[i])) {
       fprintf(stderr, "subquad run: %s\n", sq_last_error());
       watch_temporaries(NULL);

@@ -71,6 +71,16 @@ void sq_measure_release(sq_device *dev) {
     }
 }
 
+void sq_measure_round(const sq_measure_opts *all, int rounds, sq_measure_opts *one) {
+  *one = *all;
+  if (rounds <= 1) return;
+  one->min_samples = (all->min_samples + rounds - 1) / rounds;
+  if (one->min_samples < 2) one->min_samples = 2;
+  one->max_samples = all->max_samples / rounds > one->min_samples ? all->max_samples / rounds : one->min_samples;
+  one->min_time_s = all->min_time_s / rounds;
+  one->timeout_s = all->timeout_s / rounds;
+}
+
 static double noise_of(const double *x, int n) {
   sq_stats st;
   sq_stats_compute(x, n, &st);

@@ -14,7 +14,7 @@ typedef enum { SQ_MODE_COLD = 0, SQ_MODE_HOT = 1 } sq_mode;
 typedef struct sq_measure_opts {
   sq_mode mode;
   int warmup;              /* untimed runs first (default 1) */
-  int min_samples;         /* default 5 */
+  int min_samples;         /* default 10 */
   int max_samples;         /* default 1000 */
   double min_time_s;       /* summed sample time before stopping (default 0.1) */
   double max_noise;        /* target relative noise (default 0.02) */
@@ -32,6 +32,11 @@ typedef int (*sq_sample_fn)(void *ctx, double *ms);
 /* Runs the loop. Samples (ms) are returned in a malloc'd array. */
 int sq_measure(sq_device *dev, const sq_measure_opts *o, sq_sample_fn fn, void *ctx,
                double **samples, int *nsamples, sq_stats *st);
+
+/* The share of `all` one of `rounds` measuring rounds takes: the sample
+ * and time minimums, limits and the timeout divided among the rounds (at
+ * least 2 samples a round), so R rounds together cost what one would. */
+void sq_measure_round(const sq_measure_opts *all, int rounds, sq_measure_opts *one);
 
 /* Frees the device's cold-mode flush buffer (before closing it). */
 void sq_measure_release(sq_device *dev);

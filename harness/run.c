@@ -431,6 +431,50 @@ static int run_on_cpu(sq_device *dev, const sq_case *c, const sq_run_opts *o, sq
   return 0;
 }
 
+/* Appends n samples to the row and recomputes its statistics and metrics. */
+static int append_samples(sq_device *dev, const sq_case *c, sq_result *r, const double *x, int n) {
+  double *all = realloc(r->samples, sizeof *all * (size_t)(r->nsamples + n));
+  if (!all) return sq_fail(SQ_ENOMEM, "no memory for timing samples");
+  memcpy(all + r->nsamples, x, sizeof *x * (size_t)n);
+  r->samples = all;
+  r->nsamples += n;
+  sq_stats_compute(r->samples, r->nsamples, &r->stats);
+  sq_case_fill_metrics(dev, c, r);
+  return 0;
+}
+
+/* One more round on the cpu device: the reference timed again. */
+static int sample_more_cpu(sq_device *dev, const sq_case *c, const sq_run_opts *o, sq_result *r) {
+  sq_result more;
+  sq_result_init(&more);
+  run_on_cpu(dev, c, o, &more, NULL);
+  int rc = more.status == SQ_STATUS_OK ? append_samples(dev, c, r, more.samples, more.nsamples) : 0;
+  if (more.status != SQ_STATUS_OK) set_status(r, more.status, "%s", more.reason);
+  sq_result_free(&more);
+  return rc;
+}
+
+int sq_case_sample_more(sq_device *dev, const sq_case *c, const sq_run_opts *o, sq_result *r) {
+  if (r->status != SQ_STATUS_OK || !r->nsamples) return 0;
+  if (dev->backend == &sq_backend_cpu) return sample_more_cpu(dev, c, o, r);
+  case_ctx x = {.dev = dev, .c = c, .o = o};
+  double *v = NULL;
+  int n = 0;
+  sq_stats st;
+  int rc = c->kernel->plan(&c->prob, c->params, &x.plan);
+  if (!rc) rc = sq_progcache_get(dev, *c->kernel->source, x.plan.defines, &x.prog);
+  if (!rc) rc = alloc_all(&x);
+  sq_measure_opts m = o->measure;
+  /* As in the first round: a sample of over a second warms up by itself. */
+  if (r->stats.median > 1000) m.warmup = 0;
+  if (!rc) rc = sq_measure(dev, &m, sample_device, &x, &v, &n, &st);
+  free_all(&x);
+  if (rc) set_status(r, SQ_STATUS_FAILED, "a later measuring round: %s", sq_last_error());
+  else rc = append_samples(dev, c, r, v, n);
+  free(v);
+  return r->status == SQ_STATUS_OK ? rc : 0;
+}
+
 int sq_case_prebuild(sq_device *dev, const sq_case *c) {
   sq_plan pl;
   if (dev->backend == &sq_backend_cpu) return 0;

@@ -40,6 +40,16 @@ typedef struct sq_case_times {
 int sq_case_run(sq_device *dev, const sq_case *c, const sq_run_opts *o, sq_result *out,
                 sq_case_times *times);
 
+/* Another measuring round of a case already run, verified and timed (other
+ * rows are left alone): the program comes from the cache and the buffers
+ * are set up again with the same inputs, so what is timed is what was
+ * verified; the samples are appended to the row and its statistics
+ * recomputed. Spreading a case's samples over rounds that are minutes apart
+ * makes them see the machine's slow drifts, which a back-to-back burst of
+ * samples cannot. A failing round turns the row failed. Returns 0, or
+ * SQ_ENOMEM when the host ran out of memory. */
+int sq_case_sample_more(sq_device *dev, const sq_case *c, const sq_run_opts *o, sq_result *r);
+
 /* Fills a row's identity (device, kernel, shape, dtype, params, feature,
  * tolerance) without running anything: for rows skipped before a run. */
 void sq_case_describe(sq_device *dev, const sq_case *c, sq_result *r);

@@ -30,6 +30,7 @@ expect_error "unknown suite" 2 "nope" -- run --suite nope
 expect_error "suite parameter no kernel has" 2 "no kernel of the selected cases has 'NOPE=4'" -- run --suite quick --param NOPE=4
 expect_error "kernel without shape" 2 "needs --shape" -- run --kernel $K
 expect_error "bad timeout" 2 "--timeout" -- run --kernel $K --shape $S --timeout soon
+expect_error "zero rounds" 2 "--rounds" -- run --kernel $K --shape $S --rounds 0
 
 tmp=${TMPDIR:-/tmp}/subquad-cli-$$
 mkdir -p "$tmp"

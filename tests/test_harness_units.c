@@ -8,6 +8,7 @@
 
 #include "harness/error.h"
 #include "harness/inputs.h"
+#include "harness/measure.h"
 #include "harness/npy.h"
 #include "harness/run.h"
 #include "harness/stats.h"
@@ -82,6 +83,21 @@ static void test_npy(void) {
          "npy: version 1.0 header, aligned, shape and data");
 }
 
+static void test_rounds(void) {
+  sq_measure_opts all, one;
+  sq_measure_defaults(&all);
+  sq_measure_round(&all, 1, &one);
+  tap_ok(!memcmp(&all, &one, sizeof one), "rounds: one round takes the whole budget");
+  sq_measure_round(&all, 3, &one);
+  tap_ok(one.min_samples == 4 && one.max_samples == 333, "rounds: 3 rounds share 10 (rounded up) and 1000 samples");
+  tap_ok(fabs(one.min_time_s - all.min_time_s / 3) < 1e-12 && fabs(one.timeout_s - all.timeout_s / 3) < 1e-12,
+         "rounds: minimum time and timeout are shared out");
+  tap_ok(one.max_noise == all.max_noise && one.warmup == all.warmup && one.mode == all.mode,
+         "rounds: noise target, warm-up and mode apply to every round");
+  sq_measure_round(&all, 20, &one);
+  tap_ok(one.min_samples == 2 && one.max_samples == 50, "rounds: at least 2 samples a round");
+}
+
 static void test_slope(void) {
   double x[] = {1024, 2048, 4096, 8192}, y[] = {1, 4, 16, 64}, z[] = {3, 6, 12, 24};
   tap_ok(fabs(sq_loglog_slope(x, y, 4) - 2) < 1e-12 && fabs(sq_loglog_slope(x, z, 4) - 1) < 1e-12,
@@ -96,5 +112,6 @@ int main(void) {
   test_rows();
   test_npy();
   test_slope();
+  test_rounds();
   return tap_done();
 }

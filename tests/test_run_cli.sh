@@ -33,5 +33,16 @@ sys.exit(0 if np.abs(p @ v - o).max() < 1e-5 else 1)" "$dir"
 else
   skip "numpy reproduces o from q, k, v" "numpy is not installed (apt-get install python3-numpy)"
 fi
+
+# --rounds: the samples of every round land in one row, the metadata says
+# how they were taken, and progress names each round.
+"$SUBQUAD" run --kernel linear_attn.causal_chunked --shape B=1,H=1,T=256,D=32 --no-peaks \
+  --min-samples 6 --rounds 3 -o "$tmp/rounds.csv" > /dev/null 2> "$tmp/rounds.err"
+check "--rounds 3 exits 0" test $? -eq 0
+check "--rounds: the metadata records the rounds" grep -q "^# measure: .*rounds=3" "$tmp/rounds.csv"
+check "--rounds: progress names the last round" grep -q "round 3/3" "$tmp/rounds.err"
+n=$(grep -c '^1,' "$tmp/rounds.samples.csv")
+check "--rounds: 3 rounds of at least 2 samples in one row ($n)" test "$n" -ge 6
+check "--rounds: still one row" sh -c "grep -v '^#' '$tmp/rounds.csv' | grep -c ',ok,' | grep -qx 1"
 rm -rf "$tmp"
 tap_done
