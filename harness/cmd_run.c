@@ -64,7 +64,7 @@ static void usage(void) {
     "  --timeout S          sampling wall time per case (10)\n"
     "  --rounds N           spread each case's samples over N passes through the\n"
     "                       cases (the sample and time budgets above are shared\n"
-    "                       out); default 1, suites 3\n"
+    "                       out); default 1, suites 5 (scaling 1)\n"
     "  --max-case-seconds S predicted time over which a case is skipped (60; suites: their own)\n"
     "  --ref-budget FLOPS   full reference under this cost, else sampled rows (4e9)\n"
     "  --seed N             input seed (42)\n"
@@ -406,9 +406,9 @@ int sq_cmd_run(int argc, char **argv) {
   /* Each suite has its own default case limit (scaling allows the long
    * 8M-token linear cases); 60 s for a single case. */
   if (a.max_case_s < 0) a.max_case_s = a.suite ? sq_suite_max_case_s(a.suite) : 60;
-  /* A suite is what a regression gate runs: three rounds make each case's
+  /* A suite is what a regression gate runs: rounds make each case's
    * samples span the run instead of one moment of it. */
-  if (!a.rounds) a.rounds = a.suite ? 3 : 1;
+  if (!a.rounds) a.rounds = a.suite ? sq_suite_rounds(a.suite) : 1;
   if (sq_device_open(a.device, &dev)) goto bad;
   if (configure_cases(&a, dev, &cases)) goto bad;
   if (a.peaks && dev->backend != &sq_backend_cpu && !a.opts.verify_only) {

@@ -34,11 +34,13 @@ void sq_planner_rates(const sq_device *dev, double *gbs, double *gflops, double 
   *gbs = gpu ? 200 : 10;
   *gflops = gpu ? 2000 : 20;
   *gexps = gpu ? 200 : 1;
-  /* Measured peaks of a CPU device are SIMD-vector rates (kernels/peaks.sqk)
-   * that the kernels, vectorised by PoCL only in part, reach about a sixth
-   * of (flash softmax: 38 of 234 GFLOP/s on the CI host); predicting from
-   * the full peak would start cases that then run far past their limit. */
-  double share = gpu ? 1.0 : 1.0 / 6;
+  /* Measured peaks of an OpenCL CPU device are SIMD-vector rates
+   * (kernels/peaks.sqk) that the kernels, vectorised by PoCL only in part,
+   * reach about a sixth of (flash softmax: 38 of 234 GFLOP/s on the CI
+   * host); predicting from the full peak would start cases that then run
+   * far past their limit. */
+  int vector_cpu = dev && !gpu && !strcmp(dev->backend->name, "opencl");
+  double share = vector_cpu ? 1.0 / 6 : 1.0;
   if (dev && dev->peaks.gbs > 0) *gbs = dev->peaks.gbs;
   if (dev && dev->peaks.gflops > 0) *gflops = dev->peaks.gflops * share;
   if (dev && dev->peaks.gexps > 0) *gexps = dev->peaks.gexps * share;

@@ -26,6 +26,11 @@ int sq_suite_expand(const char *name, sq_suite_case **cases, int *n);
  * (180 s keeps the whole suite's prediction under 30 minutes there). */
 double sq_suite_max_case_s(const char *name);
 
+/* The suite's default measuring rounds (`run --rounds`): 5, so a gate's
+ * samples span the run; 1 for `scaling`, whose long cases take their
+ * samples over seconds each and would only pay for the set-up again. */
+int sq_suite_rounds(const char *name);
+
 /* One line describing a suite (for usage text), or NULL for an unknown name. */
 const char *sq_suite_doc(const char *name);
 
