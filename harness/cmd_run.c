@@ -236,9 +236,10 @@ static void add_device_meta(sq_meta *m, sq_device *dev, const run_cli *a) {
 }
 
 /* Predicted seconds of case j in a round: the first round builds, verifies
- * and takes its share of the samples, a later round only its share. */
+ * and takes its share of the samples, a later round only its share; a case
+ * skipped as infeasible takes none (its prediction is why it is skipped). */
 static double predicted_s(const sq_prediction *pr, int rounds, int round) {
-  double s = pr->ms > 0 ? pr->ms * 1e-3 : 0;
+  double s = pr->ms > 0 && pr->feasible ? pr->ms * 1e-3 : 0;
   return round ? s / rounds : s;
 }
 

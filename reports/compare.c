@@ -288,7 +288,7 @@ void sq_compare_print(FILE *f, const sq_comparison *c, int md) {
   if (c->few_samples) {
     if (md) fputc('\n', f);
     fprintf(f, "note: %d timed pair%s too few raw samples to ever reach p < %g (at least 7 per side are needed); "
-               "run with more samples (subquad run --min-samples 12)\n",
+               "long cases stop at the timeout, so give them more (subquad run --min-samples 12 --timeout 60)\n",
             c->few_samples, c->few_samples == 1 ? " has" : "s have", c->alpha);
   }
 }
