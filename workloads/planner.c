@@ -39,7 +39,7 @@ void sq_planner_rates(const sq_device *dev, double *gbs, double *gflops, double 
    * reach about a sixth of (flash softmax: 38 of 234 GFLOP/s on the CI
    * host); predicting from the full peak would start cases that then run
    * far past their limit. */
-  int vector_cpu = dev && !gpu && !strcmp(dev->backend->name, "opencl");
+  int vector_cpu = dev && !gpu && dev->backend && !strcmp(dev->backend->name, "opencl");
   double share = vector_cpu ? 1.0 / 6 : 1.0;
   if (dev && dev->peaks.gbs > 0) *gbs = dev->peaks.gbs;
   if (dev && dev->peaks.gflops > 0) *gflops = dev->peaks.gflops * share;
