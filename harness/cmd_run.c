@@ -244,18 +244,15 @@ static double predicted_s(const sq_prediction *pr, int rounds, int round) {
 }
 
 /* Progress on stderr: case n/N, its outcome, and an ETA from the planner's
- * predictions of the remaining cases, scaled by how the finished ones
- * compared with theirs (cases grow with T, so a plain average misleads). */
-static void progress(const run_cli *a, int round, int i, int n, double t0, const sq_result *r,
-                     const sq_prediction *pr) {
+ * predictions of the remaining work (`done` of `total` predicted seconds),
+ * scaled by how the finished work compared with its prediction (cases grow
+ * with T, so a plain average misleads). */
+static void progress(const run_cli *a, int round, int i, int n, double t0, const sq_result *r, double done,
+                     double total) {
   if (a->quiet) return;
-  double done = 0, left = 0;
-  for (int k = 0; k < a->rounds; k++)
-    for (int j = 0; j < n; j++)
-      *(k < round || (k == round && j <= i) ? &done : &left) += predicted_s(&pr[j], a->rounds, k);
   /* The ratio of actual to predicted time, shrunk towards 1 by a prior of
    * 10 predicted seconds, so the first short cases do not swing it. */
-  double el = sq_now_s() - t0, eta = left * (el + 10) / (done + 10);
+  double el = sq_now_s() - t0, eta = (total - done) * (el + 10) / (done + 10);
   char what[96], when[32];
   if (r->status == SQ_STATUS_OK && r->nsamples)
     snprintf(what, sizeof what, "ok %.4g ms (%d samples, err %.1e)", r->stats.median, r->nsamples, r->max_rel_err);
@@ -348,9 +345,12 @@ static int measure_rounds(sq_device *dev, const run_cli *a, const sq_case_list *
                           sq_result *rows, int *nrows) {
   sq_run_opts share = a->opts;
   sq_measure_round(&a->opts.measure, a->rounds, &share.measure);
-  double t0 = sq_now_s();
+  double t0 = sq_now_s(), done = 0, total = 0;
+  for (int round = 0; round < a->rounds; round++)
+    for (int i = 0; i < l->n; i++) total += predicted_s(&pr[i], a->rounds, round);
   for (int round = 0; round < a->rounds; round++)
     for (int i = 0; i < l->n; i++) {
+      done += predicted_s(&pr[i], a->rounds, round);
       if (!round) {
         run_one(dev, a, &share, &l->v[i], &pr[i], &rows[i]);
         rows[i].id = i + 1;
@@ -360,7 +360,7 @@ static int measure_rounds(sq_device *dev, const run_cli *a, const sq_case_list *
         int rc = sq_case_sample_more(dev, &l->v[i].c, &share, &rows[i]);
         if (rc) return rc;
       }
-      progress(a, round, i, l->n, t0, &rows[i], pr);
+      progress(a, round, i, l->n, t0, &rows[i], done, total);
     }
   return 0;
 }

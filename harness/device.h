@@ -11,6 +11,7 @@ typedef struct sq_peaks {
   double gbs;            /* stream bandwidth, GB/s */
   double gflops;         /* f32 FMA throughput, GFLOP/s (an FMA counts 2) */
   double gexps;          /* exp throughput, G exp/s */
+  int lanes;             /* SIMD lanes each FMA/exp chain spanned: 16 on OpenCL CPUs, else 1 */
 } sq_peaks;
 
 struct sq_device {

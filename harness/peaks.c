@@ -228,6 +228,7 @@ int sq_device_measure_peaks(sq_device *dev) {
   /* 8 chains x 8 unrolled steps, 2 FLOPs each; 8 chains x 4 steps of exps. */
   if (!rc) rc = chains(&p, "sq_peak_fma", 128.0 * lanes, &dev->peaks.gflops);
   if (!rc) rc = chains(&p, "sq_peak_exp", 32.0 * lanes, &dev->peaks.gexps);
+  if (!rc) dev->peaks.lanes = lanes;
   dev->backend->release(dev->impl, &p.prog);
   return rc;
 }

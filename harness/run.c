@@ -21,6 +21,9 @@ void sq_run_defaults(sq_run_opts *o) {
   o->ref_budget_flops = 4e9;
 }
 
+/* A run longer than this warms caches and clocks by itself: no warm-up. */
+#define SELF_WARMING_MS 1000
+
 typedef struct case_ctx {
   sq_device *dev;
   const sq_case *c;
@@ -368,7 +371,7 @@ int sq_case_run(sq_device *dev, const sq_case *c, const sq_run_opts *o, sq_resul
   if (o->verify_only) goto out;
   sq_measure_opts m = o->measure;
   /* A verification run of over a second already warmed caches and clocks. */
-  if (verify_ms > 1000) m.warmup = 0;
+  if (verify_ms > SELF_WARMING_MS) m.warmup = 0;
   t0 = sq_now_s();
   rc = sq_measure(dev, &m, sample_device, &x, &r->samples, &r->nsamples, &r->stats);
   if (t) t->bench_s = sq_now_s() - t0;
@@ -466,7 +469,7 @@ int sq_case_sample_more(sq_device *dev, const sq_case *c, const sq_run_opts *o, 
   if (!rc) rc = alloc_all(&x);
   sq_measure_opts m = o->measure;
   /* As in the first round: a sample of over a second warms up by itself. */
-  if (r->stats.median > 1000) m.warmup = 0;
+  if (r->stats.median > SELF_WARMING_MS) m.warmup = 0;
   if (!rc) rc = sq_measure(dev, &m, sample_device, &x, &v, &n, &st);
   free_all(&x);
   if (rc) set_status(r, SQ_STATUS_FAILED, "a later measuring round: %s", sq_last_error());

@@ -4,8 +4,9 @@
  * own token layouts: the vision suite runs the InLine-Swin-T stage shapes at
  * 224 ... 1024 px and beyond (tokens per stage = (R/4/2^s)^2), the video
  * suite a frames x latent-resolution sweep to minute-long clips, the
- * point-cloud suite PCM's point counts. Pending rows (no kernel yet) are listed by `subquad
- * workloads`, not expanded here, until a kernel of their family lands. */
+ * point-cloud suite PCM's point counts. Pending rows (no kernel yet) are
+ * listed by `subquad workloads`, not expanded here, until a kernel of their
+ * family lands. */
 #include <stdio.h>
 #include <string.h>
 

@@ -34,13 +34,12 @@ void sq_planner_rates(const sq_device *dev, double *gbs, double *gflops, double 
   *gbs = gpu ? 200 : 10;
   *gflops = gpu ? 2000 : 20;
   *gexps = gpu ? 200 : 1;
-  /* Measured peaks of an OpenCL CPU device are SIMD-vector rates
-   * (kernels/peaks.sqk) that the kernels, vectorised by PoCL only in part,
-   * reach about a sixth of (flash softmax: 38 of 234 GFLOP/s on the CI
-   * host); predicting from the full peak would start cases that then run
-   * far past their limit. */
-  int vector_cpu = dev && !gpu && dev->backend && !strcmp(dev->backend->name, "opencl");
-  double share = vector_cpu ? 1.0 / 6 : 1.0;
+  /* Peaks measured with vector chains (an OpenCL CPU device, see
+   * kernels/peaks.sqk) are SIMD rates that the kernels, vectorised by PoCL
+   * only in part, reach about a sixth of (flash softmax: 38 of 234 GFLOP/s
+   * on the CI host); predicting from the full peak would start cases that
+   * then run far past their limit. */
+  double share = dev && dev->peaks.lanes > 1 ? 1.0 / 6 : 1.0;
   if (dev && dev->peaks.gbs > 0) *gbs = dev->peaks.gbs;
   if (dev && dev->peaks.gflops > 0) *gflops = dev->peaks.gflops * share;
   if (dev && dev->peaks.gexps > 0) *gexps = dev->peaks.gexps * share;
@@ -57,9 +56,7 @@ void sq_format_duration(double s, char *buf, size_t n) {
 }
 
 typedef struct mem_need {
-  double total;            /* device bytes */
-  double biggest;          /* largest single buffer */
-  double scratch;
+  sq_case_memory mem;      /* the runner's accounting */
   double groups;           /* work-groups of the widest launch, 0 when unknown */
 } mem_need;
 
@@ -74,11 +71,7 @@ static void need_of(const sq_case *c, const sq_problem *p, mem_need *m) {
   memset(m, 0, sizeof *m);
   sq_plan pl;
   int planned = c->kernel->plan && c->kernel->plan(p, c->params, &pl) == 0;
-  sq_case_memory cm;
-  sq_case_memory_of(p, planned ? &pl : NULL, &cm);
-  m->total = cm.total;
-  m->biggest = cm.biggest;
-  m->scratch = cm.scratch;
+  sq_case_memory_of(p, planned ? &pl : NULL, &m->mem);
   for (int i = 0; planned && i < pl.nlaunch; i++) {
     double g = 1;
     for (int d = 0; d < 3; d++)
@@ -92,13 +85,13 @@ static int mem_fits(const sq_device *dev, const mem_need *m, char *why, size_t n
   if (!dev) return 1;
   const sq_device_info *di = &dev->info;
   double avail = (double)(di->free_mem ? di->free_mem : di->global_mem);
-  if (avail > 0 && m->total > avail) {
-    snprintf(why, n, "needs %.1f GiB > %.1f GiB free", m->total / GIB, avail / GIB);
+  if (avail > 0 && m->mem.total > avail) {
+    snprintf(why, n, "needs %.1f GiB > %.1f GiB free", m->mem.total / GIB, avail / GIB);
     return 0;
   }
-  if (di->max_alloc && m->biggest > (double)di->max_alloc) {
+  if (di->max_alloc && m->mem.biggest > (double)di->max_alloc) {
     snprintf(why, n, "a %.1f GiB buffer > the device's largest allocation %.1f GiB",
-             m->biggest / GIB, (double)di->max_alloc / GIB);
+             m->mem.biggest / GIB, (double)di->max_alloc / GIB);
     return 0;
   }
   return 1;
@@ -110,7 +103,7 @@ static double kernel_s(const sq_device *dev, const sq_case *c, const sq_problem 
   double gbs, gflops, gexps;
   sq_planner_rates(dev, &gbs, &gflops, &gexps);
   sq_work w = c->kernel->work(p);
-  double s = w.flops / (gflops * 1e9) + (w.bytes + 2 * m->scratch) / (gbs * 1e9) +
+  double s = w.flops / (gflops * 1e9) + (w.bytes + 2 * m->mem.scratch) / (gbs * 1e9) +
              w.exps / (gexps * 1e9);
   int cu = dev && dev->info.compute_units > 0 ? dev->info.compute_units : 2;
   if (m->groups > 0 && m->groups < cu) s *= cu / m->groups;
@@ -153,7 +146,7 @@ int sq_predict_opts(const sq_device *dev, const sq_case *c, const sq_run_opts *o
                    (long long)p->DV);
   mem_need whole, slice;
   need_of(c, p, &whole);
-  out->bytes = whole.total;
+  out->bytes = whole.mem.total;
   char memwhy[160] = "";
   int fits = mem_fits(dev, &whole, memwhy, sizeof memwhy);
   int nslices = 1;
@@ -172,7 +165,7 @@ int sq_predict_opts(const sq_device *dev, const sq_case *c, const sq_run_opts *o
     }
     nslices = (int)(p->B * p->H);
     out->sliced = 1;
-    out->bytes = slice.total;
+    out->bytes = slice.mem.total;
   }
   const sq_problem *rp = out->sliced ? &sp : p;
   const mem_need *rm = out->sliced ? &slice : &whole;
