@@ -434,13 +434,21 @@ static int run_on_cpu(sq_device *dev, const sq_case *c, const sq_run_opts *o, sq
   return 0;
 }
 
-/* Appends n samples to the row and recomputes its statistics and metrics. */
+/* Appends n samples, as the row's next measuring round, and recomputes its
+ * statistics and metrics. The samples it has are rounds 0, 1, ...: a row
+ * without rounds yet was measured in one, round 0. */
 static int append_samples(sq_device *dev, const sq_case *c, sq_result *r, const double *x, int n) {
-  double *all = realloc(r->samples, sizeof *all * (size_t)(r->nsamples + n));
-  if (!all) return sq_fail(SQ_ENOMEM, "no memory for timing samples");
+  int total = r->nsamples + n;
+  int round = r->nsamples ? sq_result_round(r, r->nsamples - 1) + 1 : 0;
+  double *all = realloc(r->samples, sizeof *all * (size_t)total);
+  if (all) r->samples = all;
+  int *rounds = all ? realloc(r->sample_round, sizeof *rounds * (size_t)total) : NULL;
+  if (!rounds) return sq_fail(SQ_ENOMEM, "no memory for timing samples");
+  if (!r->sample_round) memset(rounds, 0, sizeof *rounds * (size_t)r->nsamples);
+  r->sample_round = rounds;
   memcpy(all + r->nsamples, x, sizeof *x * (size_t)n);
-  r->samples = all;
-  r->nsamples += n;
+  for (int i = r->nsamples; i < total; i++) rounds[i] = round;
+  r->nsamples = total;
   sq_stats_compute(r->samples, r->nsamples, &r->stats);
   sq_case_fill_metrics(dev, c, r);
   return 0;

@@ -40,6 +40,44 @@ static void row_stats(const sq_result *r, sq_stats *s) {
   else *s = r->stats;
 }
 
+/* The spread of a row's measuring rounds (run --rounds): the lowest and
+ * highest of its per-round medians. Samples of one round were taken back to
+ * back and share whatever the machine was doing then; rounds are spread over
+ * the run, so their spread is what the run-to-run noise looks like. Returns
+ * the number of rounds; 0 without raw samples or memory. */
+static int round_spread(const sq_result *r, double *lo, double *hi) {
+  double *x = r->nsamples > 0 ? malloc(sizeof *x * (size_t)r->nsamples) : NULL;
+  if (!x) return 0;
+  int rounds = 0;
+  *lo = INFINITY, *hi = -INFINITY;
+  for (int i = 0; i < r->nsamples; i++) {
+    /* Each distinct round once, wherever its samples stand in the file. */
+    int k = sq_result_round(r, i), seen = 0;
+    for (int j = 0; j < i && !seen; j++) seen = sq_result_round(r, j) == k;
+    if (seen) continue;
+    int n = 0;
+    for (int j = i; j < r->nsamples; j++)
+      if (sq_result_round(r, j) == k) x[n++] = r->samples[j];
+    sq_stats st;
+    sq_stats_compute(x, n, &st);
+    *lo = fmin(*lo, st.median);
+    *hi = fmax(*hi, st.median);
+    rounds++;
+  }
+  free(x);
+  return rounds;
+}
+
+/* Why two timed rows are not apart enough, for the note. */
+static void apart_note(const sq_compare_row *out, const sq_compare_opts *o, char *buf, size_t n) {
+  if (out->gap <= o->gap_floor)
+    snprintf(buf, n, "[min, Q3] intervals %s", out->gap > 0 ? "too close" : "overlap");
+  else
+    snprintf(buf, n, "rounds %s: BASE's %d round medians %.4g-%.4g ms, NEW's %d %.4g-%.4g ms",
+             out->round_gap > 0 ? "too close" : "overlap", out->rounds[0], out->round_lo[0], out->round_hi[0],
+             out->rounds[1], out->round_lo[1], out->round_hi[1]);
+}
+
 /* Judges two timed rows. */
 static void judge_timed(const sq_result *base, const sq_result *cur, const sq_compare_opts *o,
                         sq_compare_row *out) {
@@ -58,6 +96,17 @@ static void judge_timed(const sq_result *base, const sq_result *cur, const sq_co
   /* The gap between the [min, Q3] intervals, positive when they are apart:
    * the slower side's best sample against the faster side's third quartile. */
   out->gap = slower ? (sc.min - sb.q3) / sb.median : (sb.min - sc.q3) / sb.median;
+  /* Measured in rounds on both sides: every round of the slower side must
+   * be slower than every round of the faster one too. Samples within a
+   * round are not independent (a slow spell of the machine covers all of
+   * them), so the U test alone can find a "significant" shift between two
+   * runs that is only the machine; whole rounds apart is evidence the
+   * machine's moods cannot fake as easily. */
+  out->rounds[0] = round_spread(base, &out->round_lo[0], &out->round_hi[0]);
+  out->rounds[1] = round_spread(cur, &out->round_lo[1], &out->round_hi[1]);
+  if (out->rounds[0] > 1 && out->rounds[1] > 1)
+    out->round_gap = slower ? (out->round_lo[1] - out->round_hi[0]) / sb.median
+                            : (out->round_lo[0] - out->round_hi[1]) / sb.median;
   if (base->nsamples > 0 && cur->nsamples > 0) {
     sq_mwu m;
     if (sq_mwu_test(base->samples, base->nsamples, cur->samples, cur->nsamples, &m) == 0) {
@@ -70,24 +119,26 @@ static void judge_timed(const sq_result *base, const sq_result *cur, const sq_co
     return;
   }
   int significant = !isnan(out->p) && out->p < o->alpha;
-  int separated = out->gap > o->gap_floor;
+  int separated = out->gap > o->gap_floor && (isnan(out->round_gap) || out->round_gap > o->gap_floor);
   if (significant && separated) {
     out->verdict = slower ? SQ_VERDICT_SLOWER : SQ_VERDICT_FASTER;
     return;
   }
   out->verdict = SQ_VERDICT_AMBIGUOUS;
+  char apart[200];
+  apart_note(out, o, apart, sizeof apart);
   if (isnan(out->p))
     snprintf(out->note, sizeof out->note, "no raw samples to test");
   else if (sq_compare_min_p(base->nsamples, cur->nsamples) >= o->alpha)
     snprintf(out->note, sizeof out->note, "too few samples (%d and %d) to reach p < %g", base->nsamples,
              cur->nsamples, o->alpha);
   else if (!significant && !separated)
-    snprintf(out->note, sizeof out->note, "intervals overlap; p >= %g", o->alpha);
+    snprintf(out->note, sizeof out->note, "%s; p >= %g", apart, o->alpha);
   else if (!significant)
     snprintf(out->note, sizeof out->note, "p >= %g (n = %d, %d)", o->alpha, base->nsamples,
              cur->nsamples);
   else
-    snprintf(out->note, sizeof out->note, "[min, Q3] intervals %s", out->gap > 0 ? "too close" : "overlap");
+    snprintf(out->note, sizeof out->note, "%s", apart);
 }
 
 void sq_compare_pair(const sq_result *base, const sq_result *cur, const sq_compare_opts *o,
@@ -95,7 +146,7 @@ void sq_compare_pair(const sq_result *base, const sq_result *cur, const sq_compa
   memset(out, 0, sizeof *out);
   out->base = base;
   out->cur = cur;
-  out->base_ms = out->cur_ms = out->ratio = out->gap = out->p = NAN;
+  out->base_ms = out->cur_ms = out->ratio = out->gap = out->round_gap = out->p = NAN;
   if (cur->status == SQ_STATUS_FAILED) {
     out->verdict = SQ_VERDICT_FAILED;
     snprintf(out->note, sizeof out->note, "%s: %s",
@@ -187,7 +238,7 @@ int sq_compare_results(const sq_results *base, const sq_results *cur, const sq_c
     } else {
       memset(row, 0, sizeof *row);
       row->cur = c;
-      row->base_ms = row->ratio = row->gap = row->p = NAN;
+      row->base_ms = row->ratio = row->gap = row->round_gap = row->p = NAN;
       row->cur_ms = c->status == SQ_STATUS_OK ? c->stats.median : NAN;
       /* A failing row is a regression whether or not BASE knew it. */
       row->verdict = c->status == SQ_STATUS_FAILED ? SQ_VERDICT_FAILED : SQ_VERDICT_ONLY_NEW;
@@ -201,7 +252,7 @@ int sq_compare_results(const sq_results *base, const sq_results *cur, const sq_c
     memset(row, 0, sizeof *row);
     row->base = &base->rows[j];
     row->base_ms = row->base->status == SQ_STATUS_OK ? row->base->stats.median : NAN;
-    row->cur_ms = row->ratio = row->gap = row->p = NAN;
+    row->cur_ms = row->ratio = row->gap = row->round_gap = row->p = NAN;
     row->verdict = SQ_VERDICT_ONLY_BASE;
   }
   free(used);

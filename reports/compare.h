@@ -2,8 +2,10 @@
  * of two result files are matched by (device, kernel, causal, shape, dtype,
  * mode) and each pair gets a verdict from its raw samples. A row is SLOWER
  * (or FASTER) only when three independent tests agree: the [min, Q3]
- * intervals are separated by more than a floor, a Mann-Whitney U test gives
- * p < alpha, and the medians differ by more than a practical threshold. A
+ * intervals are separated by more than a floor (and, when both sides were
+ * measured in rounds, so are the ranges of their per-round medians), a
+ * Mann-Whitney U test gives p < alpha, and the medians differ by more than
+ * a practical threshold. A
  * pair within the threshold is SAME; a pair beyond it that fails either of
  * the other tests is AMBIGUOUS: the machine was too noisy to tell. */
 #ifndef SQ_COMPARE_H
@@ -39,7 +41,8 @@ enum {
 typedef struct sq_compare_opts {
   double threshold;   /* practical median change, as a fraction (0.05) */
   double alpha;       /* Mann-Whitney significance level (0.002) */
-  double gap_floor;   /* least relative gap between [min, Q3] intervals (0.01) */
+  double gap_floor;   /* least relative gap between [min, Q3] intervals, and
+                         between the ranges of per-round medians (0.01) */
   int ignore_device;  /* match rows across devices */
 } sq_compare_opts;
 
@@ -51,6 +54,10 @@ typedef struct sq_compare_row {
   double base_ms, cur_ms;       /* medians (of the raw samples when present) */
   double ratio;                 /* cur / base median; NAN unless both timed */
   double gap;                   /* separation of [min, Q3] over the base median; < 0 overlap */
+  int rounds[2];                /* measuring rounds of BASE, NEW */
+  double round_lo[2], round_hi[2];  /* lowest, highest per-round median (ms) of BASE, NEW */
+  double round_gap;             /* separation of the round ranges over the base median; NAN
+                                   unless both sides have several rounds */
   double p;                     /* Mann-Whitney p; NAN when not tested */
   int exact;                    /* p from the exact distribution */
   char note[300];

@@ -11,6 +11,7 @@
 #include <csv.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -113,7 +114,9 @@ void sq_result_init(sq_result *r) {
 
 void sq_result_free(sq_result *r) {
   free(r->samples);
+  free(r->sample_round);
   r->samples = NULL;
+  r->sample_round = NULL;
   r->nsamples = 0;
 }
 
@@ -283,7 +286,7 @@ int sq_results_open(const char *path, const sq_meta *meta, sq_results_writer **o
   for (int i = 0; meta && i < meta->n; i++) fprintf(w->f, "# %s: %s\n", meta->key[i], meta->value[i]);
   for (int c = 0; c < NCOLS; c++) fprintf(w->f, "%s%s", c ? "," : "", cols[c].name);
   fputc('\n', w->f);
-  fputs("id,sample,ms\n", w->fs);
+  fputs("id,sample,ms,round\n", w->fs);
   *out = w;
   return 0;
 }
@@ -305,7 +308,7 @@ int sq_results_write(sq_results_writer *w, const sq_result *r) {
   for (int i = 0; i < r->nsamples; i++) {
     fprintf(w->fs, "%d,%d,", r->id, i);
     put_double(w->fs, r->samples[i]);
-    fputc('\n', w->fs);
+    fprintf(w->fs, ",%d\n", sq_result_round(r, i));
   }
   if (ferror(w->f) || ferror(w->fs))
     return sq_fail(SQ_EIO, "%s: write failed: %s", w->path, strerror(errno));
@@ -614,53 +617,68 @@ static int read_preamble(const char *path, const char *text, size_t len, sq_meta
 struct samples_ctx {
   sq_results *res;
   int header_seen;
+  int nfields;           /* 4 with the round column, 3 without (older files) */
   int *cap;              /* per row */
 };
 
+/* Room for one more sample (and its round) in row i. */
+static int grow_samples(struct samples_ctx *x, int i) {
+  sq_result *r = &x->res->rows[i];
+  if (r->nsamples < x->cap[i]) return 0;
+  int cap = x->cap[i] ? 2 * x->cap[i] : 16;
+  double *ns = realloc(r->samples, cap * sizeof *ns);
+  if (ns) r->samples = ns;
+  int *nr = ns && x->nfields == 4 ? realloc(r->sample_round, cap * sizeof *nr) : NULL;
+  if (nr) r->sample_round = nr;
+  if (!ns || (x->nfields == 4 && !nr)) return SQ_ENOMEM;
+  x->cap[i] = cap;
+  return 0;
+}
+
 static void on_sample(struct reader *rd) {
   struct samples_ctx *x = rd->ctx;
+  static const char *const names[] = {"id", "sample", "ms", "round"};
   if (!x->header_seen) {
-    if (rd->nfields != 3 || strcmp(rd->fields[0], "id") || strcmp(rd->fields[1], "sample") ||
-        strcmp(rd->fields[2], "ms"))
-      rd->err = sq_fail(SQ_EPARSE, "%s:%d: header is not 'id,sample,ms'", rd->file, rd->rec_line);
+    int ok = rd->nfields == 3 || rd->nfields == 4;
+    for (int c = 0; ok && c < rd->nfields; c++) ok = !strcmp(rd->fields[c], names[c]);
+    if (!ok) rd->err = sq_fail(SQ_EPARSE, "%s:%d: header is not 'id,sample,ms,round'", rd->file, rd->rec_line);
+    x->nfields = rd->nfields;
     x->header_seen = 1;
     return;
   }
-  long long id, idx;
+  long long v[4] = {0};
+  double ms = 0;
   char *end;
-  if (rd->nfields != 3) {
-    rd->err = sq_fail(SQ_EPARSE, "%s:%d: %d fields, want 3 (id,sample,ms)", rd->file, rd->rec_line,
-                      rd->nfields);
+  if (rd->nfields != x->nfields) {
+    rd->err = sq_fail(SQ_EPARSE, "%s:%d: %d fields, want %d as in the header", rd->file, rd->rec_line,
+                      rd->nfields, x->nfields);
     return;
   }
-  const char *bad = !parse_long(rd->fields[0], &id) ? "id" : !parse_long(rd->fields[1], &idx) ? "sample" : NULL;
-  double ms = bad ? 0 : strtod(rd->fields[2], &end);
-  if (!bad && (!*rd->fields[2] || *end)) bad = "ms";
-  if (bad) {
-    const char *v = rd->fields[!strcmp(bad, "id") ? 0 : !strcmp(bad, "sample") ? 1 : 2];
-    rd->err = sq_fail(SQ_EPARSE, "%s:%d: column '%s': '%s' is not a number", rd->file, rd->rec_line,
-                      bad, v);
-    return;
+  for (int c = 0; c < x->nfields; c++) {
+    const char *f = rd->fields[c];
+    int ok;
+    if (c == 2) ok = (ms = strtod(f, &end), *f && !*end);
+    else ok = parse_long(f, &v[c]) && (c != 3 || (v[c] >= 0 && v[c] <= INT_MAX));
+    if (!ok) {
+      rd->err = sq_fail(SQ_EPARSE, "%s:%d: column '%s': '%s' is not a %s", rd->file, rd->rec_line, names[c],
+                        f, c == 3 ? "round number" : "number");
+      return;
+    }
   }
   sq_results *res = x->res;
   int i;
-  for (i = 0; i < res->n && res->rows[i].id != id; i++) {}
+  for (i = 0; i < res->n && res->rows[i].id != v[0]; i++) {}
   if (i == res->n) {
     rd->err = sq_fail(SQ_EPARSE, "%s:%d: sample of row id %lld, which the results file lacks",
-                      rd->file, rd->rec_line, id);
+                      rd->file, rd->rec_line, v[0]);
+    return;
+  }
+  if (grow_samples(x, i)) {
+    rd->err = sq_fail(SQ_ENOMEM, "%s:%d: out of memory", rd->file, rd->rec_line);
     return;
   }
   sq_result *r = &res->rows[i];
-  if (r->nsamples == x->cap[i]) {
-    int cap = x->cap[i] ? 2 * x->cap[i] : 16;
-    double *ns = realloc(r->samples, cap * sizeof *ns);
-    if (!ns) {
-      rd->err = sq_fail(SQ_ENOMEM, "%s:%d: out of memory", rd->file, rd->rec_line);
-      return;
-    }
-    r->samples = ns;
-    x->cap[i] = cap;
-  }
+  if (r->sample_round) r->sample_round[r->nsamples] = (int)v[3];
   r->samples[r->nsamples++] = ms;
 }
 
@@ -680,7 +698,7 @@ static int read_samples(const char *path, sq_results *res) {
     free(spath);
     return rc;
   }
-  struct samples_ctx x = {res, 0, calloc(res->n ? res->n : 1, sizeof(int))};
+  struct samples_ctx x = {.res = res, .cap = calloc(res->n ? res->n : 1, sizeof(int))};
   struct reader rd = {.file = spath, .on_record = on_sample, .ctx = &x};
   if (!x.cap) rc = sq_fail(SQ_ENOMEM, "%s: out of memory", spath);
   else rc = parse_csv(&rd, text, len, 1);

@@ -7,7 +7,10 @@
  *   id,device,backend,kernel,...         <- header (sq_result_columns)
  *   rows...
  *
- * The sidecar FILE.samples.csv holds `id,sample,ms` for every raw sample.
+ * The sidecar FILE.samples.csv holds `id,sample,ms,round` for every raw
+ * sample: `round` is the measuring pass (run --rounds) that took it, which
+ * the regression gate needs because samples of one pass share the machine's
+ * mood. Sidecars without the column (older files) read as one round.
  * Writers go to a temporary file renamed into place on close, so an
  * interrupted run never leaves a truncated file under the final name. */
 #ifndef SQ_RESULT_H
@@ -51,10 +54,14 @@ typedef struct sq_result {
   char workload[64];       /* catalog entry the row came from, "" when none */
   int nsamples;            /* raw samples (in `samples`, owned) */
   double *samples;
+  int *sample_round;       /* measuring round of each sample (owned); NULL: all one round */
 } sq_result;
 
 void sq_result_init(sq_result *r);
 void sq_result_free(sq_result *r);   /* frees the samples */
+
+/* The round of sample i: 0 when the row keeps no rounds. */
+static inline int sq_result_round(const sq_result *r, int i) { return r->sample_round ? r->sample_round[i] : 0; }
 
 /* Metadata block: key/value pairs, kept in order. */
 #define SQ_META_MAX 32

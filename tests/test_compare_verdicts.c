@@ -3,7 +3,8 @@
  * out by hand (exact distribution, ties and the normal approximation), and
  * golden verdicts on constructed sample sets: identical, shifted by 10 %,
  * wide overlapping noise, a small real shift under the threshold, failing
- * and skipped rows, rows on one side only, mismatched devices, and the exit
+ * and skipped rows, rows on one side only, mismatched devices, rows measured
+ * in rounds whose rounds overlap or do not, and the exit
  * status each outcome calls for. */
 #include <math.h>
 #include <stdlib.h>
@@ -195,6 +196,83 @@ static void verdict_tests(void) {
   sq_result_free(&a);
 }
 
+/* A row from samples given round by round: rounds[k] samples in round k. */
+static void in_rounds(sq_result *r, const double *x, const int *per_round, int nrounds, int keep_rounds) {
+  int n = 0;
+  for (int k = 0; k < nrounds; k++) n += per_round[k];
+  timed(r, "softmax_attn.flash", 4096, 1, 0, n);
+  r->sample_round = keep_rounds ? malloc(n * sizeof *r->sample_round) : NULL;
+  for (int k = 0, i = 0; k < nrounds; k++)
+    for (int j = 0; j < per_round[k]; j++, i++) {
+      r->samples[i] = x[i];
+      if (keep_rounds) r->sample_round[i] = k;
+    }
+  sq_stats_compute(r->samples, n, &r->stats);
+}
+
+/* Rows measured in rounds (run --rounds): a shift between two runs counts
+ * only when every round of one side is apart from every round of the other.
+ * The first case is a real A/B pair from this VM (flash causal, T=4096, an
+ * unchanged kernel): BASE caught the machine at 78 to 104 ms, NEW never left
+ * its 75 ms level, and the samples alone called that 15 % FASTER. */
+static void round_tests(void) {
+  static const double base_x[] = {82.5, 81.2, 78.2, 78.0, 99.9, 100.1, 78.5, 78.3, 92.3, 100.8, 103.8, 89.0, 95.1};
+  static const int base_n[] = {2, 2, 2, 2, 5};
+  static const double new_x[] = {74.8, 75.0, 76.8, 76.6, 75.8, 75.7, 75.3, 75.4, 78.4, 78.6};
+  static const int new_n[] = {2, 2, 2, 2, 2};
+  sq_result a, b;
+  sq_compare_row row;
+  in_rounds(&a, base_x, base_n, 5, 0);
+  in_rounds(&b, new_x, new_n, 5, 0);
+  sq_verdict v = verdict_of(&a, &b, &row);
+  tap_ok(v == SQ_VERDICT_FASTER && row.p < 0.002 && row.gap > 0.01 && isnan(row.round_gap),
+         "drifting machine, rounds unknown: the samples alone say FASTER (%s, %+.1f%%, p=%.2g)",
+         sq_verdict_name(v), (row.ratio - 1) * 100, row.p);
+  sq_result_free(&a);
+  sq_result_free(&b);
+  in_rounds(&a, base_x, base_n, 5, 1);
+  in_rounds(&b, new_x, new_n, 5, 1);
+  v = verdict_of(&a, &b, &row);
+  tap_ok(v == SQ_VERDICT_AMBIGUOUS && row.rounds[0] == 5 && row.rounds[1] == 5 && row.round_gap < 0 &&
+             near(row.round_lo[0], 78.1, 1e-12) && near(row.round_hi[1], 78.5, 1e-12) &&
+             strstr(row.note, "rounds overlap"),
+         "the same samples in 5 rounds each: AMBIGUOUS, BASE's best round 78.1 ms is not above NEW's worst 78.5 "
+         "(%s, '%s')", sq_verdict_name(v), row.note);
+  sq_result_free(&b);
+
+  /* A slowdown larger than that machine's drift (its rounds span 28 %)
+   * shows in every round: SLOWER. */
+  double shifted[13];
+  for (int i = 0; i < 13; i++) shifted[i] = base_x[i] * 1.35;
+  in_rounds(&b, shifted, base_n, 5, 1);
+  v = verdict_of(&a, &b, &row);
+  tap_ok(v == SQ_VERDICT_SLOWER && row.round_gap > 0.01,
+         "every sample +35%% on the drifting machine: SLOWER (%s, round gap %.3f)", sq_verdict_name(v),
+         row.round_gap);
+  sq_result_free(&b);
+
+  /* On a steady machine a 10 % shift is SLOWER in rounds as without. */
+  sq_result c, d;
+  timed(&c, "k", 4096, 10, 0.04, 20);
+  timed(&d, "k", 4096, 11, 0.04, 20);
+  c.sample_round = malloc(20 * sizeof *c.sample_round);
+  d.sample_round = malloc(20 * sizeof *d.sample_round);
+  for (int i = 0; i < 20; i++) c.sample_round[i] = d.sample_round[i] = i / 4;
+  v = verdict_of(&c, &d, &row);
+  tap_ok(v == SQ_VERDICT_SLOWER && row.rounds[0] == 5 && row.round_gap > 0.01,
+         "steady machine, +10%% in 5 rounds: SLOWER (%s, round gap %.3f)", sq_verdict_name(v), row.round_gap);
+  sq_result_free(&c);
+  sq_result_free(&d);
+
+  /* Rounds on one side only: the sample tests decide alone. */
+  in_rounds(&b, new_x, new_n, 5, 0);
+  v = verdict_of(&a, &b, &row);
+  tap_ok(v == SQ_VERDICT_FASTER && row.rounds[1] == 1 && isnan(row.round_gap),
+         "rounds on one side only are not compared (%s)", sq_verdict_name(v));
+  sq_result_free(&b);
+  sq_result_free(&a);
+}
+
 /* Files: BASE has k1, k2 (ok), k3 (ok); NEW has k1 same, k2 +10 %, k4 only. */
 static void file_tests(void) {
   sq_results base = {0}, cur = {0};
@@ -260,5 +338,6 @@ int main(void) {
   mwu_tests();
   verdict_tests();
   file_tests();
+  round_tests();   /* last: its draws would move the noise the file tests were tuned on */
   return tap_done();
 }

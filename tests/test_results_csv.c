@@ -60,6 +60,9 @@ static int same_row(const sq_result *a, const sq_result *b, char *why, size_t n)
   D(stats.max); D(stats.stddev); D(stats.noise); D(gflops); D(gbs); D(peak_frac);
   D(pred_ms); D(pred_mem_bytes); S(suite); S(workload); I(nsamples);
   for (int i = 0; i < a->nsamples; i++) D(samples[i]);
+  for (int i = 0; i < a->nsamples; i++)
+    if (sq_result_round(a, i) != sq_result_round(b, i))
+      return snprintf(why, n, "round of sample %d: %d vs %d", i, sq_result_round(a, i), sq_result_round(b, i)), 0;
 #undef S
 #undef I
 #undef D
@@ -89,6 +92,9 @@ static void make_rows(sq_result r[3]) {
   r[0].nsamples = 6;
   r[0].samples = malloc(sizeof s0);
   memcpy(r[0].samples, s0, sizeof s0);
+  static const int rounds0[] = {0, 0, 1, 1, 2, 7};
+  r[0].sample_round = malloc(sizeof rounds0);
+  memcpy(r[0].sample_round, rounds0, sizeof rounds0);
   sq_stats_compute(r[0].samples, 6, &r[0].stats);
   r[0].gflops = 123.456789012345678, r[0].gbs = 1.0 / 7.0, r[0].peak_frac = 0.1 + 0.2;
   snprintf(r[0].suite, sizeof r[0].suite, "quick");
@@ -203,8 +209,17 @@ static void malformed_tests(void) {
   snprintf(want, sizeof want, "row id 0 has 1 samples, its row says 0");
   tap_ok(read_error(p, want), "sidecar count disagrees with the row");
   write_text(sp, "id,ms\n");
-  snprintf(want, sizeof want, "%s:1: header is not 'id,sample,ms'", sp);
+  snprintf(want, sizeof want, "%s:1: header is not 'id,sample,ms,round'", sp);
   tap_ok(read_error(p, want), "sidecar with a wrong header");
+  write_text(sp, "id,sample,ms,round\n0,0,1.5,first\n");
+  snprintf(want, sizeof want, "%s:2: column 'round': 'first' is not a round number", sp);
+  tap_ok(read_error(p, want), "sidecar with a non-numeric round");
+  write_text(sp, "id,sample,ms,round\n0,0,1.5,-1\n");
+  snprintf(want, sizeof want, "%s:2: column 'round': '-1' is not a round number", sp);
+  tap_ok(read_error(p, want), "sidecar with a negative round");
+  write_text(sp, "id,sample,ms,round\n0,0,1.5\n");
+  snprintf(want, sizeof want, "%s:2: 3 fields, want 4 as in the header", sp);
+  tap_ok(read_error(p, want), "sidecar row without its round");
   remove_all();
 }
 
@@ -269,7 +284,7 @@ int main(void) {
   f = fopen(spath, "r");
   int short01 = 0;
   while (f && fgets(line, sizeof line, f))
-    if (!strcmp(line, "0,1,0.1\n")) short01 = 1;
+    if (!strcmp(line, "0,1,0.1,0\n")) short01 = 1;
   if (f) fclose(f);
   tap_ok(found && short01, "doubles in their shortest exact form");
 
@@ -285,6 +300,18 @@ int main(void) {
   sq_results_write(w, &rows[0]);
   sq_results_abort(w);
   tap_ok(count_files() == 0, "aborted writer leaves nothing (%d files)", count_files());
+
+  /* A sidecar from before the round column reads as one round. */
+  rc = sq_results_open(path, NULL, &w);
+  sq_results_write(w, &rows[0]);
+  sq_results_close(w);
+  write_text(spath, "id,sample,ms\n0,0,1.25\n0,1,0.1\n0,2,0.5\n0,3,2.5e-7\n0,4,1e300\n0,5,0.3\n");
+  rc = sq_results_read(path, &res);
+  tap_ok(rc == 0 && res.n == 1 && res.rows[0].nsamples == 6 && !res.rows[0].sample_round &&
+             sq_result_round(&res.rows[0], 5) == 0 && res.rows[0].samples[2] == 0.5,
+         "sidecar without rounds: samples read, all in round 0 (%s)", rc ? sq_last_error() : "");
+  if (rc == 0) sq_results_free(&res);
+  remove_all();
 
   /* A file without a sidecar reads, with no samples. */
   rc = sq_results_open(path, NULL, &w);

@@ -77,8 +77,10 @@ int sq_case_run_sliced(sq_device *dev, const sq_case *c, const sq_run_opts *o,
    * restore the whole problem. */
   *out = r;   /* `out` may arrive uninitialised: overwrite, never free */
   out->samples = NULL;
+  out->sample_round = NULL;   /* slices run in one round; sums keep none */
   out->nsamples = 0;
   free(r.samples);
+  free(r.sample_round);
   out->B = p->B;
   out->H = p->H;
   out->max_rel_err = worst;
