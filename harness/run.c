@@ -465,8 +465,18 @@ static int sample_more_cpu(sq_device *dev, const sq_case *c, const sq_run_opts *
   return rc;
 }
 
-int sq_case_sample_more(sq_device *dev, const sq_case *c, const sq_run_opts *o, sq_result *r) {
+int sq_case_sample_more(sq_device *dev, const sq_case *c, const sq_run_opts *opts, sq_result *r) {
   if (r->status != SQ_STATUS_OK || !r->nsamples) return 0;
+  /* Every round takes as many samples as the first did (the round's
+   * timeout still bounds it). Left to the noise rule, a round caught in a
+   * slow spell is noisy and keeps sampling long after the calm ones stop,
+   * so one spell would outweigh every calm round in the row's median. */
+  sq_run_opts same = *opts;
+  const sq_run_opts *o = &same;
+  int first = 0;
+  while (first < r->nsamples && sq_result_round(r, first) == 0) first++;
+  same.measure.min_samples = same.measure.max_samples = first;
+  same.measure.min_time_s = 0;
   if (dev->backend == &sq_backend_cpu) return sample_more_cpu(dev, c, o, r);
   case_ctx x = {.dev = dev, .c = c, .o = o};
   double *v = NULL;

@@ -46,7 +46,8 @@ int sq_case_run(sq_device *dev, const sq_case *c, const sq_run_opts *o, sq_resul
  * verified; the samples are appended to the row and its statistics
  * recomputed. Spreading a case's samples over rounds that are minutes apart
  * makes them see the machine's slow drifts, which a back-to-back burst of
- * samples cannot. A failing round turns the row failed. Returns 0, or
+ * samples cannot. Each round takes as many samples as the first, so every
+ * round weighs the same. A failing round turns the row failed. Returns 0, or
  * SQ_ENOMEM when the host ran out of memory. */
 int sq_case_sample_more(sq_device *dev, const sq_case *c, const sq_run_opts *o, sq_result *r);
 
