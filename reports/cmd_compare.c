@@ -21,6 +21,9 @@ static void usage(FILE *f) {
           "  --format text|md    table layout (default text)\n"
           "  --ambiguous fail|pass  exit 2 (fail, default) or 0 when only ambiguous rows remain\n"
           "  --ignore-device     match rows across devices\n"
+          "  --calibrate         BASE and NEW are two runs of one binary (A/A): also say\n"
+          "                      how far they drift and the least --gap or --threshold\n"
+          "                      under which a gate on this machine calls none of it a change\n"
           "  -o FILE             write the table to FILE instead of stdout\n"
           "exit: 0 nothing slower, 1 slower or failing rows, 2 only ambiguous rows, 3 bad input\n");
 }
@@ -46,7 +49,7 @@ static int parse_pct(const char *flag, const char *s, double *out) {
 
 struct args {
   const char *files[2];
-  int nfiles, markdown, ambiguous_fails;
+  int nfiles, markdown, ambiguous_fails, calibrate;
   const char *out;
   sq_compare_opts o;
 };
@@ -83,6 +86,8 @@ static int parse_args(int argc, char **argv, struct args *a) {
       a->out = val;
     } else if (!strcmp(name, "--ignore-device")) {
       a->o.ignore_device = 1;
+    } else if (!strcmp(name, "--calibrate")) {
+      a->calibrate = 1;
     } else if (arg[0] == '-' && arg[1]) {
       return bad("unknown option '%s'%s", arg, "");
     } else if (a->nfiles < 2) {
@@ -96,8 +101,9 @@ static int parse_args(int argc, char **argv, struct args *a) {
 }
 
 /* Writes to a temporary beside `path`, renamed into place when complete. */
-static int write_output(const char *path, const sq_comparison *c, int md, const char *base,
-                        const char *cur, int status) {
+static int write_output(const struct args *a, const sq_comparison *c, int status) {
+  const char *path = a->out, *base = a->files[0], *cur = a->files[1];
+  int md = a->markdown;
   FILE *f = stdout;
   char tmp[4096];
   if (path) {
@@ -108,6 +114,12 @@ static int write_output(const char *path, const sq_comparison *c, int md, const 
   if (md) fprintf(f, "### subquad compare: %s\n\nBASE `%s`, NEW `%s`\n\n", words[status], base, cur);
   else fprintf(f, "subquad compare: BASE %s, NEW %s\n\n", base, cur);
   sq_compare_print(f, c, md);
+  if (a->calibrate) {
+    sq_calibration k;
+    sq_compare_calibrate(c, &a->o, &k);
+    fputc('\n', f);
+    sq_calibration_print(f, &k, &a->o, md);
+  }
   if (md) fputc('\n', f);
   fprintf(f, "verdict: %s (exit %d)\n", words[status], status);
   if (path) {
@@ -147,7 +159,7 @@ int sq_cmd_compare(int argc, char **argv) {
   int status = SQ_COMPARE_BAD_INPUT;
   if (rc == 0) {
     status = sq_compare_status(&c, a.ambiguous_fails);
-    if (write_output(a.out, &c, a.markdown, a.files[0], a.files[1], status)) status = SQ_COMPARE_BAD_INPUT;
+    if (write_output(&a, &c, status)) status = SQ_COMPARE_BAD_INPUT;
     sq_compare_free(&c);
   } else {
     bad("%s%s", sq_last_error(), "");

@@ -344,6 +344,67 @@ void sq_compare_print(FILE *f, const sq_comparison *c, int md) {
   }
 }
 
+/* How far apart a pair's sides stand: its [min, Q3] gap, or its round gap
+ * when that is smaller; the test a row must pass against the --gap floor. */
+static double separation(const sq_compare_row *r) {
+  return isnan(r->round_gap) ? r->gap : fmin(r->gap, r->round_gap);
+}
+
+/* The smallest whole percent strictly above a fraction, as a fraction. */
+static double pct_above(double x) { return (floor(x * 100 + 1e-9) + 1) / 100; }
+
+void sq_compare_calibrate(const sq_comparison *c, const sq_compare_opts *o, sq_calibration *k) {
+  memset(k, 0, sizeof *k);
+  k->gap = o->gap_floor, k->threshold = o->threshold;
+  for (int i = 0; i < c->n; i++) {
+    const sq_compare_row *r = &c->rows[i];
+    if (isnan(r->p) || isnan(r->ratio)) continue;
+    k->ntimed++;
+    double change = fabs(r->ratio - 1);
+    if (!k->largest || change > fabs(k->largest->ratio - 1)) k->largest = r;
+    if (r->verdict == SQ_VERDICT_FASTER || r->verdict == SQ_VERDICT_SLOWER) k->called++;
+    /* Rows past the U test and the threshold: only the gap holds them. */
+    if (r->p < o->alpha && change > o->threshold && separation(r) >= k->gap) {
+      k->gap = pct_above(separation(r));
+      k->decides = r;
+    }
+    /* Rows past the U test and the gap: only the threshold holds them. */
+    if (r->p < o->alpha && separation(r) > o->gap_floor && change >= k->threshold)
+      k->threshold = pct_above(change);
+  }
+}
+
+static void row_name(char *buf, size_t n, const sq_compare_row *r) {
+  const sq_result *k = r->cur ? r->cur : r->base;
+  char shape[96];
+  fmt_shape(shape, sizeof shape, k);
+  snprintf(buf, n, "%s %s %s", k->kernel, k->causal ? "causal" : "non-causal", shape);
+}
+
+void sq_calibration_print(FILE *f, const sq_calibration *k, const sq_compare_opts *o, int md) {
+  char name[256];
+  const char *item = md ? "- " : "  ";
+  fprintf(f, "%sA/A calibration (BASE and NEW taken as runs of one binary):%s\n", md ? "**" : "", md ? "**" : "");
+  if (md) fputc('\n', f);
+  if (!k->largest) {
+    fprintf(f, "%sno timed pair with raw samples on both sides: nothing to calibrate from\n", item);
+    return;
+  }
+  row_name(name, sizeof name, k->largest);
+  fprintf(f, "%s%d timed pairs; the largest median change is %+.1f%% (%s)\n", item, k->ntimed,
+          (k->largest->ratio - 1) * 100, name);
+  if (!k->called) {
+    fprintf(f, "%sno row was called a change: --gap %g --threshold %g hold on this machine for this pair\n", item,
+            o->gap_floor * 100, o->threshold * 100);
+    return;
+  }
+  row_name(name, sizeof name, k->decides);
+  fprintf(f, "%s%d row%s called a change; a gate on this machine needs --gap %g (%s stands %.1f%% apart) or "
+             "--threshold %g\n",
+          item, k->called, k->called == 1 ? " was" : "s were", k->gap * 100, name, separation(k->decides) * 100,
+          k->threshold * 100);
+}
+
 void sq_compare_free(sq_comparison *c) {
   free(c->rows);
   memset(c, 0, sizeof *c);

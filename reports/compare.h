@@ -97,6 +97,21 @@ void sq_compare_print(FILE *f, const sq_comparison *c, int markdown);
  * remain. */
 int sq_compare_status(const sq_comparison *c, int ambiguous_fails);
 
+/* What an A/A pair (two runs of one binary) says about the machine: the
+ * drift between the runs, and the least --gap (or --threshold) under which
+ * none of it would be called a change. A gate on a machine that drifts
+ * sets these from its own A/A runs. */
+typedef struct sq_calibration {
+  int ntimed;                      /* pairs with a U test */
+  const sq_compare_row *largest;   /* largest median change among them */
+  const sq_compare_row *decides;   /* the most separated row of those the gap alone lets through */
+  int called;                      /* rows called FASTER or SLOWER under the settings used */
+  double gap, threshold;           /* least settings that call nothing (fractions) */
+} sq_calibration;
+
+void sq_compare_calibrate(const sq_comparison *c, const sq_compare_opts *o, sq_calibration *out);
+void sq_calibration_print(FILE *f, const sq_calibration *k, const sq_compare_opts *o, int markdown);
+
 void sq_compare_free(sq_comparison *c);
 
 #endif

@@ -303,9 +303,18 @@ static int scaling_figure(rep *R, const sq_result *g, int gi) {
   /* Crossovers: the T from which a linear kernel stays faster than the
    * fastest quadratic baseline, a dotted vertical line each. */
   for (int s = 0, k = 0; s < ns; s++) {
-    if (rs[s].crossover <= 0) continue;
+    if (rs[s].crossover < 0) continue;
     char st[200], txt[300];
     series_title(R, rs[s].kernel, rs[s].device, st, sizeof st);
+    if (rs[s].crossover == 0) {
+      /* No crossover to mark, but the reader should not have to infer
+       * that from the absence of a line. */
+      snprintf(txt, sizeof txt, "%s faster at every measured T ", st);
+      fprintf(gp.f, "set label ");
+      sq_gp_string(gp.f, txt);
+      fprintf(gp.f, " at graph 0.99, graph %.2f right front tc rgb \"#333333\"\n", 0.05 + 0.05 * k++);
+      continue;
+    }
     fprintf(gp.f, "set arrow from %lld, graph 0 to %lld, graph 1 nohead dt 3 lw 1.5 lc rgb \"#555555\"\n",
             rs[s].crossover, rs[s].crossover);
     /* The label sits on the side of the line with more room. */

@@ -56,6 +56,12 @@ check "A/A: all three rows SAME ($n_same)" [ "$n_same" -eq 3 ]
 check "A/A: geometric-mean summary row" sh -c 'printf "%s\n" "$1" | grep -q "^geomean .*geometric mean of 3 timed pairs"' _ "$out"
 check "A/A: verdict line" sh -c 'printf "%s\n" "$1" | grep -q "^verdict: PASS (exit 0)"' _ "$out"
 
+run "$tmp/base.csv" "$tmp/aa.csv" --calibrate
+check "--calibrate on A/A: the defaults hold" sh -c 'printf "%s\n" "$1" | grep -q "no row was called a change: --gap 1 --threshold 5 hold"' _ "$out"
+run "$tmp/base.csv" "$tmp/slower.csv" --calibrate
+check "--calibrate on a drifting pair: the settings that silence k2" sh -c \
+  'printf "%s\n" "$1" | grep -q "1 row was called a change; a gate on this machine needs --gap [0-9]* (k2 causal .*) or --threshold 1[01]\$"' _ "$out"
+
 run "$tmp/base.csv" "$tmp/slower.csv"
 check "k2 +10%: exit 1 (status $st)" [ "$st" -eq 1 ]
 check "k2 +10%: k2 SLOWER ($(verdict_of "$out" k2))" [ "$(verdict_of "$out" k2)" = SLOWER ]

@@ -301,6 +301,25 @@ static void file_tests(void) {
     tap_ok(c.ngeo == 2 && near(c.geomean, sqrt(r0 * r1), 1e-12), "geometric mean of the ratios (%.4f)",
            c.geomean);
     tap_ok(sq_compare_status(&c, 1) == SQ_COMPARE_REGRESSION, "a SLOWER row: exit 1");
+    /* Read as an A/A pair, the k2 shift is drift a gate must not call: the
+     * least settings that silence it are just above its separation and
+     * its change. */
+    sq_calibration k;
+    sq_compare_calibrate(&c, &o, &k);
+    double sep = c.rows[1].gap, chg = c.rows[1].ratio - 1;
+    tap_ok(k.ntimed == 2 && k.called == 1 && k.decides == &c.rows[1] && k.largest == &c.rows[1] &&
+               k.gap > sep && k.gap <= sep + 0.01 + 1e-12 && k.threshold > chg && k.threshold <= chg + 0.01 + 1e-12,
+           "calibration: k2 decides, --gap %g above its %.2f%% gap, --threshold %g above its %+.2f%%", k.gap * 100,
+           sep * 100, k.threshold * 100, chg * 100);
+    o.gap_floor = k.gap;
+    sq_comparison c2 = {0};
+    int none = sq_compare_results(&base, &cur, &o, &c2) == 0 && !c2.count[SQ_VERDICT_SLOWER];
+    sq_compare_free(&c2);
+    o.gap_floor = 0.01, o.threshold = k.threshold;
+    none = none && sq_compare_results(&base, &cur, &o, &c2) == 0 && !c2.count[SQ_VERDICT_SLOWER];
+    sq_compare_free(&c2);
+    sq_compare_defaults(&o);
+    tap_ok(none, "calibration: either suggested setting alone makes the pair call nothing");
     FILE *devnull = fopen("/dev/null", "w");
     sq_compare_print(devnull, &c, 0);
     sq_compare_print(devnull, &c, 1);
