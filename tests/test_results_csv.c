@@ -193,33 +193,30 @@ static void malformed_tests(void) {
   tap_ok(read_error(p, want), "duplicate row id");
 
   /* Sidecar problems: an unknown id, a non-numeric sample, a count that
-   * disagrees with the row. */
+   * disagrees with the row, a bad header, a bad or missing round. */
   char sp[256];
   path_in(sp, sizeof sp, "bad.samples.csv");
   snprintf(row, sizeof row, ROW, "16", "ok");
   snprintf(text, sizeof text, "# subquad-results 1\n%s%s", HEADER, row);
   write_text(p, text);
-  write_text(sp, "id,sample,ms\n5,0,1.0\n");
-  snprintf(want, sizeof want, "%s:2: sample of row id 5", sp);
-  tap_ok(read_error(p, want), "sidecar sample of an unknown row");
-  write_text(sp, "id,sample,ms\n0,0,fast\n");
-  snprintf(want, sizeof want, "%s:2: column 'ms': 'fast' is not a number", sp);
-  tap_ok(read_error(p, want), "sidecar non-numeric sample");
-  write_text(sp, "id,sample,ms\n0,0,1.5\n");
-  snprintf(want, sizeof want, "row id 0 has 1 samples, its row says 0");
-  tap_ok(read_error(p, want), "sidecar count disagrees with the row");
-  write_text(sp, "id,ms\n");
-  snprintf(want, sizeof want, "%s:1: header is not 'id,sample,ms,round'", sp);
-  tap_ok(read_error(p, want), "sidecar with a wrong header");
-  write_text(sp, "id,sample,ms,round\n0,0,1.5,first\n");
-  snprintf(want, sizeof want, "%s:2: column 'round': 'first' is not a round number", sp);
-  tap_ok(read_error(p, want), "sidecar with a non-numeric round");
-  write_text(sp, "id,sample,ms,round\n0,0,1.5,-1\n");
-  snprintf(want, sizeof want, "%s:2: column 'round': '-1' is not a round number", sp);
-  tap_ok(read_error(p, want), "sidecar with a negative round");
-  write_text(sp, "id,sample,ms,round\n0,0,1.5\n");
-  snprintf(want, sizeof want, "%s:2: 3 fields, want 4 as in the header", sp);
-  tap_ok(read_error(p, want), "sidecar row without its round");
+  static const struct {
+    const char *text, *want, *what;
+  } sidecars[] = {
+      {"id,sample,ms\n5,0,1.0\n", ":2: sample of row id 5", "sidecar sample of an unknown row"},
+      {"id,sample,ms\n0,0,fast\n", ":2: column 'ms': 'fast' is not a number", "sidecar non-numeric sample"},
+      {"id,sample,ms\n0,0,1.5\n", ": row id 0 has 1 samples, its row says 0", "sidecar count disagrees with the row"},
+      {"id,ms\n", ":1: header is not 'id,sample,ms,round'", "sidecar with a wrong header"},
+      {"id,sample,ms,round\n0,0,1.5,first\n", ":2: column 'round': 'first' is not a round number",
+       "sidecar with a non-numeric round"},
+      {"id,sample,ms,round\n0,0,1.5,-1\n", ":2: column 'round': '-1' is not a round number",
+       "sidecar with a negative round"},
+      {"id,sample,ms,round\n0,0,1.5\n", ":2: 3 fields, want 4 as in the header", "sidecar row without its round"},
+  };
+  for (size_t i = 0; i < sizeof sidecars / sizeof *sidecars; i++) {
+    write_text(sp, sidecars[i].text);
+    snprintf(want, sizeof want, "%s%s", sp, sidecars[i].want);
+    tap_ok(read_error(p, want), "%s", sidecars[i].what);
+  }
   remove_all();
 }
 
