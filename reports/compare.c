@@ -362,16 +362,14 @@ void sq_compare_calibrate(const sq_comparison *c, const sq_compare_opts *o, sq_c
     k->ntimed++;
     double change = fabs(r->ratio - 1);
     if (!k->largest || change > fabs(k->largest->ratio - 1)) k->largest = r;
-    if (r->verdict == SQ_VERDICT_FASTER || r->verdict == SQ_VERDICT_SLOWER) k->called++;
-    /* Rows past the U test and the threshold: only the gap holds them. */
-    if (r->p < o->alpha && change > o->threshold && separation(r) >= k->gap) {
-      k->gap = pct_above(separation(r));
-      k->decides = r;
-    }
-    /* Rows past the U test and the gap: only the threshold holds them. */
-    if (r->p < o->alpha && separation(r) > o->gap_floor && change >= k->threshold)
-      k->threshold = pct_above(change);
+    if (r->verdict != SQ_VERDICT_FASTER && r->verdict != SQ_VERDICT_SLOWER) continue;
+    /* A called row passed every test; raising either the gap floor above
+     * its separation or the threshold above its change would fail it. */
+    k->called++;
+    if (!k->decides || separation(r) > separation(k->decides)) k->decides = r;
+    k->threshold = fmax(k->threshold, pct_above(change));
   }
+  if (k->decides) k->gap = pct_above(separation(k->decides));
 }
 
 static void row_name(char *buf, size_t n, const sq_compare_row *r) {

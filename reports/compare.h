@@ -104,7 +104,7 @@ int sq_compare_status(const sq_comparison *c, int ambiguous_fails);
 typedef struct sq_calibration {
   int ntimed;                      /* pairs with a U test */
   const sq_compare_row *largest;   /* largest median change among them */
-  const sq_compare_row *decides;   /* the most separated row of those the gap alone lets through */
+  const sq_compare_row *decides;   /* the most separated of the rows called a change */
   int called;                      /* rows called FASTER or SLOWER under the settings used */
   double gap, threshold;           /* least settings that call nothing (fractions) */
 } sq_calibration;
