@@ -40,32 +40,47 @@ static void row_stats(const sq_result *r, sq_stats *s) {
   else *s = r->stats;
 }
 
+typedef struct round_sample {
+  int round;
+  double ms;
+} round_sample;
+
+static int by_round_then_ms(const void *a, const void *b) {
+  const round_sample *x = a, *y = b;
+  if (x->round != y->round) return (x->round > y->round) - (x->round < y->round);
+  return (x->ms > y->ms) - (x->ms < y->ms);
+}
+
 /* The spread of a row's measuring rounds (run --rounds): the lowest and
  * highest of its per-round medians. Samples of one round were taken back to
  * back and share whatever the machine was doing then; rounds are spread over
  * the run, so their spread is what the run-to-run noise looks like. Returns
  * the number of rounds; 0 without raw samples or memory. */
 static int round_spread(const sq_result *r, double *lo, double *hi) {
-  double *x = r->nsamples > 0 ? malloc(sizeof *x * (size_t)r->nsamples) : NULL;
-  if (!x) return 0;
+  int n = r->nsamples;
+  round_sample *s = n > 0 ? malloc(sizeof *s * (size_t)n) : NULL;
+  if (!s) return 0;
+  for (int i = 0; i < n; i++) s[i] = (round_sample){sq_result_round(r, i), r->samples[i]};
+  /* Sorted by round, each round's samples in order: every round is one
+   * sorted run, wherever its samples stood in the file. */
+  qsort(s, (size_t)n, sizeof *s, by_round_then_ms);
   int rounds = 0;
   *lo = INFINITY, *hi = -INFINITY;
-  for (int i = 0; i < r->nsamples; i++) {
-    /* Each distinct round once, wherever its samples stand in the file. */
-    int k = sq_result_round(r, i), seen = 0;
-    for (int j = 0; j < i && !seen; j++) seen = sq_result_round(r, j) == k;
-    if (seen) continue;
-    int n = 0;
-    for (int j = i; j < r->nsamples; j++)
-      if (sq_result_round(r, j) == k) x[n++] = r->samples[j];
-    sq_stats st;
-    sq_stats_compute(x, n, &st);
-    *lo = fmin(*lo, st.median);
-    *hi = fmax(*hi, st.median);
+  for (int a = 0, b; a < n; a = b) {
+    for (b = a + 1; b < n && s[b].round == s[a].round; b++) {}
+    double median = (s[a + (b - a - 1) / 2].ms + s[a + (b - a) / 2].ms) / 2;
+    *lo = fmin(*lo, median);
+    *hi = fmax(*hi, median);
     rounds++;
   }
-  free(x);
+  free(s);
   return rounds;
+}
+
+/* How far apart a pair's sides stand: its [min, Q3] gap, or its round gap
+ * when that is smaller; what must exceed the --gap floor. */
+static double separation(const sq_compare_row *r) {
+  return isnan(r->round_gap) ? r->gap : fmin(r->gap, r->round_gap);
 }
 
 /* Why two timed rows are not apart enough, for the note. */
@@ -119,7 +134,7 @@ static void judge_timed(const sq_result *base, const sq_result *cur, const sq_co
     return;
   }
   int significant = !isnan(out->p) && out->p < o->alpha;
-  int separated = out->gap > o->gap_floor && (isnan(out->round_gap) || out->round_gap > o->gap_floor);
+  int separated = separation(out) > o->gap_floor;
   if (significant && separated) {
     out->verdict = slower ? SQ_VERDICT_SLOWER : SQ_VERDICT_FASTER;
     return;
@@ -342,12 +357,6 @@ void sq_compare_print(FILE *f, const sq_comparison *c, int md) {
                "long cases stop at the timeout, so give them more (subquad run --min-samples 12 --timeout 60)\n",
             c->few_samples, c->few_samples == 1 ? " has" : "s have", c->alpha);
   }
-}
-
-/* How far apart a pair's sides stand: its [min, Q3] gap, or its round gap
- * when that is smaller; the test a row must pass against the --gap floor. */
-static double separation(const sq_compare_row *r) {
-  return isnan(r->round_gap) ? r->gap : fmin(r->gap, r->round_gap);
 }
 
 /* The smallest whole percent strictly above a fraction, as a fraction. */

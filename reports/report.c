@@ -265,6 +265,13 @@ static void summarise(const rep *R, const sq_result *g, const sq_result *s, cons
   }
 }
 
+/* A gnuplot text label at `at` (gnuplot coordinates), aligned left or right. */
+static void gp_label(FILE *f, const char *txt, const char *at, const char *align) {
+  fprintf(f, "set label ");
+  sq_gp_string(f, txt);
+  fprintf(f, " at %s %s front tc rgb \"#333333\"\n", at, align);
+}
+
 static int scaling_figure(rep *R, const sq_result *g, int gi) {
   char name[64], label[160], title[300];
   snprintf(name, sizeof name, "scaling-%d", gi);
@@ -304,15 +311,14 @@ static int scaling_figure(rep *R, const sq_result *g, int gi) {
    * fastest quadratic baseline, a dotted vertical line each. */
   for (int s = 0, k = 0; s < ns; s++) {
     if (rs[s].crossover < 0) continue;
-    char st[200], txt[300];
+    char st[200], txt[300], at[64];
     series_title(R, rs[s].kernel, rs[s].device, st, sizeof st);
     if (rs[s].crossover == 0) {
       /* No crossover to mark, but the reader should not have to infer
        * that from the absence of a line. */
       snprintf(txt, sizeof txt, "%s faster at every measured T ", st);
-      fprintf(gp.f, "set label ");
-      sq_gp_string(gp.f, txt);
-      fprintf(gp.f, " at graph 0.99, graph %.2f right front tc rgb \"#333333\"\n", 0.05 + 0.05 * k++);
+      snprintf(at, sizeof at, "graph 0.99, graph %.2f", 0.05 + 0.05 * k++);
+      gp_label(gp.f, txt, at, "right");
       continue;
     }
     fprintf(gp.f, "set arrow from %lld, graph 0 to %lld, graph 1 nohead dt 3 lw 1.5 lc rgb \"#555555\"\n",
@@ -321,10 +327,8 @@ static int scaling_figure(rep *R, const sq_result *g, int gi) {
     int right = log((double)rs[s].crossover / tlo) > 0.5 * log((double)thi / tlo);
     snprintf(txt, sizeof txt, right ? "crossover: %s faster from T=%lld " : " crossover: %s faster from T=%lld", st,
              rs[s].crossover);
-    fprintf(gp.f, "set label ");
-    sq_gp_string(gp.f, txt);
-    fprintf(gp.f, " at %lld, graph %.2f %s front tc rgb \"#333333\"\n", rs[s].crossover, 0.05 + 0.05 * k++,
-            right ? "right" : "left");
+    snprintf(at, sizeof at, "%lld, graph %.2f", rs[s].crossover, 0.05 + 0.05 * k++);
+    gp_label(gp.f, txt, at, right ? "right" : "left");
   }
   int block = 0;
   for (int s = 0; s < ns; s++) {
