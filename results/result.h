@@ -87,7 +87,10 @@ void sq_results_abort(sq_results_writer *w);   /* remove the temporaries */
 const char *sq_results_temp_path(const sq_results_writer *w, int which);
 
 /* Reader: all rows with their samples (from the sidecar when present).
- * Malformed input fails with SQ_EPARSE and a detail "file:line: what". */
+ * Malformed input fails with SQ_EPARSE and a detail "file:line: column:
+ * what" (cell text escaped to one line): a number outside its column's
+ * range (non-finite, negative, a shape that is not positive), a duplicated
+ * column. */
 typedef struct sq_results {
   sq_meta meta;
   int n;
