@@ -2,7 +2,8 @@
  * reader walk (so the two can never disagree on a field), the CSV writer
  * (libcsv quoting, temporary files renamed into place on close), the reader
  * (libcsv parsing fed one line at a time so every error can name its line),
- * the raw-sample sidecar, and the standard metadata block. Numbers are written in the shortest form that
+ * the raw-sample sidecar with the run id that ties it to its rows, and the
+ * standard metadata block. Numbers are written in the shortest form that
  * reads back to the same double, and NAN is an empty cell; every number read
  * goes through one parser that checks it against its column's range. */
 #include "config.h"
@@ -289,6 +290,26 @@ static void put_double(FILE *f, double x) {
   fputs(buf, f);
 }
 
+/* A fresh run id: 64 random bits and the time, so the rows and the sidecar
+ * of one run can be told from those of any other. */
+static void new_run_id(char *buf, size_t n) {
+  static unsigned counter;
+  uint64_t r = 0;
+  int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || read(fd, &r, sizeof r) != (ssize_t)sizeof r) {
+    /* No entropy device: the clock, the process and a counter, mixed
+     * (splitmix64's finaliser) so close calls still differ everywhere. */
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    r = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30) ^ ((uint64_t)getpid() << 40) ^ counter++;
+    r = (r ^ (r >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    r = (r ^ (r >> 27)) * 0x94d049bb133111ebULL;
+    r ^= r >> 31;
+  }
+  if (fd >= 0) close(fd);
+  snprintf(buf, n, "%016" PRIx64 "-%" PRIx64, r, (uint64_t)time(NULL));
+}
+
 int sq_results_open(const char *path, const sq_meta *meta, sq_results_writer **out) {
   *out = NULL;
   sq_results_writer *w = calloc(1, sizeof *w);
@@ -308,11 +329,16 @@ int sq_results_open(const char *path, const sq_meta *meta, sq_results_writer **o
     writer_free(w);
     return sq_fail(SQ_EIO, "%s: cannot create a temporary file: %s", path, strerror(e));
   }
-  fprintf(w->f, "# subquad-results %d\n", SQ_RESULTS_FORMAT);
-  for (int i = 0; meta && i < meta->n; i++) fprintf(w->f, "# %s: %s\n", meta->key[i], meta->value[i]);
+  /* The run id heads both files; the reader refuses a pair that differs. A
+   * run_id in the caller's block (copied from a file read) is not ours. */
+  char run_id[64];
+  new_run_id(run_id, sizeof run_id);
+  fprintf(w->f, "# subquad-results %d\n# run_id: %s\n", SQ_RESULTS_FORMAT, run_id);
+  for (int i = 0; meta && i < meta->n; i++)
+    if (strcmp(meta->key[i], "run_id")) fprintf(w->f, "# %s: %s\n", meta->key[i], meta->value[i]);
   for (int c = 0; c < NCOLS; c++) fprintf(w->f, "%s%s", c ? "," : "", cols[c].name);
   fputc('\n', w->f);
-  fputs("id,sample,ms,round\n", w->fs);
+  fprintf(w->fs, "# run_id: %s\nid,sample,ms,round\n", run_id);
   *out = w;
   return 0;
 }
@@ -817,12 +843,30 @@ static void on_sample(struct reader *rd) {
   r->samples[r->nsamples++] = v[2];
 }
 
+static void run_id_kv(const char *key, const char *value, void *ctx) {
+  if (!strcmp(key, "run_id")) snprintf(ctx, 512, "%s", value);
+}
+
+/* A sidecar belongs to its results file when both carry the same run id,
+ * or (files of older versions) neither does. A kill between the writer's
+ * two renames leaves one run's samples next to another run's rows. */
+static int check_run_id(const char *path, const char *spath, const sq_results *res, const char *side_id) {
+  const char *rows_id = sq_meta_get(&res->meta, "run_id");
+  if (!rows_id) rows_id = "";
+  if (!strcmp(rows_id, side_id)) return 0;
+  char a[SHOW_BUF], b[SHOW_BUF];
+  return sq_fail(SQ_EPARSE, "%s: sidecar %s belongs to another run (run_id %s, results say %s)", path, spath,
+                 *side_id ? show(a, side_id, strlen(side_id)) : "none",
+                 *rows_id ? show(b, rows_id, strlen(rows_id)) : "none");
+}
+
 /* Joins the sidecar's samples to the rows. A missing sidecar is not an
- * error (a file may have been trimmed to its rows); a present one must
- * agree with each row's sample count. */
+ * error (a file may have been trimmed to its rows); a present one must be
+ * of the same run and agree with each row's sample count. */
 static int read_samples(const char *path, sq_results *res) {
-  char *spath = samples_path(path), *text;
-  size_t len;
+  char *spath = samples_path(path), *text, side_id[512] = "";
+  size_t len, body;
+  int line = 1;
   if (!spath) return sq_fail(SQ_ENOMEM, "%s: out of memory", path);
   if (access(spath, F_OK) != 0) {
     free(spath);
@@ -837,7 +881,9 @@ static int read_samples(const char *path, sq_results *res) {
   struct reader rd = {.file = spath, .on_record = on_sample, .ctx = &x};
   if (!x.cap) rc = sq_fail(SQ_ENOMEM, "%s: out of memory", spath);
   else if (memchr(text, 0, len)) rc = sq_fail(SQ_EPARSE, "%s: binary data in a samples file", spath);
-  if (!rc) rc = parse_csv(&rd, text, len, 1);
+  body = rc ? 0 : read_comments(text, len, 0, &line, run_id_kv, side_id);
+  if (!rc) rc = check_run_id(path, spath, res, side_id);
+  if (!rc) rc = parse_csv(&rd, text + body, len - body, line);
   for (int i = 0; !rc && i < res->n; i++) {
     const sq_result *r = &res->rows[i];
     if (r->nsamples && r->nsamples != r->stats.n)

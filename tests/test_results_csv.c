@@ -46,6 +46,26 @@ static void write_text(const char *path, const char *text) {
   fclose(f);
 }
 
+/* The whole file as a string (caller frees); "" when unreadable. */
+static char *read_text(const char *path) {
+  FILE *f = fopen(path, "rb");
+  char *buf = calloc(1, 1 << 20);
+  if (f && buf) buf[fread(buf, 1, (1 << 20) - 1, f)] = 0;
+  if (f) fclose(f);
+  return buf;
+}
+
+/* Removes the "# run_id:" line, as in a file an older version wrote. */
+static void strip_run_id(const char *path) {
+  char *text = read_text(path), *p = strstr(text, "# run_id:");
+  if (p) {
+    char *nl = strchr(p, '\n');
+    memmove(p, nl + 1, strlen(nl + 1) + 1);
+  }
+  write_text(path, text);
+  free(text);
+}
+
 /* Doubles are equal when bitwise-equal values or both NAN. */
 static int same_double(double a, double b) { return (isnan(a) && isnan(b)) || a == b; }
 
@@ -366,6 +386,7 @@ static void hostile_cell_tests(void) {
       {"id,sample,ms\n0,0,\"1\n5\"\n0,1,1\n0,2,1\n", ":2: ms: '1\\n5' is not a finite non-negative number"},
       {"id,sample,ms\n-1,0,1\n", ":2: id: '-1' is not a non-negative integer"},
       {"id,sample,ms\n0,-1,1\n", ":2: sample: '-1' is not a non-negative integer"},
+      {"# run_id: \n# note\nid,sample,ms\n0,0,nan\n", ":4: ms: 'nan'"},
   };
   for (size_t i = 0; i < sizeof side / sizeof *side; i++) {
     write_text(sp, side[i].text);
@@ -378,6 +399,102 @@ static void hostile_cell_tests(void) {
   snprintf(want, sizeof want, "%s: binary data in a samples file", sp);
   tap_ok(read_error(p, want), "sidecar with a NUL byte refused");
   remove_all();
+}
+
+/* Writes one row (id 0) with samples {base, base + 1, base + 2} in round 0. */
+static int write_run(const char *path, double base) {
+  sq_result r;
+  sq_result_init(&r);
+  r.B = r.H = 1, r.T = 64, r.D = r.DV = 16;
+  snprintf(r.kernel, sizeof r.kernel, "k");
+  double s[3] = {base, base + 1, base + 2};
+  r.samples = s;
+  r.nsamples = 3;
+  sq_stats_compute(s, 3, &r.stats);
+  sq_results_writer *w;
+  int rc = sq_results_open(path, NULL, &w);
+  if (!rc) rc = sq_results_write(w, &r);
+  if (!rc) rc = sq_results_close(w);
+  else sq_results_abort(w);
+  return rc;
+}
+
+/* Run ids: both files of a run carry the same one; a sidecar of another
+ * run (a kill between the writer's two renames, or files copied apart) is
+ * refused; a pair of files from before run ids still reads. */
+static void run_id_tests(void) {
+  char p[256], sp[256], want[1024];
+  path_in(p, sizeof p, "run.csv");
+  path_in(sp, sizeof sp, "run.samples.csv");
+  sq_results res;
+
+  tap_ok(write_run(p, 1) == 0, "run A written");
+  char *rows_a = read_text(p), *side_a = read_text(sp);
+  char id_a[64] = "", id_side[64] = "";
+  const char *l = strstr(rows_a, "\n# run_id: ");
+  if (l) sscanf(l, "\n# run_id: %63s", id_a);
+  sscanf(side_a, "# run_id: %63s", id_side);
+  tap_ok(strlen(id_a) >= 17 && !strcmp(id_a, id_side), "rows and sidecar carry one run id (%s, %s)", id_a, id_side);
+  int rc = sq_results_read(p, &res);
+  tap_ok(rc == 0 && res.n == 1 && res.rows[0].nsamples == 3 && sq_meta_get(&res.meta, "run_id") &&
+             !strcmp(sq_meta_get(&res.meta, "run_id"), id_a),
+         "a matching pair reads; run_id in the metadata (%s)", rc ? sq_last_error() : "");
+  if (rc == 0) sq_results_free(&res);
+
+  tap_ok(write_run(p, 10) == 0, "run B written to the same path");
+  char *rows_b = read_text(p), *side_b = read_text(sp), id_b[64] = "";
+  l = strstr(rows_b, "\n# run_id: ");
+  if (l) sscanf(l, "\n# run_id: %63s", id_b);
+  tap_ok(*id_b && strcmp(id_a, id_b), "each run gets its own id (%s, %s)", id_a, id_b);
+
+  /* A's samples with B's rows: same ids and counts, only the run differs. */
+  write_text(sp, side_a);
+  snprintf(want, sizeof want, "%s: sidecar %s belongs to another run (run_id %s, results say %s)", p, sp, id_a, id_b);
+  tap_ok(read_error(p, want), "A's sidecar with B's rows refused");
+  /* A kill between the renames: B's sidecar already in place, A's rows. */
+  write_text(sp, side_b);
+  write_text(p, rows_a);
+  snprintf(want, sizeof want, "%s: sidecar %s belongs to another run (run_id %s, results say %s)", p, sp, id_b, id_a);
+  tap_ok(read_error(p, want), "B's sidecar with A's rows (killed between renames) refused");
+  /* The same after an upgrade: the previous rows came from an older
+   * version, without a run id. */
+  strip_run_id(p);
+  snprintf(want, sizeof want, "%s: sidecar %s belongs to another run (run_id %s, results say none)", p, sp, id_b);
+  tap_ok(read_error(p, want), "a new sidecar next to rows without a run id refused");
+  write_text(p, rows_a);
+  write_text(sp, "id,sample,ms,round\n0,0,1,0\n0,1,2,0\n0,2,3,0\n");
+  snprintf(want, sizeof want, "%s: sidecar %s belongs to another run (run_id none, results say %s)", p, sp, id_a);
+  tap_ok(read_error(p, want), "a sidecar without a run id next to rows with one refused");
+  /* Neither has one: files of older versions read. */
+  strip_run_id(p);
+  rc = sq_results_read(p, &res);
+  tap_ok(rc == 0 && res.n == 1 && res.rows[0].nsamples == 3 && res.rows[0].samples[2] == 3,
+         "an older pair without run ids reads (%s)", rc ? sq_last_error() : "");
+  if (rc == 0) sq_results_free(&res);
+  /* A hostile run id stays on one line in the message. */
+  write_text(p, rows_a);
+  write_text(sp, "# run_id: \x1b]0;owned\x07\nid,sample,ms\n");
+  snprintf(want, sizeof want, "(run_id \\x1b]0;owned\\x07, results say %s)", id_a);
+  tap_ok(read_error(p, want), "a hostile run id is escaped in the message");
+  free(rows_a), free(side_a), free(rows_b), free(side_b);
+  remove_all();
+}
+
+/* Files `subquad run` wrote: one by the version before run ids (format 1
+ * all the same, so it must keep reading) and one by this version. */
+static void data_file_tests(void) {
+  static const char *const names[] = {"results_legacy.csv", "results_run_id.csv"};
+  const char *top = getenv("top_srcdir");
+  for (int i = 0; i < 2; i++) {
+    char p[1024];
+    snprintf(p, sizeof p, "%s/tests/data/%s", top ? top : ".", names[i]);
+    sq_results res;
+    int rc = sq_results_read(p, &res);
+    tap_ok(rc == 0 && res.n == 1 && res.rows[0].nsamples == 4 && res.rows[0].stats.n == 4 &&
+               sq_result_round(&res.rows[0], 3) == 1 && (i == 0) == !sq_meta_get(&res.meta, "run_id"),
+           "%s reads with its 4 samples in 2 rounds (%s)", names[i], rc ? sq_last_error() : "");
+    if (rc == 0) sq_results_free(&res);
+  }
 }
 
 int main(void) {
@@ -462,11 +579,12 @@ int main(void) {
   rc = sq_results_open(path, NULL, &w);
   sq_results_write(w, &rows[0]);
   sq_results_close(w);
+  strip_run_id(path); /* an older version wrote neither file's run id */
   write_text(spath, "id,sample,ms\n0,0,1.25\n0,1,0.1\n0,2,0.5\n0,3,2.5e-7\n0,4,1e9\n0,5,0.3\n");
   rc = sq_results_read(path, &res);
   tap_ok(rc == 0 && res.n == 1 && res.rows[0].nsamples == 6 && !res.rows[0].sample_round &&
              sq_result_round(&res.rows[0], 5) == 0 && res.rows[0].samples[2] == 0.5,
-         "sidecar without rounds: samples read, all in round 0 (%s)", rc ? sq_last_error() : "");
+         "older pair, sidecar without rounds: samples read, all in round 0 (%s)", rc ? sq_last_error() : "");
   if (rc == 0) sq_results_free(&res);
   remove_all();
 
@@ -485,6 +603,8 @@ int main(void) {
 
   malformed_tests();
   hostile_cell_tests();
+  run_id_tests();
+  data_file_tests();
 
   sq_status s;
   tap_ok(sq_status_parse("skipped", &s) == 0 && s == SQ_STATUS_SKIPPED &&
