@@ -2,15 +2,18 @@
  * reader walk (so the two can never disagree on a field), the CSV writer
  * (libcsv quoting, temporary files renamed into place on close), the reader
  * (libcsv parsing fed one line at a time so every error can name its line),
- * the raw-sample sidecar, and the standard metadata block. Numbers are
- * written in the shortest form that reads back to the same double, and NAN
- * is an empty cell. */
+ * the raw-sample sidecar with the run id that ties it to its rows, and the
+ * standard metadata block. Numbers are written in the shortest form that
+ * reads back to the same double, and NAN is an empty cell; every number read
+ * goes through one parser that checks it against its column's range. */
 #include "config.h"
 #include "results/result.h"
 
 #include <csv.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <float.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <math.h>
 #include <stddef.h>
@@ -26,53 +29,77 @@
 
 enum col_kind { COL_INT, COL_I64, COL_STR, COL_DBL, COL_STATUS };
 
+/* What a numeric cell may hold. */
+enum {
+  NUM_WHOLE = 1, /* an integer (written %d / %lld) */
+  NUM_EMPTY = 2, /* '' reads as NAN: the writer's form of "not measured" */
+  NUM_INF = 4,   /* 'inf' reads as INFINITY: max_rel_err of an output with NaN/Inf */
+};
+struct num_spec {
+  double lo, hi; /* inclusive */
+  unsigned flags;
+};
+
 struct col {
   const char *name;
   enum col_kind kind;
   size_t off;   /* offset of the field in sq_result */
   size_t size;  /* buffer size for COL_STR */
+  struct num_spec num;
 };
 
-#define STR(f) COL_STR, offsetof(sq_result, f), sizeof(((sq_result *)0)->f)
-#define NUM(k, f) k, offsetof(sq_result, f), 0
+/* The ranges are what the writer can produce, with room: shapes as large as
+ * the catalog allows (its batch x windows x heads x tokens is at most 1e12,
+ * under 2^40; head dimensions at most 65536), times up to 1e12 ms (31
+ * years), predictions of absurd skipped cases up to 1e30. Beyond them a
+ * number is a corrupted or hostile file, and downstream arithmetic (ratios,
+ * logarithms, products of dimensions) must not see it. */
+#define P40 1099511627776.0 /* 2^40 */
+#define ID {0, 2147483647.0, NUM_WHOLE}
+#define DIM(hi) {1, hi, NUM_WHOLE}
+#define MS {0, 1e12, NUM_EMPTY}
+#define RATE {0, 1e15, NUM_EMPTY}
+
+#define STR(f) COL_STR, offsetof(sq_result, f), sizeof(((sq_result *)0)->f), {0, 0, 0}
+#define NUM(k, f, ...) k, offsetof(sq_result, f), 0, __VA_ARGS__
 
 static const struct col cols[] = {
-    {"id", NUM(COL_INT, id)},
+    {"id", NUM(COL_INT, id, ID)},
     {"device", STR(device)},
     {"backend", STR(backend)},
     {"arch", STR(arch)},
     {"kernel", STR(kernel)},
     {"family", STR(family)},
-    {"causal", NUM(COL_INT, causal)},
-    {"B", NUM(COL_I64, B)},
-    {"H", NUM(COL_I64, H)},
-    {"T", NUM(COL_I64, T)},
-    {"D", NUM(COL_I64, D)},
-    {"DV", NUM(COL_I64, DV)},
+    {"causal", NUM(COL_INT, causal, {0, 1, NUM_WHOLE})},
+    {"B", NUM(COL_I64, B, DIM(P40))},
+    {"H", NUM(COL_I64, H, DIM(P40))},
+    {"T", NUM(COL_I64, T, DIM(2147483648.0))},
+    {"D", NUM(COL_I64, D, DIM(65536))},
+    {"DV", NUM(COL_I64, DV, DIM(65536))},
     {"dtype", STR(dtype)},
     {"mode", STR(mode)},
     {"params", STR(params)},
     {"config_source", STR(config_source)},
     {"feature", STR(feature)},
-    {"status", NUM(COL_STATUS, status)},
+    {"status", COL_STATUS, offsetof(sq_result, status), 0, {0, 0, 0}},
     {"reason", STR(reason)},
     {"verify", STR(verify)},
-    {"max_rel_err", NUM(COL_DBL, max_rel_err)},
-    {"tolerance", NUM(COL_DBL, tolerance)},
-    {"samples", NUM(COL_INT, stats.n)},
-    {"min_ms", NUM(COL_DBL, stats.min)},
-    {"q1_ms", NUM(COL_DBL, stats.q1)},
-    {"median_ms", NUM(COL_DBL, stats.median)},
-    {"mean_ms", NUM(COL_DBL, stats.mean)},
-    {"q3_ms", NUM(COL_DBL, stats.q3)},
-    {"max_ms", NUM(COL_DBL, stats.max)},
-    {"stddev_ms", NUM(COL_DBL, stats.stddev)},
-    {"noise", NUM(COL_DBL, stats.noise)},
-    {"gflops", NUM(COL_DBL, gflops)},
-    {"gbs", NUM(COL_DBL, gbs)},
-    {"peak_frac", NUM(COL_DBL, peak_frac)},
-    {"pred_ms", NUM(COL_DBL, pred_ms)},
-    {"pred_mem_bytes", NUM(COL_DBL, pred_mem_bytes)},
+    {"max_rel_err", NUM(COL_DBL, max_rel_err, {0, DBL_MAX, NUM_EMPTY | NUM_INF})},
+    {"tolerance", NUM(COL_DBL, tolerance, {0, 1e6, NUM_EMPTY})},
+    {"samples", NUM(COL_INT, stats.n, ID)},
+    {"min_ms", NUM(COL_DBL, stats.min, MS)},
+    {"q1_ms", NUM(COL_DBL, stats.q1, MS)},
+    {"median_ms", NUM(COL_DBL, stats.median, MS)},
+    {"mean_ms", NUM(COL_DBL, stats.mean, MS)},
+    {"q3_ms", NUM(COL_DBL, stats.q3, MS)},
+    {"max_ms", NUM(COL_DBL, stats.max, MS)},
+    {"stddev_ms", NUM(COL_DBL, stats.stddev, MS)},
+    {"noise", NUM(COL_DBL, stats.noise, {0, 1e6, NUM_EMPTY})},
+    {"gflops", NUM(COL_DBL, gflops, RATE)},
+    {"gbs", NUM(COL_DBL, gbs, RATE)},
+    {"peak_frac", NUM(COL_DBL, peak_frac, {0, 1e6, NUM_EMPTY})},
+    {"pred_ms", NUM(COL_DBL, pred_ms, {0, 1e30, NUM_EMPTY})},
+    {"pred_mem_bytes", NUM(COL_DBL, pred_mem_bytes, {0, 1e30, NUM_EMPTY})},
     {"suite", STR(suite)},
     {"workload", STR(workload)},
 };
@@ -263,6 +290,26 @@ static void put_double(FILE *f, double x) {
   fputs(buf, f);
 }
 
+/* A fresh run id: 64 random bits and the time, so the rows and the sidecar
+ * of one run can be told from those of any other. */
+static void new_run_id(char *buf, size_t n) {
+  static unsigned counter;
+  uint64_t r = 0;
+  int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || read(fd, &r, sizeof r) != (ssize_t)sizeof r) {
+    /* No entropy device: the clock, the process and a counter, mixed
+     * (splitmix64's finaliser) so close calls still differ everywhere. */
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    r = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30) ^ ((uint64_t)getpid() << 40) ^ counter++;
+    r = (r ^ (r >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    r = (r ^ (r >> 27)) * 0x94d049bb133111ebULL;
+    r ^= r >> 31;
+  }
+  if (fd >= 0) close(fd);
+  snprintf(buf, n, "%016" PRIx64 "-%" PRIx64, r, (uint64_t)time(NULL));
+}
+
 int sq_results_open(const char *path, const sq_meta *meta, sq_results_writer **out) {
   *out = NULL;
   sq_results_writer *w = calloc(1, sizeof *w);
@@ -282,11 +329,16 @@ int sq_results_open(const char *path, const sq_meta *meta, sq_results_writer **o
     writer_free(w);
     return sq_fail(SQ_EIO, "%s: cannot create a temporary file: %s", path, strerror(e));
   }
-  fprintf(w->f, "# subquad-results %d\n", SQ_RESULTS_FORMAT);
-  for (int i = 0; meta && i < meta->n; i++) fprintf(w->f, "# %s: %s\n", meta->key[i], meta->value[i]);
+  /* The run id heads both files; the reader refuses a pair that differs. A
+   * run_id in the caller's block (copied from a file read) is not ours. */
+  char run_id[64];
+  new_run_id(run_id, sizeof run_id);
+  fprintf(w->f, "# subquad-results %d\n# run_id: %s\n", SQ_RESULTS_FORMAT, run_id);
+  for (int i = 0; meta && i < meta->n; i++)
+    if (strcmp(meta->key[i], "run_id")) fprintf(w->f, "# %s: %s\n", meta->key[i], meta->value[i]);
   for (int c = 0; c < NCOLS; c++) fprintf(w->f, "%s%s", c ? "," : "", cols[c].name);
   fputc('\n', w->f);
-  fputs("id,sample,ms,round\n", w->fs);
+  fprintf(w->fs, "# run_id: %s\nid,sample,ms,round\n", run_id);
   *out = w;
   return 0;
 }
@@ -466,11 +518,95 @@ static int parse_csv(struct reader *rd, const char *text, size_t len, int first_
   return rd->err;
 }
 
-static int parse_long(const char *s, long long *v) {
-  char *end;
-  errno = 0;
-  *v = strtoll(s, &end, 10);
-  return *s && !*end && errno != ERANGE;
+/* ---- numbers, and cell text in messages ------------------------------- */
+
+/* A cell's text as it may appear inside a one-line message: bytes outside
+ * printable ASCII as \n, \r, \t or \xNN, quotes and backslashes escaped,
+ * cut after SHOW_MAX bytes with "..." (a hostile cell may be megabytes). */
+#define SHOW_MAX 60
+#define SHOW_BUF (4 * SHOW_MAX + 4)
+static const char *show(char buf[SHOW_BUF], const char *s, size_t len) {
+  size_t o = 0;
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (i == SHOW_MAX) {
+      memcpy(buf + o, "...", 4);
+      return buf;
+    }
+    if (c == '\n' || c == '\r' || c == '\t') {
+      buf[o++] = '\\';
+      buf[o++] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+    } else if (c == '\\' || c == '\'') {
+      buf[o++] = '\\';
+      buf[o++] = (char)c;
+    } else if (c < 0x20 || c > 0x7e) {
+      o += (size_t)snprintf(buf + o, 5, "\\x%02x", c);
+    } else {
+      buf[o++] = (char)c;
+    }
+  }
+  buf[o] = 0;
+  return buf;
+}
+
+/* The number syntax the writer prints: [-]digits, or for a non-integer
+ * [-]digits[.digits][e[+-]digits] (digits on at least one side of the
+ * point). strtod alone would also take blanks, hex, inf and nan. */
+static int decimal_syntax(const char *s, int whole) {
+  static const char digits[] = "0123456789";
+  const char *p = s + (*s == '-');
+  size_t nd = strspn(p, digits);
+  p += nd;
+  if (whole) return nd && !*p;
+  if (*p == '.') {
+    size_t f = strspn(++p, digits);
+    p += f;
+    nd += f;
+  }
+  if (!nd) return 0;
+  if (*p == 'e' || *p == 'E') {
+    p += p[1] == '+' || p[1] == '-' ? 2 : 1;
+    size_t e = strspn(p, digits);
+    if (!e) return 0;
+    p += e;
+  }
+  return !*p;
+}
+
+/* Reads the numeric cell s[0..len) of `col` under `sp`: 0 and the value,
+ * or SQ_EPARSE with "file:line: col: what is wrong". Every number a reader
+ * takes from a file goes through here. */
+static int parse_num(const struct reader *rd, const char *col, const char *s, size_t len,
+                     const struct num_spec *sp, double *out) {
+  char v[SHOW_BUF];
+  int whole = sp->flags & NUM_WHOLE;
+  double d = NAN;
+  if (!len && (sp->flags & NUM_EMPTY)) {
+    *out = NAN;
+    return 0;
+  }
+  if ((sp->flags & NUM_INF) && !strcmp(s, "inf")) {
+    *out = INFINITY;
+    return 0;
+  }
+  if (strlen(s) == len && decimal_syntax(s, whole)) {
+    errno = 0;
+    if (whole) {
+      long long x = strtoll(s, NULL, 10);
+      d = errno == ERANGE ? (x < 0 ? -HUGE_VAL : HUGE_VAL) : (double)x;
+    } else {
+      d = strtod(s, NULL); /* overflow: HUGE_VAL, out of range below */
+    }
+  }
+  if (!(d >= sp->lo))
+    return sq_fail(SQ_EPARSE, "%s:%d: %s: '%s' is not a %s", rd->file, rd->rec_line, col, show(v, s, len),
+                   whole ? (sp->lo >= 1 ? "positive integer" : "non-negative integer")
+                         : (sp->flags & NUM_INF ? "non-negative number or inf" : "finite non-negative number"));
+  if (d > sp->hi)
+    return sq_fail(SQ_EPARSE, "%s:%d: %s: '%s' is out of range (over %.15g)", rd->file, rd->rec_line, col,
+                   show(v, s, len), sp->hi);
+  *out = d;
+  return 0;
 }
 
 /* State of the main-file reader. */
@@ -482,7 +618,30 @@ struct rows_ctx {
   int cap;
 };
 
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* The header's first duplicated name, or NULL (sorting a copy keeps a
+ * hostile header of a million fields from taking quadratic time). */
+static const char *duplicate_name(struct reader *rd) {
+  char **sorted = malloc((size_t)rd->nfields * sizeof *sorted);
+  const char *dup = NULL;
+  if (!sorted) return NULL;
+  memcpy(sorted, rd->fields, (size_t)rd->nfields * sizeof *sorted);
+  qsort(sorted, (size_t)rd->nfields, sizeof *sorted, cmp_str);
+  for (int i = 1; i < rd->nfields && !dup; i++)
+    if (!strcmp(sorted[i - 1], sorted[i])) dup = sorted[i];
+  free(sorted);
+  return dup;
+}
+
 static void on_header(struct reader *rd, struct rows_ctx *x) {
+  char v[SHOW_BUF];
+  const char *dup = duplicate_name(rd);
+  if (dup) {
+    /* Else the later column would silently win. */
+    rd->err = sq_fail(SQ_EPARSE, "%s:%d: duplicate column '%s'", rd->file, rd->rec_line, show(v, dup, strlen(dup)));
+    return;
+  }
   x->nfile = rd->nfields;
   for (int c = 0; c < NCOLS; c++) {
     x->map[c] = -1;
@@ -500,39 +659,28 @@ static void on_header(struct reader *rd, struct rows_ctx *x) {
 /* Stores one cell into the row; 0 or an error naming file, line, column. */
 static int set_cell(struct reader *rd, sq_result *r, const struct col *c, const char *s, size_t len) {
   void *p = (char *)r + c->off;
-  long long v;
+  char v[SHOW_BUF];
+  double d;
+  int rc;
   switch (c->kind) {
   case COL_STR:
     if (len >= c->size)
-      return sq_fail(SQ_EPARSE, "%s:%d: column '%s': value is longer than %zu bytes", rd->file,
-                     rd->rec_line, c->name, c->size - 1);
+      return sq_fail(SQ_EPARSE, "%s:%d: %s: value is longer than %zu bytes", rd->file, rd->rec_line, c->name,
+                     c->size - 1);
     memcpy(p, s, len + 1);
+    return 0;
+  case COL_STATUS:
+    if (sq_status_parse(s, (sq_status *)p) != 0)
+      return sq_fail(SQ_EPARSE, "%s:%d: %s: '%s' is not ok, skipped or failed", rd->file, rd->rec_line, c->name,
+                     show(v, s, len));
     return 0;
   case COL_INT:
   case COL_I64:
-    if (!parse_long(s, &v) || (c->kind == COL_INT && (v < -2147483647LL - 1 || v > 2147483647LL)))
-      return sq_fail(SQ_EPARSE, "%s:%d: column '%s': '%s' is not a number", rd->file, rd->rec_line,
-                     c->name, s);
-    if (c->kind == COL_INT) *(int *)p = (int)v;
-    else *(int64_t *)p = v;
-    return 0;
-  case COL_DBL: {
-    char *end;
-    if (!*s) {
-      *(double *)p = NAN;
-      return 0;
-    }
-    double d = strtod(s, &end);
-    if (*end)
-      return sq_fail(SQ_EPARSE, "%s:%d: column '%s': '%s' is not a number", rd->file, rd->rec_line,
-                     c->name, s);
-    *(double *)p = d;
-    return 0;
-  }
-  case COL_STATUS:
-    if (sq_status_parse(s, (sq_status *)p) != 0)
-      return sq_fail(SQ_EPARSE, "%s:%d: column '%s': '%s' is not ok, skipped or failed", rd->file,
-                     rd->rec_line, c->name, s);
+  case COL_DBL:
+    if ((rc = parse_num(rd, c->name, s, len, &c->num, &d))) return rc;
+    if (c->kind == COL_INT) *(int *)p = (int)d;
+    else if (c->kind == COL_I64) *(int64_t *)p = (int64_t)d;
+    else *(double *)p = d;
     return 0;
   }
   return 0;
@@ -565,6 +713,14 @@ static void on_row(struct reader *rd) {
   for (int c = 0; c < NCOLS && !rd->err; c++)
     rd->err = set_cell(rd, r, &cols[c], rd->fields[x->map[c]], rd->lens[x->map[c]]);
   if (rd->err) return;
+  /* Each dimension is in range; their product must be too (as --shape and
+   * the catalog demand), so no reader multiplies its way into overflow. */
+  double bht = (double)r->B * (double)r->H * (double)r->T;
+  if (bht > P40) {
+    rd->err = sq_fail(SQ_EPARSE, "%s:%d: T: B x H x T = %.15g is out of range (over 2^40)", rd->file,
+                      rd->rec_line, bht);
+    return;
+  }
   for (int i = 0; i < out->n; i++)
     if (out->rows[i].id == r->id) {
       rd->err = sq_fail(SQ_EPARSE, "%s:%d: row id %d appears twice", rd->file, rd->rec_line, r->id);
@@ -573,8 +729,45 @@ static void on_row(struct reader *rd) {
   out->n++;
 }
 
+/* Splits the comment line [s, e) "# key: value" into key and value; 0 for
+ * a comment without a key. */
+static int comment_kv(const char *s, const char *e, char *key, size_t kn, char *value, size_t vn) {
+  s++; /* the '#' */
+  while (s < e && *s == ' ') s++;
+  while (e > s && e[-1] == '\r') e--;
+  const char *colon = memchr(s, ':', (size_t)(e - s));
+  if (!colon || colon == s) return 0;
+  snprintf(key, kn, "%.*s", (int)(colon - s), s);
+  const char *v = colon + 1;
+  if (v < e && *v == ' ') v++;
+  snprintf(value, vn, "%.*s", (int)(e - v), v);
+  return 1;
+}
+
+/* Walks the leading comment lines of text[0..len), calling on_kv for each
+ * "# key: value" after the first `skip` lines. Returns the offset of the
+ * first line after them; *line becomes that line's number. */
+static size_t read_comments(const char *text, size_t len, int skip, int *line,
+                            void (*on_kv)(const char *key, const char *value, void *ctx), void *ctx) {
+  size_t pos = 0;
+  *line = 1;
+  while (pos < len && text[pos] == '#') {
+    const char *nl = memchr(text + pos, '\n', len - pos);
+    size_t end = nl ? (size_t)(nl - text) : len;
+    char key[32], value[512];
+    if (*line > skip && comment_kv(text + pos, text + end, key, sizeof key, value, sizeof value))
+      on_kv(key, value, ctx);
+    pos = nl ? end + 1 : len;
+    (*line)++;
+  }
+  return pos;
+}
+
+static void meta_kv(const char *key, const char *value, void *ctx) { sq_meta_set(ctx, key, value); }
+
 /* Reads the leading comment block: the version line, then `# key: value`
- * lines. Returns the offset of the first line after it. */
+ * lines (a comment without a key is kept out of the block). Returns the
+ * offset of the first line after it. */
 static int read_preamble(const char *path, const char *text, size_t len, sq_meta *meta,
                          size_t *body, int *line) {
   int version;
@@ -586,30 +779,7 @@ static int read_preamble(const char *path, const char *text, size_t len, sq_meta
   if (version != SQ_RESULTS_FORMAT)
     return sq_fail(SQ_EPARSE, "%s:1: results format %d, this subquad reads format %d", path, version,
                    SQ_RESULTS_FORMAT);
-  size_t pos = 0;
-  *line = 1;
-  while (pos < len && text[pos] == '#') {
-    const char *nl = memchr(text + pos, '\n', len - pos);
-    size_t end = nl ? (size_t)(nl - text) : len;
-    if (*line > 1) {
-      /* "# key: value"; a comment without a key is kept out of the block. */
-      const char *s = text + pos + 1, *e = text + end;
-      while (s < e && *s == ' ') s++;
-      const char *colon = memchr(s, ':', (size_t)(e - s));
-      if (colon && colon > s) {
-        char key[32], value[512];
-        snprintf(key, sizeof key, "%.*s", (int)(colon - s), s);
-        const char *v = colon + 1;
-        if (v < e && *v == ' ') v++;
-        while (e > v && e[-1] == '\r') e--;
-        snprintf(value, sizeof value, "%.*s", (int)(e - v), v);
-        sq_meta_set(meta, key, value);
-      }
-    }
-    pos = nl ? end + 1 : len;
-    (*line)++;
-  }
-  *body = pos;
+  *body = read_comments(text, len, 1, line, meta_kv, meta);
   return 0;
 }
 
@@ -638,6 +808,8 @@ static int grow_samples(struct samples_ctx *x, int i) {
 static void on_sample(struct reader *rd) {
   struct samples_ctx *x = rd->ctx;
   static const char *const names[] = {"id", "sample", "ms", "round"};
+  /* A sample is a measured time; the others are indices. */
+  static const struct num_spec specs[] = {ID, ID, {0, 1e12, 0}, ID};
   if (!x->header_seen) {
     int ok = rd->nfields == 3 || rd->nfields == 4;
     for (int c = 0; ok && c < rd->nfields; c++) ok = !strcmp(rd->fields[c], names[c]);
@@ -646,31 +818,20 @@ static void on_sample(struct reader *rd) {
     x->header_seen = 1;
     return;
   }
-  long long v[4] = {0};
-  double ms = 0;
-  char *end;
+  double v[4] = {0};
   if (rd->nfields != x->nfields) {
     rd->err = sq_fail(SQ_EPARSE, "%s:%d: %d fields, want %d as in the header", rd->file, rd->rec_line,
                       rd->nfields, x->nfields);
     return;
   }
-  for (int c = 0; c < x->nfields; c++) {
-    const char *f = rd->fields[c];
-    int ok;
-    if (c == 2) ok = (ms = strtod(f, &end), *f && !*end);
-    else ok = parse_long(f, &v[c]) && (c != 3 || (v[c] >= 0 && v[c] <= INT_MAX));
-    if (!ok) {
-      rd->err = sq_fail(SQ_EPARSE, "%s:%d: column '%s': '%s' is not a %s", rd->file, rd->rec_line, names[c],
-                        f, c == 3 ? "round number" : "number");
-      return;
-    }
-  }
+  for (int c = 0; c < x->nfields; c++)
+    if ((rd->err = parse_num(rd, names[c], rd->fields[c], rd->lens[c], &specs[c], &v[c]))) return;
   sq_results *res = x->res;
-  int i;
-  for (i = 0; i < res->n && res->rows[i].id != v[0]; i++) {}
+  int id = (int)v[0], i;
+  for (i = 0; i < res->n && res->rows[i].id != id; i++) {}
   if (i == res->n) {
-    rd->err = sq_fail(SQ_EPARSE, "%s:%d: sample of row id %lld, which the results file lacks",
-                      rd->file, rd->rec_line, v[0]);
+    rd->err = sq_fail(SQ_EPARSE, "%s:%d: sample of row id %d, which the results file lacks", rd->file,
+                      rd->rec_line, id);
     return;
   }
   if (grow_samples(x, i)) {
@@ -679,15 +840,33 @@ static void on_sample(struct reader *rd) {
   }
   sq_result *r = &res->rows[i];
   if (r->sample_round) r->sample_round[r->nsamples] = (int)v[3];
-  r->samples[r->nsamples++] = ms;
+  r->samples[r->nsamples++] = v[2];
+}
+
+static void run_id_kv(const char *key, const char *value, void *ctx) {
+  if (!strcmp(key, "run_id")) snprintf(ctx, 512, "%s", value);
+}
+
+/* A sidecar belongs to its results file when both carry the same run id,
+ * or (files of older versions) neither does. A kill between the writer's
+ * two renames leaves one run's samples next to another run's rows. */
+static int check_run_id(const char *path, const char *spath, const sq_results *res, const char *side_id) {
+  const char *rows_id = sq_meta_get(&res->meta, "run_id");
+  if (!rows_id) rows_id = "";
+  if (!strcmp(rows_id, side_id)) return 0;
+  char a[SHOW_BUF], b[SHOW_BUF];
+  return sq_fail(SQ_EPARSE, "%s: sidecar %s belongs to another run (run_id %s, results say %s)", path, spath,
+                 *side_id ? show(a, side_id, strlen(side_id)) : "none",
+                 *rows_id ? show(b, rows_id, strlen(rows_id)) : "none");
 }
 
 /* Joins the sidecar's samples to the rows. A missing sidecar is not an
- * error (a file may have been trimmed to its rows); a present one must agree
- * with each row's sample count. */
+ * error (a file may have been trimmed to its rows); a present one must be
+ * of the same run and agree with each row's sample count. */
 static int read_samples(const char *path, sq_results *res) {
-  char *spath = samples_path(path), *text;
-  size_t len;
+  char *spath = samples_path(path), *text, side_id[512] = "";
+  size_t len, body;
+  int line = 1;
   if (!spath) return sq_fail(SQ_ENOMEM, "%s: out of memory", path);
   if (access(spath, F_OK) != 0) {
     free(spath);
@@ -701,7 +880,10 @@ static int read_samples(const char *path, sq_results *res) {
   struct samples_ctx x = {.res = res, .cap = calloc(res->n ? res->n : 1, sizeof(int))};
   struct reader rd = {.file = spath, .on_record = on_sample, .ctx = &x};
   if (!x.cap) rc = sq_fail(SQ_ENOMEM, "%s: out of memory", spath);
-  else rc = parse_csv(&rd, text, len, 1);
+  else if (memchr(text, 0, len)) rc = sq_fail(SQ_EPARSE, "%s: binary data in a samples file", spath);
+  body = rc ? 0 : read_comments(text, len, 0, &line, run_id_kv, side_id);
+  if (!rc) rc = check_run_id(path, spath, res, side_id);
+  if (!rc) rc = parse_csv(&rd, text + body, len - body, line);
   for (int i = 0; !rc && i < res->n; i++) {
     const sq_result *r = &res->rows[i];
     if (r->nsamples && r->nsamples != r->stats.n)

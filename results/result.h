@@ -3,14 +3,17 @@
  * raw-sample sidecar. Files are CSV written with libcsv:
  *
  *   # subquad-results 1                  <- format version
+ *   # run_id: 3f9c...-6650b3c1           <- this run (random bits, time)
  *   # key: value                         <- metadata block (see sq_meta)
  *   id,device,backend,kernel,...         <- header (sq_result_columns)
  *   rows...
  *
- * The sidecar FILE.samples.csv holds `id,sample,ms,round` for every raw
- * sample: `round` is the measuring pass (run --rounds) that took it, which
- * the regression gate needs because samples of one pass share the machine's
- * mood. Sidecars without the column (older files) read as one round.
+ * The sidecar FILE.samples.csv starts with the same `# run_id: ...` line,
+ * then holds `id,sample,ms,round` for every raw sample: `round` is the
+ * measuring pass (run --rounds) that took it, which the regression gate
+ * needs because samples of one pass share the machine's mood. Sidecars
+ * without the column (older files) read as one round; files without run ids
+ * (older versions) read when neither has one.
  * Writers go to a temporary file renamed into place on close, so an
  * interrupted run never leaves a truncated file under the final name. */
 #ifndef SQ_RESULT_H
@@ -87,7 +90,10 @@ void sq_results_abort(sq_results_writer *w);   /* remove the temporaries */
 const char *sq_results_temp_path(const sq_results_writer *w, int which);
 
 /* Reader: all rows with their samples (from the sidecar when present).
- * Malformed input fails with SQ_EPARSE and a detail "file:line: what". */
+ * Malformed input fails with SQ_EPARSE and a detail "file:line: column:
+ * what" (cell text escaped to one line): a number outside its column's
+ * range (non-finite, negative, a shape that is not positive), a duplicated
+ * column, a sidecar of another run. */
 typedef struct sq_results {
   sq_meta meta;
   int n;

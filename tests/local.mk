@@ -14,6 +14,10 @@ core_tests += tests/test_harness_units tests/test_kernels tests/test_canary
 TESTS += tests/test_cli_errors.sh tests/test_run_cli.sh
 EXTRA_DIST += tests/test_cli_errors.sh tests/test_run_cli.sh
 core_tests += tests/test_results_csv
+TESTS += tests/test_results_hostile.sh
+EXTRA_DIST += tests/test_results_hostile.sh \
+	tests/data/results_legacy.csv tests/data/results_legacy.samples.csv \
+	tests/data/results_run_id.csv tests/data/results_run_id.samples.csv
 core_tests += tests/test_backend_opencl tests/test_cuda_absent tests/test_nvrtc_compile
 TESTS += tests/test_devices.sh
 EXTRA_DIST += tests/test_devices.sh

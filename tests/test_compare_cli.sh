@@ -100,7 +100,7 @@ check "--threshold 0.1%: A/A rows are no longer SAME (status $st)" sh -c '! prin
 run "$tmp/base.csv" "$tmp/slower.csv" -o "$tmp/table.md" --format=md
 check "-o FILE: written, nothing on stdout, exit 1" sh -c '[ "$1" -eq 1 ] && [ -z "$2" ] && grep -q "^| SLOWER" "$3"' _ "$st" "$out" "$tmp/table.md"
 
-expect_error "malformed number: file:line, exit 3" 3 "results_bad_number.csv:5: column 'T': 'abc' is not a number" -- \
+expect_error "malformed number: file:line, exit 3" 3 "results_bad_number.csv:5: T: 'abc' is not a positive integer" -- \
   compare "$data/results_bad_number.csv" "$tmp/base.csv"
 expect_error "truncated file: file:line, exit 3" 3 "results_truncated.csv:5: file ends inside a quoted field" -- \
   compare "$tmp/base.csv" "$data/results_truncated.csv"

@@ -90,7 +90,7 @@ st=$?
 check "gnuplot missing: exit 0, scripts written, says how to render (status $st)" \
   sh -c '[ "$1" -eq 0 ] && [ -s "$2/scaling-1.gp" ] && grep -q "gnuplot not found" "$3" && grep -q "gnuplot not found" "$2/summary.md"' _ "$st" "$tmp/r3" "$tmp/stderr"
 
-expect_error "malformed results: file:line, exit 2" 2 "results_bad_number.csv:5: column 'T': 'abc' is not a number" -- \
+expect_error "malformed results: file:line, exit 2" 2 "results_bad_number.csv:5: T: 'abc' is not a positive integer" -- \
   report "$top_srcdir/tests/data/results_bad_number.csv" -o "$tmp/r4"
 check "malformed results: nothing written" [ ! -e "$tmp/r4" ]
 printf 'eval,score\n1,2\n' > "$tmp/badtune.csv"
