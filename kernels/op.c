@@ -2,6 +2,7 @@
  * axes, defaults, the canonical text, and tensor dims from the dims lists.
  * Every rejection is one line naming the key, the value and what the op
  * accepts. */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -205,6 +206,11 @@ void sq_shape_format(const sq_shape *s, char *buf, size_t n) {
   }
 }
 
+void sq_shape_format_axis(const sq_shape *s, int a, char *buf, size_t n) {
+  if (n) buf[0] = '\0';
+  if (a >= 0 && a < sq_op_naxes(s->op)) format_value(&s->op->axes[a], s->v[a], buf, n);
+}
+
 /* Accessors name the axis; a name the op does not declare is a programming
  * error in a kernel descriptor, caught by the tests, so it reads as 0. */
 int64_t sq_shape_int(const sq_shape *s, const char *axis) {
@@ -278,4 +284,61 @@ double sq_tensor_elems(const sq_shape *s, const sq_tensor *t) {
   double e = 1;
   for (int i = 0; i < nd; i++) e *= (double)dims[i];
   return e;
+}
+
+/* The i-th comma-separated entry of a dims list, without any [index]. */
+static void dims_entry(const char *dims, int i, char *buf, size_t n) {
+  const char *p = dims;
+  for (int k = 0; k < i && p; k++) {
+    p = strchr(p, ',');
+    if (p) p++;
+  }
+  size_t len = p ? strcspn(p, ",[") : 0;
+  if (len >= n) len = n - 1;
+  if (p) memcpy(buf, p, len);
+  buf[len] = '\0';
+}
+
+int sq_tensor_token_dim(const sq_shape *s, const sq_tensor *t) {
+  if (!t->dims) return -1;
+  int nd = 1;
+  for (const char *p = t->dims; *p; p++) nd += *p == ',';
+  for (int i = 0; i < nd; i++) {
+    char name[40];
+    dims_entry(t->dims, i, name, sizeof name);
+    int a = sq_op_axis_index(s->op, name);
+    if (a >= 0 && (s->op->axes[a].flags & SQ_AX_TOKENS) && !strchr(t->dims, '[')) return i;
+  }
+  return -1;
+}
+
+void sq_tensor_dim_name(const sq_shape *s, const sq_tensor *t, int i, char *buf, size_t n) {
+  if (i == sq_tensor_token_dim(s, t)) {
+    snprintf(buf, n, "t");
+    return;
+  }
+  if (!t->dims) {
+    snprintf(buf, n, "d%d", i);
+    return;
+  }
+  dims_entry(t->dims, i, buf, n);
+  for (char *p = buf; *p; p++) *p = (char)tolower((unsigned char)*p);
+}
+
+double sq_shape_instances(const sq_shape *s) {
+  double n = 1;
+  for (int a = 0; a < sq_op_naxes(s->op); a++)
+    if (s->op->axes[a].flags & SQ_AX_BATCH) n *= (double)axis_product(s, a);
+  return n;
+}
+
+void sq_shape_unbatch(sq_shape *s) {
+  for (int a = 0; a < sq_op_naxes(s->op); a++)
+    if (s->op->axes[a].flags & SQ_AX_BATCH) s->v[a][0] = 1;
+}
+
+int sq_shape_baseline(const sq_shape *s, sq_shape *softmax) {
+  if (!s->op->baseline) return SQ_EUNSUPPORTED;
+  s->op->baseline(s, softmax);
+  return 0;
 }

@@ -70,6 +70,10 @@ typedef struct sq_tensor {
   /* Dims that the list syntax cannot say (Swin's bias table is
    * [H][2Mh-1][2Mw-1]): fills dims, returns their count. */
   int (*dims_fn)(const sq_shape *s, int64_t *dims);
+  /* Well-conditioned inputs: turns the n uniform draws r in [-1, 1) of this
+   * tensor's stream into its values, in place, before rounding to the
+   * storage dtype (A = -exp(...), log-sigmoid gates ...). NULL: r as is. */
+  void (*init)(const sq_shape *s, float *v, int64_t n);
 } sq_tensor;
 
 typedef struct sq_op {
@@ -81,6 +85,11 @@ typedef struct sq_op {
    * that divides the grid): 0, or SQ_EINVAL with a one-line reason. */
   int (*check)(const sq_shape *s, int causal, char *why, size_t whylen);
   const char *pending;       /* the catalog kind still waiting for kernels, or NULL */
+  int causal_key;            /* case.json carries "causal" (FAMILIES.md §0.2) */
+  /* The quadratic case a row is compared with: softmax attention over the
+   * same tokens (B, H, T, D, DV as the README's mapping says). NULL for the
+   * softmax op itself. */
+  void (*baseline)(const sq_shape *s, sq_shape *softmax);
 } sq_op;
 
 /* One operator and a value for every axis. List values sit in v[a][0..len);
@@ -95,6 +104,10 @@ struct sq_shape {
  * so a declaration never carries a count that could disagree with it). */
 int sq_op_naxes(const sq_op *op);
 int sq_op_ntensors(const sq_op *op);
+
+/* The baseline shape of s (0), or SQ_EUNSUPPORTED when the op is itself
+ * the quadratic baseline. */
+int sq_shape_baseline(const sq_shape *s, sq_shape *softmax);
 
 /* The registry of operators (kernels/ops.c). */
 extern const sq_op *const sq_ops[];
@@ -111,6 +124,8 @@ int sq_shape_parse_op(const sq_op *op, const char *text, int causal, const char 
 void sq_shape_defaults(const sq_op *op, sq_shape *s);
 /* Canonical text: every axis in declaration order. */
 void sq_shape_format(const sq_shape *s, char *buf, size_t n);
+/* The value of axis a alone, as the canonical text writes it ("14x14"). */
+void sq_shape_format_axis(const sq_shape *s, int a, char *buf, size_t n);
 
 /* Values: an int/bool/enum axis, the i-th value of a list, a real. */
 int64_t sq_shape_int(const sq_shape *s, const char *axis);
@@ -123,5 +138,13 @@ int64_t sq_shape_tokens(const sq_shape *s);
 int sq_tensor_present(const sq_shape *s, const sq_tensor *t, int causal);
 int sq_tensor_dims(const sq_shape *s, const sq_tensor *t, int64_t *dims);
 double sq_tensor_elems(const sq_shape *s, const sq_tensor *t);
+/* The dim that is the token axis (-1 when none, e.g. a state), and the name
+ * of dim i in lower case for messages ("b", "h", "t", "dv"). */
+int sq_tensor_token_dim(const sq_shape *s, const sq_tensor *t);
+void sq_tensor_dim_name(const sq_shape *s, const sq_tensor *t, int i, char *buf, size_t n);
+/* Instances the op computes independently: the product of its batch axes;
+ * and the shape of one instance (every batch axis set to 1). */
+double sq_shape_instances(const sq_shape *s);
+void sq_shape_unbatch(sq_shape *s);
 
 #endif

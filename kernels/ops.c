@@ -18,7 +18,6 @@
 
 /* Field helpers: every axis is one line below. */
 #define AX_INT(n, f, lo, hi, d, doc) {n, SQ_AXIS_INT, 1, f, lo, hi, d, NULL, NULL, NULL, NULL, doc}
-#define AX_FROM(n, f, lo, hi, from, doc) {n, SQ_AXIS_INT, 1, f, lo, hi, 0, from, NULL, NULL, NULL, doc}
 #define AX_BOOL(n, f, d, doc) {n, SQ_AXIS_BOOL, 1, (f) | SQ_AX_OPTION, 0, 1, d, NULL, NULL, NULL, NULL, doc}
 #define AX_LIST(n, len, f, lo, hi, d, doc) {n, SQ_AXIS_LIST, len, f, lo, hi, d, NULL, NULL, NULL, NULL, doc}
 #define AX_SCALE {"scale", SQ_AXIS_REAL, 1, SQ_AX_OPTION, 1e-6, 64, 0, NULL, inv_sqrt_d, NULL, NULL, \
@@ -34,17 +33,19 @@ static double inv_sqrt_d(const sq_shape *s) { return 1.0 / sqrt((double)sq_shape
 #define AX_B AX_INT("B", BATCH, 1, MAX_BATCH, 1, "batch")
 #define AX_H AX_INT("H", BATCH, 1, MAX_BATCH, 1, "heads")
 #define AX_T AX_INT("T", TOKENS | REQ, 1, MAX_TOKENS, 0, "tokens")
-#define AX_D AX_INT("D", KEY | REQ, 1, MAX_HEAD_DIM, 0, "head dim of q and k")
-#define AX_DV AX_FROM("DV", KEY, 1, MAX_HEAD_DIM, "D", "head dim of v and o (default D)")
+#define AX_D {"D", SQ_AXIS_INT, 1, KEY | REQ, 1, MAX_HEAD_DIM, 0, NULL, NULL, "HEAD_D", NULL, "head dim of q and k"}
+#define AX_DV {"DV", SQ_AXIS_INT, 1, KEY, 1, MAX_HEAD_DIM, 0, "D", NULL, "HEAD_DV", NULL, \
+               "head dim of v and o (default D)"}
 #define AX_STATE AX_BOOL("state", KEY, 0, "initial state h0 in, final state ht out (causal only)")
 
-/* Tensors: {name, out, dims, f32, when, dims_fn}. */
-#define IN(n, dims) {n, 0, dims, 0, NULL, NULL}
-#define IN_IF(n, dims, when) {n, 0, dims, 0, when, NULL}
-#define PARAM(n, dims) {n, 0, dims, 1, NULL, NULL}
-#define OUT(n, dims) {n, 1, dims, 0, NULL, NULL}
-#define STATE_IN(dims) {"h0", 0, dims, 1, "state", NULL}
-#define STATE_OUT(dims) {"ht", 1, dims, 1, "state", NULL}
+/* Tensors: {name, out, dims, f32, when, dims_fn, init}. The inits of the
+ * pending families come with their kernels (FAMILIES.md gives each). */
+#define IN(n, dims) {n, 0, dims, 0, NULL, NULL, NULL}
+#define IN_IF(n, dims, when) {n, 0, dims, 0, when, NULL, NULL}
+#define PARAM(n, dims) {n, 0, dims, 1, NULL, NULL, NULL}
+#define OUT(n, dims) {n, 1, dims, 0, NULL, NULL, NULL}
+#define STATE_IN(dims) {"h0", 0, dims, 1, "state", NULL, NULL}
+#define STATE_OUT(dims) {"ht", 1, dims, 1, "state", NULL, NULL}
 
 static int state_needs_causal(const sq_shape *s, int causal, char *why, size_t n) {
   if (sq_shape_int(s, "state") && !causal) {
@@ -63,6 +64,47 @@ static int divides(const sq_shape *s, const char *big, const char *small, char *
   return 0;
 }
 
+/* ---- baselines: softmax attention over the same tokens ------------------ */
+
+extern const sq_op sq_op_softmax_attn;
+
+static void softmax_shape(sq_shape *out, int64_t B, int64_t H, int64_t T, int64_t D, int64_t DV) {
+  sq_shape_defaults(&sq_op_softmax_attn, out);
+  const int64_t v[] = {B, H, T, D, DV};
+  for (int a = 0; a < 5; a++) out->v[a][0] = (double)v[a];
+}
+
+/* Attention-shaped ops (q, k [B][H][T][D], v [B][H][T][DV]). */
+static void same_heads(const sq_shape *s, sq_shape *out) {
+  softmax_shape(out, sq_shape_int(s, "B"), sq_shape_int(s, "H"), sq_shape_tokens(s), sq_shape_int(s, "D"),
+                sq_shape_int(s, "DV"));
+}
+
+/* The selective scan replaces an attention layer of the model's width:
+ * D channels as heads of 64 (at least one head of D when D < 64). */
+static void scan_heads(const sq_shape *s, sq_shape *out) {
+  int64_t D = sq_shape_int(s, "D"), H = D >= 64 ? D / 64 : 1, hd = D >= 64 ? 64 : D;
+  softmax_shape(out, sq_shape_int(s, "B"), H, sq_shape_tokens(s), hd, hd);
+}
+
+/* SSD's duality: heads H, head dim P for values, the state size N as the
+ * query/key dim. */
+static void ssd_heads(const sq_shape *s, sq_shape *out) {
+  softmax_shape(out, sq_shape_int(s, "B"), sq_shape_int(s, "H"), sq_shape_tokens(s), sq_shape_int(s, "N"),
+                sq_shape_int(s, "P"));
+}
+
+/* RWKV-4: channels C as heads of 64; RWKV-6/7: heads H of size N. */
+static void rwkv4_heads(const sq_shape *s, sq_shape *out) {
+  int64_t C = sq_shape_int(s, "C"), H = C >= 64 ? C / 64 : 1, hd = C >= 64 ? 64 : C;
+  softmax_shape(out, sq_shape_int(s, "B"), H, sq_shape_tokens(s), hd, hd);
+}
+
+static void rwkv_heads(const sq_shape *s, sq_shape *out) {
+  softmax_shape(out, sq_shape_int(s, "B"), sq_shape_int(s, "H"), sq_shape_tokens(s), sq_shape_int(s, "N"),
+                sq_shape_int(s, "N"));
+}
+
 /* ---- the first two: linear attention and its quadratic baseline -------- */
 
 static const char *const feature_names[] = {"identity", "elu1", NULL};
@@ -72,16 +114,17 @@ const sq_op sq_op_linear_attn = {
   {AX_B, AX_H, AX_T, AX_D, AX_DV,
    {"feature", SQ_AXIS_ENUM, 1, SQ_AX_OPTION | KEY, 0, 1, 0, NULL, NULL, "FMAP", feature_names,
     "feature map phi applied to q and k"},
-   AX_BOOL("normalize", KEY, 0, "divide by phi(q_t) . sum phi(k_s)")},
+   {"normalize", SQ_AXIS_BOOL, 1, SQ_AX_OPTION | KEY, 0, 1, 0, NULL, NULL, "NORMALIZE", NULL,
+    "divide by phi(q_t) . sum phi(k_s)"}},
   {IN("q", "B,H,T,D"), IN("k", "B,H,T,D"), IN("v", "B,H,T,DV"), OUT("o", "B,H,T,DV")},
-  NULL, NULL,
+  NULL, NULL, 1, same_heads,
 };
 
 const sq_op sq_op_softmax_attn = {
   "softmax_attn", "softmax attention o = softmax(q k^T / sqrt(D)) v",
   {AX_B, AX_H, AX_T, AX_D, AX_DV},
   {IN("q", "B,H,T,D"), IN("k", "B,H,T,D"), IN("v", "B,H,T,DV"), OUT("o", "B,H,T,DV")},
-  NULL, NULL,
+  NULL, NULL, 1, NULL,
 };
 
 /* ---- gated and decayed linear attention (FAMILIES.md §5) -------------- */
@@ -91,7 +134,7 @@ const sq_op sq_op_linear_attn_decay = {
   {AX_B, AX_H, AX_T, AX_D, AX_DV, AX_SCALE, AX_STATE},
   {IN("q", "B,H,T,D"), IN("k", "B,H,T,D"), IN("v", "B,H,T,DV"), PARAM("log_gamma", "H"),
    STATE_IN("B,H,D,DV"), OUT("o", "B,H,T,DV"), STATE_OUT("B,H,D,DV")},
-  state_needs_causal, "pending:decay_linear_attn",
+  state_needs_causal, "pending:decay_linear_attn", 1, same_heads,
 };
 
 const sq_op sq_op_linear_attn_gla = {
@@ -99,7 +142,7 @@ const sq_op sq_op_linear_attn_gla = {
   {AX_B, AX_H, AX_T, AX_D, AX_DV, AX_SCALE, AX_STATE},
   {IN("q", "B,H,T,D"), IN("k", "B,H,T,D"), IN("g", "B,H,T,D"), IN_IF("gb", "B,H,T,D", "!causal"),
    IN("v", "B,H,T,DV"), STATE_IN("B,H,D,DV"), OUT("o", "B,H,T,DV"), STATE_OUT("B,H,D,DV")},
-  state_needs_causal, "pending:gated_linear_attn",
+  state_needs_causal, "pending:gated_linear_attn", 1, same_heads,
 };
 
 /* ---- SSM scans (FAMILIES.md §1, §2) ------------------------------------ */
@@ -126,7 +169,7 @@ const sq_op sq_op_selective_scan = {
   {IN("u", "B,K,D,T"), IN("delta", "B,K,D,T"), PARAM("A", "K,D,N"), IN("Bm", "B,K,G,N,T"),
    IN("Cm", "B,K,G,N,T"), PARAM("Dskip", "K,D"), PARAM("delta_bias", "K,D"), IN_IF("z", "B,D,T", "has_z"),
    STATE_IN("B,D,N"), OUT("o", "B,D,T"), STATE_OUT("B,D,N")},
-  selective_scan_check, "pending:ssm_scan",
+  selective_scan_check, "pending:ssm_scan", 0, scan_heads,
 };
 
 static int ssd_check(const sq_shape *s, int causal, char *why, size_t n) {
@@ -144,7 +187,7 @@ const sq_op sq_op_ssd = {
   {IN("x", "B,T,H,P"), IN("dt", "B,T,H"), PARAM("A", "H"), IN("Bm", "B,T,G,N"), IN("Cm", "B,T,G,N"),
    PARAM("Dskip", "H"), PARAM("dt_bias", "H"), IN_IF("z", "B,T,H,P", "has_z"), STATE_IN("B,H,P,N"),
    OUT("o", "B,T,H,P"), STATE_OUT("B,H,P,N")},
-  ssd_check, "pending:ssd",
+  ssd_check, "pending:ssd", 1, ssd_heads,
 };
 
 /* ---- RWKV WKV (FAMILIES.md §3) ----------------------------------------- */
@@ -153,7 +196,7 @@ const sq_op sq_op_rwkv4 = {
   "wkv.rwkv4", "RWKV-4 WKV (causal) and Vision-RWKV Bi-WKV (non-causal)",
   {AX_B, AX_T, AX_INT("C", KEY | REQ, 1, 65536, 0, "channels")},
   {PARAM("w", "C"), PARAM("u", "C"), IN("k", "B,T,C"), IN("v", "B,T,C"), OUT("o", "B,T,C")},
-  NULL, "pending:wkv",
+  NULL, "pending:wkv", 1, rwkv4_heads,
 };
 
 const sq_op sq_op_rwkv6 = {
@@ -161,7 +204,7 @@ const sq_op sq_op_rwkv6 = {
   {AX_B, AX_T, AX_H, AX_INT("N", KEY, 1, 256, 64, "head size"), AX_STATE},
   {IN("r", "B,T,H,N"), IN("k", "B,T,H,N"), IN("v", "B,T,H,N"), IN("w", "B,T,H,N"), PARAM("u", "H,N"),
    STATE_IN("B,H,N,N"), OUT("o", "B,T,H,N"), STATE_OUT("B,H,N,N")},
-  state_needs_causal, "pending:wkv",
+  state_needs_causal, "pending:wkv", 1, rwkv_heads,
 };
 
 static int causal_only(const sq_shape *s, int causal, char *why, size_t n) {
@@ -177,14 +220,14 @@ const sq_op sq_op_rwkv7 = {
   {AX_B, AX_T, AX_H, AX_INT("N", KEY, 1, 256, 64, "head size"), AX_STATE},
   {IN("r", "B,T,H,N"), IN("w", "B,T,H,N"), IN("k", "B,T,H,N"), IN("v", "B,T,H,N"), IN("a", "B,T,H,N"),
    IN("b", "B,T,H,N"), STATE_IN("B,H,N,N"), OUT("o", "B,T,H,N"), STATE_OUT("B,H,N,N")},
-  causal_only, NULL,
+  causal_only, NULL, 0, rwkv_heads,
 };
 
 /* ---- local-window softmax attention (FAMILIES.md §4) ------------------- */
 
 #define WINDOW_TENSORS(tok)                                                                    \
   IN("q", "B,H," tok ",D"), IN("k", "B,H," tok ",D"), IN("v", "B,H," tok ",DV"),               \
-  {"rpb", 0, NULL, 1, "has_rpb", rpb_dims}, OUT("o", "B,H," tok ",DV")
+  {"rpb", 0, NULL, 1, "has_rpb", rpb_dims, NULL}, OUT("o", "B,H," tok ",DV")
 
 /* Swin's bias table, head-major: [H][2M_0-1][2M_1-1](...). */
 static int rpb_dims(const sq_shape *s, int64_t *dims) {
@@ -235,7 +278,7 @@ const sq_op sq_op_sliding_1d = {
   {AX_B, AX_H, AX_T, AX_D, AX_DV, AX_INT("window_left", KEY | REQ, 0, MAX_TOKENS, 0, "keys before the query"),
    AX_INT("window_right", KEY, 0, MAX_TOKENS, 0, "keys after the query"), AX_SCALE},
   {IN("q", "B,H,T,D"), IN("k", "B,H,T,D"), IN("v", "B,H,T,DV"), OUT("o", "B,H,T,DV")},
-  sliding_check, NULL,
+  sliding_check, NULL, 0, same_heads,
 };
 
 const sq_op sq_op_window_2d = {
@@ -245,7 +288,7 @@ const sq_op sq_op_window_2d = {
    AX_LIST("shift", 2, KEY, 0, 255, 0, "cyclic shift per axis"), AX_SCALE,
    AX_BOOL("has_rpb", KEY, 0, "relative position bias rpb")},
   {WINDOW_TENSORS("grid")},
-  windows_check, NULL,
+  windows_check, NULL, 0, same_heads,
 };
 
 const sq_op sq_op_window_3d = {
@@ -255,7 +298,7 @@ const sq_op sq_op_window_3d = {
    AX_LIST("shift", 3, KEY, 0, 255, 0, "cyclic shift per axis"), AX_SCALE,
    AX_BOOL("has_rpb", KEY, 0, "relative position bias rpb")},
   {WINDOW_TENSORS("grid")},
-  windows_check, NULL,
+  windows_check, NULL, 0, same_heads,
 };
 
 static int neighborhood_check(const sq_shape *s, int causal, char *why, size_t n) {
@@ -278,7 +321,7 @@ const sq_op sq_op_neighborhood_2d = {
    AX_LIST("kernel_size", 2, KEY | REQ, 1, 1024, 0, "neighbourhood kh x kw"),
    AX_LIST("dilation", 2, KEY, 1, 65536, 1, "dilation per axis"), AX_SCALE},
   {IN("q", "B,H,grid,D"), IN("k", "B,H,grid,D"), IN("v", "B,H,grid,DV"), OUT("o", "B,H,grid,DV")},
-  neighborhood_check, NULL,
+  neighborhood_check, NULL, 0, same_heads,
 };
 
 const sq_op *const sq_ops[] = {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "harness/error.h"
+#include "kernels/attention.h"
 #include "kernels/op.h"
 #include "tests/tap.h"
 
@@ -131,8 +132,46 @@ static void test_gla(void) {
   tap_ok(fabs(sq_shape_real(&s, "scale") - 1.0 / 16) < 1e-15, "scale defaults to D^-1/2");
 }
 
+/* The attention family's enums name the declaration's indices, and every
+ * registered kernel points at a declared op. */
+static void test_attention_indices(void) {
+  static const char *const axes[] = {"B", "H", "T", "D", "DV", "feature", "normalize"};
+  int ok = 1;
+  for (int a = 0; a < 7; a++) ok &= sq_op_axis_index(&sq_op_linear_attn, axes[a]) == a;
+  for (int a = 0; a < 5; a++) ok &= sq_op_axis_index(&sq_op_softmax_attn, axes[a]) == a;
+  static const char *const tensors[] = {"q", "k", "v", "o"};
+  for (int t = 0; t < 4; t++)
+    ok &= !strcmp(sq_op_linear_attn.tensors[t].name, tensors[t]) && !strcmp(sq_op_softmax_attn.tensors[t].name, tensors[t]);
+  tap_ok(ok, "SQ_ATT_* agree with the linear_attn and softmax_attn declarations");
+  int all = 1;
+  for (int i = 0; i < sq_nkernels; i++) all &= sq_kernels[i]->op && sq_op_find(sq_kernels[i]->op->name) == sq_kernels[i]->op;
+  tap_ok(all, "every registered kernel points at a declared op");
+}
+
+/* Each op's quadratic baseline over the same tokens (README: the mapping). */
+static void test_baselines(void) {
+  sq_shape s, b;
+  char text[SQ_SHAPE_TEXT_MAX];
+  parse("ssm.selective_scan", "B=2,D=384,T=197,N=16,K=2", 0, &s);
+  sq_shape_baseline(&s, &b);
+  sq_shape_format(&b, text, sizeof text);
+  tap_ok(b.op == &sq_op_softmax_attn && !strcmp(text, "B=2,H=6,T=197,D=64,DV=64"), "selective scan: heads of 64 (%s)", text);
+  parse("ssm.ssd", "B=1,T=4096,H=24,P=64,N=128", 1, &s);
+  sq_shape_baseline(&s, &b);
+  sq_shape_format(&b, text, sizeof text);
+  tap_ok(!strcmp(text, "B=1,H=24,T=4096,D=128,DV=64"), "ssd: H heads, D = N, DV = P (%s)", text);
+  parse("local_attn.window_2d", "B=4,H=3,D=32,grid=56x56,win=7x7", 0, &s);
+  sq_shape_baseline(&s, &b);
+  sq_shape_format(&b, text, sizeof text);
+  tap_ok(!strcmp(text, "B=4,H=3,T=3136,D=32,DV=32"), "window_2d: full attention over the grid (%s)", text);
+  parse("softmax_attn", "T=9,D=8", 1, &s);
+  tap_ok(sq_shape_baseline(&s, &b) == SQ_EUNSUPPORTED, "softmax attention is its own baseline");
+}
+
 int main(void) {
+  test_baselines();
   test_declarations();
+  test_attention_indices();
   test_linear_attn();
   test_ssm();
   test_windows();
