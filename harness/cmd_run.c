@@ -147,22 +147,28 @@ static int parse_args(int argc, char **argv, run_cli *a) {
   return 0;
 }
 
+/* --feature and --normalize: aliases of the feature and normalize keys of
+ * ops that have them (linear attention). In a single case they may not
+ * repeat a key --shape already gave; over a suite they override its form. */
+static int apply_feature_flags(const run_cli *a, sq_problem *p, int single) {
+  if (!a->feature_given) return 0;
+  int f = sq_op_axis_index(p->shape.op, "feature"), n = sq_op_axis_index(p->shape.op, "normalize");
+  if (f < 0 || n < 0) return 0;
+  if (single && (p->shape.given & ((1u << f) | (1u << n))))
+    return sq_fail(SQ_EINVAL, "--feature/--normalize repeat a key --shape gives");
+  sq_ax_set(p, f, a->fmap);
+  sq_ax_set(p, n, a->normalize);
+  return 0;
+}
+
 /* Builds the single case of --kernel/--shape. */
 static int single_case(run_cli *a, sq_case_list *l) {
   const sq_kernel *k = sq_kernel_find(a->kernel);
   if (!k) return sq_fail(SQ_EINVAL, "--kernel: unknown kernel '%s' (see subquad run --help)", a->kernel);
-  sq_problem p = {0};
-  int rc = sq_shape_parse(a->shape, &p);
-  if (rc) return rc;
-  p.causal = a->causal >= 0 ? a->causal : (k->modes & SQ_CAUSAL) != 0;
-  if (!(k->modes & (p.causal ? SQ_CAUSAL : SQ_NONCAUSAL)))
-    return sq_fail(SQ_EINVAL, "%s: %s has no %s form", p.causal ? "--causal" : "--noncausal", k->name,
-                   p.causal ? "causal" : "non-causal");
-  if ((rc = sq_case_list_add(l, k, p.B, p.H, p.T, p.D, p.DV, p.causal, "", ""))) return rc;
-  sq_problem *q = &l->v[l->n - 1].c.prob;
-  q->fmap = a->fmap;
-  q->normalize = a->normalize;
-  return 0;
+  sq_problem p;
+  int rc = sq_problem_parse(k, a->shape, a->causal, a->dtype, &p);
+  if (!rc) rc = apply_feature_flags(a, &p, 1);
+  return rc ? rc : sq_case_list_add_problem(l, k, &p, "", "");
 }
 
 /* Applies dtype, tuned parameters and --param overrides to every case. */
@@ -171,10 +177,7 @@ static int configure_cases(run_cli *a, sq_device *dev, sq_case_list *l) {
   for (int i = 0; i < l->n; i++) {
     sq_case *c = &l->v[i].c;
     c->prob.dtype = a->dtype;
-    if (a->suite && a->feature_given && !c->kernel->quadratic) {
-      c->prob.fmap = a->fmap;
-      c->prob.normalize = a->normalize;
-    }
+    if (a->suite) apply_feature_flags(a, &c->prob, 0);
     snprintf(c->config_source, sizeof c->config_source, "default");
     if (a->tuned) {
       int rc = sq_tunedb_lookup(&dev->info, c->kernel, &c->prob, c->params, c->config_source,

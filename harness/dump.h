@@ -1,13 +1,17 @@
-/* Writing a verified case's inputs and output for checking subquad against
- * another framework (`subquad run --dump DIR`). */
+/* Writing a verified case's tensors for checking subquad against another
+ * framework (`subquad run --dump DIR`), as FAMILIES.md §0.1 specifies. */
 #ifndef SQ_DUMP_H
 #define SQ_DUMP_H
 
 #include "harness/run.h"
 
-/* Writes ROOT/<kernel>.<causal|noncausal>.B..H..T..D..DV...<dtype>/ with
- * q.npy, k.npy, v.npy, o.npy ([B][H][T][D or DV] float32) and case.json. */
-int sq_dump_case(const char *root, const sq_case *c, const sq_result *r, uint64_t seed, const float *q,
-                 const float *k, const float *v, const float *o);
+/* Writes ROOT/<kernel>.<causal|noncausal>.<sizes>[.<options>].<dtype>/ with
+ * NAME.npy for every present tensor of the op (float32, its dims) and
+ * case.json: kernel, dtype, the op's axes as their kinds (booleans true/
+ * false, lists as arrays), causal where the op's contract has it, and the
+ * provenance keys (seed, max_rel_err, verify, device, params). in[t] holds
+ * input t as float, out[t] output t (NULL elsewhere). */
+int sq_dump_case(const char *root, const sq_case *c, const sq_result *r, uint64_t seed, const float *const *in,
+                 const float *const *out);
 
 #endif

@@ -4,7 +4,10 @@
  * be regenerated alone. Also the 16-bit float conversions. */
 #include "harness/inputs.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "harness/error.h"
 
 static uint64_t splitmix64(uint64_t x) {
   x += 0x9e3779b97f4a7c15ull;
@@ -84,16 +87,38 @@ void sq_storage_to_float(sq_dtype dt, const void *src, size_t n, float *dst) {
   for (size_t i = 0; i < n; i++) dst[i] = dt == SQ_F16 ? sq_f16_to_f32(s[i]) : sq_bf16_to_f32(s[i]);
 }
 
-void sq_inputs_fill(uint64_t seed, int tensor, sq_dtype dt, size_t n, void *dst, float *as_float) {
-  for (size_t i = 0; i < n; i++) {
-    float v = sq_input_value(seed, tensor, i);
-    if (dt == SQ_F32) {
-      ((float *)dst)[i] = v;
-    } else {
-      uint16_t h = dt == SQ_F16 ? sq_f32_to_f16(v) : sq_f32_to_bf16(v);
-      ((uint16_t *)dst)[i] = h;
-      v = dt == SQ_F16 ? sq_f16_to_f32(h) : sq_bf16_to_f32(h);
-    }
-    if (as_float) as_float[i] = v;
+sq_dtype sq_tensor_dtype(const sq_problem *p, int t) {
+  return p->shape.op->tensors[t].f32 ? SQ_F32 : p->dtype;
+}
+
+double sq_tensor_bytes(const sq_problem *p, int t) {
+  return sq_tensor_elems(&p->shape, &p->shape.op->tensors[t]) * (double)sq_dtype_size(sq_tensor_dtype(p, t));
+}
+
+/* Rounds v to the storage type in place, writing the stored bits. */
+static void store(sq_dtype dt, float *v, size_t n, void *dst) {
+  for (size_t i = 0; dt != SQ_F32 && i < n; i++) {
+    uint16_t h = dt == SQ_F16 ? sq_f32_to_f16(v[i]) : sq_f32_to_bf16(v[i]);
+    ((uint16_t *)dst)[i] = h;
+    v[i] = dt == SQ_F16 ? sq_f16_to_f32(h) : sq_bf16_to_f32(h);
   }
+}
+
+int sq_inputs_tensor(const sq_problem *p, int t, uint64_t seed, void **stored, float **as_float) {
+  const sq_tensor *ts = &p->shape.op->tensors[t];
+  sq_dtype dt = sq_tensor_dtype(p, t);
+  size_t n = (size_t)sq_tensor_elems(&p->shape, ts);
+  float *f = malloc((n ? n : 1) * sizeof(float));
+  void *s = dt == SQ_F32 ? (void *)f : malloc((n ? n : 1) * 2);
+  if (!f || !s) {
+    free(f);
+    if (s != (void *)f) free(s);
+    return sq_fail(SQ_ENOMEM, "no host memory for the %zu elements of input %s", n, ts->name);
+  }
+  for (size_t i = 0; i < n; i++) f[i] = sq_input_value(seed, t, i);
+  if (ts->init) ts->init(&p->shape, f, (int64_t)n);
+  store(dt, f, n, s);
+  *stored = s;
+  *as_float = f;
+  return 0;
 }

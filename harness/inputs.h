@@ -8,14 +8,19 @@
 
 #include "kernels/kernel.h"
 
-enum { SQ_TENSOR_Q = 0, SQ_TENSOR_K = 1, SQ_TENSOR_V = 2 };
-
 /* Uniform value in [-1, 1) for element `index` of `tensor`. */
 float sq_input_value(uint64_t seed, int tensor, uint64_t index);
 
-/* Fills n values into dst as stored in dtype (f32, f16 or bf16 bits) and
- * into as_float (the stored value read back as float; may be NULL). */
-void sq_inputs_fill(uint64_t seed, int tensor, sq_dtype dt, size_t n, void *dst, float *as_float);
+/* Input tensor t of a problem, from its own stream (stream = tensor index,
+ * so q, k and v of the attention ops keep streams 0, 1 and 2): the uniform
+ * draws go through the tensor's init, are rounded to its storage type (the
+ * dtype, or f32 for parameters and states) and read back as float. Sets
+ * *stored (the bytes to upload) and *as_float; for f32 storage they are one
+ * array. 0, or SQ_ENOMEM with the detail. */
+int sq_inputs_tensor(const sq_problem *p, int t, uint64_t seed, void **stored, float **as_float);
+/* Storage dtype and bytes of tensor t (parameters and states stay f32). */
+sq_dtype sq_tensor_dtype(const sq_problem *p, int t);
+double sq_tensor_bytes(const sq_problem *p, int t);
 
 /* Conversions between float and the 16-bit storage formats (round to
  * nearest even), shared by the inputs, the verifier and the dumps. */

@@ -1,6 +1,6 @@
-/* Parsing of shapes ("B=1,H=8,T=4096,D=64") and parameter assignments
- * ("CHUNK=64"), shared by the CLI and the workload files. Every rejection
- * names the offending key or value. */
+/* Parsing of a case from the command line (--shape in the kernel's op's
+ * keys, the causal flag, the dtype) and of parameter assignments
+ * ("CHUNK=64"). Every rejection names the offending key or value. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,55 +9,24 @@
 #include "harness/error.h"
 #include "harness/run.h"
 
-#define SQ_MAX_T 2147483647LL       /* kernels index tokens with int */
-#define SQ_MAX_BH 1048576LL
-#define SQ_MAX_ELEMS (1LL << 40)    /* ~4 TiB of f32: beyond any device */
+#define SQ_MAX_ELEMS (1LL << 40)    /* ~4 TiB of f32 in one tensor: beyond any device */
 
-static int parse_dim(const char *key, const char *val, long long hi, int64_t *out) {
-  char *end;
-  errno = 0;
-  long long v = strtoll(val, &end, 10);
-  if (!*val || *end || errno == ERANGE)
-    return sq_fail(SQ_EINVAL, "--shape: %s='%s' is not an integer", key, val);
-  if (v < 1) return sq_fail(SQ_EINVAL, "--shape: %s=%lld must be at least 1", key, v);
-  if (v > hi) return sq_fail(SQ_EINVAL, "--shape: %s=%lld is larger than the maximum %lld", key, v, hi);
-  *out = v;
-  return 0;
-}
-
-int sq_shape_parse(const char *s, sq_problem *p) {
-  char buf[256];
-  if (strlen(s) >= sizeof buf) return sq_fail(SQ_EINVAL, "--shape: '%.40s...' is too long", s);
-  strcpy(buf, s);
-  int64_t B = 0, H = 0, T = 0, D = 0, DV = 0;
-  static const char *const keys[] = {"B", "H", "T", "D", "DV"};
-  int64_t *dst[] = {&B, &H, &T, &D, &DV};
-  const long long hi[] = {SQ_MAX_BH, SQ_MAX_BH, SQ_MAX_T, 256, 256};
-  for (char *next = buf, *tok; (tok = next);) {
-    next = strchr(tok, ',');
-    if (next) *next++ = '\0';
-    if (!*tok) return sq_fail(SQ_EINVAL, "--shape: empty field in '%s'", s);
-    char *eq = strchr(tok, '=');
-    if (!eq) return sq_fail(SQ_EINVAL, "--shape: '%s' is not KEY=VALUE (keys: B, H, T, D, DV)", tok);
-    *eq = '\0';
-    int k = -1;
-    for (int i = 0; i < 5; i++)
-      if (!strcmp(tok, keys[i])) k = i;
-    if (k < 0) return sq_fail(SQ_EINVAL, "--shape: unknown key '%s' (keys: B, H, T, D, DV)", tok);
-    if (*dst[k]) return sq_fail(SQ_EINVAL, "--shape: %s is given twice", tok);
-    int rc = parse_dim(tok, eq + 1, hi[k], dst[k]);
-    if (rc) return rc;
+int sq_problem_parse(const sq_kernel *k, const char *shape, int causal, sq_dtype dtype, sq_problem *p) {
+  memset(p, 0, sizeof *p);
+  p->causal = causal >= 0 ? causal : (k->modes & SQ_CAUSAL) != 0;
+  p->dtype = dtype;
+  if (!(k->modes & (p->causal ? SQ_CAUSAL : SQ_NONCAUSAL)))
+    return sq_fail(SQ_EINVAL, "%s: %s has no %s form", p->causal ? "--causal" : "--noncausal", k->name,
+                   p->causal ? "causal" : "non-causal");
+  int rc = sq_shape_parse_op(k->op, shape, p->causal, "--shape", &p->shape);
+  if (rc) return rc;
+  const sq_op *op = k->op;
+  for (int t = 0; t < sq_op_ntensors(op); t++) {
+    double elems = sq_tensor_elems(&p->shape, &op->tensors[t]);
+    if (elems > (double)SQ_MAX_ELEMS)
+      return sq_fail(SQ_EINVAL, "--shape: %s has %.3g elements in %s, over the limit of 2^40", shape, elems,
+                     op->tensors[t].name);
   }
-  if (!T) return sq_fail(SQ_EINVAL, "--shape: T (tokens) is missing in '%s'", s);
-  if (!D) return sq_fail(SQ_EINVAL, "--shape: D (head dim) is missing in '%s'", s);
-  p->B = B ? B : 1;
-  p->H = H ? H : 1;
-  p->T = T;
-  p->D = D;
-  p->DV = DV ? DV : D;
-  double elems = (double)p->B * p->H * p->T * (p->D > p->DV ? p->D : p->DV);
-  if (elems > (double)SQ_MAX_ELEMS)
-    return sq_fail(SQ_EINVAL, "--shape: %s has %.3g elements per tensor, over the limit of 2^40", s, elems);
   return 0;
 }
 

@@ -13,6 +13,7 @@
 #include "harness/inputs.h"
 #include "harness/progcache.h"
 #include "harness/verify.h"
+#include "kernels/attention.h"
 
 void sq_run_defaults(sq_run_opts *o) {
   memset(o, 0, sizeof *o);
@@ -33,8 +34,8 @@ typedef struct case_ctx {
   sq_buf bufs[SQ_NSLOTS];
   sq_buf *slots[SQ_NSLOTS];
   size_t payload[SQ_NSLOTS];   /* bytes before the canary of a writable buffer */
-  float *in[3];                /* q, k, v as stored, read as float */
-  float *out;                  /* o read back as float */
+  float *in[SQ_OP_MAX_TENSORS];  /* input tensors as stored, read as float (NULL: output, absent) */
+  float *out[SQ_OP_MAX_TENSORS]; /* output tensors read back as float */
 } case_ctx;
 
 static void set_status(sq_result *r, sq_status s, const char *fmt, const char *detail) {
@@ -50,28 +51,31 @@ void sq_case_describe(sq_device *dev, const sq_case *c, sq_result *r) {
   snprintf(r->kernel, sizeof r->kernel, "%s", c->kernel->name);
   snprintf(r->family, sizeof r->family, "%s", c->kernel->family);
   r->causal = p->causal;
-  r->B = p->B, r->H = p->H, r->T = p->T, r->D = p->D, r->DV = p->DV;
+  r->B = sq_shape_int(&p->shape, "B"), r->H = sq_shape_int(&p->shape, "H");
+  r->T = sq_shape_tokens(&p->shape);
+  r->D = sq_shape_int(&p->shape, "D"), r->DV = sq_shape_int(&p->shape, "DV");
   snprintf(r->dtype, sizeof r->dtype, "%s", sq_dtype_name(p->dtype));
   sq_params_format(c->kernel, c->params, r->params, sizeof r->params);
   snprintf(r->config_source, sizeof r->config_source, "%s", c->config_source[0] ? c->config_source : "default");
   if (c->kernel->quadratic)
     snprintf(r->feature, sizeof r->feature, "softmax");
   else
-    snprintf(r->feature, sizeof r->feature, "%s%s", p->fmap == SQ_FMAP_ELU1 ? "elu1" : "identity",
-             p->normalize ? "+norm" : "");
+    snprintf(r->feature, sizeof r->feature, "%s%s", att_fmap(p) == SQ_FMAP_ELU1 ? "elu1" : "identity",
+             att_normalize(p) ? "+norm" : "");
   r->tolerance = sq_tolerance(p->dtype);
 }
 
-static size_t tensor_bytes(const sq_problem *p, int64_t dim) {
-  return (size_t)(p->B * p->H * p->T * dim) * sq_dtype_size(p->dtype);
-}
-
+/* Every present tensor of the op, outputs with their canary, then the
+ * plan's scratch buffers (each with a canary too). */
 void sq_case_memory_of(const sq_problem *p, const sq_plan *pl, sq_case_memory *m) {
-  double qk = (double)p->B * p->H * p->T * p->D * sq_dtype_size(p->dtype);
-  double vo = (double)p->B * p->H * p->T * p->DV * sq_dtype_size(p->dtype);
-  m->total = 2 * qk + 2 * vo + SQ_CANARY_BYTES;
-  m->biggest = fmax(qk, vo + SQ_CANARY_BYTES);
-  m->scratch = 0;
+  const sq_op *op = p->shape.op;
+  m->total = m->biggest = m->scratch = 0;
+  for (int t = 0; t < sq_op_ntensors(op); t++) {
+    if (!sq_tensor_present(&p->shape, &op->tensors[t], p->causal)) continue;
+    double b = sq_tensor_bytes(p, t) + (op->tensors[t].out ? SQ_CANARY_BYTES : 0);
+    m->total += b;
+    m->biggest = fmax(m->biggest, b);
+  }
   for (int i = 0; pl && i < pl->nscratch; i++) {
     double b = (double)pl->scratch_bytes[i] + SQ_CANARY_BYTES;
     m->scratch += (double)pl->scratch_bytes[i];
@@ -155,43 +159,31 @@ static int alloc_writable(case_ctx *x, int slot, size_t bytes) {
   return x->dev->backend->write(x->dev->impl, &x->bufs[slot], bytes, canary, sizeof canary);
 }
 
-/* Input `tensor` in its stored form (f32, or f16/bf16 bits) and as float;
- * for f32 both are one array. NULL (with the detail) when out of memory. */
-static float *host_input(const sq_problem *p, uint64_t seed, int tensor, void **stored) {
-  size_t n = (size_t)(p->B * p->H * p->T * (tensor == SQ_TENSOR_V ? p->DV : p->D));
-  float *f = malloc(n * sizeof(float));
-  void *s = p->dtype == SQ_F32 ? (void *)f : malloc(n * 2);
-  if (!f || !s) {
-    free(f);
-    if (s != (void *)f) free(s);
-    sq_fail(SQ_ENOMEM, "no host memory for %zu input elements", n);
-    return NULL;
-  }
-  sq_inputs_fill(seed, tensor, p->dtype, n, s, f);
-  *stored = s;
-  return f;
-}
-
-static int upload_input(case_ctx *x, int slot, int tensor) {
+static int upload_input(case_ctx *x, int t) {
   const sq_problem *p = &x->c->prob;
   void *stored;
-  if (!(x->in[tensor] = host_input(p, x->o->seed, tensor, &stored))) return SQ_ENOMEM;
-  size_t bytes = tensor_bytes(p, tensor == SQ_TENSOR_V ? p->DV : p->D);
-  int rc = sq_buf_alloc(x->dev, bytes, &x->bufs[slot]);
+  int rc = sq_inputs_tensor(p, t, x->o->seed, &stored, &x->in[t]);
+  if (rc) return rc;
+  size_t bytes = (size_t)sq_tensor_bytes(p, t);
+  rc = sq_buf_alloc(x->dev, bytes, &x->bufs[t]);
   if (!rc) {
-    x->slots[slot] = &x->bufs[slot];
-    rc = x->dev->backend->write(x->dev->impl, &x->bufs[slot], 0, stored, bytes);
+    x->slots[t] = &x->bufs[t];
+    rc = x->dev->backend->write(x->dev->impl, &x->bufs[t], 0, stored, bytes);
   }
-  if (stored != (void *)x->in[tensor]) free(stored);
+  if (stored != (void *)x->in[t]) free(stored);
   return rc;
 }
 
+/* Slot t holds tensor t of the op: inputs uploaded, outputs NaN-filled with
+ * their canary; absent optional tensors stay unbound. */
 static int alloc_all(case_ctx *x) {
   const sq_problem *p = &x->c->prob;
-  int rc = upload_input(x, SQ_SLOT_Q, SQ_TENSOR_Q);
-  if (!rc) rc = upload_input(x, SQ_SLOT_K, SQ_TENSOR_K);
-  if (!rc) rc = upload_input(x, SQ_SLOT_V, SQ_TENSOR_V);
-  if (!rc) rc = alloc_writable(x, SQ_SLOT_O, tensor_bytes(p, p->DV));
+  const sq_op *op = p->shape.op;
+  int rc = 0;
+  for (int t = 0; !rc && t < sq_op_ntensors(op); t++) {
+    if (!sq_tensor_present(&p->shape, &op->tensors[t], p->causal)) continue;
+    rc = op->tensors[t].out ? alloc_writable(x, t, (size_t)sq_tensor_bytes(p, t)) : upload_input(x, t);
+  }
   for (int i = 0; !rc && i < x->plan.nscratch; i++)
     rc = alloc_writable(x, SQ_SLOT_SCRATCH0 + i, x->plan.scratch_bytes[i]);
   return rc;
@@ -200,8 +192,10 @@ static int alloc_all(case_ctx *x) {
 static void free_all(case_ctx *x) {
   for (int i = 0; i < SQ_NSLOTS; i++)
     if (x->slots[i]) sq_buf_free(x->dev, x->slots[i]);
-  for (int i = 0; i < 3; i++) free(x->in[i]);
-  free(x->out);
+  for (int i = 0; i < SQ_OP_MAX_TENSORS; i++) {
+    free(x->in[i]);
+    free(x->out[i]);
+  }
 }
 
 static int run_plan(case_ctx *x) {
@@ -220,54 +214,87 @@ static int sample_device(void *ctx, double *ms) {
   return rc;
 }
 
-/* Reads the output and every canary back; fills the verdict. */
-static int check_output(case_ctx *x, sq_result *r, char *why, size_t n) {
-  const sq_problem *p = &x->c->prob;
-  const sq_backend *be = x->dev->backend;
+/* The name of what a writable slot holds, for canary messages. */
+static const char *slot_name(const sq_problem *p, int slot) {
+  return slot < SQ_SLOT_SCRATCH0 ? p->shape.op->tensors[slot].name : "a scratch buffer";
+}
+
+/* Every canary after a written buffer: SQ_EVERIFY naming the buffer. */
+static int check_canaries(case_ctx *x, char *why, size_t n) {
   unsigned char canary[SQ_CANARY_BYTES];
-  for (int s = SQ_SLOT_O; s < SQ_NSLOTS; s++) {
-    if (!x->slots[s]) continue;
-    int rc = be->read(x->dev->impl, x->slots[s], x->payload[s], canary, sizeof canary);
+  for (int s = 0; s < SQ_NSLOTS; s++) {
+    if (!x->slots[s] || !x->payload[s]) continue;
+    int rc = x->dev->backend->read(x->dev->impl, x->slots[s], x->payload[s], canary, sizeof canary);
     if (rc) return rc;
     long at = sq_canary_check(canary, sizeof canary);
     if (at >= 0) {
-      snprintf(why, n, "out-of-bounds write: canary after %s overwritten at byte +%ld",
-               s == SQ_SLOT_O ? "the output O" : "a scratch buffer", at);
+      snprintf(why, n, "out-of-bounds write: canary after %s overwritten at byte +%ld", slot_name(&x->c->prob, s), at);
       return SQ_EVERIFY;
     }
   }
-  size_t elems = (size_t)(p->B * p->H * p->T * p->DV);
-  void *raw = malloc(elems * sq_dtype_size(p->dtype));
-  x->out = malloc(elems * sizeof(float));
-  if (!raw || !x->out) {
-    free(raw);
-    return sq_fail(SQ_ENOMEM, "no host memory to read the output back");
-  }
-  int rc = be->read(x->dev->impl, x->slots[SQ_SLOT_O], 0, raw, elems * sq_dtype_size(p->dtype));
-  if (!rc) sq_storage_to_float(p->dtype, raw, elems, x->out);
-  free(raw);
-  if (rc) return rc;
+  return 0;
+}
 
+/* Output tensor t read back as float into x->out[t]. */
+static int read_output(case_ctx *x, int t) {
+  const sq_problem *p = &x->c->prob;
+  sq_dtype dt = sq_tensor_dtype(p, t);
+  size_t elems = (size_t)sq_tensor_elems(&p->shape, &p->shape.op->tensors[t]);
+  void *raw = malloc((elems ? elems : 1) * sq_dtype_size(dt));
+  x->out[t] = malloc((elems ? elems : 1) * sizeof(float));
+  if (!raw || !x->out[t]) {
+    free(raw);
+    return sq_fail(SQ_ENOMEM, "no host memory to read %s back", p->shape.op->tensors[t].name);
+  }
+  int rc = x->dev->backend->read(x->dev->impl, x->slots[t], 0, raw, elems * sq_dtype_size(dt));
+  if (!rc) sq_storage_to_float(dt, raw, elems, x->out[t]);
+  free(raw);
+  return rc;
+}
+
+/* The reference over `rows` into ref[t] for every present output, compared
+ * with what the kernel wrote; the worst output decides. */
+static int compare_outputs(case_ctx *x, const int64_t *rows, int64_t nrows, sq_accuracy *worst) {
+  const sq_problem *p = &x->c->prob;
+  const sq_op *op = p->shape.op;
+  double *ref[SQ_OP_MAX_TENSORS] = {0};
+  int rc = 0;
+  for (int t = 0; !rc && t < sq_op_ntensors(op); t++)
+    if (x->out[t] && !(ref[t] = malloc(sizeof(double) * ((size_t)sq_verify_ref_elems(p, t, nrows) + 1))))
+      rc = sq_fail(SQ_ENOMEM, "no host memory for the reference of %s", op->tensors[t].name);
+  if (!rc) rc = x->c->kernel->reference(p, (const float *const *)x->in, rows, nrows, ref);
+  memset(worst, 0, sizeof *worst);
+  for (int t = 0; !rc && t < sq_op_ntensors(op); t++) {
+    if (!ref[t]) continue;
+    sq_accuracy a;
+    sq_verify_tensor(p, t, x->out[t], ref[t], rows, nrows, &a);
+    if (a.max_rel_err > worst->max_rel_err || (a.bad_value && !worst->bad_value)) *worst = a;
+  }
+  for (int t = 0; t < SQ_OP_MAX_TENSORS; t++) free(ref[t]);
+  return rc;
+}
+
+/* Reads every output and canary back and checks them against the
+ * reference; fills the row's verification columns. */
+static int check_output(case_ctx *x, sq_result *r, char *why, size_t n) {
+  const sq_problem *p = &x->c->prob;
+  int rc = check_canaries(x, why, n);
+  for (int t = 0; !rc && t < sq_op_ntensors(p->shape.op); t++)
+    if (x->slots[t] && p->shape.op->tensors[t].out) rc = read_output(x, t);
+  if (rc) return rc;
   int64_t nrows, stride;
   int64_t *rows = sq_verify_rows(x->c->kernel, p, x->o->ref_budget_flops, &nrows, &stride);
-  double *ref = rows ? malloc(sizeof *ref * (size_t)(p->B * p->H * nrows * p->DV)) : NULL;
-  if (!ref) {
-    free(rows);
-    return sq_fail(SQ_ENOMEM, "no host memory for the reference");
-  }
-  rc = x->c->kernel->reference(p, x->in[0], x->in[1], x->in[2], rows, nrows, ref);
-  sq_verdict v;
-  if (!rc) sq_verify_compare(p, x->out, ref, rows, nrows, &v);
+  if (!rows) return sq_fail(SQ_ENOMEM, "no host memory for the reference rows");
+  sq_accuracy v;
+  rc = compare_outputs(x, rows, nrows, &v);
   free(rows);
-  free(ref);
   if (rc) return rc;
   r->max_rel_err = v.max_rel_err;
   if (stride == 1) snprintf(r->verify, sizeof r->verify, "full");
   else snprintf(r->verify, sizeof r->verify, "%lld rows, 1/%lld", (long long)nrows, (long long)stride);
   if (v.bad_value || v.max_rel_err > r->tolerance) {
-    snprintf(why, n, "%smax_rel_err %.3g > %.3g at b=%lld h=%lld t=%lld j=%lld (%s)",
-             v.bad_value ? "NaN/Inf in output; " : "", v.max_rel_err, r->tolerance, (long long)v.where[0],
-             (long long)v.where[1], (long long)v.where[2], (long long)v.where[3], r->verify);
+    snprintf(why, n, "%smax_rel_err %.3g > %.3g, %s (%s)", v.bad_value ? "NaN/Inf in output; " : "",
+             v.max_rel_err, r->tolerance, v.where, r->verify);
     return SQ_EVERIFY;
   }
   return 0;
@@ -363,7 +390,7 @@ int sq_case_run(sq_device *dev, const sq_case *c, const sq_run_opts *o, sq_resul
     stage(t, SQ_EVERIFY);
     goto out;
   }
-  if (o->dump_dir && (rc = sq_dump_case(o->dump_dir, c, r, o->seed, x.in[0], x.in[1], x.in[2], x.out))) {
+  if (o->dump_dir && (rc = sq_dump_case(o->dump_dir, c, r, o->seed, (const float *const *)x.in, (const float *const *)x.out))) {
     set_status(r, SQ_STATUS_FAILED, "dump: %s", sq_last_error());
     stage(t, SQ_EIO);
     goto out;
@@ -388,36 +415,48 @@ out:
 
 typedef struct cpu_ctx {
   const sq_case *c;
-  float *in[3];
+  float *in[SQ_OP_MAX_TENSORS];
+  double *out[SQ_OP_MAX_TENSORS];
   int64_t *rows;
-  double *out;
 } cpu_ctx;
 
 static int sample_cpu(void *ctx, double *ms) {
   cpu_ctx *x = ctx;
+  const sq_problem *p = &x->c->prob;
   double t0 = sq_now_s();
-  int rc = x->c->kernel->reference(&x->c->prob, x->in[0], x->in[1], x->in[2], x->rows, x->c->prob.T, x->out);
+  int rc = x->c->kernel->reference(p, (const float *const *)x->in, x->rows, sq_shape_tokens(&p->shape), x->out);
   *ms = (sq_now_s() - t0) * 1e3;
   return rc;
 }
 
-static int run_on_cpu(sq_device *dev, const sq_case *c, const sq_run_opts *o, sq_result *r, sq_case_times *t) {
-  const sq_problem *p = &c->prob;
-  cpu_ctx x = {.c = c};
-  int rc = 0;
-  for (int i = 0; i < 3 && !rc; i++) {
+/* Inputs, every token row and full outputs for the reference as a kernel. */
+static int cpu_setup(const sq_problem *p, uint64_t seed, cpu_ctx *x) {
+  const sq_op *op = p->shape.op;
+  const int64_t T = sq_shape_tokens(&p->shape);
+  for (int t = 0; t < sq_op_ntensors(op); t++) {
+    if (!sq_tensor_present(&p->shape, &op->tensors[t], p->causal)) continue;
+    if (op->tensors[t].out) {
+      if (!(x->out[t] = malloc(sizeof(double) * ((size_t)sq_verify_ref_elems(p, t, T) + 1))))
+        return sq_fail(SQ_ENOMEM, "no host memory for the reference output %s", op->tensors[t].name);
+      continue;
+    }
     void *stored;
-    if (!(x.in[i] = host_input(p, o->seed, i, &stored))) rc = SQ_ENOMEM;
-    else if (stored != (void *)x.in[i]) free(stored);
+    int rc = sq_inputs_tensor(p, t, seed, &stored, &x->in[t]);
+    if (rc) return rc;
+    if (stored != (void *)x->in[t]) free(stored);
   }
-  x.rows = rc ? NULL : malloc(sizeof *x.rows * (size_t)p->T);
-  x.out = x.rows ? malloc(sizeof *x.out * (size_t)(p->B * p->H * p->T * p->DV)) : NULL;
-  if (!rc && !x.out) rc = sq_fail(SQ_ENOMEM, "no host memory for the reference output");
+  if (!(x->rows = malloc(sizeof *x->rows * (size_t)T))) return sq_fail(SQ_ENOMEM, "no host memory for %lld rows", (long long)T);
+  for (int64_t i = 0; i < T; i++) x->rows[i] = i;
+  return 0;
+}
+
+static int run_on_cpu(sq_device *dev, const sq_case *c, const sq_run_opts *o, sq_result *r, sq_case_times *t) {
+  cpu_ctx x = {.c = c};
+  int rc = cpu_setup(&c->prob, o->seed, &x);
   if (rc) {
     set_status(r, SQ_STATUS_SKIPPED, "memory: %s", sq_last_error());
     stage(t, SQ_ELIMITS);
   } else {
-    for (int64_t i = 0; i < p->T; i++) x.rows[i] = i;
     r->max_rel_err = 0;
     snprintf(r->verify, sizeof r->verify, "reference");
     snprintf(r->mode, sizeof r->mode, "hot");
@@ -428,9 +467,11 @@ static int run_on_cpu(sq_device *dev, const sq_case *c, const sq_run_opts *o, sq
     if (rc) set_status(r, SQ_STATUS_FAILED, "launch: %s", sq_last_error());
     else sq_case_fill_metrics(dev, c, r);
   }
-  for (int i = 0; i < 3; i++) free(x.in[i]);
+  for (int i = 0; i < SQ_OP_MAX_TENSORS; i++) {
+    free(x.in[i]);
+    free(x.out[i]);
+  }
   free(x.rows);
-  free(x.out);
   return 0;
 }
 

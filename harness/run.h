@@ -73,8 +73,11 @@ void sq_case_memory_of(const sq_problem *p, const sq_plan *pl, sq_case_memory *m
  * 0, or SQ_ELIMITS with the reason in why. */
 int sq_case_check_limits(sq_device *dev, const sq_case *c, const sq_plan *pl, char *why, size_t n);
 
-/* Parsing shared by the CLI and the workload files. */
-int sq_shape_parse(const char *s, sq_problem *p);           /* "B=1,H=8,T=4096,D=64[,DV=..]" */
+/* The problem of kernel k from --shape text in its op's keys ("B=1,H=8,
+ * T=4096,D=64"), causal (1, 0, or -1 for the kernel's first form) and the
+ * dtype: unknown or missing keys, values out of range, a form the kernel
+ * lacks and tensors past 2^40 elements are SQ_EINVAL naming them. */
+int sq_problem_parse(const sq_kernel *k, const char *shape, int causal, sq_dtype dtype, sq_problem *p);
 int sq_params_parse(const sq_kernel *k, const char *assign, int *pv); /* "NAME=V" */
 void sq_params_format(const sq_kernel *k, const int *pv, char *buf, size_t n);
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "harness/error.h"
+#include "kernels/attention.h"
 
 const char *sq_dtype_name(sq_dtype t) {
   switch (t) {
@@ -32,11 +33,11 @@ void sq_plan_define(sq_plan *pl, const char *name, long value) {
 }
 
 void sq_plan_problem_defines(sq_plan *pl, const sq_problem *p) {
-  sq_plan_define(pl, "HEAD_D", (long)p->D);
-  sq_plan_define(pl, "HEAD_DV", (long)p->DV);
+  const sq_op *op = p->shape.op;
+  for (int a = 0; a < sq_op_naxes(op); a++)
+    if (op->axes[a].define && op->axes[a].kind != SQ_AXIS_REAL && op->axes[a].kind != SQ_AXIS_LIST)
+      sq_plan_define(pl, op->axes[a].define, (long)sq_ax(p, a));
   sq_plan_define(pl, "CAUSAL", p->causal);
-  sq_plan_define(pl, "FMAP", p->fmap);
-  sq_plan_define(pl, "NORMALIZE", p->normalize);
   sq_plan_define(pl, "DTYPE", p->dtype);
 }
 
@@ -81,3 +82,16 @@ void sq_arg_f32(sq_launch *l, float v) {
 }
 
 size_t sq_round_up(size_t x, size_t m) { return m ? (x + m - 1) / m * m : x; }
+
+void sq_att_problem(sq_problem *p, const sq_op *op, int64_t B, int64_t H, int64_t T, int64_t D, int64_t DV,
+                    int causal, sq_dtype dtype) {
+  memset(p, 0, sizeof *p);
+  sq_shape_defaults(op, &p->shape);
+  sq_ax_set(p, SQ_ATT_B, B);
+  sq_ax_set(p, SQ_ATT_H, H);
+  sq_ax_set(p, SQ_ATT_T, T);
+  sq_ax_set(p, SQ_ATT_D, D);
+  sq_ax_set(p, SQ_ATT_DV, DV);
+  p->causal = causal;
+  p->dtype = dtype;
+}

@@ -6,13 +6,17 @@
  * call, and carries a plain-C double-precision reference written from the
  * paper's equations. CLBlast's tuner descriptors are the model.
  *
- * Tensor layout everywhere: Q, K are [B][H][T][D], V and O are [B][H][T][DV],
- * row-major, stored in the problem's dtype. */
+ * What a kernel computes, its shape axes and tensors, is its operator's
+ * declaration (kernels/op.h): a descriptor points at its op, and a problem
+ * is a shape of that op plus the causal flag and the storage dtype. Buffer
+ * slots are the op's tensor indices, then the plan's scratch buffers. */
 #ifndef SQ_KERNEL_H
 #define SQ_KERNEL_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "kernels/op.h"
 
 #define SQ_MAX_PARAMS 8
 #define SQ_MAX_VALUES 16
@@ -29,15 +33,18 @@ int sq_dtype_parse(const char *s, sq_dtype *out);   /* "f32", "f16", "bf16" */
 size_t sq_dtype_size(sq_dtype t);
 
 typedef struct sq_problem {
-  int64_t B, H, T, D, DV;  /* DV: head dim of V and O (== D unless given) */
-  int causal;              /* 1: token t sees tokens <= t */
-  sq_fmap fmap;            /* linear kernels: feature map applied to q and k */
-  int normalize;           /* linear kernels: o_t /= phi(q_t) . sum_{s} phi(k_s) */
-  sq_dtype dtype;          /* storage dtype; accumulation is always f32 */
+  sq_shape shape;          /* the operator and a value for each of its axes */
+  int causal;              /* 1: token t sees tokens <= t (or the op's causal form) */
+  sq_dtype dtype;          /* storage dtype of activations; accumulation is always f32 */
 } sq_problem;
 
-/* Buffer slots a launch refers to. */
-enum { SQ_SLOT_Q = 0, SQ_SLOT_K, SQ_SLOT_V, SQ_SLOT_O, SQ_SLOT_SCRATCH0, SQ_NSLOTS = SQ_SLOT_SCRATCH0 + SQ_MAX_SCRATCH };
+/* The value of axis `a` (an index into the op's axes; families name them
+ * with an enum checked against the declaration by the tests). */
+static inline int64_t sq_ax(const sq_problem *p, int a) { return (int64_t)p->shape.v[a][0]; }
+static inline void sq_ax_set(sq_problem *p, int a, int64_t v) { p->shape.v[a][0] = (double)v; }
+
+/* Buffer slots a launch refers to: tensor i of the op is slot i. */
+enum { SQ_SLOT_SCRATCH0 = SQ_OP_MAX_TENSORS, SQ_NSLOTS = SQ_SLOT_SCRATCH0 + SQ_MAX_SCRATCH };
 
 typedef enum { SQ_ARG_BUF, SQ_ARG_I32, SQ_ARG_F32 } sq_arg_kind;
 
@@ -86,6 +93,7 @@ typedef struct sq_param {
 
 typedef struct sq_kernel {
   const char *name;        /* "linear_attn.causal_chunked" */
+  const sq_op *op;         /* what it computes: axes, tensors */
   const char *family;      /* "linear_attn", "softmax_attn" */
   const char *doc;         /* one line */
   const char *const *source;   /* points at the embedded text (kernels/sources.h) */
@@ -100,13 +108,16 @@ typedef struct sq_kernel {
   /* Fills a launch plan; the problem has been validated. */
   int (*plan)(const sq_problem *p, const int *pv, sq_plan *out);
   sq_work (*work)(const sq_problem *p);
-  /* Reference in double precision from the equations. Computes output rows
-   * rows[0..nrows) (sorted, each < T) of every (b, h) into
-   * o[((b*H + h)*nrows + r)*DV + j]. Inputs are the stored values as float. */
-  int (*reference)(const sq_problem *p, const float *q, const float *k, const float *v,
-                   const int64_t *rows, int64_t nrows, double *o);
-  /* Reference cost per output row, in flops, for a (b, h): lets the harness
-   * decide between the full reference and a strided sample of rows. */
+  /* Reference in double precision from the equations. in[i] holds input
+   * tensor i of the op as stored, read as float (NULL for outputs and absent
+   * tensors). It computes every output tensor into out[i]: over the token
+   * rows rows[0..nrows) only (sorted, each < the token count) for outputs
+   * whose dims hold the token axis, laid out as the tensor with that axis
+   * cut to nrows; in full for the others (a final state). */
+  int (*reference)(const sq_problem *p, const float *const *in, const int64_t *rows, int64_t nrows,
+                   double *const *out);
+  /* Reference cost per output row, in flops, over every other index of the
+   * output: lets the harness choose the full reference or sampled rows. */
   double (*reference_row_cost)(const sq_problem *p);
 } sq_kernel;
 
@@ -120,8 +131,8 @@ void sq_kernel_default_params(const sq_kernel *k, int *pv);
 /* Plan-building helpers (kernels/kernel.c). */
 void sq_plan_init(sq_plan *pl);
 void sq_plan_define(sq_plan *pl, const char *name, long value);
-/* Standard defines every kernel text sees: HEAD_D, HEAD_DV, CAUSAL, FMAP,
- * NORMALIZE, DTYPE. */
+/* Standard defines every kernel text sees: CAUSAL, DTYPE, and each axis of
+ * the op that declares a define name (HEAD_D, HEAD_DV, FMAP ...). */
 void sq_plan_problem_defines(sq_plan *pl, const sq_problem *p);
 sq_launch *sq_plan_launch(sq_plan *pl, const char *entry, size_t g0, size_t g1, size_t g2,
                           size_t l0, size_t l1, size_t l2);

@@ -21,12 +21,12 @@
 static int64_t cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 static int check_dims(const sq_problem *p, char *why, size_t n) {
-  if (p->D < 1 || p->D > 256 || p->DV < 1 || p->DV > 256) {
-    snprintf(why, n, "D=%lld, DV=%lld: linear_attn supports 1..256", (long long)p->D, (long long)p->DV);
+  if (att_D(p) < 1 || att_D(p) > 256 || att_DV(p) < 1 || att_DV(p) > 256) {
+    snprintf(why, n, "D=%lld, DV=%lld: linear_attn supports 1..256", (long long)att_D(p), (long long)att_DV(p));
     return SQ_EINVAL;
   }
-  if (p->T < 1 || p->T > INT32_MAX) {
-    snprintf(why, n, "T=%lld: linear_attn supports 1..%d", (long long)p->T, INT32_MAX);
+  if (att_T(p) < 1 || att_T(p) > INT32_MAX) {
+    snprintf(why, n, "T=%lld: linear_attn supports 1..%d", (long long)att_T(p), INT32_MAX);
     return SQ_EINVAL;
   }
   return 0;
@@ -37,12 +37,12 @@ static void set_work_group_count_error(char *why, size_t n, const char *what, in
 }
 
 static sq_work la_work(const sq_problem *p) {
-  double bht = (double)p->B * (double)p->H * (double)p->T;
-  double D = (double)p->D, DV = (double)p->DV;
+  double bht = (double)att_B(p) * (double)att_H(p) * (double)att_T(p);
+  double D = (double)att_D(p), DV = (double)att_DV(p);
   sq_work w;
-  w.flops = bht * 4.0 * D * DV + (p->normalize ? bht * (4.0 * D + DV) : 0.0);
+  w.flops = bht * 4.0 * D * DV + (att_normalize(p) ? bht * (4.0 * D + DV) : 0.0);
   w.bytes = bht * (2.0 * D + 2.0 * DV) * (double)sq_dtype_size(p->dtype);
-  w.exps = p->fmap == SQ_FMAP_ELU1 ? 2.0 * bht * D : 0.0;
+  w.exps = att_fmap(p) == SQ_FMAP_ELU1 ? 2.0 * bht * D : 0.0;
   return w;
 }
 
@@ -51,8 +51,8 @@ static sq_work la_work(const sq_problem *p) {
 enum { RC_P_COLS, RC_P_TSTEP };
 
 static size_t rc_local(const sq_problem *p, int cols, int tstep) {
-  size_t b = 2u * (size_t)tstep * (size_t)p->D * 4u;
-  if (p->normalize) b += ((size_t)tstep * (size_t)cols + (size_t)tstep) * 4u;
+  size_t b = 2u * (size_t)tstep * (size_t)att_D(p) * 4u;
+  if (att_normalize(p)) b += ((size_t)tstep * (size_t)cols + (size_t)tstep) * 4u;
   return b;
 }
 
@@ -63,7 +63,7 @@ static int rc_check(const sq_problem *p, const int *pv, int nset, char *why, siz
     size_t lm = rc_local(p, pv[RC_P_COLS], pv[RC_P_TSTEP]);
     if (lm > LA_LOCAL_MAX) {
       snprintf(why, n, "RC_TSTEP=%d with D=%lld needs %zu bytes of local memory (max %d)",
-               pv[RC_P_TSTEP], (long long)p->D, lm, LA_LOCAL_MAX);
+               pv[RC_P_TSTEP], (long long)att_D(p), lm, LA_LOCAL_MAX);
       return SQ_EINVAL;
     }
   }
@@ -72,7 +72,7 @@ static int rc_check(const sq_problem *p, const int *pv, int nset, char *why, siz
 
 static int rc_plan(const sq_problem *p, const int *pv, sq_plan *out) {
   int cols = pv[RC_P_COLS], tstep = pv[RC_P_TSTEP];
-  int64_t ntile = cdiv(p->DV, cols), groups = p->B * p->H * ntile;
+  int64_t ntile = cdiv(att_DV(p), cols), groups = att_B(p) * att_H(p) * ntile;
   char why[160];
   if (groups > INT32_MAX) {
     set_work_group_count_error(why, sizeof why, "la_recurrent", groups);
@@ -84,13 +84,13 @@ static int rc_plan(const sq_problem *p, const int *pv, sq_plan *out) {
   sq_plan_define(out, "RC_TSTEP", tstep);
   /* Past a million steps a plain f32 running sum drifts towards the
    * tolerance; compensated sums cost two adds per term and keep it exact. */
-  sq_plan_define(out, "RC_COMP", p->T >= (1 << 20));
+  sq_plan_define(out, "RC_COMP", att_T(p) >= (1 << 20));
   sq_launch *l = sq_plan_launch(out, "la_recurrent", (size_t)groups * cols, 1, 1, cols, 1, 1);
-  sq_arg_buf(l, SQ_SLOT_Q);
-  sq_arg_buf(l, SQ_SLOT_K);
-  sq_arg_buf(l, SQ_SLOT_V);
-  sq_arg_buf(l, SQ_SLOT_O);
-  sq_arg_i32(l, (int32_t)p->T);
+  sq_arg_buf(l, SQ_ATT_Q);
+  sq_arg_buf(l, SQ_ATT_K);
+  sq_arg_buf(l, SQ_ATT_V);
+  sq_arg_buf(l, SQ_ATT_O);
+  sq_arg_i32(l, (int32_t)att_T(p));
   sq_arg_i32(l, (int32_t)ntile);
   out->local_mem = rc_local(p, cols, tstep);
   return 0;
@@ -99,6 +99,7 @@ static int rc_plan(const sq_problem *p, const int *pv, sq_plan *out) {
 const sq_kernel sq_linear_attn_causal_recurrent = {
   .name = "linear_attn.causal_recurrent",
   .family = "linear_attn",
+  .op = &sq_op_linear_attn,
   .doc = "causal linear attention, recurrent form: one work-item per state column, sequential in t",
   .source = &sq_src_linear_attn,
   .modes = SQ_CAUSAL,
@@ -126,7 +127,7 @@ static size_t out_local(const sq_problem *p, int rows, int wy, int bk, int bn) {
   size_t r = 4u * (size_t)wy;
   size_t b = (r * (bk + 1) + (size_t)bk * bn) * 4u;
   if (p->causal) b += ((size_t)rows * (bk + 1) + r * (rows + 1) + (size_t)bk * bn) * 4u;
-  if (p->normalize) b += ((size_t)bk + r) * 4u;
+  if (att_normalize(p)) b += ((size_t)bk + r) * 4u;
   return b;
 }
 
@@ -145,17 +146,17 @@ static int local_check(const sq_problem *p, int rows, int wy, int bk, int bn, ch
 /* Adds la_state over chunks of clen tokens, writing slot `st`. */
 static int add_state_launch(sq_plan *pl, const sq_problem *p, int wy, int clen, int64_t nchunk, int st,
                             char *why, size_t n) {
-  int64_t nrt = cdiv(p->D, 4 * wy), nct = cdiv(p->DV, 64);
-  int64_t groups = p->B * p->H * nchunk * nrt * nct;
+  int64_t nrt = cdiv(att_D(p), 4 * wy), nct = cdiv(att_DV(p), 64);
+  int64_t groups = att_B(p) * att_H(p) * nchunk * nrt * nct;
   if (groups > INT32_MAX) {
     set_work_group_count_error(why, n, "la_state", groups);
     return SQ_EUNSUPPORTED;
   }
   sq_launch *l = sq_plan_launch(pl, "la_state", (size_t)groups * 16, wy, 1, 16, wy, 1);
-  sq_arg_buf(l, SQ_SLOT_K);
-  sq_arg_buf(l, SQ_SLOT_V);
+  sq_arg_buf(l, SQ_ATT_K);
+  sq_arg_buf(l, SQ_ATT_V);
   sq_arg_buf(l, st);
-  sq_arg_i32(l, (int32_t)p->T);
+  sq_arg_i32(l, (int32_t)att_T(p));
   sq_arg_i32(l, clen);
   sq_arg_i32(l, (int32_t)nchunk);
   sq_arg_i32(l, (int32_t)nrt);
@@ -168,20 +169,20 @@ static int add_state_launch(sq_plan *pl, const sq_problem *p, int wy, int clen, 
  * causal, the offsets in `aux` of segments of `seg` chunks. */
 static int add_out_launch(sq_plan *pl, const sq_problem *p, int rows, int wy, int bn, int st, int aux,
                           int seg, int64_t nseg, char *why, size_t n) {
-  int64_t nblk = cdiv(p->T, rows), nct = cdiv(p->DV, bn);
-  int64_t groups = p->B * p->H * nblk * (rows / (4 * wy)) * nct;
+  int64_t nblk = cdiv(att_T(p), rows), nct = cdiv(att_DV(p), bn);
+  int64_t groups = att_B(p) * att_H(p) * nblk * (rows / (4 * wy)) * nct;
   if (groups > INT32_MAX) {
     set_work_group_count_error(why, n, "la_out", groups);
     return SQ_EUNSUPPORTED;
   }
   sq_launch *l = sq_plan_launch(pl, "la_out", (size_t)groups * 16, wy, 1, 16, wy, 1);
-  sq_arg_buf(l, SQ_SLOT_Q);
-  sq_arg_buf(l, SQ_SLOT_K);
-  sq_arg_buf(l, SQ_SLOT_V);
-  sq_arg_buf(l, SQ_SLOT_O);
+  sq_arg_buf(l, SQ_ATT_Q);
+  sq_arg_buf(l, SQ_ATT_K);
+  sq_arg_buf(l, SQ_ATT_V);
+  sq_arg_buf(l, SQ_ATT_O);
   sq_arg_buf(l, st);
   sq_arg_buf(l, aux);
-  sq_arg_i32(l, (int32_t)p->T);
+  sq_arg_i32(l, (int32_t)att_T(p));
   sq_arg_i32(l, (int32_t)nblk);
   sq_arg_i32(l, (int32_t)nct);
   sq_arg_i32(l, seg);
@@ -191,14 +192,14 @@ static int add_out_launch(sq_plan *pl, const sq_problem *p, int rows, int wy, in
 
 /* Floats per stored state: D x (DV [+ 1 for z]), padded to 16 (LA_NENT). */
 static int64_t state_nent(const sq_problem *p) {
-  return (p->D * (p->DV + (p->normalize ? 1 : 0)) + 15) / 16 * 16;
+  return (att_D(p) * (att_DV(p) + (att_normalize(p) ? 1 : 0)) + 15) / 16 * 16;
 }
 
 /* Adds la_scan (in place over nchunk states) or la_reduce (into `dst`); a
  * work-item owns 16 consecutive entries when runs (LA_RUNS) are on, else 1. */
 static void add_entry_launch(sq_plan *pl, const sq_problem *p, const char *entry, int src, int dst,
                              int64_t nchunk, int runs) {
-  int64_t nent = state_nent(p), total = p->B * p->H * nent;
+  int64_t nent = state_nent(p), total = att_B(p) * att_H(p) * nent;
   sq_launch *l = sq_plan_launch(pl, entry, (size_t)(runs ? total / 16 : total), 1, 1, LA_SCAN_WG, 1, 1);
   sq_arg_buf(l, src);
   if (dst >= 0) sq_arg_buf(l, dst);
@@ -210,7 +211,7 @@ static void add_entry_launch(sq_plan *pl, const sq_problem *p, const char *entry
 /* Adds la_scan_seg: in-segment scans of `st`, segment totals into `aux`. */
 static void add_seg_launch(sq_plan *pl, const sq_problem *p, int st, int aux, int64_t nchunk, int seg,
                            int64_t nseg, int runs) {
-  int64_t total = p->B * p->H * nseg * state_nent(p);
+  int64_t total = att_B(p) * att_H(p) * nseg * state_nent(p);
   sq_launch *l = sq_plan_launch(pl, "la_scan_seg", (size_t)(runs ? total / 16 : total), 1, 1, LA_SCAN_WG, 1, 1);
   sq_arg_buf(l, st);
   sq_arg_buf(l, aux);
@@ -221,7 +222,7 @@ static void add_seg_launch(sq_plan *pl, const sq_problem *p, int st, int aux, in
 }
 
 static size_t state_bytes(const sq_problem *p, int64_t nstates) {
-  return (size_t)(p->B * p->H) * (size_t)nstates * (size_t)state_nent(p) * sizeof(float);
+  return (size_t)(att_B(p) * att_H(p)) * (size_t)nstates * (size_t)state_nent(p) * sizeof(float);
 }
 
 static size_t max_size(size_t a, size_t b) { return a > b ? a : b; }
@@ -248,7 +249,7 @@ static int ch_check(const sq_problem *p, const int *pv, int nset, char *why, siz
 
 static int ch_plan(const sq_problem *p, const int *pv, sq_plan *out) {
   int chunk = pv[CH_P_CHUNK], wy = pv[CH_P_WY], bk = pv[CH_P_BK], bn = pv[CH_P_BN];
-  int64_t nchunk = cdiv(p->T, chunk);
+  int64_t nchunk = cdiv(att_T(p), chunk);
   char why[160];
   int err;
   sq_plan_init(out);
@@ -260,9 +261,9 @@ static int ch_plan(const sq_problem *p, const int *pv, sq_plan *out) {
   sq_plan_define(out, "LA_RUNS", pv[CH_P_RUNS]);
   int seg = pv[CH_P_SEG];
   int64_t nseg = cdiv(nchunk, seg);
-  if (p->B * p->H * nseg * state_nent(p) > INT32_MAX)
+  if (att_B(p) * att_H(p) * nseg * state_nent(p) > INT32_MAX)
     return sq_fail(SQ_EUNSUPPORTED, "la_scan_seg: %lld segment entries exceed a 32-bit index",
-                   (long long)(p->B * p->H * nseg * state_nent(p)));
+                   (long long)(att_B(p) * att_H(p) * nseg * state_nent(p)));
   int st = sq_plan_scratch(out, state_bytes(p, nchunk));
   int aux = sq_plan_scratch(out, state_bytes(p, nseg));
   if ((err = add_state_launch(out, p, wy, chunk, nchunk, st, why, sizeof why)))
@@ -278,6 +279,7 @@ static int ch_plan(const sq_problem *p, const int *pv, sq_plan *out) {
 const sq_kernel sq_linear_attn_causal_chunked = {
   .name = "linear_attn.causal_chunked",
   .family = "linear_attn",
+  .op = &sq_op_linear_attn,
   .doc = "causal linear attention, chunked: chunk states, exclusive scan over chunks, masked intra-chunk part",
   .source = &sq_src_linear_attn,
   .modes = SQ_CAUSAL,
@@ -311,7 +313,7 @@ static int nc_check(const sq_problem *p, const int *pv, int nset, char *why, siz
 
 static int nc_plan(const sq_problem *p, const int *pv, sq_plan *out) {
   int split = pv[NC_P_SPLIT], wy = pv[NC_P_WY], bk = pv[NC_P_BK], bn = pv[NC_P_BN];
-  int64_t nsplit = cdiv(p->T, split);
+  int64_t nsplit = cdiv(att_T(p), split);
   char why[160];
   int err;
   sq_plan_init(out);
@@ -334,6 +336,7 @@ static int nc_plan(const sq_problem *p, const int *pv, sq_plan *out) {
 const sq_kernel sq_linear_attn_noncausal = {
   .name = "linear_attn.noncausal",
   .family = "linear_attn",
+  .op = &sq_op_linear_attn,
   .doc = "non-causal linear attention: S = phi(K)^T V as a split reduction over T, then O = phi(Q) S",
   .source = &sq_src_linear_attn,
   .modes = SQ_NONCAUSAL,

@@ -23,25 +23,25 @@ typedef struct ref_state {
 } ref_state;
 
 static int state_alloc(const sq_problem *p, ref_state *r) {
-  r->S = calloc((size_t)(p->D * p->DV + 3 * p->D), sizeof(double));
+  r->S = calloc((size_t)(att_D(p) * att_DV(p) + 3 * att_D(p)), sizeof(double));
   if (!r->S) return sq_fail(SQ_ENOMEM, "linear_attn reference: no memory for a %lldx%lld state",
-                            (long long)p->D, (long long)p->DV);
-  r->z = r->S + p->D * p->DV;
-  r->fq = r->z + p->D;
-  r->fk = r->fq + p->D;
+                            (long long)att_D(p), (long long)att_DV(p));
+  r->z = r->S + att_D(p) * att_DV(p);
+  r->fq = r->z + att_D(p);
+  r->fk = r->fq + att_D(p);
   return 0;
 }
 
 static void state_reset(const sq_problem *p, ref_state *r) {
-  memset(r->S, 0, (size_t)(p->D * p->DV + p->D) * sizeof(double));
+  memset(r->S, 0, (size_t)(att_D(p) * att_DV(p) + att_D(p)) * sizeof(double));
 }
 
 /* S += phi(k) v^T, z += phi(k) for one token. */
 static void state_add(const sq_problem *p, ref_state *r, const float *k, const float *v) {
-  for (int64_t i = 0; i < p->D; i++) r->fk[i] = phi(k[i], p->fmap);
-  for (int64_t i = 0; i < p->D; i++) {
-    double *row = r->S + i * p->DV;
-    for (int64_t j = 0; j < p->DV; j++) row[j] += r->fk[i] * v[j];
+  for (int64_t i = 0; i < att_D(p); i++) r->fk[i] = phi(k[i], att_fmap(p));
+  for (int64_t i = 0; i < att_D(p); i++) {
+    double *row = r->S + i * att_DV(p);
+    for (int64_t j = 0; j < att_DV(p); j++) row[j] += r->fk[i] * v[j];
     r->z[i] += r->fk[i];
   }
 }
@@ -49,24 +49,24 @@ static void state_add(const sq_problem *p, ref_state *r, const float *k, const f
 /* out = S^T phi(q) [/ (phi(q) . z)]. */
 static void state_out(const sq_problem *p, ref_state *r, const float *q, double *out) {
   double den = 0.0;
-  for (int64_t i = 0; i < p->D; i++) {
-    r->fq[i] = phi(q[i], p->fmap);
+  for (int64_t i = 0; i < att_D(p); i++) {
+    r->fq[i] = phi(q[i], att_fmap(p));
     den += r->fq[i] * r->z[i];
   }
-  for (int64_t j = 0; j < p->DV; j++) out[j] = 0.0;
-  for (int64_t i = 0; i < p->D; i++) {
-    const double *row = r->S + i * p->DV;
-    for (int64_t j = 0; j < p->DV; j++) out[j] += r->fq[i] * row[j];
+  for (int64_t j = 0; j < att_DV(p); j++) out[j] = 0.0;
+  for (int64_t i = 0; i < att_D(p); i++) {
+    const double *row = r->S + i * att_DV(p);
+    for (int64_t j = 0; j < att_DV(p); j++) out[j] += r->fq[i] * row[j];
   }
-  if (p->normalize)
-    for (int64_t j = 0; j < p->DV; j++) out[j] /= den;
+  if (att_normalize(p))
+    for (int64_t j = 0; j < att_DV(p); j++) out[j] /= den;
 }
 
 static int check_rows(const sq_problem *p, const int64_t *rows, int64_t nrows) {
   for (int64_t r = 0; r < nrows; r++) {
-    if (rows[r] < 0 || rows[r] >= p->T)
+    if (rows[r] < 0 || rows[r] >= att_T(p))
       return sq_fail(SQ_EINVAL, "linear_attn reference: row %lld outside [0, T=%lld)",
-                     (long long)rows[r], (long long)p->T);
+                     (long long)rows[r], (long long)att_T(p));
     if (r && rows[r] < rows[r - 1])
       return sq_fail(SQ_EINVAL, "linear_attn reference: rows are not sorted at index %lld", (long long)r);
   }
@@ -81,31 +81,31 @@ static int ref_run(const sq_problem *p, const float *q, const float *k, const fl
   int err = check_rows(p, rows, nrows);
   ref_state rs;
   if (err || (err = state_alloc(p, &rs))) return err;
-  for (int64_t bh = 0; bh < p->B * p->H; bh++) {
-    const float *qb = q + bh * p->T * p->D, *kb = k + bh * p->T * p->D, *vb = v + bh * p->T * p->DV;
-    double *ob = o + bh * nrows * p->DV;
+  for (int64_t bh = 0; bh < att_B(p) * att_H(p); bh++) {
+    const float *qb = q + bh * att_T(p) * att_D(p), *kb = k + bh * att_T(p) * att_D(p), *vb = v + bh * att_T(p) * att_DV(p);
+    double *ob = o + bh * nrows * att_DV(p);
     state_reset(p, &rs);
     int64_t r = 0;
-    for (int64_t t = 0; t < p->T && (!causal || r < nrows); t++) {
-      state_add(p, &rs, kb + t * p->D, vb + t * p->DV);
-      for (; causal && r < nrows && rows[r] == t; r++) state_out(p, &rs, qb + t * p->D, ob + r * p->DV);
+    for (int64_t t = 0; t < att_T(p) && (!causal || r < nrows); t++) {
+      state_add(p, &rs, kb + t * att_D(p), vb + t * att_DV(p));
+      for (; causal && r < nrows && rows[r] == t; r++) state_out(p, &rs, qb + t * att_D(p), ob + r * att_DV(p));
     }
-    for (; r < nrows; r++) state_out(p, &rs, qb + rows[r] * p->D, ob + r * p->DV);
+    for (; r < nrows; r++) state_out(p, &rs, qb + rows[r] * att_D(p), ob + r * att_DV(p));
   }
   free(rs.S);
   return 0;
 }
 
-int sq_linear_attn_ref_causal(const sq_problem *p, const float *q, const float *k, const float *v,
-                              const int64_t *rows, int64_t nrows, double *o) {
-  return ref_run(p, q, k, v, rows, nrows, o, 1);
+int sq_linear_attn_ref_causal(const sq_problem *p, const float *const *in, const int64_t *rows, int64_t nrows,
+                              double *const *out) {
+  return ref_run(p, in[SQ_ATT_Q], in[SQ_ATT_K], in[SQ_ATT_V], rows, nrows, out[SQ_ATT_O], 1);
 }
 
-int sq_linear_attn_ref_noncausal(const sq_problem *p, const float *q, const float *k, const float *v,
-                                 const int64_t *rows, int64_t nrows, double *o) {
-  return ref_run(p, q, k, v, rows, nrows, o, 0);
+int sq_linear_attn_ref_noncausal(const sq_problem *p, const float *const *in, const int64_t *rows, int64_t nrows,
+                                 double *const *out) {
+  return ref_run(p, in[SQ_ATT_Q], in[SQ_ATT_K], in[SQ_ATT_V], rows, nrows, out[SQ_ATT_O], 0);
 }
 
 double sq_linear_attn_ref_row_cost(const sq_problem *p) {
-  return 2.0 * (double)p->D * (double)p->DV;
+  return 2.0 * (double)att_D(p) * (double)att_DV(p);
 }

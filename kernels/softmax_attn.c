@@ -22,32 +22,32 @@
 #define SM_GRID_YZ_MAX 65535
 
 static int64_t pairs(const sq_problem *p) {
-  return p->causal ? p->T * (p->T + 1) / 2 : p->T * p->T;
+  return p->causal ? att_T(p) * (att_T(p) + 1) / 2 : att_T(p) * att_T(p);
 }
 
 static sq_work sm_work(const sq_problem *p) {
-  const double bh = (double)(p->B * p->H), np = (double)pairs(p);
-  const double elems = (double)p->T * (double)(2 * p->D + 2 * p->DV);
+  const double bh = (double)(att_B(p) * att_H(p)), np = (double)pairs(p);
+  const double elems = (double)att_T(p) * (double)(2 * att_D(p) + 2 * att_DV(p));
   sq_work w;
-  w.flops = bh * np * (double)(2 * p->D + 2 * p->DV);
+  w.flops = bh * np * (double)(2 * att_D(p) + 2 * att_DV(p));
   w.exps = bh * np;
   w.bytes = bh * elems * (double)sq_dtype_size(p->dtype);
   return w;
 }
 
 static int common_check(const sq_problem *p, char *why, size_t n) {
-  if (p->D < 1 || p->D > 256 || p->DV < 1 || p->DV > 256) {
-    snprintf(why, n, "D=%lld, DV=%lld: head dims must be 1..256", (long long)p->D,
-             (long long)p->DV);
+  if (att_D(p) < 1 || att_D(p) > 256 || att_DV(p) < 1 || att_DV(p) > 256) {
+    snprintf(why, n, "D=%lld, DV=%lld: head dims must be 1..256", (long long)att_D(p),
+             (long long)att_DV(p));
     return SQ_EINVAL;
   }
-  if (p->B * p->H > SM_GRID_YZ_MAX) {
+  if (att_B(p) * att_H(p) > SM_GRID_YZ_MAX) {
     snprintf(why, n, "B*H=%lld exceeds %d (one grid dimension per head)",
-             (long long)(p->B * p->H), SM_GRID_YZ_MAX);
+             (long long)(att_B(p) * att_H(p)), SM_GRID_YZ_MAX);
     return SQ_EINVAL;
   }
-  if (p->T < 1 || p->T > INT32_MAX / 2) {
-    snprintf(why, n, "T=%lld out of range for a 32-bit sequence index", (long long)p->T);
+  if (att_T(p) < 1 || att_T(p) > INT32_MAX / 2) {
+    snprintf(why, n, "T=%lld out of range for a 32-bit sequence index", (long long)att_T(p));
     return SQ_EINVAL;
   }
   return 0;
@@ -61,12 +61,12 @@ static size_t max3(size_t a, size_t b, size_t c) { return a > b ? (a > c ? a : c
 
 /* Columns of O one work-item computes: NV_CT, or DV when that is smaller. */
 static size_t naive_ctw(const sq_problem *p, const int *pv) {
-  return (size_t)pv[NV_CT_I] < (size_t)p->DV ? (size_t)pv[NV_CT_I] : (size_t)p->DV;
+  return (size_t)pv[NV_CT_I] < (size_t)att_DV(p) ? (size_t)pv[NV_CT_I] : (size_t)att_DV(p);
 }
 
 static size_t naive_local(const sq_problem *p, const int *pv) {
   const size_t bn = (size_t)pv[NV_BN_I];
-  return max3(bn * (size_t)p->D, bn * naive_ctw(p, pv), (size_t)pv[NV_SMWG_I]) * sizeof(float);
+  return max3(bn * (size_t)att_D(p), bn * naive_ctw(p, pv), (size_t)pv[NV_SMWG_I]) * sizeof(float);
 }
 
 static int naive_check(const sq_problem *p, const int *pv, int nset, char *why, size_t n) {
@@ -78,13 +78,13 @@ static int naive_check(const sq_problem *p, const int *pv, int nset, char *why, 
   }
   if (nset >= 2) {
     const int bn = pv[NV_BN_I];
-    if ((size_t)bn * (size_t)p->D * sizeof(float) > SM_LOCAL_MAX) {
+    if ((size_t)bn * (size_t)att_D(p) * sizeof(float) > SM_LOCAL_MAX) {
       snprintf(why, n, "K tile of NV_BN=%d keys needs %zu B of local memory (> %d B)", bn,
-               (size_t)bn * (size_t)p->D * sizeof(float), SM_LOCAL_MAX);
+               (size_t)bn * (size_t)att_D(p) * sizeof(float), SM_LOCAL_MAX);
       return SQ_EINVAL;
     }
-    if ((p->T + bn - 1) / bn > SM_GRID_YZ_MAX) {
-      snprintf(why, n, "T=%lld needs more than %d key tiles of NV_BN=%d", (long long)p->T,
+    if ((att_T(p) + bn - 1) / bn > SM_GRID_YZ_MAX) {
+      snprintf(why, n, "T=%lld needs more than %d key tiles of NV_BN=%d", (long long)att_T(p),
                SM_GRID_YZ_MAX, bn);
       return SQ_EINVAL;
     }
@@ -105,9 +105,9 @@ static int naive_check(const sq_problem *p, const int *pv, int nset, char *why, 
 
 static int naive_plan(const sq_problem *p, const int *pv, sq_plan *pl) {
   const size_t bm = (size_t)pv[NV_BM_I], bn = (size_t)pv[NV_BN_I], ctw = naive_ctw(p, pv);
-  const size_t T = (size_t)p->T, bh = (size_t)(p->B * p->H);
+  const size_t T = (size_t)att_T(p), bh = (size_t)(att_B(p) * att_H(p));
   const size_t rows = (T + bm - 1) / bm * bm;
-  const float scale = (float)(1.0 / sqrt((double)p->D));
+  const float scale = (float)(1.0 / sqrt((double)att_D(p)));
   sq_plan_init(pl);
   sq_plan_problem_defines(pl, p);
   sq_plan_define(pl, "NV_BM", pv[NV_BM_I]);
@@ -120,8 +120,8 @@ static int naive_plan(const sq_problem *p, const int *pv, sq_plan *pl) {
   pl->local_mem = naive_local(p, pv);
 
   sq_launch *l = sq_plan_launch(pl, "sq_sm_scores", rows, (T + bn - 1) / bn, bh, bm, 1, 1);
-  sq_arg_buf(l, SQ_SLOT_Q);
-  sq_arg_buf(l, SQ_SLOT_K);
+  sq_arg_buf(l, SQ_ATT_Q);
+  sq_arg_buf(l, SQ_ATT_K);
   sq_arg_buf(l, sc);
   sq_arg_i32(l, (int32_t)T);
   sq_arg_f32(l, scale);
@@ -131,10 +131,10 @@ static int naive_plan(const sq_problem *p, const int *pv, sq_plan *pl) {
   sq_arg_buf(l, sc);
   sq_arg_i32(l, (int32_t)T);
 
-  l = sq_plan_launch(pl, "sq_sm_pv", rows, ((size_t)p->DV + ctw - 1) / ctw, bh, bm, 1, 1);
+  l = sq_plan_launch(pl, "sq_sm_pv", rows, ((size_t)att_DV(p) + ctw - 1) / ctw, bh, bm, 1, 1);
   sq_arg_buf(l, sc);
-  sq_arg_buf(l, SQ_SLOT_V);
-  sq_arg_buf(l, SQ_SLOT_O);
+  sq_arg_buf(l, SQ_ATT_V);
+  sq_arg_buf(l, SQ_ATT_O);
   sq_arg_i32(l, (int32_t)T);
   return 0;
 }
@@ -142,6 +142,7 @@ static int naive_plan(const sq_problem *p, const int *pv, sq_plan *pl) {
 const sq_kernel sq_softmax_attn_naive = {
   .name = "softmax_attn.naive",
   .family = "softmax_attn",
+  .op = &sq_op_softmax_attn,
   .doc = "softmax attention with the B*H*T*T score matrix materialised: scores, row softmax, P V",
   .source = &sq_src_softmax_attn,
   .modes = SQ_CAUSAL | SQ_NONCAUSAL,
@@ -165,7 +166,7 @@ const sq_kernel sq_softmax_attn_naive = {
 enum { FL_BM_I = 0, FL_BN_I, FL_SPLIT_I };
 
 static size_t flash_local_bn(const sq_problem *p, const int *pv, int bn) {
-  size_t b = (size_t)bn * (size_t)(p->D + p->DV) * sizeof(float);
+  size_t b = (size_t)bn * (size_t)(att_D(p) + att_DV(p)) * sizeof(float);
   if (pv[FL_SPLIT_I] > 1) b += (size_t)bn * (size_t)pv[FL_BM_I] * sizeof(float);
   return b;
 }
@@ -188,9 +189,9 @@ static int flash_check(const sq_problem *p, const int *pv, int nset, char *why, 
   int rc = common_check(p, why, n);
   if (rc) return rc;
   if (nset >= 2 && pv[FL_BN_I] > 0 &&
-      (size_t)pv[FL_BN_I] * (size_t)(p->D + p->DV) * sizeof(float) > SM_LOCAL_MAX) {
+      (size_t)pv[FL_BN_I] * (size_t)(att_D(p) + att_DV(p)) * sizeof(float) > SM_LOCAL_MAX) {
     snprintf(why, n, "K/V tiles of FL_BN=%d rows need %zu B of local memory (> %d B)",
-             pv[FL_BN_I], (size_t)pv[FL_BN_I] * (size_t)(p->D + p->DV) * sizeof(float),
+             pv[FL_BN_I], (size_t)pv[FL_BN_I] * (size_t)(att_D(p) + att_DV(p)) * sizeof(float),
              SM_LOCAL_MAX);
     return SQ_EINVAL;
   }
@@ -214,7 +215,7 @@ static int flash_check(const sq_problem *p, const int *pv, int nset, char *why, 
 
 static int flash_plan(const sq_problem *p, const int *pv, sq_plan *pl) {
   const size_t bm = (size_t)pv[FL_BM_I], split = (size_t)pv[FL_SPLIT_I];
-  const size_t T = (size_t)p->T, bh = (size_t)(p->B * p->H);
+  const size_t T = (size_t)att_T(p), bh = (size_t)(att_B(p) * att_H(p));
   sq_plan_init(pl);
   sq_plan_problem_defines(pl, p);
   sq_plan_define(pl, "FL_BM", pv[FL_BM_I]);
@@ -222,18 +223,19 @@ static int flash_plan(const sq_problem *p, const int *pv, sq_plan *pl) {
   sq_plan_define(pl, "FL_SPLIT", pv[FL_SPLIT_I]);
   pl->local_mem = flash_local(p, pv);
   sq_launch *l = sq_plan_launch(pl, "sq_sm_flash", (T + bm - 1) / bm * bm, split, bh, bm, split, 1);
-  sq_arg_buf(l, SQ_SLOT_Q);
-  sq_arg_buf(l, SQ_SLOT_K);
-  sq_arg_buf(l, SQ_SLOT_V);
-  sq_arg_buf(l, SQ_SLOT_O);
+  sq_arg_buf(l, SQ_ATT_Q);
+  sq_arg_buf(l, SQ_ATT_K);
+  sq_arg_buf(l, SQ_ATT_V);
+  sq_arg_buf(l, SQ_ATT_O);
   sq_arg_i32(l, (int32_t)T);
-  sq_arg_f32(l, (float)(1.0 / sqrt((double)p->D)));
+  sq_arg_f32(l, (float)(1.0 / sqrt((double)att_D(p))));
   return 0;
 }
 
 const sq_kernel sq_softmax_attn_flash = {
   .name = "softmax_attn.flash",
   .family = "softmax_attn",
+  .op = &sq_op_softmax_attn,
   .doc = "softmax attention in one tiled kernel with online softmax (FlashAttention)",
   .source = &sq_src_softmax_attn,
   .modes = SQ_CAUSAL | SQ_NONCAUSAL,

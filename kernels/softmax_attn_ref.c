@@ -15,7 +15,7 @@
  * the softmax definition allows. */
 static void ref_row(const sq_problem *p, const float *q, const float *k, const float *v,
                     int64_t i, double *s, double *o) {
-  const int64_t T = p->T, D = p->D, DV = p->DV;
+  const int64_t T = att_T(p), D = att_D(p), DV = att_DV(p);
   const int64_t n = p->causal ? i + 1 : T;
   const double scale = 1.0 / sqrt((double)D);
   const float *qi = q + i * D;
@@ -40,9 +40,11 @@ static void ref_row(const sq_problem *p, const float *q, const float *k, const f
   }
 }
 
-int sq_softmax_attn_reference(const sq_problem *p, const float *q, const float *k,
-                              const float *v, const int64_t *rows, int64_t nrows, double *o) {
-  const int64_t T = p->T, D = p->D, DV = p->DV, BH = p->B * p->H;
+int sq_softmax_attn_reference(const sq_problem *p, const float *const *in, const int64_t *rows, int64_t nrows,
+                              double *const *out) {
+  const float *q = in[SQ_ATT_Q], *k = in[SQ_ATT_K], *v = in[SQ_ATT_V];
+  double *o = out[SQ_ATT_O];
+  const int64_t T = att_T(p), D = att_D(p), DV = att_DV(p), BH = att_B(p) * att_H(p);
   double *s = malloc((size_t)T * sizeof *s);
   if (!s) return sq_fail(SQ_ENOMEM, "softmax_attn reference: no memory for %lld scores", (long long)T);
   for (int64_t bh = 0; bh < BH; bh++) {
@@ -57,5 +59,5 @@ int sq_softmax_attn_reference(const sq_problem *p, const float *q, const float *
 /* Scores (2D flops) and the weighted sum (2DV) over all T keys: the
  * non-causal worst case, which is what sampling has to budget for. */
 double sq_softmax_attn_reference_row_cost(const sq_problem *p) {
-  return 2.0 * (double)p->T * (double)(p->D + p->DV);
+  return 2.0 * (double)att_T(p) * (double)(att_D(p) + att_DV(p));
 }

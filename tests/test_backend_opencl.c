@@ -95,13 +95,13 @@ static void run(const sq_backend *be) {
            sq_last_error());
 
     sq_launch l = {.entry = "saxpy", .global = {1024, 1, 1}, .local = {64, 1, 1}, .nargs = 4};
-    l.args[0] = (sq_arg){.kind = SQ_ARG_BUF, .slot = SQ_SLOT_O};
-    l.args[1] = (sq_arg){.kind = SQ_ARG_BUF, .slot = SQ_SLOT_Q};
+    l.args[0] = (sq_arg){.kind = SQ_ARG_BUF, .slot = 3};
+    l.args[1] = (sq_arg){.kind = SQ_ARG_BUF, .slot = 0};
     l.args[2] = (sq_arg){.kind = SQ_ARG_F32, .f = 2.0f};
     l.args[3] = (sq_arg){.kind = SQ_ARG_I32, .i = N};
     sq_buf *bufs[SQ_NSLOTS] = {0};
-    bufs[SQ_SLOT_Q] = &bx;
-    bufs[SQ_SLOT_O] = &by;
+    bufs[0] = &bx;
+    bufs[3] = &by;
     double ms = -1;
     rc = be->timer_begin(impl);
     rc = rc ? rc : be->launch(impl, &prog, &l, bufs);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kernels/attention.h"
 #include "harness/device.h"
 #include "harness/run.h"
 #include "tests/tap.h"
@@ -25,39 +26,42 @@ static int plan_copy(const sq_problem *p, const int *pv, sq_plan *pl) {
   sq_plan_init(pl);
   sq_plan_problem_defines(pl, p);
   sq_plan_define(pl, "OVERRUN", overrun);
-  sq_plan_define(pl, "SKIP", skip_row ? (long)p->DV : 0);
-  int n = (int)(p->B * p->H * p->T * p->DV);
+  sq_plan_define(pl, "SKIP", skip_row ? (long)att_DV(p) : 0);
+  int n = (int)(att_B(p) * att_H(p) * att_T(p) * att_DV(p));
   sq_launch *l = sq_plan_launch(pl, "copy_v", (size_t)n + 64, 1, 1, 64, 1, 1);
-  sq_arg_buf(l, SQ_SLOT_V);
-  sq_arg_buf(l, SQ_SLOT_O);
+  sq_arg_buf(l, SQ_ATT_V);
+  sq_arg_buf(l, SQ_ATT_O);
   sq_arg_i32(l, n);
   return 0;
 }
 
 static sq_work work_copy(const sq_problem *p) {
-  return (sq_work){.bytes = 8.0 * p->B * p->H * p->T * p->DV};
+  return (sq_work){.bytes = 8.0 * att_B(p) * att_H(p) * att_T(p) * att_DV(p)};
 }
 
 /* The "reference" of a copy is V itself. */
-static int ref_copy(const sq_problem *p, const float *q, const float *k, const float *v, const int64_t *rows,
-                    int64_t nrows, double *o) {
-  for (int64_t bh = 0; bh < p->B * p->H; bh++)
+static int ref_copy(const sq_problem *p, const float *const *in, const int64_t *rows, int64_t nrows,
+                    double *const *out) {
+  const float *v = in[SQ_ATT_V];
+  double *o = out[SQ_ATT_O];
+  for (int64_t bh = 0; bh < att_B(p) * att_H(p); bh++)
     for (int64_t r = 0; r < nrows; r++)
-      for (int64_t j = 0; j < p->DV; j++) o[(bh * nrows + r) * p->DV + j] = v[(bh * p->T + rows[r]) * p->DV + j];
+      for (int64_t j = 0; j < att_DV(p); j++) o[(bh * nrows + r) * att_DV(p) + j] = v[(bh * att_T(p) + rows[r]) * att_DV(p) + j];
   return 0;
 }
 
-static double cost_copy(const sq_problem *p) { return (double)p->DV; }
+static double cost_copy(const sq_problem *p) { return (double)att_DV(p); }
 
 static const sq_kernel copy_kernel = {
-  .name = "test.copy_v", .family = "test", .doc = "copies V into O", .source = &faulty_text,
+  .name = "test.copy_v", .op = &sq_op_softmax_attn, .family = "test", .doc = "copies V into O", .source = &faulty_text,
   .modes = SQ_CAUSAL | SQ_NONCAUSAL, .check = no_check, .plan = plan_copy, .work = work_copy,
   .reference = ref_copy, .reference_row_cost = cost_copy};
 
 static void run_copy(sq_device *dev, int over, int skip, sq_result *r) {
   overrun = over;
   skip_row = skip;
-  sq_case c = {.kernel = &copy_kernel, .prob = {.B = 1, .H = 2, .T = 33, .D = 8, .DV = 8, .causal = 1}};
+  sq_case c = {.kernel = &copy_kernel};
+  sq_att_problem(&c.prob, &sq_op_softmax_attn, 1, 2, 33, 8, 8, 1, SQ_F32);
   sq_run_opts o;
   sq_run_defaults(&o);
   o.measure.min_samples = 1;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernels/attention.h"
 #include "harness/error.h"
 #include "harness/inputs.h"
 #include "harness/measure.h"
@@ -29,14 +30,21 @@ static void test_stats(void) {
 }
 
 static void test_shapes(void) {
-  sq_problem p = {0};
-  tap_ok(!sq_shape_parse("B=2,H=8,T=4096,D=64", &p) && p.B == 2 && p.H == 8 && p.T == 4096 && p.D == 64 && p.DV == 64,
+  sq_problem p;
+  const sq_kernel *k = sq_kernel_find("softmax_attn.flash");
+  tap_ok(!sq_problem_parse(k, "B=2,H=8,T=4096,D=64", 1, SQ_F32, &p) && att_B(&p) == 2 && att_H(&p) == 8 && att_T(&p) == 4096 &&
+             att_D(&p) == 64 && att_DV(&p) == 64,
          "shape: full spec, DV defaults to D");
-  tap_ok(!sq_shape_parse("T=7,D=40,DV=24", &p) && p.B == 1 && p.H == 1 && p.DV == 24, "shape: B, H default to 1");
-  const char *bad[] = {"T=0,D=64", "T=-1,D=64", "T=1e3,D=64", "T=8,D=300", "D=64", "T=8", "T=8,D=64,Q=1", "", "T=8,,D=4"};
+  tap_ok(!sq_problem_parse(k, "T=7,D=40,DV=24", 1, SQ_F32, &p) && att_B(&p) == 1 && att_H(&p) == 1 && att_DV(&p) == 24,
+         "shape: B, H default to 1");
+  const char *bad[] = {"T=0,D=64", "T=-1,D=64", "T=1e3,D=64", "T=8,D=300", "D=64", "T=8", "T=8,D=64,Q=1", "", "T=8,,D=4",
+                       "B=1048576,H=1048576,T=2000000,D=64"};
   int rejected = 0;
-  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) rejected += sq_shape_parse(bad[i], &p) == SQ_EINVAL;
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) rejected += sq_problem_parse(k, bad[i], 1, SQ_F32, &p) == SQ_EINVAL;
   tap_ok(rejected == (int)(sizeof bad / sizeof bad[0]), "shape: %d malformed specs rejected", rejected);
+  tap_ok(sq_problem_parse(sq_kernel_find("linear_attn.causal_chunked"), "T=8,D=4", 0, SQ_F32, &p) == SQ_EINVAL &&
+             strstr(sq_last_error(), "has no non-causal form"),
+         "shape: a form the kernel lacks is refused (%s)", sq_last_error());
 }
 
 static void test_inputs(void) {
@@ -58,7 +66,8 @@ static double cost_one(const sq_problem *p) { return 1; }
 
 static void test_rows(void) {
   sq_kernel k = {.reference_row_cost = cost_one};
-  sq_problem p = {.B = 1, .H = 1, .T = 1000, .D = 4, .DV = 4};
+  sq_problem p;
+  sq_att_problem(&p, &sq_op_softmax_attn, 1, 1, 1000, 4, 4, 0, SQ_F32);
   int64_t n, stride, *rows = sq_verify_rows(&k, &p, 1e9, &n, &stride);
   tap_ok(rows && n == 1000 && stride == 1, "verify rows: all rows under budget");
   free(rows);

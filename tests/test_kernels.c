@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kernels/attention.h"
 #include "harness/device.h"
 #include "harness/error.h"
 #include "harness/run.h"
@@ -22,8 +23,8 @@ static const shape shapes[] = {
 static void check_case(sq_device *dev, const sq_kernel *k, const shape *s, int causal, sq_fmap fmap, int norm,
                        sq_dtype dt) {
   sq_case c = {.kernel = k};
-  c.prob = (sq_problem){.B = s->B, .H = s->H, .T = s->T, .D = s->D, .DV = s->DV, .causal = causal,
-                        .fmap = fmap, .normalize = norm, .dtype = dt};
+  sq_att_problem(&c.prob, k->op, s->B, s->H, s->T, s->D, s->DV, causal, dt);
+  if (k->op == &sq_op_linear_attn) sq_ax_set(&c.prob, SQ_ATT_FEATURE, fmap), sq_ax_set(&c.prob, SQ_ATT_NORMALIZE, norm);
   sq_kernel_default_params(k, c.params);
   sq_run_opts o;
   sq_run_defaults(&o);

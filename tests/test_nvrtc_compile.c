@@ -5,6 +5,7 @@
  * compiled once per kernel for compute_90 (cuda_fp16.h must resolve). The peak kernels
  * compile too, and a broken text is SQ_ECOMPILE with a log. Runs without a
  * GPU: NVRTC only needs the toolkit; without NVRTC the checks SKIP. */
+#include "kernels/attention.h"
 #include "config.h"
 
 #include <stdio.h>
@@ -45,9 +46,9 @@ static void compile_check(const char *what, const char *src, const char *defines
 }
 
 static void kernel_case(const sq_kernel *k, int causal, sq_dtype dtype, const char *const *archs, int narchs) {
-  sq_problem p = {.B = 1, .H = 2, .T = 256, .D = 64, .DV = 64, .causal = causal, .fmap = SQ_FMAP_ELU1,
-                  .normalize = 1, .dtype = dtype};
-  if (!strcmp(k->family, "softmax_attn")) p.fmap = SQ_FMAP_IDENTITY, p.normalize = 0;
+  sq_problem p;
+  sq_att_problem(&p, k->op, 1, 2, 256, 64, 64, causal, dtype);
+  if (k->op == &sq_op_linear_attn) sq_ax_set(&p, SQ_ATT_FEATURE, SQ_FMAP_ELU1), sq_ax_set(&p, SQ_ATT_NORMALIZE, 1);
   int pv[SQ_MAX_PARAMS] = {0};
   sq_kernel_default_params(k, pv);
   char why[256] = "";

@@ -9,13 +9,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kernels/attention.h"
 #include "harness/error.h"
 #include "tests/tap.h"
 #include "tuner/cache.h"
 #include "tuner/csvrows.h"
 
 static const sq_kernel toy = {
-  .name = "toy", .nparams = 2,
+  .name = "toy", .op = &sq_op_softmax_attn, .nparams = 2,
   .params = {{"A", 3, {1, 2, 4}, 1, ""}, {"B", 2, {0, 1}, 0, ""}},
 };
 
@@ -42,7 +43,8 @@ static int results_of(const char *path, const sq_space *sp, int *per, int *crash
 }
 
 int main(void) {
-  sq_problem p = {.B = 1, .H = 1, .T = 1, .D = 1, .DV = 1};
+  sq_problem p;
+  sq_att_problem(&p, &sq_op_softmax_attn, 1, 1, 1, 1, 1, 0, SQ_F32);
   sq_space sp;
   sq_space_from_kernel(&toy, &p, NULL, NULL, &sp);
   char path[] = "/tmp/sq_tuner_cache_XXXXXX";

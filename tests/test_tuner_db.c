@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kernels/attention.h"
 #include "harness/error.h"
 #include "tests/tap.h"
 #include "tuner/db.h"
@@ -42,7 +43,8 @@ int main(void) {
   const sq_kernel *k = sq_kernel_find("softmax_attn.flash");
   if (!k) return tap_ok(0, "softmax_attn.flash is registered"), tap_done();
   int bm = sq_kernel_param_index(k, "FL_BM"), bn = sq_kernel_param_index(k, "FL_BN");
-  sq_problem p = {.B = 1, .H = 2, .T = 16384, .D = 64, .DV = 64, .causal = 1, .dtype = SQ_F32};
+  sq_problem p;
+  sq_att_problem(&p, k->op, 1, 2, 16384, 64, 64, 1, SQ_F32);
   sq_device_info dev = {0}, twin = {0}, cousin = {0}, stranger = {0};
   snprintf(dev.backend, sizeof dev.backend, "opencl");
   snprintf(dev.name, sizeof dev.name, "GPU One");
@@ -81,10 +83,10 @@ int main(void) {
   tap_ok(rc == 0 && !strcmp(lvl, "default") && !memcmp(pv, def, sizeof(int) * k->nparams),
          "nothing known: the kernel's defaults (%s)", lvl);
   sq_problem small = p;
-  small.T = 1000;   /* bucket 1024: its own entry */
+  sq_ax_set(&small, SQ_ATT_T, 1000);   /* bucket 1024: its own entry */
   rc = lookup(&dev, k, &small, pv, lvl);
   tap_ok(rc == 0 && pv[bn] == 32, "the exact bucket wins (T=1000 -> 1024: FL_BN=%d)", pv[bn]);
-  small.T = 1500;   /* bucket 2048: 1024 is nearer than 16384 */
+  sq_ax_set(&small, SQ_ATT_T, 1500);   /* bucket 2048: 1024 is nearer than 16384 */
   rc = lookup(&dev, k, &small, pv, lvl);
   tap_ok(rc == 0 && !strcmp(lvl, "tuned:device") && pv[bn] == 32,
          "no exact bucket: the nearest one (T=1500 -> 1024's entry, FL_BN=%d)", pv[bn]);

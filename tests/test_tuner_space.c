@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kernels/attention.h"
 #include "harness/error.h"
 #include "tests/tap.h"
 #include "tuner/space.h"
@@ -23,7 +24,7 @@ static int check(const sq_problem *p, const int *pv, int nset, char *why, size_t
 }
 
 static const sq_kernel toy = {
-  .name = "toy", .nparams = 3,
+  .name = "toy", .op = &sq_op_softmax_attn, .nparams = 3,
   .params = {{"A", 4, {8, 1, 4, 2}, 1, ""}, {"B", 4, {1, 2, 4, 8}, 1, ""}, {"C", 2, {0, 1}, 0, ""}},
   .check = check,
 };
@@ -51,7 +52,8 @@ static void bad_file(const char *text, const char *want, const char *what) {
 }
 
 int main(void) {
-  sq_problem p = {.B = 1, .H = 1, .T = 64, .D = 16, .DV = 16};
+  sq_problem p;
+  sq_att_problem(&p, &sq_op_softmax_attn, 1, 1, 64, 16, 16, 0, SQ_F32);
   sq_space s;
   tap_ok(sq_space_from_kernel(&toy, &p, NULL, NULL, &s) == 0, "toy space builds");
   /* By hand: (A,B) pairs with A*B <= 8 are 10; C=0 keeps all 10, C=1 the

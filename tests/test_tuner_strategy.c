@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernels/attention.h"
 #include "harness/error.h"
 #include "tests/tap.h"
 #include "tuner/strategy.h"
@@ -19,7 +20,7 @@ static int check(const sq_problem *p, const int *pv, int nset, char *why, size_t
   return 0;
 }
 static const sq_kernel bowl = {
-  .name = "bowl", .nparams = 3,
+  .name = "bowl", .op = &sq_op_softmax_attn, .nparams = 3,
   .params = {{"a", 8, {0, 1, 2, 3, 4, 5, 6, 7}, 0, ""}, {"b", 8, {0, 1, 2, 3, 4, 5, 6, 7}, 0, ""},
              {"c", 4, {0, 1, 2, 3}, 0, ""}},
   .check = check,
@@ -68,7 +69,8 @@ static int run(const sq_space *sp, const char *name, uint64_t seed, int64_t budg
 }
 
 int main(void) {
-  sq_problem p = {.B = 1, .H = 1, .T = 1, .D = 1, .DV = 1};
+  sq_problem p;
+  sq_att_problem(&p, &sq_op_softmax_attn, 1, 1, 1, 1, 1, 0, SQ_F32);
   sq_space sp;
   if (sq_space_from_kernel(&bowl, &p, NULL, NULL, &sp)) return tap_ok(0, "space: %s", sq_last_error()), tap_done();
   double best = INFINITY;

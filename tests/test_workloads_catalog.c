@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernels/attention.h"
 #include "harness/error.h"
 #include "tap.h"
 #include "workloads/catalog.h"
@@ -74,7 +75,7 @@ static void embedded(void) {
     }
     runnable++;
     sq_problem p;
-    if (sq_workload_problem(w, &p) || p.B < 1 || p.H < 1 || p.T < 1 || p.D < 1 || p.DV < 1 ||
+    if (sq_workload_problem(w, &p) || att_B(&p) < 1 || att_H(&p) < 1 || att_T(&p) < 1 || att_D(&p) < 1 || att_DV(&p) < 1 ||
         !(w->k->modes & (p.causal ? SQ_CAUSAL : SQ_NONCAUSAL)))
       bad++;
   }
@@ -85,7 +86,7 @@ static void embedded(void) {
              w->num[SQ_WN_HEADS] == 3 && w->num[SQ_WN_DK] == 32,
          "Swin-T stage 1: 64 windows of 49 tokens, 3 heads of 32");
   sq_problem p;
-  tap_ok(w && !sq_workload_problem(w, &p) && p.B == 64 * 64 && p.T == 49,
+  tap_ok(w && !sq_workload_problem(w, &p) && att_B(&p) == 64 * 64 && att_T(&p) == 49,
          "its kernel batch is batch x windows (4096)");
   w = sq_catalog_find(&c, "mmmamba/mmmamba-linear-103k-tokens");
   tap_ok(w && !w->k && !strcmp(w->kernel, "pending:ssd") &&

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "kernels/attention.h"
 #include "harness/error.h"
 #include "tap.h"
 #include "workloads/planner.h"
@@ -32,8 +33,8 @@ static void quick(void) {
   int ordered = 1, shape = 1;
   for (int i = 0; i < n; i++) {
     const sq_problem *p = &v[i].c.prob;
-    if (p->B != 1 || p->H != 2 || p->D != 64 || p->DV != 64 || p->dtype != SQ_F32 ||
-        p->T < 512 || p->T > 16384 || strcmp(v[i].c.config_source, "default"))
+    if (att_B(p) != 1 || att_H(p) != 2 || att_D(p) != 64 || att_DV(p) != 64 || p->dtype != SQ_F32 ||
+        att_T(p) < 512 || att_T(p) > 16384 || strcmp(v[i].c.config_source, "default"))
       shape = 0;
     if (i > 0) {
       const sq_suite_case *a = &v[i - 1], *b = &v[i];
@@ -43,7 +44,7 @@ static void quick(void) {
         if (sq_kernels[k] == b->c.kernel) kb = k;
       }
       if (ka > kb || (ka == kb && a->c.prob.causal < b->c.prob.causal) ||
-          (ka == kb && a->c.prob.causal == b->c.prob.causal && a->c.prob.T != b->c.prob.T / 2))
+          (ka == kb && a->c.prob.causal == b->c.prob.causal && att_T(&a->c.prob) != att_T(&b->c.prob) / 2))
         ordered = 0;
     }
   }
@@ -55,7 +56,7 @@ static void quick(void) {
 static int find_case(const sq_suite_case *v, int n, const char *kernel, int causal, int64_t T) {
   for (int i = 0; i < n; i++)
     if (!strcmp(v[i].c.kernel->name, kernel) && v[i].c.prob.causal == causal &&
-        v[i].c.prob.T == T)
+        att_T(&v[i].c.prob) == T)
       return i;
   return -1;
 }
@@ -79,7 +80,7 @@ static void scaling(void) {
   tap_ok(lin >= 0 && smx >= 0 && find_case(v, n, "softmax_attn.flash", 0, 1024) >= 0,
          "scaling runs T=1K..8M for linear and softmax kernels");
   int h1 = 1;
-  for (int i = 0; i < n; i++) h1 &= v[i].c.prob.B == 1 && v[i].c.prob.H == 1 && v[i].c.prob.D == 64;
+  for (int i = 0; i < n; i++) h1 &= att_B(&v[i].c.prob) == 1 && att_H(&v[i].c.prob) == 1 && att_D(&v[i].c.prob) == 64;
   tap_ok(h1, "scaling: B=1 H=1 D=64");
   sq_device dev = pocl24();
   sq_prediction pr;
@@ -135,7 +136,7 @@ static void planner_memory(void) {
   tap_ok(rc == 0 && !pr.feasible && strstr(pr.why, "GiB free"), "over free memory: %s", pr.why);
   rc = sq_predict(NULL, &l.v[1].c, 1e9, &pr);
   tap_ok(rc == 0 && pr.feasible, "without a device memory is not judged");
-  l.v[0].c.prob.T = 0;
+  sq_ax_set(&l.v[0].c.prob, SQ_ATT_T, 0);
   tap_ok(sq_predict(&dev, &l.v[0].c, 60, &pr) == SQ_EINVAL, "a zero dimension is refused");
   sq_case_list_free(&l);
 }

@@ -31,7 +31,7 @@
 
 /* The key lines, in order: device, driver, kernel, shape, dtype, source-hash. */
 typedef struct sq_cache_key {
-  char value[SQ_CACHE_NKEY][256];
+  char value[SQ_CACHE_NKEY][SQ_SHAPE_TEXT_MAX + 32];   /* the shape key holds a canonical shape */
 } sq_cache_key;
 extern const char *const sq_cache_key_names[SQ_CACHE_NKEY];
 

@@ -218,14 +218,15 @@ static double bucket_dist(int64_t a, int64_t b) { return fabs(log2((double)a) - 
  * else the nearest; earlier databases win ties. */
 static int find_level(const sq_tunedb *dbs, int ndb, const sq_device_info *dev, const sq_kernel *k,
                       const sq_problem *p, int level, int *pv) {
-  int64_t want = sq_tunedb_bucket(p->T);
+  int64_t want = sq_tunedb_bucket(sq_shape_tokens(&p->shape));
+  int64_t D = sq_shape_int(&p->shape, "D"), DV = sq_shape_int(&p->shape, "DV");
   double best = INFINITY;
   int tmp[SQ_MAX_PARAMS];
   for (int d = 0; d < ndb; d++)
     for (int i = 0; i < dbs[d].n; i++) {
       const sq_tunedb_entry *e = &dbs[d].v[i];
       if (strcmp(e->kernel, k->name) || strcmp(e->dtype, sq_dtype_name(p->dtype)) ||
-          e->causal != p->causal || e->D != p->D || e->DV != p->DV || !level_match(e, dev, level))
+          e->causal != p->causal || e->D != D || e->DV != DV || !level_match(e, dev, level))
         continue;
       double dist = bucket_dist(e->tbucket, want);
       if (dist >= best || sq_tunedb_params(e, k, p, tmp)) continue;

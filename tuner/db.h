@@ -36,7 +36,7 @@ typedef struct sq_tunedb_entry {
   int64_t D, DV, tbucket;
   char params[256];        /* "CHUNK=64;WG=128" */
   double time_ms, default_ms;  /* measured side by side at the tuned shape */
-  char shape[64];          /* the shape it was tuned at: "B=1,H=2,T=16384,D=64,DV=64" */
+  char shape[SQ_SHAPE_TEXT_MAX]; /* the shape it was tuned at: "B=1,H=2,T=16384,D=64,DV=64" */
   char date[32];
 } sq_tunedb_entry;
 

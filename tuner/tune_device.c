@@ -116,10 +116,8 @@ static void prefetch(void *ctx, int64_t cfg) {
   if (x->pool) sq_pool_submit(x->pool, cfg);
 }
 
-static void shape_str(const sq_problem *p, char *b, size_t n) {
-  snprintf(b, n, "B=%lld,H=%lld,T=%lld,D=%lld,DV=%lld", (long long)p->B, (long long)p->H,
-           (long long)p->T, (long long)p->D, (long long)p->DV);
-}
+/* The canonical shape text: every axis of the op. */
+static void shape_str(const sq_problem *p, char *b, size_t n) { sq_shape_format(&p->shape, b, n); }
 
 static int mkdirs(const char *path) {
   char d[1024];
@@ -135,7 +133,7 @@ static int mkdirs(const char *path) {
 
 static void default_cache(const dev_ctx *x, char *b, size_t n) {
   const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-  char base[768], shape[128], name[512];
+  char base[768], shape[SQ_SHAPE_TEXT_MAX], name[1024];
   if (xdg && *xdg) snprintf(base, sizeof base, "%s/subquad/tune", xdg);
   else snprintf(base, sizeof base, "%s/.cache/subquad/tune", home && *home ? home : ".");
   shape_str(&x->prob, shape, sizeof shape);
@@ -147,19 +145,18 @@ static void default_cache(const dev_ctx *x, char *b, size_t n) {
 }
 
 static void cache_key(const dev_ctx *x, sq_cache_key *key) {
-  char shape[128];
+  char shape[SQ_SHAPE_TEXT_MAX];
   memset(key, 0, sizeof *key);
-  shape_str(&x->prob, shape, sizeof shape);
-  snprintf(key->value[0], 256, "%s %s", x->dev->info.backend, x->dev->info.name);
-  snprintf(key->value[1], 256, "%s", x->dev->info.driver);
-  snprintf(key->value[2], 256, "%s", x->k->name);
-  snprintf(key->value[3], 256, "%s,causal=%d,fmap=%d,normalize=%d", shape, x->prob.causal,
-           (int)x->prob.fmap, x->prob.normalize);
-  snprintf(key->value[4], 256, "%s", sq_dtype_name(x->prob.dtype));
+  sq_shape_format(&x->prob.shape, shape, sizeof shape);
+  snprintf(key->value[0], sizeof key->value[0], "%s %s", x->dev->info.backend, x->dev->info.name);
+  snprintf(key->value[1], sizeof key->value[0], "%s", x->dev->info.driver);
+  snprintf(key->value[2], sizeof key->value[0], "%s", x->k->name);
+  snprintf(key->value[3], sizeof key->value[0], "%s,causal=%d", shape, x->prob.causal);
+  snprintf(key->value[4], sizeof key->value[0], "%s", sq_dtype_name(x->prob.dtype));
   char h[17];
   const char *src = *x->k->source;
   sq_hash_text(src, strlen(src), h);
-  snprintf(key->value[5], 256, "%s", h);
+  snprintf(key->value[5], sizeof key->value[0], "%s", h);
 }
 
 /* The best and the default configurations, alternated for two rounds so
@@ -186,13 +183,8 @@ static int side_by_side(dev_ctx *x, const int *best, double *best_ms, double *de
 static int setup_problem(const sq_tune_cli *a, dev_ctx *x) {
   if (!(x->k = sq_kernel_find(a->kernel)))
     return sq_fail(SQ_EINVAL, "--kernel: unknown kernel '%s' (subquad workloads lists them)", a->kernel);
-  int rc = sq_shape_parse(a->shape, &x->prob);
+  int rc = sq_problem_parse(x->k, a->shape, a->causal, a->dtype, &x->prob);
   if (rc) return rc;
-  x->prob.dtype = a->dtype;
-  x->prob.causal = a->causal >= 0 ? a->causal : (x->k->modes & SQ_CAUSAL) != 0;
-  if (!(x->k->modes & (x->prob.causal ? SQ_CAUSAL : SQ_NONCAUSAL)))
-    return sq_fail(SQ_EINVAL, "%s: %s has no %s form", x->prob.causal ? "--causal" : "--noncausal",
-                   x->k->name, x->prob.causal ? "causal" : "non-causal");
   sq_run_defaults(&x->opts);
   /* Tuning compares configurations of one kernel: fewer samples suffice,
    * and a configuration slower than 10 s is not going to win. */
@@ -232,9 +224,9 @@ static int store_db(const sq_tune_cli *a, const dev_ctx *x, const int *best, dou
   snprintf(e.kernel, sizeof e.kernel, "%s", x->k->name);
   snprintf(e.dtype, sizeof e.dtype, "%s", sq_dtype_name(x->prob.dtype));
   e.causal = x->prob.causal;
-  e.D = x->prob.D;
-  e.DV = x->prob.DV;
-  e.tbucket = sq_tunedb_bucket(x->prob.T);
+  e.D = sq_shape_int(&x->prob.shape, "D");
+  e.DV = sq_shape_int(&x->prob.shape, "DV");
+  e.tbucket = sq_tunedb_bucket(sq_shape_tokens(&x->prob.shape));
   sq_params_format(x->k, best, e.params, sizeof e.params);
   e.time_ms = bms;
   e.default_ms = dms;
@@ -286,7 +278,7 @@ static int tune_run(const sq_tune_cli *a, dev_ctx *x, sq_space *sp) {
   sq_pool_stop(x->pool);
   x->pool = NULL;
   if (rc) { sq_search_free(&s); goto out; }
-  char shape[128], cfg[256];
+  char shape[SQ_SHAPE_TEXT_MAX], cfg[256];
   shape_str(&x->prob, shape, sizeof shape);
   printf("tuned %s on %s (%s), %s %s %s, strategy %s, seed %llu\n", x->k->name, x->dev->id, x->dev->info.name,
          shape, x->prob.causal ? "causal" : "non-causal", sq_dtype_name(x->prob.dtype), st->name,

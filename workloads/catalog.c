@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "harness/error.h"
+#include "kernels/attention.h"
 #include "workloads/catalog.h"
 #include "workloads/catalog_data.h"
 #include "workloads/csvtab.h"
@@ -355,13 +356,8 @@ const sq_paper *sq_catalog_paper(const sq_catalog *c, const char *paper) {
 int sq_workload_problem(const sq_workload *w, sq_problem *p) {
   memset(p, 0, sizeof *p);
   if (!w->k) return sq_fail(SQ_EUNSUPPORTED, "%s: pending kernel (%s)", w->name, w->kernel);
-  p->B = w->num[SQ_WN_BATCH] * w->num[SQ_WN_WINDOWS];
-  p->H = w->num[SQ_WN_HEADS];
-  p->T = w->num[SQ_WN_TOKENS];
-  p->D = w->num[SQ_WN_DK];
-  p->DV = w->num[SQ_WN_DV];
-  p->causal = w->causal;
-  p->dtype = SQ_F32;
+  sq_att_problem(p, w->k->op, w->num[SQ_WN_BATCH] * w->num[SQ_WN_WINDOWS], w->num[SQ_WN_HEADS],
+                 w->num[SQ_WN_TOKENS], w->num[SQ_WN_DK], w->num[SQ_WN_DV], w->causal, SQ_F32);
   return 0;
 }
 

@@ -18,7 +18,8 @@ static int add_row(sq_case_list *l, const sq_workload *w) {
   sq_problem p;
   int rc = sq_workload_problem(w, &p);
   if (rc) return rc;
-  return sq_case_list_add(l, w->k, p.B, p.H, p.T, p.D, p.DV, p.causal, w->name, w->paper);
+  sq_suite_form(&p);
+  return sq_case_list_add_problem(l, w->k, &p, w->name, w->paper);
 }
 
 static int add_rows(sq_case_list *l, const sq_catalog *c, const char *domain) {

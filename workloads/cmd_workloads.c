@@ -144,13 +144,16 @@ static int list_suite(const wl_cli *a, const sq_catalog *cat, sq_device *dev) {
     shown++;
     feasible += pr.feasible;
     char c[16][48], mem[32], ms[32];
-    long long tokens = (long long)(p->B * p->T);
+    const long long B = (long long)sq_shape_int(&p->shape, "B"), H = (long long)sq_shape_int(&p->shape, "H"),
+                    T = (long long)sq_shape_tokens(&p->shape), D = (long long)sq_shape_int(&p->shape, "D"),
+                    DV = (long long)sq_shape_int(&p->shape, "DV");
+    long long tokens = B * T;
     if (a->csv) {
-      snprintf(c[0], 48, "%lld", (long long)p->B);
-      snprintf(c[1], 48, "%lld", (long long)p->H);
-      snprintf(c[2], 48, "%lld", (long long)p->T);
-      snprintf(c[3], 48, "%lld", (long long)p->D);
-      snprintf(c[4], 48, "%lld", (long long)p->DV);
+      snprintf(c[0], 48, "%lld", B);
+      snprintf(c[1], 48, "%lld", H);
+      snprintf(c[2], 48, "%lld", T);
+      snprintf(c[3], 48, "%lld", D);
+      snprintf(c[4], 48, "%lld", DV);
       snprintf(c[5], 48, "%lld", tokens);
       snprintf(c[6], 48, "%.0f", pr.bytes);
       snprintf(c[7], 48, "%.6g", pr.ms);
@@ -163,8 +166,7 @@ static int list_suite(const wl_cli *a, const sq_catalog *cat, sq_device *dev) {
       sq_format_duration(pr.ms * 1e-3, ms, sizeof ms);
       printf("%-40s %-28s %-6s %5lld %3lld %8lld %4lld %11lld %9s %10s %-6s %s\n",
              sc->workload[0] ? sc->workload : "-", sc->c.kernel->name,
-             p->causal ? "causal" : "nc", (long long)p->B, (long long)p->H, (long long)p->T,
-             (long long)p->D, tokens, mem, ms, verdict(&pr), pr.why);
+             p->causal ? "causal" : "nc", B, H, T, D, tokens, mem, ms, verdict(&pr), pr.why);
     }
   }
   if (!a->csv)
@@ -189,7 +191,8 @@ static void catalog_row(const wl_cli *a, const sq_catalog *cat, const sq_workloa
     sq_suite_case sc;
     sq_case_list l = {0};
     sq_workload_problem(w, &p);
-    if (!sq_case_list_add(&l, w->k, p.B, p.H, p.T, p.D, p.DV, p.causal, w->name, w->paper)) {
+    sq_suite_form(&p);
+    if (!sq_case_list_add_problem(&l, w->k, &p, w->name, w->paper)) {
       sc = l.v[0];
       if (sq_predict(dev, &sc.c, a->max_case_s, &pr)) snprintf(pr.why, sizeof pr.why, "%s", sq_last_error());
       status = verdict(&pr);

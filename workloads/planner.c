@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "harness/error.h"
+#include "harness/inputs.h"
 #include "workloads/planner.h"
 
 #define GIB 1073741824.0
@@ -60,9 +61,12 @@ typedef struct mem_need {
   double groups;           /* work-groups of the widest launch, 0 when unknown */
 } mem_need;
 
-static double tensor_bytes(const sq_problem *p, int64_t dim) {
-  return (double)p->B * (double)p->H * (double)p->T * (double)dim *
-         (double)sq_dtype_size(p->dtype);
+/* Bytes of every present tensor: what the host generates and reads back. */
+static double host_bytes(const sq_problem *p) {
+  double b = 0;
+  for (int t = 0; t < sq_op_ntensors(p->shape.op); t++)
+    if (sq_tensor_present(&p->shape, &p->shape.op->tensors[t], p->causal)) b += sq_tensor_bytes(p, t);
+  return b;
 }
 
 /* Device memory of a problem as the runner allocates it (the runner's own
@@ -115,7 +119,7 @@ static double kernel_s(const sq_device *dev, const sq_case *c, const sq_problem 
  * reference still runs its state over every t, so it never gets cheaper. */
 static double reference_s(const sq_case *c, const sq_problem *p, double budget) {
   double per_row = c->kernel->reference_row_cost ? c->kernel->reference_row_cost(p) : 1;
-  double full = per_row * (double)p->T * (double)p->B * (double)p->H;
+  double full = per_row * (double)sq_shape_tokens(&p->shape) * sq_shape_instances(&p->shape);
   double cost = full <= budget || !c->kernel->quadratic ? full : budget;
   return cost / HOST_REF_FLOPS;
 }
@@ -140,10 +144,12 @@ int sq_predict_opts(const sq_device *dev, const sq_case *c, const sq_run_opts *o
   memset(out, 0, sizeof *out);
   if (!c || !c->kernel) return sq_fail(SQ_EINVAL, "planner: case without a kernel");
   const sq_problem *p = &c->prob;
-  if (p->B < 1 || p->H < 1 || p->T < 1 || p->D < 1 || p->DV < 1)
-    return sq_fail(SQ_EINVAL, "planner: shape B=%lld H=%lld T=%lld D=%lld DV=%lld has a zero",
-                   (long long)p->B, (long long)p->H, (long long)p->T, (long long)p->D,
-                   (long long)p->DV);
+  for (int t = 0; t < sq_op_ntensors(p->shape.op); t++)
+    if (!(sq_tensor_elems(&p->shape, &p->shape.op->tensors[t]) >= 1)) {
+      char shape[SQ_SHAPE_TEXT_MAX];
+      sq_shape_format(&p->shape, shape, sizeof shape);
+      return sq_fail(SQ_EINVAL, "planner: shape %s leaves %s empty", shape, p->shape.op->tensors[t].name);
+    }
   mem_need whole, slice;
   need_of(c, p, &whole);
   out->bytes = whole.mem.total;
@@ -152,9 +158,9 @@ int sq_predict_opts(const sq_device *dev, const sq_case *c, const sq_run_opts *o
   int nslices = 1;
   sq_problem sp = *p;
   if (!fits) {
-    sp.B = sp.H = 1;
+    sq_shape_unbatch(&sp.shape);
     need_of(c, &sp, &slice);
-    if (p->B * p->H == 1 || !mem_fits(dev, &slice, memwhy, sizeof memwhy)) {
+    if (sq_shape_instances(&p->shape) == 1 || !mem_fits(dev, &slice, memwhy, sizeof memwhy)) {
       /* Still say how long a call would take, for the skipped row. */
       double t = kernel_s(dev, c, p, &whole);
       char d[32];
@@ -163,7 +169,7 @@ int sq_predict_opts(const sq_device *dev, const sq_case *c, const sq_run_opts *o
       snprintf(out->why, sizeof out->why, "%s (a call predicted %s)", memwhy, d);
       return 0;
     }
-    nslices = (int)(p->B * p->H);
+    nslices = (int)sq_shape_instances(&p->shape);
     out->sliced = 1;
     out->bytes = slice.mem.total;
   }
@@ -173,8 +179,7 @@ int sq_predict_opts(const sq_device *dev, const sq_case *c, const sq_run_opts *o
   int ns;
   double per_slice = sampling_s(&o->measure, t, &ns) + (o->measure.warmup + 1) * t +
                      reference_s(c, rp, o->ref_budget_flops) +
-                     (tensor_bytes(rp, rp->D) * 2 + tensor_bytes(rp, rp->DV) * 2) /
-                         HOST_BYTES_PER_S;
+                     host_bytes(rp) / HOST_BYTES_PER_S;
   double total = COMPILE_S + nslices * per_slice;
   out->ms = 1e3 * t * nslices;   /* one call of the whole case */
   char d[32], k[32];

@@ -4,6 +4,7 @@
  * sums the slices' samples index by index, so its statistics are those of
  * running every slice back to back. The first slice that fails or is
  * skipped decides the row, naming the slice. */
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,12 +28,31 @@ static int accumulate(double **sum, int *n, int *first, const sq_result *r) {
   return 0;
 }
 
+/* "b=1 h=3": slice s's index on each batch axis (row-major, as the axes
+ * are declared). */
+static void slice_name(const sq_problem *p, int64_t s, char *buf, size_t n) {
+  const sq_op *op = p->shape.op;
+  int64_t idx[SQ_OP_MAX_AXES] = {0};
+  for (int a = sq_op_naxes(op) - 1; a >= 0; a--) {
+    if (!(op->axes[a].flags & SQ_AX_BATCH)) continue;
+    int64_t len = sq_ax(p, a);
+    idx[a] = s % len;
+    s /= len;
+  }
+  size_t used = 0;
+  buf[0] = '\0';
+  for (int a = 0; a < sq_op_naxes(op) && used < n; a++)
+    if (op->axes[a].flags & SQ_AX_BATCH)
+      used += (size_t)snprintf(buf + used, n - used, "%s%c=%lld", used ? " " : "",
+                               (char)tolower((unsigned char)op->axes[a].name[0]), (long long)idx[a]);
+}
+
 int sq_case_run_sliced(sq_device *dev, const sq_case *c, const sq_run_opts *o,
                        sq_result *out) {
   const sq_problem *p = &c->prob;
-  int64_t nslices = p->B * p->H;
+  int64_t nslices = (int64_t)sq_shape_instances(&p->shape);
   sq_case sc = *c;
-  sc.prob.B = sc.prob.H = 1;
+  sq_shape_unbatch(&sc.prob.shape);
   sq_run_opts so = *o;
   double *sum = NULL, worst = 0;
   int nsum = 0, first = 1, rc = 0;
@@ -56,8 +76,9 @@ int sq_case_run_sliced(sq_device *dev, const sq_case *c, const sq_run_opts *o,
       sq_result_init(out);
       sq_case_describe(dev, c, out);
       out->status = st;
-      snprintf(out->reason, sizeof out->reason, "slice b=%lld h=%lld of %lld: %.160s",
-               (long long)(s / p->H), (long long)(s % p->H), (long long)nslices, why);
+      char at[64];
+      slice_name(p, s, at, sizeof at);
+      snprintf(out->reason, sizeof out->reason, "slice %s of %lld: %.160s", at, (long long)nslices, why);
       free(sum);
       return 0;
     }
@@ -81,8 +102,7 @@ int sq_case_run_sliced(sq_device *dev, const sq_case *c, const sq_run_opts *o,
   out->nsamples = 0;
   free(r.samples);
   free(r.sample_round);
-  out->B = p->B;
-  out->H = p->H;
+  sq_case_describe(dev, c, out);   /* the whole case's identity, not the slice's */
   out->max_rel_err = worst;
   snprintf(out->verify, sizeof out->verify, "%s", verify);
   if (nsum > 0) {
@@ -95,7 +115,7 @@ int sq_case_run_sliced(sq_device *dev, const sq_case *c, const sq_run_opts *o,
   }
   char prev[sizeof out->reason];
   snprintf(prev, sizeof prev, "%s", out->reason);
-  snprintf(out->reason, sizeof out->reason, "sliced into %lld (b,h) slices%s%.200s",
+  snprintf(out->reason, sizeof out->reason, "sliced into %lld slices%s%.200s",
            (long long)nslices, prev[0] ? "; " : "", prev);
   return 0;
 }

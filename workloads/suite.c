@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "harness/error.h"
+#include "kernels/attention.h"
 #include "workloads/suite.h"
 
 const char *const sq_suite_names[] = {"quick", "papers", "scaling", "vision", "video",
@@ -36,24 +37,21 @@ int sq_suite_rounds(const char *name) { return name && !strcmp(name, "scaling") 
 
 void sq_suite_problem(const sq_kernel *k, int64_t B, int64_t H, int64_t T, int64_t D,
                       int64_t DV, int causal, sq_problem *p) {
-  memset(p, 0, sizeof *p);
-  p->B = B;
-  p->H = H;
-  p->T = T;
-  p->D = D;
-  p->DV = DV > 0 ? DV : D;
-  p->causal = causal;
-  p->dtype = SQ_F32;
-  /* Linear attention as its paper defines it: phi = elu + 1 with the
-   * normaliser. The quadratic baselines ignore both fields. */
-  int linear = !k->quadratic;
-  p->fmap = linear ? SQ_FMAP_ELU1 : SQ_FMAP_IDENTITY;
-  p->normalize = linear;
+  sq_att_problem(p, k->op, B, H, T, D, DV > 0 ? DV : D, causal, SQ_F32);
+  sq_suite_form(p);
 }
 
-int sq_case_list_add(sq_case_list *l, const sq_kernel *k, int64_t B, int64_t H, int64_t T,
-                     int64_t D, int64_t DV, int causal, const char *workload,
-                     const char *paper) {
+void sq_suite_form(sq_problem *p) {
+  /* Linear attention as its paper defines it: phi = elu + 1 with the
+   * normaliser. */
+  if (p->shape.op == &sq_op_linear_attn) {
+    sq_ax_set(p, SQ_ATT_FEATURE, SQ_FMAP_ELU1);
+    sq_ax_set(p, SQ_ATT_NORMALIZE, 1);
+  }
+}
+
+int sq_case_list_add_problem(sq_case_list *l, const sq_kernel *k, const sq_problem *p, const char *workload,
+                             const char *paper) {
   if (l->n == l->cap) {
     int cap = l->cap ? 2 * l->cap : 64;
     sq_suite_case *v = realloc(l->v, (size_t)cap * sizeof *v);
@@ -64,12 +62,20 @@ int sq_case_list_add(sq_case_list *l, const sq_kernel *k, int64_t B, int64_t H, 
   sq_suite_case *sc = &l->v[l->n++];
   memset(sc, 0, sizeof *sc);
   sc->c.kernel = k;
-  sq_suite_problem(k, B, H, T, D, DV, causal, &sc->c.prob);
+  sc->c.prob = *p;
   sq_kernel_default_params(k, sc->c.params);
   strcpy(sc->c.config_source, "default");
   snprintf(sc->workload, sizeof sc->workload, "%s", workload ? workload : "");
   snprintf(sc->paper, sizeof sc->paper, "%s", paper ? paper : "");
   return 0;
+}
+
+int sq_case_list_add(sq_case_list *l, const sq_kernel *k, int64_t B, int64_t H, int64_t T,
+                     int64_t D, int64_t DV, int causal, const char *workload,
+                     const char *paper) {
+  sq_problem p;
+  sq_suite_problem(k, B, H, T, D, DV, causal, &p);
+  return sq_case_list_add_problem(l, k, &p, workload, paper);
 }
 
 void sq_case_list_free(sq_case_list *l) {

@@ -40,13 +40,21 @@ typedef struct sq_case_list {
   int n, cap;
 } sq_case_list;
 
-/* Appends a case for `k` at (B, H, T, D, DV, causal) in f32 with the kernel's
+/* Appends a case for `k` at problem p with the kernel's default parameters.
+ * SQ_ENOMEM. */
+int sq_case_list_add_problem(sq_case_list *l, const sq_kernel *k, const sq_problem *p, const char *workload,
+                             const char *paper);
+/* Appends a case for an attention-shaped `k` at (B, H, T, D, DV, causal) in f32 with the kernel's
  * default parameters and the feature map the kernel's family uses in its
  * paper (elu+1 with the normaliser for linear attention). SQ_ENOMEM. */
 int sq_case_list_add(sq_case_list *l, const sq_kernel *k, int64_t B, int64_t H, int64_t T,
                      int64_t D, int64_t DV, int causal, const char *workload,
                      const char *paper);
 void sq_case_list_free(sq_case_list *l);
+
+/* The form suites run a family in: elu+1 with the normaliser for linear
+ * attention (its paper's), the op's defaults otherwise. */
+void sq_suite_form(sq_problem *p);
 
 /* Fills a problem with the suite defaults described above. */
 void sq_suite_problem(const sq_kernel *k, int64_t B, int64_t H, int64_t T, int64_t D,

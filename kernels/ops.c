@@ -1,0 +1,332 @@
+/* The operator declarations: one per computation FAMILIES.md specifies, plus
+ * the two the suite started with. Axis names, tensor names and layouts are
+ * the dump contract's (FAMILIES.md §0.2), so --shape, case.json and the
+ * catalog's shape column speak one language. Ranges are what the kernels
+ * accept, wider than the catalog's rows; the catalog is validated against
+ * them even for ops whose kernels are still pending. */
+#include <math.h>
+#include <stdio.h>
+
+#include "harness/error.h"
+#include "kernels/op.h"
+
+/* Limits shared by many axes. Tokens index with 32-bit ints in the kernel
+ * texts; batch-like axes stop where B*H*T would pass any device. */
+#define MAX_TOKENS 2147483647.0
+#define MAX_BATCH 1048576.0
+#define MAX_HEAD_DIM 256.0
+
+/* Field helpers: every axis is one line below. */
+#define AX_INT(n, f, lo, hi, d, doc) {n, SQ_AXIS_INT, 1, f, lo, hi, d, NULL, NULL, NULL, NULL, doc}
+#define AX_BOOL(n, f, d, doc) {n, SQ_AXIS_BOOL, 1, (f) | SQ_AX_OPTION, 0, 1, d, NULL, NULL, NULL, NULL, doc}
+#define AX_LIST(n, len, f, lo, hi, d, doc) {n, SQ_AXIS_LIST, len, f, lo, hi, d, NULL, NULL, NULL, NULL, doc}
+#define AX_SCALE {"scale", SQ_AXIS_REAL, 1, SQ_AX_OPTION, 1e-6, 64, 0, NULL, inv_sqrt_d, NULL, NULL, \
+                  "multiplier of the scores (default D^-1/2)"}
+
+#define BATCH SQ_AX_BATCH
+#define TOKENS (SQ_AX_TOKENS | SQ_AX_BUCKET)
+#define KEY SQ_AX_KEY
+#define REQ SQ_AX_REQUIRED
+
+static double inv_sqrt_d(const sq_shape *s) { return 1.0 / sqrt((double)sq_shape_int(s, "D")); }
+
+#define AX_B AX_INT("B", BATCH, 1, MAX_BATCH, 1, "batch")
+#define AX_H AX_INT("H", BATCH, 1, MAX_BATCH, 1, "heads")
+#define AX_T AX_INT("T", TOKENS | REQ, 1, MAX_TOKENS, 0, "tokens")
+#define AX_D {"D", SQ_AXIS_INT, 1, KEY | REQ, 1, MAX_HEAD_DIM, 0, NULL, NULL, "HEAD_D", NULL, "head dim of q and k"}
+#define AX_DV {"DV", SQ_AXIS_INT, 1, KEY, 1, MAX_HEAD_DIM, 0, "D", NULL, "HEAD_DV", NULL, \
+               "head dim of v and o (default D)"}
+#define AX_STATE AX_BOOL("state", KEY, 0, "initial state h0 in, final state ht out (causal only)")
+
+/* Tensors: {name, out, dims, f32, when, dims_fn, init}. The inits of the
+ * pending families come with their kernels (FAMILIES.md gives each). */
+#define IN(n, dims) {n, 0, dims, 0, NULL, NULL, NULL}
+#define IN_IF(n, dims, when) {n, 0, dims, 0, when, NULL, NULL}
+#define PARAM(n, dims) {n, 0, dims, 1, NULL, NULL, NULL}
+#define OUT(n, dims) {n, 1, dims, 0, NULL, NULL, NULL}
+#define STATE_IN(dims) {"h0", 0, dims, 1, "state", NULL, NULL}
+#define STATE_OUT(dims) {"ht", 1, dims, 1, "state", NULL, NULL}
+
+static int state_needs_causal(const sq_shape *s, int causal, char *why, size_t n) {
+  if (sq_shape_int(s, "state") && !causal) {
+    snprintf(why, n, "state=1 needs a causal case (a bidirectional scan has no final state)");
+    return SQ_EINVAL;
+  }
+  return 0;
+}
+
+static int divides(const sq_shape *s, const char *big, const char *small, char *why, size_t n) {
+  int64_t b = sq_shape_int(s, big), m = sq_shape_int(s, small);
+  if (b % m) {
+    snprintf(why, n, "%s=%lld is not a multiple of %s=%lld", big, (long long)b, small, (long long)m);
+    return SQ_EINVAL;
+  }
+  return 0;
+}
+
+/* ---- baselines: softmax attention over the same tokens ------------------ */
+
+extern const sq_op sq_op_softmax_attn;
+
+static void softmax_shape(sq_shape *out, int64_t B, int64_t H, int64_t T, int64_t D, int64_t DV) {
+  sq_shape_defaults(&sq_op_softmax_attn, out);
+  const int64_t v[] = {B, H, T, D, DV};
+  for (int a = 0; a < 5; a++) out->v[a][0] = (double)v[a];
+}
+
+/* Attention-shaped ops (q, k [B][H][T][D], v [B][H][T][DV]). */
+static void same_heads(const sq_shape *s, sq_shape *out) {
+  softmax_shape(out, sq_shape_int(s, "B"), sq_shape_int(s, "H"), sq_shape_tokens(s), sq_shape_int(s, "D"),
+                sq_shape_int(s, "DV"));
+}
+
+/* The selective scan replaces an attention layer of the model's width:
+ * D channels as heads of 64 (at least one head of D when D < 64). */
+static void scan_heads(const sq_shape *s, sq_shape *out) {
+  int64_t D = sq_shape_int(s, "D"), H = D >= 64 ? D / 64 : 1, hd = D >= 64 ? 64 : D;
+  softmax_shape(out, sq_shape_int(s, "B"), H, sq_shape_tokens(s), hd, hd);
+}
+
+/* SSD's duality: heads H, head dim P for values, the state size N as the
+ * query/key dim. */
+static void ssd_heads(const sq_shape *s, sq_shape *out) {
+  softmax_shape(out, sq_shape_int(s, "B"), sq_shape_int(s, "H"), sq_shape_tokens(s), sq_shape_int(s, "N"),
+                sq_shape_int(s, "P"));
+}
+
+/* RWKV-4: channels C as heads of 64; RWKV-6/7: heads H of size N. */
+static void rwkv4_heads(const sq_shape *s, sq_shape *out) {
+  int64_t C = sq_shape_int(s, "C"), H = C >= 64 ? C / 64 : 1, hd = C >= 64 ? 64 : C;
+  softmax_shape(out, sq_shape_int(s, "B"), H, sq_shape_tokens(s), hd, hd);
+}
+
+static void rwkv_heads(const sq_shape *s, sq_shape *out) {
+  softmax_shape(out, sq_shape_int(s, "B"), sq_shape_int(s, "H"), sq_shape_tokens(s), sq_shape_int(s, "N"),
+                sq_shape_int(s, "N"));
+}
+
+/* ---- the first two: linear attention and its quadratic baseline -------- */
+
+static const char *const feature_names[] = {"identity", "elu1", NULL};
+
+const sq_op sq_op_linear_attn = {
+  "linear_attn", "linear attention o_t = phi(q_t)^T S_t (Katharopoulos et al.)",
+  {AX_B, AX_H, AX_T, AX_D, AX_DV,
+   {"feature", SQ_AXIS_ENUM, 1, SQ_AX_OPTION | KEY, 0, 1, 0, NULL, NULL, "FMAP", feature_names,
+    "feature map phi applied to q and k"},
+   {"normalize", SQ_AXIS_BOOL, 1, SQ_AX_OPTION | KEY, 0, 1, 0, NULL, NULL, "NORMALIZE", NULL,
+    "divide by phi(q_t) . sum phi(k_s)"}},
+  {IN("q", "B,H,T,D"), IN("k", "B,H,T,D"), IN("v", "B,H,T,DV"), OUT("o", "B,H,T,DV")},
+  NULL, NULL, 1, same_heads,
+};
+
+const sq_op sq_op_softmax_attn = {
+  "softmax_attn", "softmax attention o = softmax(q k^T / sqrt(D)) v",
+  {AX_B, AX_H, AX_T, AX_D, AX_DV},
+  {IN("q", "B,H,T,D"), IN("k", "B,H,T,D"), IN("v", "B,H,T,DV"), OUT("o", "B,H,T,DV")},
+  NULL, NULL, 1, NULL,
+};
+
+/* ---- gated and decayed linear attention (FAMILIES.md §5) -------------- */
+
+const sq_op sq_op_linear_attn_decay = {
+  "linear_attn.decay", "linear attention with a decay per head (RetNet, Lightning-2)",
+  {AX_B, AX_H, AX_T, AX_D, AX_DV, AX_SCALE, AX_STATE},
+  {IN("q", "B,H,T,D"), IN("k", "B,H,T,D"), IN("v", "B,H,T,DV"), PARAM("log_gamma", "H"),
+   STATE_IN("B,H,D,DV"), OUT("o", "B,H,T,DV"), STATE_OUT("B,H,D,DV")},
+  state_needs_causal, "pending:decay_linear_attn", 1, same_heads,
+};
+
+const sq_op sq_op_linear_attn_gla = {
+  "linear_attn.gla", "gated linear attention, a log gate per key channel (GLA, ViG, ZeCO)",
+  {AX_B, AX_H, AX_T, AX_D, AX_DV, AX_SCALE, AX_STATE},
+  {IN("q", "B,H,T,D"), IN("k", "B,H,T,D"), IN("g", "B,H,T,D"), IN_IF("gb", "B,H,T,D", "!causal"),
+   IN("v", "B,H,T,DV"), STATE_IN("B,H,D,DV"), OUT("o", "B,H,T,DV"), STATE_OUT("B,H,D,DV")},
+  state_needs_causal, "pending:gated_linear_attn", 1, same_heads,
+};
+
+/* ---- SSM scans (FAMILIES.md §1, §2) ------------------------------------ */
+
+/* The selective scan has no causal key: K=1 is the causal scan, K=2 adds
+ * the reverse direction (Vision Mamba). */
+static int selective_scan_check(const sq_shape *s, int causal, char *why, size_t n) {
+  if (divides(s, "D", "G", why, n)) return SQ_EINVAL;
+  if (sq_shape_int(s, "K") == 2 && sq_shape_int(s, "state")) {
+    snprintf(why, n, "state=1 needs K=1 (the reverse scan has no final state)");
+    return SQ_EINVAL;
+  }
+  return 0;
+}
+
+const sq_op sq_op_selective_scan = {
+  "ssm.selective_scan", "Mamba-1 selective scan, causal (K=1) or forward plus reverse (K=2)",
+  {AX_B, AX_INT("D", KEY | REQ, 1, 65536, 0, "channels (d_inner)"), AX_T,
+   AX_INT("N", KEY, 1, 256, 16, "state size (d_state)"),
+   AX_INT("G", KEY, 1, 65536, 1, "groups sharing B and C"),
+   AX_INT("K", KEY, 1, 2, 1, "directions: 1 causal, 2 forward plus reverse"),
+   AX_BOOL("delta_softplus", KEY, 1, "softplus on delta + delta_bias"),
+   AX_BOOL("has_z", KEY, 0, "output gate silu(z)"), AX_STATE},
+  {IN("u", "B,K,D,T"), IN("delta", "B,K,D,T"), PARAM("A", "K,D,N"), IN("Bm", "B,K,G,N,T"),
+   IN("Cm", "B,K,G,N,T"), PARAM("Dskip", "K,D"), PARAM("delta_bias", "K,D"), IN_IF("z", "B,D,T", "has_z"),
+   STATE_IN("B,D,N"), OUT("o", "B,D,T"), STATE_OUT("B,D,N")},
+  selective_scan_check, "pending:ssm_scan", 0, scan_heads,
+};
+
+static int ssd_check(const sq_shape *s, int causal, char *why, size_t n) {
+  if (divides(s, "H", "G", why, n)) return SQ_EINVAL;
+  return state_needs_causal(s, causal, why, n);
+}
+
+const sq_op sq_op_ssd = {
+  "ssm.ssd", "Mamba-2 state space duality, causal or non-causal (VSSD)",
+  {AX_B, AX_T, AX_H, AX_INT("P", KEY | REQ, 1, 1024, 0, "head dim (headdim)"),
+   AX_INT("G", KEY, 1, 1024, 1, "groups sharing B and C (ngroups)"),
+   AX_INT("N", KEY, 1, 512, 128, "state size (d_state)"),
+   AX_BOOL("dt_softplus", KEY, 1, "softplus on dt + dt_bias"), AX_BOOL("has_z", KEY, 0, "output gate silu(z)"),
+   AX_STATE},
+  {IN("x", "B,T,H,P"), IN("dt", "B,T,H"), PARAM("A", "H"), IN("Bm", "B,T,G,N"), IN("Cm", "B,T,G,N"),
+   PARAM("Dskip", "H"), PARAM("dt_bias", "H"), IN_IF("z", "B,T,H,P", "has_z"), STATE_IN("B,H,P,N"),
+   OUT("o", "B,T,H,P"), STATE_OUT("B,H,P,N")},
+  ssd_check, "pending:ssd", 1, ssd_heads,
+};
+
+/* ---- RWKV WKV (FAMILIES.md §3) ----------------------------------------- */
+
+const sq_op sq_op_rwkv4 = {
+  "wkv.rwkv4", "RWKV-4 WKV (causal) and Vision-RWKV Bi-WKV (non-causal)",
+  {AX_B, AX_T, AX_INT("C", KEY | REQ, 1, 65536, 0, "channels")},
+  {PARAM("w", "C"), PARAM("u", "C"), IN("k", "B,T,C"), IN("v", "B,T,C"), OUT("o", "B,T,C")},
+  NULL, "pending:wkv", 1, rwkv4_heads,
+};
+
+const sq_op sq_op_rwkv6 = {
+  "wkv.rwkv6", "RWKV-6 WKV with data-dependent decay, causal or bidirectional",
+  {AX_B, AX_T, AX_H, AX_INT("N", KEY, 1, 256, 64, "head size"), AX_STATE},
+  {IN("r", "B,T,H,N"), IN("k", "B,T,H,N"), IN("v", "B,T,H,N"), IN("w", "B,T,H,N"), PARAM("u", "H,N"),
+   STATE_IN("B,H,N,N"), OUT("o", "B,T,H,N"), STATE_OUT("B,H,N,N")},
+  state_needs_causal, "pending:wkv", 1, rwkv_heads,
+};
+
+static int causal_only(const sq_shape *s, int causal, char *why, size_t n) {
+  if (!causal) {
+    snprintf(why, n, "%s is causal only", s->op->name);
+    return SQ_EINVAL;
+  }
+  return 0;
+}
+
+const sq_op sq_op_rwkv7 = {
+  "wkv.rwkv7", "RWKV-7 generalised delta rule (causal)",
+  {AX_B, AX_T, AX_H, AX_INT("N", KEY, 1, 256, 64, "head size"), AX_STATE},
+  {IN("r", "B,T,H,N"), IN("w", "B,T,H,N"), IN("k", "B,T,H,N"), IN("v", "B,T,H,N"), IN("a", "B,T,H,N"),
+   IN("b", "B,T,H,N"), STATE_IN("B,H,N,N"), OUT("o", "B,T,H,N"), STATE_OUT("B,H,N,N")},
+  causal_only, NULL, 0, rwkv_heads,
+};
+
+/* ---- local-window softmax attention (FAMILIES.md §4) ------------------- */
+
+#define WINDOW_TENSORS(tok)                                                                    \
+  IN("q", "B,H," tok ",D"), IN("k", "B,H," tok ",D"), IN("v", "B,H," tok ",DV"),               \
+  {"rpb", 0, NULL, 1, "has_rpb", rpb_dims, NULL}, OUT("o", "B,H," tok ",DV")
+
+/* Swin's bias table, head-major: [H][2M_0-1][2M_1-1](...). */
+static int rpb_dims(const sq_shape *s, int64_t *dims) {
+  int a = sq_op_axis_index(s->op, "win");
+  int len = s->op->axes[a].len;
+  dims[0] = sq_shape_int(s, "H");
+  for (int i = 0; i < len; i++) dims[1 + i] = 2 * (int64_t)s->v[a][i] - 1;
+  return 1 + len;
+}
+
+static int noncausal_only(const sq_shape *s, int causal, char *why, size_t n) {
+  if (causal) {
+    snprintf(why, n, "%s is non-causal only", s->op->name);
+    return SQ_EINVAL;
+  }
+  return 0;
+}
+
+/* Windows tile the grid and shifts stay inside a window (Swin pads the grid
+ * outside the kernel). */
+static int windows_check(const sq_shape *s, int causal, char *why, size_t n) {
+  if (noncausal_only(s, causal, why, n)) return SQ_EINVAL;
+  int g = sq_op_axis_index(s->op, "grid"), w = sq_op_axis_index(s->op, "win"), sh = sq_op_axis_index(s->op, "shift");
+  for (int i = 0; i < s->op->axes[g].len; i++) {
+    int64_t L = (int64_t)s->v[g][i], M = (int64_t)s->v[w][i], S = (int64_t)s->v[sh][i];
+    if (L % M) {
+      snprintf(why, n, "grid axis %d (%lld) is not a multiple of its window (%lld)", i, (long long)L, (long long)M);
+      return SQ_EINVAL;
+    }
+    if (S >= M) {
+      snprintf(why, n, "shift %lld on axis %d is not below its window (%lld)", (long long)S, i, (long long)M);
+      return SQ_EINVAL;
+    }
+  }
+  return 0;
+}
+
+static int sliding_check(const sq_shape *s, int causal, char *why, size_t n) {
+  if (causal && sq_shape_int(s, "window_right")) {
+    snprintf(why, n, "a causal sliding window has window_right=0");
+    return SQ_EINVAL;
+  }
+  return 0;
+}
+
+const sq_op sq_op_sliding_1d = {
+  "local_attn.sliding_1d", "banded softmax attention, keys in [t - left, t + right]",
+  {AX_B, AX_H, AX_T, AX_D, AX_DV, AX_INT("window_left", KEY | REQ, 0, MAX_TOKENS, 0, "keys before the query"),
+   AX_INT("window_right", KEY, 0, MAX_TOKENS, 0, "keys after the query"), AX_SCALE},
+  {IN("q", "B,H,T,D"), IN("k", "B,H,T,D"), IN("v", "B,H,T,DV"), OUT("o", "B,H,T,DV")},
+  sliding_check, NULL, 0, same_heads,
+};
+
+const sq_op sq_op_window_2d = {
+  "local_attn.window_2d", "Swin window attention on an Hg x Wg grid, optional cyclic shift and bias",
+  {AX_B, AX_H, AX_D, AX_DV, AX_LIST("grid", 2, TOKENS | REQ, 1, 65536, 0, "token grid Hg x Wg"),
+   AX_LIST("win", 2, KEY | REQ, 1, 256, 0, "window Mh x Mw"),
+   AX_LIST("shift", 2, KEY, 0, 255, 0, "cyclic shift per axis"), AX_SCALE,
+   AX_BOOL("has_rpb", KEY, 0, "relative position bias rpb")},
+  {WINDOW_TENSORS("grid")},
+  windows_check, NULL, 0, same_heads,
+};
+
+const sq_op sq_op_window_3d = {
+  "local_attn.window_3d", "Video Swin window attention on a Tg x Hg x Wg grid",
+  {AX_B, AX_H, AX_D, AX_DV, AX_LIST("grid", 3, TOKENS | REQ, 1, 65536, 0, "token grid Tg x Hg x Wg"),
+   AX_LIST("win", 3, KEY | REQ, 1, 256, 0, "window Mt x Mh x Mw"),
+   AX_LIST("shift", 3, KEY, 0, 255, 0, "cyclic shift per axis"), AX_SCALE,
+   AX_BOOL("has_rpb", KEY, 0, "relative position bias rpb")},
+  {WINDOW_TENSORS("grid")},
+  windows_check, NULL, 0, same_heads,
+};
+
+static int neighborhood_check(const sq_shape *s, int causal, char *why, size_t n) {
+  if (noncausal_only(s, causal, why, n)) return SQ_EINVAL;
+  for (int i = 0; i < 2; i++) {
+    int64_t L = sq_shape_list(s, "grid", i), k = sq_shape_list(s, "kernel_size", i);
+    int64_t d = sq_shape_list(s, "dilation", i);
+    if (k * d > L) {
+      snprintf(why, n, "kernel_size %lld x dilation %lld on axis %d exceeds the grid (%lld)", (long long)k,
+               (long long)d, i, (long long)L);
+      return SQ_EINVAL;
+    }
+  }
+  return 0;
+}
+
+const sq_op sq_op_neighborhood_2d = {
+  "local_attn.neighborhood_2d", "NATTEN neighbourhood attention with dilation on an Hg x Wg grid",
+  {AX_B, AX_H, AX_D, AX_DV, AX_LIST("grid", 2, TOKENS | REQ, 1, 65536, 0, "token grid Hg x Wg"),
+   AX_LIST("kernel_size", 2, KEY | REQ, 1, 1024, 0, "neighbourhood kh x kw"),
+   AX_LIST("dilation", 2, KEY, 1, 65536, 1, "dilation per axis"), AX_SCALE},
+  {IN("q", "B,H,grid,D"), IN("k", "B,H,grid,D"), IN("v", "B,H,grid,DV"), OUT("o", "B,H,grid,DV")},
+  neighborhood_check, NULL, 0, same_heads,
+};
+
+const sq_op *const sq_ops[] = {
+  &sq_op_linear_attn, &sq_op_softmax_attn, &sq_op_linear_attn_decay, &sq_op_linear_attn_gla,
+  &sq_op_selective_scan, &sq_op_ssd, &sq_op_rwkv4, &sq_op_rwkv6, &sq_op_rwkv7,
+  &sq_op_sliding_1d, &sq_op_window_2d, &sq_op_window_3d, &sq_op_neighborhood_2d,
+};
+const int sq_nops = (int)(sizeof sq_ops / sizeof sq_ops[0]);
