@@ -268,16 +268,16 @@ static void progress(const run_cli *a, int round, int i, int n, double t0, const
   else snprintf(where, sizeof where, "[%d/%d]", i + 1, n);
   sq_format_duration(eta, when, sizeof when);
   fprintf(stderr, "%s %s %s T=%lld: %s%s%s  (ETA %s)\n", where, r->kernel, r->causal ? "causal" : "noncausal",
-          (long long)r->T, what, r->status == SQ_STATUS_OK ? "" : ": ", r->status == SQ_STATUS_OK ? "" : r->reason, when);
+          (long long)r->tokens, what, r->status == SQ_STATUS_OK ? "" : ": ", r->status == SQ_STATUS_OK ? "" : r->reason, when);
 }
 
 static void print_table(const sq_result *rows, int n) {
-  printf("%-28s %-9s %5s %3s %8s %4s %4s %-7s %11s %9s %9s %8s %9s  %s\n", "kernel", "mode", "B", "H", "T", "D", "DV",
-         "status", "median_ms", "GFLOP/s", "GB/s", "roof", "max_err", "verified");
+  printf("%-28s %-9s %-44s %-7s %11s %9s %9s %8s %9s  %s\n", "kernel", "mode", "shape", "status", "median_ms",
+         "GFLOP/s", "GB/s", "roof", "max_err", "verified");
   for (int i = 0; i < n; i++) {
     const sq_result *r = &rows[i];
-    printf("%-28s %-9s %5lld %3lld %8lld %4lld %4lld %-7s", r->kernel, r->causal ? "causal" : "noncausal",
-           (long long)r->B, (long long)r->H, (long long)r->T, (long long)r->D, (long long)r->DV, sq_status_name(r->status));
+    printf("%-28s %-9s %-44s %-7s", r->kernel, r->causal ? "causal" : "noncausal", r->shape,
+           sq_status_name(r->status));
     if (r->status == SQ_STATUS_OK && r->nsamples)
       printf(" %11.4g %9.3g %9.3g %8.2g %9.2g  %s\n", r->stats.median, r->gflops, r->gbs, r->peak_frac, r->max_rel_err,
              r->verify);

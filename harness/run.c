@@ -51,17 +51,14 @@ void sq_case_describe(sq_device *dev, const sq_case *c, sq_result *r) {
   snprintf(r->kernel, sizeof r->kernel, "%s", c->kernel->name);
   snprintf(r->family, sizeof r->family, "%s", c->kernel->family);
   r->causal = p->causal;
-  r->B = sq_shape_int(&p->shape, "B"), r->H = sq_shape_int(&p->shape, "H");
-  r->T = sq_shape_tokens(&p->shape);
-  r->D = sq_shape_int(&p->shape, "D"), r->DV = sq_shape_int(&p->shape, "DV");
+  sq_shape_format(&p->shape, r->shape, sizeof r->shape);
+  r->tokens = sq_shape_tokens(&p->shape);
+  sq_shape baseline;
+  r->baseline[0] = '\0';
+  if (!sq_shape_baseline(&p->shape, &baseline)) sq_shape_format(&baseline, r->baseline, sizeof r->baseline);
   snprintf(r->dtype, sizeof r->dtype, "%s", sq_dtype_name(p->dtype));
   sq_params_format(c->kernel, c->params, r->params, sizeof r->params);
   snprintf(r->config_source, sizeof r->config_source, "%s", c->config_source[0] ? c->config_source : "default");
-  if (c->kernel->quadratic)
-    snprintf(r->feature, sizeof r->feature, "softmax");
-  else
-    snprintf(r->feature, sizeof r->feature, "%s%s", att_fmap(p) == SQ_FMAP_ELU1 ? "elu1" : "identity",
-             att_normalize(p) ? "+norm" : "");
   r->tolerance = sq_tolerance(p->dtype);
 }
 

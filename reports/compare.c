@@ -182,10 +182,14 @@ void sq_compare_pair(const sq_result *base, const sq_result *cur, const sq_compa
   }
 }
 
+/* One case on both sides: the rows' keys agree (sq_result_key: kernel,
+ * causal, the whole shape with its options, dtype, mode), and so do the
+ * devices unless told to ignore them. */
 static int same_key(const sq_result *a, const sq_result *b, int ignore_device) {
-  return (ignore_device || !strcmp(a->device, b->device)) && !strcmp(a->kernel, b->kernel) &&
-         a->causal == b->causal && a->B == b->B && a->H == b->H && a->T == b->T && a->D == b->D &&
-         a->DV == b->DV && !strcmp(a->dtype, b->dtype) && !strcmp(a->mode, b->mode);
+  char ka[2 * SQ_SHAPE_TEXT_MAX], kb[2 * SQ_SHAPE_TEXT_MAX];
+  sq_result_key(a, ka, sizeof ka);
+  sq_result_key(b, kb, sizeof kb);
+  return (ignore_device || !strcmp(a->device, b->device)) && !strcmp(ka, kb);
 }
 
 /* The distinct devices of a file, as "a, b" for messages; the count. */
@@ -294,11 +298,7 @@ static void fmt_ms(char *buf, size_t n, double ms) {
   else snprintf(buf, n, "%.4g", ms);
 }
 
-static void fmt_shape(char *buf, size_t n, const sq_result *r) {
-  int len = snprintf(buf, n, "B=%lld,H=%lld,T=%lld,D=%lld", (long long)r->B, (long long)r->H,
-                     (long long)r->T, (long long)r->D);
-  if (r->DV != r->D && len > 0 && (size_t)len < n) snprintf(buf + len, n - len, ",DV=%lld", (long long)r->DV);
-}
+static void fmt_shape(char *buf, size_t n, const sq_result *r) { snprintf(buf, n, "%s", r->shape); }
 
 void sq_compare_print(FILE *f, const sq_comparison *c, int md) {
   static const char *const head[] = {"verdict", "device", "kernel", "causal", "shape", "dtype", "mode",
@@ -318,7 +318,7 @@ void sq_compare_print(FILE *f, const sq_comparison *c, int md) {
   for (int i = 0; i < c->n; i++) {
     const sq_compare_row *r = &c->rows[i];
     const sq_result *k = r->cur ? r->cur : r->base;
-    char shape[96], bms[32], cms[32], chg[32], p[32];
+    char shape[SQ_SHAPE_TEXT_MAX], bms[32], cms[32], chg[32], p[32];
     fmt_shape(shape, sizeof shape, k);
     fmt_ms(bms, sizeof bms, r->base_ms);
     fmt_ms(cms, sizeof cms, r->cur_ms);
@@ -383,13 +383,13 @@ void sq_compare_calibrate(const sq_comparison *c, const sq_compare_opts *o, sq_c
 
 static void row_name(char *buf, size_t n, const sq_compare_row *r) {
   const sq_result *k = r->cur ? r->cur : r->base;
-  char shape[96];
+  char shape[SQ_SHAPE_TEXT_MAX];
   fmt_shape(shape, sizeof shape, k);
   snprintf(buf, n, "%s %s %s", k->kernel, k->causal ? "causal" : "non-causal", shape);
 }
 
 void sq_calibration_print(FILE *f, const sq_calibration *k, const sq_compare_opts *o, int md) {
-  char name[256];
+  char name[SQ_SHAPE_TEXT_MAX + 160];
   const char *item = md ? "- " : "  ";
   fprintf(f, "%sA/A calibration (BASE and NEW taken as runs of one binary):%s\n", md ? "**" : "", md ? "**" : "");
   if (md) fputc('\n', f);

@@ -1,7 +1,7 @@
 /* Slopes, speedups and crossovers over result rows. Rows are grouped by
- * everything but the kernel and T (causal, B, H, D, DV, dtype, mode), so a
- * linear kernel is always compared with the softmax baselines of the same
- * problem. */
+ * their group key (sq_result_group_key: the baseline shape without its token
+ * axis, causal, dtype, mode) and device, so a linear kernel is always
+ * compared with the softmax baselines of its own problem. */
 #include "results/analysis.h"
 
 #include <math.h>
@@ -35,8 +35,8 @@ double sq_rows_slope(const sq_result *rows, int n, const char *kernel, int causa
   int m = 0;
   for (int i = 0; x && y && i < n; i++) {
     const sq_result *r = &rows[i];
-    if (!is_ok(r) || strcmp(r->kernel, kernel) || r->causal != causal || r->T < tmin || r->T > tmax) continue;
-    x[m] = (double)r->T;
+    if (!is_ok(r) || strcmp(r->kernel, kernel) || r->causal != causal || r->tokens < tmin || r->tokens > tmax) continue;
+    x[m] = (double)r->tokens;
     y[m++] = r->stats.median;
   }
   double s = sq_loglog_slope(x, y, m);
@@ -46,14 +46,16 @@ double sq_rows_slope(const sq_result *rows, int n, const char *kernel, int causa
 }
 
 static int same_group(const sq_result *a, const sq_result *b) {
-  return a->causal == b->causal && a->B == b->B && a->H == b->H && a->D == b->D && a->DV == b->DV &&
-         !strcmp(a->dtype, b->dtype) && !strcmp(a->mode, b->mode) && !strcmp(a->device, b->device);
+  char ka[2 * SQ_SHAPE_TEXT_MAX], kb[2 * SQ_SHAPE_TEXT_MAX];
+  sq_result_group_key(a, ka, sizeof ka);
+  sq_result_group_key(b, kb, sizeof kb);
+  return !strcmp(ka, kb) && !strcmp(a->device, b->device);
 }
 
 /* Median of `kernel` at T in the group of `g`, or NAN. */
 static double median_at(const sq_result *rows, int n, const sq_result *g, const char *kernel, long long T) {
   for (int i = 0; i < n; i++)
-    if (is_ok(&rows[i]) && same_group(&rows[i], g) && rows[i].T == T && !strcmp(rows[i].kernel, kernel))
+    if (is_ok(&rows[i]) && same_group(&rows[i], g) && rows[i].tokens == T && !strcmp(rows[i].kernel, kernel))
       return rows[i].stats.median;
   return NAN;
 }
@@ -62,7 +64,7 @@ static double median_at(const sq_result *rows, int n, const sq_result *g, const 
 static double best_quadratic_at(const sq_result *rows, int n, const sq_result *g, long long T) {
   double best = NAN;
   for (int i = 0; i < n; i++)
-    if (is_ok(&rows[i]) && same_group(&rows[i], g) && rows[i].T == T && is_quadratic(&rows[i]) &&
+    if (is_ok(&rows[i]) && same_group(&rows[i], g) && rows[i].tokens == T && is_quadratic(&rows[i]) &&
         !(rows[i].stats.median >= best))
       best = rows[i].stats.median;
   return best;
@@ -83,8 +85,8 @@ static void group_axes(const sq_result *rows, int n, int g, const char **kernels
     for (int j = 0; j < *nk; j++) seen |= !strcmp(kernels[j], rows[i].kernel);
     if (!seen) kernels[(*nk)++] = rows[i].kernel;
     seen = 0;
-    for (int j = 0; j < *nt; j++) seen |= ts[j] == rows[i].T;
-    if (!seen) ts[(*nt)++] = rows[i].T;
+    for (int j = 0; j < *nt; j++) seen |= ts[j] == rows[i].tokens;
+    if (!seen) ts[(*nt)++] = rows[i].tokens;
   }
   qsort(ts, (size_t)*nt, sizeof *ts, cmp_ll);
 }
@@ -141,9 +143,11 @@ static void print_group(FILE *f, const sq_result *rows, int n, int g) {
   int nquad = 0;
   for (int k = 0; k < nk; k++) nquad += sq_kernel_find(ks[k]) && sq_kernel_find(ks[k])->quadratic;
   if (nt < 2 && (nquad == 0 || nquad == nk)) goto out; /* nothing to compare or fit */
-  fprintf(f, "%s, B=%lld H=%lld D=%lld DV=%lld %s %s: median ms per kernel, then x = speedup of each linear kernel over the faster softmax baseline\n",
-          r->causal ? "causal" : "non-causal", (long long)r->B, (long long)r->H, (long long)r->D, (long long)r->DV,
-          r->dtype, r->mode);
+  char sans[SQ_SHAPE_TEXT_MAX];
+  if (r->baseline[0]) sq_result_shape_sans_tokens("softmax_attn.flash", r->baseline, sans, sizeof sans);
+  else sq_result_shape_sans_tokens(r->kernel, r->shape, sans, sizeof sans);
+  fprintf(f, "%s, %s %s %s: median ms per kernel, then x = speedup of each linear kernel over the faster softmax baseline\n",
+          r->causal ? "causal" : "non-causal", sans, r->dtype, r->mode);
   fprintf(f, "%9s", "T");
   for (int k = 0; k < nk; k++) fprintf(f, " %18.18s", short_name(ks[k]));
   for (int k = 0; k < nk; k++)

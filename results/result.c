@@ -9,6 +9,7 @@
 #include "config.h"
 #include "results/result.h"
 
+#include <ctype.h>
 #include <csv.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +25,7 @@
 #include <unistd.h>
 
 #include "harness/error.h"
+#include "kernels/kernel.h"
 
 /* ---- column table ---------------------------------------------------- */
 
@@ -40,12 +42,19 @@ struct num_spec {
   unsigned flags;
 };
 
+/* Columns of format 1 only: the attention shape, rebuilt into `shape`. */
+struct legacy {
+  int64_t B, H, T, D, DV;
+  char feature[32];
+};
+
 struct col {
   const char *name;
   enum col_kind kind;
-  size_t off;   /* offset of the field in sq_result */
+  size_t off;   /* offset of the field in sq_result (in struct legacy when v1) */
   size_t size;  /* buffer size for COL_STR */
   struct num_spec num;
+  int v1;       /* 1: format 1 only, read into struct legacy; 2: format 2 only; 0: both */
 };
 
 /* The ranges are what the writer can produce, with room: shapes as large as
@@ -60,9 +69,14 @@ struct col {
 #define MS {0, 1e12, NUM_EMPTY}
 #define RATE {0, 1e15, NUM_EMPTY}
 
-#define STR(f) COL_STR, offsetof(sq_result, f), sizeof(((sq_result *)0)->f), {0, 0, 0}
-#define NUM(k, f, ...) k, offsetof(sq_result, f), 0, __VA_ARGS__
+#define STR(f) COL_STR, offsetof(sq_result, f), sizeof(((sq_result *)0)->f), {0, 0, 0}, 0
+#define STR2(f) COL_STR, offsetof(sq_result, f), sizeof(((sq_result *)0)->f), {0, 0, 0}, 2
+#define NUM(k, f, ...) k, offsetof(sq_result, f), 0, __VA_ARGS__, 0
+#define NUM2(k, f, ...) k, offsetof(sq_result, f), 0, __VA_ARGS__, 2
+#define OLD(k, f, ...) k, offsetof(struct legacy, f), 0, __VA_ARGS__, 1
+#define OLDSTR(f) COL_STR, offsetof(struct legacy, f), sizeof(((struct legacy *)0)->f), {0, 0, 0}, 1
 
+/* In the order of format 2's header; the format 1 columns where they were. */
 static const struct col cols[] = {
     {"id", NUM(COL_INT, id, ID)},
     {"device", STR(device)},
@@ -71,17 +85,20 @@ static const struct col cols[] = {
     {"kernel", STR(kernel)},
     {"family", STR(family)},
     {"causal", NUM(COL_INT, causal, {0, 1, NUM_WHOLE})},
-    {"B", NUM(COL_I64, B, DIM(P40))},
-    {"H", NUM(COL_I64, H, DIM(P40))},
-    {"T", NUM(COL_I64, T, DIM(2147483648.0))},
-    {"D", NUM(COL_I64, D, DIM(65536))},
-    {"DV", NUM(COL_I64, DV, DIM(65536))},
+    {"shape", STR2(shape)},
+    {"tokens", NUM2(COL_I64, tokens, DIM(2147483648.0))},
+    {"baseline", STR2(baseline)},
+    {"B", OLD(COL_I64, B, DIM(P40))},
+    {"H", OLD(COL_I64, H, DIM(P40))},
+    {"T", OLD(COL_I64, T, DIM(2147483648.0))},
+    {"D", OLD(COL_I64, D, DIM(65536))},
+    {"DV", OLD(COL_I64, DV, DIM(65536))},
     {"dtype", STR(dtype)},
     {"mode", STR(mode)},
     {"params", STR(params)},
     {"config_source", STR(config_source)},
-    {"feature", STR(feature)},
-    {"status", COL_STATUS, offsetof(sq_result, status), 0, {0, 0, 0}},
+    {"feature", OLDSTR(feature)},
+    {"status", COL_STATUS, offsetof(sq_result, status), 0, {0, 0, 0}, 0},
     {"reason", STR(reason)},
     {"verify", STR(verify)},
     {"max_rel_err", NUM(COL_DBL, max_rel_err, {0, DBL_MAX, NUM_EMPTY | NUM_INF})},
@@ -105,12 +122,54 @@ static const struct col cols[] = {
 };
 #define NCOLS ((int)(sizeof cols / sizeof cols[0]))
 
+/* Whether column c belongs to a file of `format`. */
+static int in_format(const struct col *c, int format) {
+  return !c->v1 || (c->v1 == 1) == (format == 1);
+}
+
 const char *const sq_result_columns[] = {
-    "id", "device", "backend", "arch", "kernel", "family", "causal", "B", "H", "T", "D",
-    "DV", "dtype", "mode", "params", "config_source", "feature", "status", "reason",
+    "id", "device", "backend", "arch", "kernel", "family", "causal", "shape", "tokens", "baseline",
+    "dtype", "mode", "params", "config_source", "status", "reason",
     "verify", "max_rel_err", "tolerance", "samples", "min_ms", "q1_ms", "median_ms",
     "mean_ms", "q3_ms", "max_ms", "stddev_ms", "noise", "gflops", "gbs", "peak_frac",
     "pred_ms", "pred_mem_bytes", "suite", "workload", NULL};
+
+/* ---- the keys rows are matched by ------------------------------------- */
+
+void sq_result_key(const sq_result *r, char *buf, size_t n) {
+  snprintf(buf, n, "%s|%d|%s|%s|%s", r->kernel, r->causal, r->shape, r->dtype, r->mode);
+}
+
+/* The name of the token axis of `kernel`'s op ("T" when unknown). */
+static const char *token_axis(const char *kernel) {
+  const sq_kernel *k = sq_kernel_find(kernel);
+  for (int a = 0; k && a < sq_op_naxes(k->op); a++)
+    if (k->op->axes[a].flags & SQ_AX_TOKENS) return k->op->axes[a].name;
+  return "T";
+}
+
+static void drop_field(const char *shape, const char *axis, char *buf, size_t n) {
+  size_t used = 0, alen = strlen(axis);
+  if (n) buf[0] = '\0';
+  for (const char *p = shape; *p && used < n;) {
+    size_t len = strcspn(p, ",");
+    if (!(len > alen && !strncmp(p, axis, alen) && p[alen] == '='))
+      used += (size_t)snprintf(buf + used, n - used, "%s%.*s", used ? "," : "", (int)len, p);
+    p += len + (p[len] == ',');
+  }
+}
+
+void sq_result_shape_sans_tokens(const char *kernel, const char *shape, char *buf, size_t n) {
+  drop_field(shape, token_axis(kernel), buf, n);
+}
+
+void sq_result_group_key(const sq_result *r, char *buf, size_t n) {
+  char sans[SQ_SHAPE_TEXT_MAX];
+  /* A baseline is a softmax_attn shape, whose token axis is T. */
+  if (r->baseline[0]) drop_field(r->baseline, "T", sans, sizeof sans);
+  else sq_result_shape_sans_tokens(r->kernel, r->shape, sans, sizeof sans);
+  snprintf(buf, n, "%d|%s|%s|%s", r->causal, sans, r->dtype, r->mode);
+}
 
 /* ---- status, rows, metadata ------------------------------------------ */
 
@@ -336,7 +395,8 @@ int sq_results_open(const char *path, const sq_meta *meta, sq_results_writer **o
   fprintf(w->f, "# subquad-results %d\n# run_id: %s\n", SQ_RESULTS_FORMAT, run_id);
   for (int i = 0; meta && i < meta->n; i++)
     if (strcmp(meta->key[i], "run_id")) fprintf(w->f, "# %s: %s\n", meta->key[i], meta->value[i]);
-  for (int c = 0; c < NCOLS; c++) fprintf(w->f, "%s%s", c ? "," : "", cols[c].name);
+  for (int c = 0, first = 1; c < NCOLS; c++)
+    if (in_format(&cols[c], SQ_RESULTS_FORMAT)) fprintf(w->f, "%s%s", first ? "" : ",", cols[c].name), first = 0;
   fputc('\n', w->f);
   fprintf(w->fs, "# run_id: %s\nid,sample,ms,round\n", run_id);
   *out = w;
@@ -345,9 +405,11 @@ int sq_results_open(const char *path, const sq_meta *meta, sq_results_writer **o
 
 int sq_results_write(sq_results_writer *w, const sq_result *r) {
   const char *base = (const char *)r;
-  for (int c = 0; c < NCOLS; c++) {
+  for (int c = 0, first = 1; c < NCOLS; c++) {
+    if (!in_format(&cols[c], SQ_RESULTS_FORMAT)) continue;
     const void *p = base + cols[c].off;
-    if (c) fputc(',', w->f);
+    if (!first) fputc(',', w->f);
+    first = 0;
     switch (cols[c].kind) {
     case COL_INT: fprintf(w->f, "%d", *(const int *)p); break;
     case COL_I64: fprintf(w->f, "%lld", (long long)*(const int64_t *)p); break;
@@ -612,6 +674,7 @@ static int parse_num(const struct reader *rd, const char *col, const char *s, si
 /* State of the main-file reader. */
 struct rows_ctx {
   sq_results *out;
+  int format;            /* of the file: 1 or 2 */
   int header_seen;
   int map[NCOLS];        /* our column -> field index in the file */
   int nfile;             /* fields per record in the file */
@@ -645,6 +708,7 @@ static void on_header(struct reader *rd, struct rows_ctx *x) {
   x->nfile = rd->nfields;
   for (int c = 0; c < NCOLS; c++) {
     x->map[c] = -1;
+    if (!in_format(&cols[c], x->format)) continue;
     for (int i = 0; i < rd->nfields; i++)
       if (!strcmp(rd->fields[i], cols[c].name)) x->map[c] = i;
     if (x->map[c] < 0) {
@@ -657,7 +721,7 @@ static void on_header(struct reader *rd, struct rows_ctx *x) {
 }
 
 /* Stores one cell into the row; 0 or an error naming file, line, column. */
-static int set_cell(struct reader *rd, sq_result *r, const struct col *c, const char *s, size_t len) {
+static int set_cell(struct reader *rd, void *r, const struct col *c, const char *s, size_t len) {
   void *p = (char *)r + c->off;
   char v[SHOW_BUF];
   double d;
@@ -686,6 +750,64 @@ static int set_cell(struct reader *rd, sq_result *r, const struct col *c, const 
   return 0;
 }
 
+/* A format 1 row's case in format 2's terms: linear attention's shape has
+ * its feature map (identity|elu1, +norm), softmax's has none; the tokens are
+ * T, and a linear row's baseline is softmax over the same B, H, T, D, DV. */
+static int shape_from_v1(struct reader *rd, const struct legacy *v, sq_result *r) {
+  if ((double)v->B * (double)v->H * (double)v->T > P40)
+    return sq_fail(SQ_EPARSE, "%s:%d: T: B x H x T = %.15g is out of range (over 2^40)", rd->file, rd->rec_line,
+                   (double)v->B * (double)v->H * (double)v->T);
+  char attn[160];
+  snprintf(attn, sizeof attn, "B=%lld,H=%lld,T=%lld,D=%lld,DV=%lld", (long long)v->B, (long long)v->H,
+           (long long)v->T, (long long)v->D, (long long)v->DV);
+  r->tokens = v->T;
+  if (!strcmp(v->feature, "softmax") || !v->feature[0]) {
+    snprintf(r->shape, sizeof r->shape, "%s", attn);
+    r->baseline[0] = '\0';
+    return 0;
+  }
+  int elu = !strncmp(v->feature, "elu1", 4), norm = strstr(v->feature, "+norm") != NULL;
+  if (!elu && strncmp(v->feature, "identity", 8)) {
+    char b[SHOW_BUF];
+    return sq_fail(SQ_EPARSE, "%s:%d: feature: '%s' is not identity, elu1 or softmax", rd->file, rd->rec_line,
+                   show(b, v->feature, strlen(v->feature)));
+  }
+  snprintf(r->shape, sizeof r->shape, "%s,feature=%s,normalize=%d", attn, elu ? "elu1" : "identity", norm);
+  snprintf(r->baseline, sizeof r->baseline, "%s", attn);
+  return 0;
+}
+
+/* A shape text of a known kernel's op must parse against the op (ranges
+ * included) and agree with the tokens column; a kernel this build lacks
+ * (a newer file, a peer) keeps its text, checked for its characters only.
+ * The baseline must parse as softmax attention. */
+static int check_shape_text(struct reader *rd, const char *col, const sq_op *op, const char *text,
+                            int64_t tokens) {
+  char b[SHOW_BUF];
+  for (const char *p = text; *p; p++)
+    if (!(isalnum((unsigned char)*p) || strchr("_=,.-+x", *p)))
+      return sq_fail(SQ_EPARSE, "%s:%d: %s: '%s' is not KEY=VALUE,...", rd->file, rd->rec_line, col,
+                     show(b, text, strlen(text)));
+  if (!op) return 0;
+  char what[96];
+  snprintf(what, sizeof what, "%s:%d: %s", rd->file, rd->rec_line, col);
+  sq_shape sh;
+  if (sq_shape_parse_op(op, text, -1, what, &sh)) return sq_fail(SQ_EPARSE, "%s", sq_last_error());
+  if (tokens && sq_shape_tokens(&sh) != tokens)
+    return sq_fail(SQ_EPARSE, "%s:%d: tokens: %lld, but the shape has %lld", rd->file, rd->rec_line,
+                   (long long)tokens, (long long)sq_shape_tokens(&sh));
+  if (sq_shape_instances(&sh) * (double)sq_shape_tokens(&sh) > P40)
+    return sq_fail(SQ_EPARSE, "%s:%d: %s: over 2^40 token rows", rd->file, rd->rec_line, col);
+  return 0;
+}
+
+static int check_shapes(struct reader *rd, sq_result *r) {
+  const sq_kernel *k = sq_kernel_find(r->kernel);
+  int rc = check_shape_text(rd, "shape", k ? k->op : NULL, r->shape, r->tokens);
+  if (!rc && r->baseline[0]) rc = check_shape_text(rd, "baseline", sq_op_find("softmax_attn"), r->baseline, 0);
+  return rc;
+}
+
 static void on_row(struct reader *rd) {
   struct rows_ctx *x = rd->ctx;
   if (!x->header_seen) {
@@ -710,17 +832,14 @@ static void on_row(struct reader *rd) {
   }
   sq_result *r = &out->rows[out->n];
   sq_result_init(r);
+  struct legacy old;
+  memset(&old, 0, sizeof old);
   for (int c = 0; c < NCOLS && !rd->err; c++)
-    rd->err = set_cell(rd, r, &cols[c], rd->fields[x->map[c]], rd->lens[x->map[c]]);
+    if (x->map[c] >= 0)
+      rd->err = set_cell(rd, cols[c].v1 == 1 ? (void *)&old : (void *)r, &cols[c], rd->fields[x->map[c]],
+                         rd->lens[x->map[c]]);
+  if (!rd->err) rd->err = x->format == 1 ? shape_from_v1(rd, &old, r) : check_shapes(rd, r);
   if (rd->err) return;
-  /* Each dimension is in range; their product must be too (as --shape and
-   * the catalog demand), so no reader multiplies its way into overflow. */
-  double bht = (double)r->B * (double)r->H * (double)r->T;
-  if (bht > P40) {
-    rd->err = sq_fail(SQ_EPARSE, "%s:%d: T: B x H x T = %.15g is out of range (over 2^40)", rd->file,
-                      rd->rec_line, bht);
-    return;
-  }
   for (int i = 0; i < out->n; i++)
     if (out->rows[i].id == r->id) {
       rd->err = sq_fail(SQ_EPARSE, "%s:%d: row id %d appears twice", rd->file, rd->rec_line, r->id);
@@ -769,16 +888,17 @@ static void meta_kv(const char *key, const char *value, void *ctx) { sq_meta_set
  * lines (a comment without a key is kept out of the block). Returns the
  * offset of the first line after it. */
 static int read_preamble(const char *path, const char *text, size_t len, sq_meta *meta,
-                         size_t *body, int *line) {
+                         size_t *body, int *line, int *format) {
   int version;
   char tail;
   int got = sscanf(text, "# subquad-results %d%c", &version, &tail);
   if (got < 1 || (got == 2 && tail != '\n' && tail != '\r'))
     return sq_fail(SQ_EPARSE, "%s:1: not a subquad results file (want '# subquad-results %d')", path,
                    SQ_RESULTS_FORMAT);
-  if (version != SQ_RESULTS_FORMAT)
-    return sq_fail(SQ_EPARSE, "%s:1: results format %d, this subquad reads format %d", path, version,
+  if (version < 1 || version > SQ_RESULTS_FORMAT)
+    return sq_fail(SQ_EPARSE, "%s:1: results format %d, this subquad reads formats 1 to %d", path, version,
                    SQ_RESULTS_FORMAT);
+  *format = version;
   *body = read_comments(text, len, 1, line, meta_kv, meta);
   return 0;
 }
@@ -904,8 +1024,8 @@ int sq_results_read(const char *path, sq_results *out) {
   int line = 1, rc = slurp(path, &text, &len);
   if (rc) return rc;
   if (memchr(text, 0, len)) rc = sq_fail(SQ_EPARSE, "%s: binary data in a results file", path);
-  if (!rc) rc = read_preamble(path, text, len, &out->meta, &body, &line);
   struct rows_ctx x = {.out = out};
+  if (!rc) rc = read_preamble(path, text, len, &out->meta, &body, &line, &x.format);
   struct reader rd = {.file = path, .on_record = on_row, .ctx = &x};
   if (!rc) rc = parse_csv(&rd, text + body, len - body, line);
   if (!rc && !x.header_seen) rc = sq_fail(SQ_EPARSE, "%s:%d: no header line", path, line);

@@ -23,8 +23,11 @@
 #include <stdio.h>
 
 #include "harness/stats.h"
+#include "kernels/op.h"
 
-#define SQ_RESULTS_FORMAT 1
+/* Format 2 names a row's case by its op's canonical shape; format 1 files
+ * (B, H, T, D, DV and feature columns) still read, their shape rebuilt. */
+#define SQ_RESULTS_FORMAT 2
 
 typedef enum { SQ_STATUS_OK = 0, SQ_STATUS_SKIPPED, SQ_STATUS_FAILED } sq_status;
 
@@ -39,12 +42,13 @@ typedef struct sq_result {
   char kernel[64];
   char family[32];
   int causal;
-  int64_t B, H, T, D, DV;
+  char shape[SQ_SHAPE_TEXT_MAX];    /* canonical shape of the kernel's op, options included */
+  int64_t tokens;                   /* the op's token axis: T, or Hg*Wg for a grid */
+  char baseline[SQ_SHAPE_TEXT_MAX]; /* the softmax_attn shape it is compared with ("" for one) */
   char dtype[8];
   char mode[8];            /* cold | hot */
   char params[256];        /* "CHUNK=64;WG=128" */
   char config_source[32];  /* default | cli | tuned:device | tuned:arch | tuned:vendor */
-  char feature[32];        /* "identity", "elu1+norm" ... */
   sq_status status;
   char reason[256];        /* why skipped or failed; verification detail when ok */
   char verify[32];         /* "full" | "rows 1/512" | "" */
@@ -62,6 +66,17 @@ typedef struct sq_result {
 
 void sq_result_init(sq_result *r);
 void sq_result_free(sq_result *r);   /* frees the samples */
+
+/* The identity of a row's case, the one key every consumer matches rows by
+ * (compare, report, the gate): kernel, causal, shape, dtype and mode. Two
+ * rows of one device are the same case exactly when their keys are equal. */
+void sq_result_key(const sq_result *r, char *buf, size_t n);
+/* The row's comparison group: its baseline shape (its own shape for a
+ * quadratic row) with the token axis left out, plus causal, dtype and mode.
+ * A scaling figure holds one group: every kernel at every token count. */
+void sq_result_group_key(const sq_result *r, char *buf, size_t n);
+/* The shape text without its token axis ("B=1,H=2,D=64,DV=64"). */
+void sq_result_shape_sans_tokens(const char *kernel, const char *shape, char *buf, size_t n);
 
 /* The round of sample i: 0 when the row keeps no rounds. */
 static inline int sq_result_round(const sq_result *r, int i) { return r->sample_round ? r->sample_round[i] : 0; }
