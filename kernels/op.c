@@ -79,8 +79,9 @@ static int parse_integer(const char *what, const char *key, const char *text, co
   long long v = strtoll(text, &end, 10);
   if (!*text || *end || errno == ERANGE || text[0] == '+' || text[0] == ' ')
     return sq_fail(SQ_EINVAL, "%s: %s='%s' is not an integer", what, key, text);
-  if ((double)v < ax->lo || (double)v > ax->hi)
-    return sq_fail(SQ_EINVAL, "%s: %s=%lld is out of range [%.0f, %.0f]", what, key, v, ax->lo, ax->hi);
+  if ((double)v < ax->lo) return sq_fail(SQ_EINVAL, "%s: %s=%lld must be at least %.0f", what, key, v, ax->lo);
+  if ((double)v > ax->hi)
+    return sq_fail(SQ_EINVAL, "%s: %s=%lld is larger than the maximum %.0f", what, key, v, ax->hi);
   *out = (double)v;
   return 0;
 }

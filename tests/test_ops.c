@@ -57,14 +57,14 @@ static void test_linear_attn(void) {
   tap_ok(!parse("linear_attn", "T=9,D=3,feature=elu1,normalize=1", 1, &s) && sq_shape_int(&s, "feature") == 1 &&
              sq_shape_int(&s, "B") == 1 && sq_shape_int(&s, "DV") == 3,
          "defaults: B=1 and DV=D; feature by name");
-  fails_with("linear_attn", "T=9,D=300", 1, "D=300 is out of range [1, 256]");
+  fails_with("linear_attn", "T=9,D=300", 1, "D=300 is larger than the maximum 256");
   fails_with("linear_attn", "T=9", 1, "D is missing (linear_attn keys: B, H, T, D, DV, feature, normalize)");
   fails_with("linear_attn", "T=9,D=8,N=3", 1, "unknown key 'N'");
   fails_with("linear_attn", "T=9,D=8,T=3", 1, "T is given twice");
   fails_with("linear_attn", "T=9,D=8,feature=relu", 1, "feature='relu' is not one of identity, elu1");
   fails_with("linear_attn", "T=9,D=8,normalize=yes", 1, "normalize='yes' is not 0 or 1");
   fails_with("linear_attn", "T=9,,D=8", 1, "empty field");
-  fails_with("linear_attn", "T=-4,D=8", 1, "T=-4 is out of range");
+  fails_with("linear_attn", "T=-4,D=8", 1, "T=-4 must be at least 1");
   fails_with("linear_attn", "T=99999999999999999999,D=8", 1, "is not an integer");
   fails_with("linear_attn", "T=9\nD=8,D=8", 1, "is not an integer");
 }
