@@ -1,9 +1,10 @@
-/* The operator declarations: one per computation FAMILIES.md specifies, plus
- * the two the suite started with. Axis names, tensor names and layouts are
- * the dump contract's (FAMILIES.md §0.2), so --shape, case.json and the
- * catalog's shape column speak one language. Ranges are what the kernels
- * accept, wider than the catalog's rows; the catalog is validated against
- * them even for ops whose kernels are still pending. */
+/* The operator declarations: one per computation FAMILIES.md specifies, the
+ * two the suite started with, and one per other pending kind of the catalog.
+ * Axis names, tensor names and layouts are the dump contract's (FAMILIES.md
+ * §0.2), so --shape, case.json and the catalog's shape column speak one
+ * language. Ranges are what the kernels accept, wider than the catalog's
+ * rows; the catalog is validated against them even for ops whose kernels
+ * are still pending. */
 #include <math.h>
 #include <stdio.h>
 
@@ -137,9 +138,13 @@ const sq_op sq_op_linear_attn_decay = {
   state_needs_causal, "pending:decay_linear_attn", 1, same_heads,
 };
 
+/* GLA's value head is wider than attention's: expand_v 1 over 4 heads of a
+ * 2048 model is DV=512 (ZeCO's GLA-1B rows). */
 const sq_op sq_op_linear_attn_gla = {
   "linear_attn.gla", "gated linear attention, a log gate per key channel (GLA, ViG, ZeCO)",
-  {AX_B, AX_H, AX_T, AX_D, AX_DV, AX_SCALE, AX_STATE},
+  {AX_B, AX_H, AX_T, AX_D, {"DV", SQ_AXIS_INT, 1, KEY, 1, 1024, 0, "D", NULL, "HEAD_DV", NULL,
+                                "head dim of v and o (default D)"}, AX_SCALE,
+   AX_STATE},
   {IN("q", "B,H,T,D"), IN("k", "B,H,T,D"), IN("g", "B,H,T,D"), IN_IF("gb", "B,H,T,D", "!causal"),
    IN("v", "B,H,T,DV"), STATE_IN("B,H,D,DV"), OUT("o", "B,H,T,DV"), STATE_OUT("B,H,D,DV")},
   state_needs_causal, "pending:gated_linear_attn", 1, same_heads,
@@ -324,9 +329,83 @@ const sq_op sq_op_neighborhood_2d = {
   neighborhood_check, NULL, 0, same_heads,
 };
 
+/* ---- the catalog's other pending kinds (FAMILIES.md §6) ---------------- */
+
+/* Queries and keys of different lengths: CrossViT's fusion (one CLS query
+ * over the other branch's tokens), PVTv2's spatial-reduction attention
+ * (N queries over N/sr^2 keys) and FaViT's branches (N queries over 49
+ * pooled window keys or N/sr^2 reduced keys). Every query sees every key. */
+const sq_op sq_op_softmax_attn_cross = {
+  "softmax_attn.cross", "softmax attention of TQ queries over TK keys of another sequence (non-causal)",
+  {AX_B, AX_H, AX_INT("TQ", TOKENS | REQ, 1, MAX_TOKENS, 0, "queries"),
+   AX_INT("TK", SQ_AX_BUCKET | REQ, 1, MAX_TOKENS, 0, "keys and values"), AX_D, AX_DV},
+  {IN("q", "B,H,TQ,D"), IN("k", "B,H,TK,D"), IN("v", "B,H,TK,DV"), OUT("o", "B,H,TQ,DV")},
+  noncausal_only, "pending:cross_attn", 0, NULL,
+};
+
+/* HyperAttention (insuhan/hyper-attn): keys and queries sorted by an
+ * angular LSH of lsh_num_projs bits, attention inside diagonal blocks of
+ * block_size of the sorted order, plus sample_size uniformly sampled key
+ * columns for the rest; sequences shorter than min_seq_len (and, causal,
+ * the recursion's leaves) use exact attention. Defaults: the repository's
+ * benchmark_single_attention.py. */
+const sq_op sq_op_hyper_attn = {
+  "approx_attn.hyper", "HyperAttention: sortLSH block-diagonal attention plus sampled columns",
+  {AX_B, AX_H, AX_T, AX_D, AX_DV,
+   AX_INT("block_size", KEY, 1, 65536, 256, "block of the block-diagonal part, in sorted tokens"),
+   AX_INT("sample_size", KEY, 0, 65536, 256, "key columns sampled for the residual"),
+   AX_INT("lsh_num_projs", KEY, 1, 30, 7, "bits of the sortLSH hash"),
+   AX_INT("min_seq_len", KEY, 1, MAX_TOKENS, 4096, "below this length, exact attention")},
+  {IN("q", "B,H,T,D"), IN("k", "B,H,T,D"), IN("v", "B,H,T,DV"), OUT("o", "B,H,T,DV")},
+  NULL, "pending:approx_attn", 0, same_heads,
+};
+
+/* Block-diagonal attention over segments packed along T (FlashAttention's
+ * varlen with cu_seqlens). The segment lengths are data, not a size, so
+ * the op names the layouts the catalog needs: M-VAR's intra-scale
+ * attention over VAR's scales, patch_nums 1,2,3,4,5,6,8,10,13,16 squared
+ * (1 + 4 + ... + 256 = 680 tokens at 256 px). */
+static const char *const varlen_names[] = {"var256", NULL};
+static const int64_t varlen_tokens[] = {680};
+
+static int varlen_check(const sq_shape *s, int causal, char *why, size_t n) {
+  int64_t want = varlen_tokens[sq_shape_int(s, "scales")], T = sq_shape_int(s, "T");
+  if (T != want) {
+    snprintf(why, n, "T=%lld but scales=%s packs %lld tokens", (long long)T,
+             varlen_names[sq_shape_int(s, "scales")], (long long)want);
+    return SQ_EINVAL;
+  }
+  return 0;
+}
+
+const sq_op sq_op_softmax_attn_varlen = {
+  "softmax_attn.varlen", "softmax attention inside each packed segment (block-diagonal, FlashAttention varlen)",
+  {AX_B, AX_H, AX_T, AX_D, AX_DV,
+   {"scales", SQ_AXIS_ENUM, 1, SQ_AX_OPTION | KEY, 0, 0, 0, NULL, NULL, NULL, varlen_names,
+    "segment layout: var256 = VAR's 10 scales 1,4,9,...,256 (680 tokens)"}},
+  {IN("q", "B,H,T,D"), IN("k", "B,H,T,D"), IN("v", "B,H,T,DV"), OUT("o", "B,H,T,DV")},
+  varlen_check, "pending:varlen_attn", 0, same_heads,
+};
+
+/* Local linear attention (FlashLLA): per query a local linear regression of
+ * v on k, weighted by the softmax kernel, with a ridge term; FlashLLA
+ * solves the D x D system by conjugate gradients. One head per call in the
+ * reference code (H=1). cg_max_iters 32 is its README's; the paper sweeps
+ * ridge_lambda over 0.1..10. */
+const sq_op sq_op_local_linear_attn = {
+  "local_linear_attn", "local linear attention: a ridge-regularised local linear fit per query (FlashLLA)",
+  {AX_B, AX_H, AX_T, AX_D, AX_DV,
+   AX_INT("cg_max_iters", KEY, 1, 1024, 32, "conjugate-gradient iterations per query"),
+   {"ridge_lambda", SQ_AXIS_REAL, 1, SQ_AX_OPTION, 1e-6, 1e6, 1, NULL, NULL, NULL, NULL,
+    "ridge regularisation of the local fit"}},
+  {IN("q", "B,H,T,D"), IN("k", "B,H,T,D"), IN("v", "B,H,T,DV"), OUT("o", "B,H,T,DV")},
+  NULL, "pending:local_linear_attn", 0, same_heads,
+};
+
 const sq_op *const sq_ops[] = {
   &sq_op_linear_attn, &sq_op_softmax_attn, &sq_op_linear_attn_decay, &sq_op_linear_attn_gla,
   &sq_op_selective_scan, &sq_op_ssd, &sq_op_rwkv4, &sq_op_rwkv6, &sq_op_rwkv7,
   &sq_op_sliding_1d, &sq_op_window_2d, &sq_op_window_3d, &sq_op_neighborhood_2d,
+  &sq_op_softmax_attn_cross, &sq_op_hyper_attn, &sq_op_softmax_attn_varlen, &sq_op_local_linear_attn,
 };
 const int sq_nops = (int)(sizeof sq_ops / sizeof sq_ops[0]);

@@ -43,7 +43,12 @@ EXTRA_DIST += tests/test_workloads_cli.sh \
 	tests/data/workloads_zero.csv tests/data/workloads_duplicate.csv \
 	tests/data/workloads_unknown_kernel.csv tests/data/workloads_bad_mode.csv \
 	tests/data/workloads_field_count.csv tests/data/workloads_no_source.csv \
-	tests/data/workloads_bad_quote.csv
+	tests/data/workloads_bad_quote.csv tests/data/workloads_unknown_op.csv \
+	tests/data/workloads_op_mismatch.csv tests/data/workloads_pending_kind.csv \
+	tests/data/workloads_shape_unknown_key.csv tests/data/workloads_shape_range.csv \
+	tests/data/workloads_shape_missing.csv tests/data/workloads_shape_check.csv \
+	tests/data/workloads_shape_list.csv tests/data/workloads_shape_product.csv \
+	tests/data/workloads_runnable_problems.csv
 check_PROGRAMS += $(workloads_tests)
 TESTS += $(workloads_tests)
 

@@ -1,7 +1,10 @@
 /* The paper catalog: the embedded files load and cover every paper of the
  * reading list (with workloads or a reason), names are unique, most numbers
- * carry a source, runnable rows map to registered kernels; and each kind of
- * malformed file is rejected with "file:line: column: what". */
+ * carry a source, every row's shape validates against its declared op
+ * (pending rows included) and reads back from its canonical text, runnable
+ * rows map to registered kernels and give exactly the problems they gave
+ * before the shape column; and each kind of malformed file is rejected with
+ * "file:line: column: what". */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +13,7 @@
 #include "harness/error.h"
 #include "tap.h"
 #include "workloads/catalog.h"
+#include "workloads/csvtab.h"
 
 static char datadir[512];
 
@@ -26,26 +30,129 @@ static void expect_bad(const char *name, int line, const char *what) {
   if (!rc) sq_catalog_free(&c);
 }
 
-/* A paper listed with neither workloads nor the reason it has none. */
+#define HEADER "name,paper,domain,family,op,kernel,causal,shape,operator,source,notes\n"
+
+/* A paper listed with neither workloads nor the reason it has none; a row
+ * whose every value is assumed, products included. */
 static void paper_without_reason(void) {
   const char *papers = "paper,title,reason\nA,Paper A,\nB,Paper B,\n";
-  const char *rows = "name,paper,domain,family,kernel,causal,batch,windows,heads,dk,dv,dstate,tokens,grid,window,"
-                     "operator,source,notes\n"
-                     "a/one,A,lm,linear_attn,linear_attn.causal_chunked,1,1,-,2,64,-,-,1024,-,-,op,abstract,\n";
+  const char *rows = HEADER
+                     "a/one,A,lm,linear_attn,linear_attn,linear_attn.causal_chunked,1,\"B=1,H=2,T=1024,D=64\",op,abstract,\n";
   sq_catalog c;
   int rc = sq_catalog_parse(rows, strlen(rows), "w.csv", papers, strlen(papers), "p.csv", 1, &c);
   tap_ok(rc == SQ_EPARSE && strstr(sq_last_error(), "p.csv:3: reason: 'B' has no workload rows"),
          "a paper with no rows and no reason is rejected (%s)", rc ? sq_last_error() : "accepted");
   if (!rc) sq_catalog_free(&c);
-  const char *guess = "name,paper,domain,family,kernel,causal,batch,windows,heads,dk,dv,dstate,tokens,grid,window,"
-                      "operator,source,notes\n"
-                      "a/one,A,lm,linear_attn,linear_attn.causal_chunked,1,1,-,2,64,-,-,1024,-,-,op,abstract,\n"
-                      "b/one,B,lm,linear_attn,linear_attn.causal_chunked,1,assumed:1,-,assumed:2,assumed:64,-,-,"
-                      "assumed:1024,-,-,op,abstract,\n";
+  const char *guess = HEADER
+                      "a/one,A,lm,linear_attn,linear_attn,linear_attn.causal_chunked,1,\"B=1,H=2,T=1024,D=64\",op,abstract,\n"
+                      "b/one,B,lm,linear_attn,linear_attn,linear_attn.causal_chunked,1,"
+                      "\"B=assumed:1*assumed:4,H=assumed:2,T=assumed:1024,D=assumed:64\",op,abstract,\n";
   rc = sq_catalog_parse(guess, strlen(guess), "w.csv", papers, strlen(papers), "p.csv", 1, &c);
   tap_ok(rc == SQ_EPARSE && strstr(sq_last_error(), "w.csv:3: source: every number of 'b/one' is assumed"),
          "a row whose every number is assumed is rejected (%s)", rc ? sq_last_error() : "accepted");
   if (!rc) sq_catalog_free(&c);
+}
+
+/* Rows per op: the families FAMILIES.md section 6 assigns (ssm 121, ssd 61,
+ * rwkv4 21, rwkv6 13, decay 12, gla 19) and the ops declared for the other
+ * pending kinds (cross 24 with FaViT's 12, hyper 9, varlen 5, lla 3). */
+static void rows_per_op(const sq_catalog *c) {
+  static const struct { const char *op; int n; } want[] = {
+    {"ssm.selective_scan", 121}, {"ssm.ssd", 61}, {"wkv.rwkv4", 21}, {"wkv.rwkv6", 13},
+    {"linear_attn.decay", 12}, {"linear_attn.gla", 19}, {"softmax_attn.cross", 24},
+    {"approx_attn.hyper", 9}, {"softmax_attn.varlen", 5}, {"local_linear_attn", 3}};
+  for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+    int n = 0;
+    for (int j = 0; j < c->n; j++) n += !strcmp(c->w[j].op->name, want[i].op);
+    tap_ok(n == want[i].n, "%d rows compute %s (%d)", n, want[i].op, want[i].n);
+  }
+}
+
+/* Every one of the rows validated against its op on load; here each one's
+ * canonical text parses back to the same values through the op's own
+ * parser to the same canonical text, as a --shape of a later kernel would. */
+static void shapes_validate(const sq_catalog *c) {
+  int bad = 0, pending = 0;
+  for (int i = 0; i < c->n; i++) {
+    const sq_workload *w = &c->w[i];
+    char text[SQ_SHAPE_TEXT_MAX], again[SQ_SHAPE_TEXT_MAX] = "";
+    sq_shape back;
+    sq_shape_format(&w->shape, text, sizeof text);
+    int rc = sq_shape_parse_op(w->op, text, w->causal, "t", &back);
+    if (!rc) sq_shape_format(&back, again, sizeof again);
+    /* Text, not doubles: a real (scale = D^-1/2) prints to float precision. */
+    if (w->shape.op != w->op || rc || strcmp(text, again)) {
+      if (bad++ < 3) tap_diag("%s: '%s' (%s)", w->name, text, sq_last_error());
+    }
+    pending += !w->k;
+    if (!w->k && w->op->pending && strcmp(w->op->pending, w->kernel)) bad++;
+  }
+  tap_ok(c->n == 437 && bad == 0, "all %d rows validate against their op and read back (%d pending)", c->n,
+         pending);
+}
+
+/* The problems of the runnable rows before the shape column
+ * (tests/data/workloads_runnable_problems.csv, from the old columns). */
+static void same_problems(const sq_catalog *c) {
+  char path[700], *text;
+  size_t len;
+  sq_csvtab t;
+  snprintf(path, sizeof path, "%s/workloads_runnable_problems.csv", datadir);
+  if (!tap_ok(!sq_read_file(path, &text, &len) && !sq_csvtab_parse(text, len, path, &t), "%s reads", path))
+    return;
+  int same = 0, rows = 0, runnable = 0;
+  for (int i = 1; i < t.n; i++) {
+    char **f = t.r[i].f;
+    const sq_workload *w = sq_catalog_find(c, f[0]);
+    sq_problem p;
+    rows++;
+    if (!w || !w->k || strcmp(w->k->name, f[1]) || sq_workload_problem(w, &p)) continue;
+    if (p.causal == atoi(f[2]) && att_B(&p) == atoll(f[3]) && att_H(&p) == atoll(f[4]) &&
+        att_T(&p) == atoll(f[5]) && att_D(&p) == atoll(f[6]) && att_DV(&p) == atoll(f[7]) &&
+        att_fmap(&p) == SQ_FMAP_IDENTITY && !att_normalize(&p) && p.dtype == SQ_F32)
+      same++;
+    else
+      tap_diag("%s: B=%lld H=%lld T=%lld D=%lld DV=%lld", w->name, (long long)att_B(&p), (long long)att_H(&p),
+               (long long)att_T(&p), (long long)att_D(&p), (long long)att_DV(&p));
+  }
+  for (int i = 0; i < c->n; i++) runnable += c->w[i].k != NULL;
+  tap_ok(rows == 149 && same == rows && runnable == rows,
+         "the %d runnable rows give the same problems as before the shape column (%d same)", runnable, same);
+  sq_csvtab_free(&t);
+  free(text);
+}
+
+/* The ops declared for the catalog's pending kinds (kernels/ops.c) and
+ * the widened GLA value head: the constraints their rows rely on. */
+static int op_fails(const char *op, const char *text, int causal, const char *needle) {
+  sq_shape s;
+  sq_clear_error();
+  int rc = sq_shape_parse_op(sq_op_find(op), text, causal, "--shape", &s);
+  return tap_ok(rc == SQ_EINVAL && strstr(sq_last_error(), needle), "%s %s -> '%s' (%s)", op, text, needle,
+                sq_last_error());
+}
+
+static void pending_ops(void) {
+  sq_shape s;
+  const sq_op *op = sq_op_find("softmax_attn.cross");
+  int64_t dims[SQ_TENSOR_MAX_DIMS];
+  tap_ok(op && !sq_shape_parse_op(op, "B=128,H=4,TQ=1,TK=197,D=32", 0, "t", &s) && sq_shape_tokens(&s) == 1 &&
+             sq_tensor_dims(&s, &op->tensors[1], dims) == 4 && dims[2] == 197,
+         "cross attention: TQ queries are the tokens, k is [B][H][TK][D]");
+  op_fails("softmax_attn.cross", "TQ=1,TK=197,D=32", 1, "non-causal only");
+  op_fails("softmax_attn.varlen", "T=681,D=64", 0, "T=681 but scales=var256 packs 680 tokens");
+  op = sq_op_find("approx_attn.hyper");
+  tap_ok(op && !sq_shape_parse_op(op, "T=4096,D=64", 1, "t", &s) && sq_shape_int(&s, "block_size") == 256 &&
+             sq_shape_int(&s, "sample_size") == 256 && sq_shape_int(&s, "lsh_num_projs") == 7 &&
+             sq_shape_int(&s, "min_seq_len") == 4096,
+         "HyperAttention's defaults are its benchmark's");
+  op = sq_op_find("local_linear_attn");
+  tap_ok(op && !strcmp(op->pending, "pending:local_linear_attn") && !sq_shape_parse_op(op, "T=1024,D=64", 1, "t", &s) &&
+             sq_shape_int(&s, "cg_max_iters") == 32,
+         "local linear attention: 32 conjugate-gradient iterations by default");
+  tap_ok(!sq_shape_parse_op(sq_op_find("linear_attn.gla"), "H=4,T=16,D=256,DV=512", 1, "t", &s),
+         "GLA takes ZeCO's DV=512");
+  op_fails("linear_attn.gla", "T=16,D=64,DV=1025", 1, "DV=1025 is larger than the maximum 1024");
 }
 
 static void embedded(void) {
@@ -63,7 +170,7 @@ static void embedded(void) {
   int nums, src;
   sq_catalog_source_share(&c, &nums, &src);
   tap_diag("%d of %d numbers (%.1f%%) carry a source", src, nums, 100.0 * src / nums);
-  tap_ok(nums > 1500 && src >= 0.90 * nums, "at least 90%% of the numbers carry a source (%.1f%%)",
+  tap_ok(nums > 2000 && src >= 0.90 * nums, "at least 90%% of the numbers carry a source (%.1f%%)",
          100.0 * src / nums);
   int runnable = 0, bad = 0, dups = 0;
   for (int i = 0; i < c.n; i++) {
@@ -81,28 +188,52 @@ static void embedded(void) {
   }
   tap_ok(dups == 0, "workload names are unique");
   tap_ok(bad == 0 && runnable > 100, "%d runnable rows map to kernels with valid shapes", runnable);
+  shapes_validate(&c);
+  rows_per_op(&c);
+  same_problems(&c);
   const sq_workload *w = sq_catalog_find(&c, "swin/swin-t-224.s1");
-  tap_ok(w && w->k && w->num[SQ_WN_WINDOWS] == 64 && w->num[SQ_WN_TOKENS] == 49 &&
-             w->num[SQ_WN_HEADS] == 3 && w->num[SQ_WN_DK] == 32,
-         "Swin-T stage 1: 64 windows of 49 tokens, 3 heads of 32");
+  tap_ok(w && w->k && !strcmp(w->shape_text, "B=64*64,H=3,T=49,D=32") && w->nvalues == 5 && !w->nassumed,
+         "Swin-T stage 1: batch 64 x 64 windows of 49 tokens, 3 heads of 32 (%s)", w ? w->shape_text : "?");
   sq_problem p;
   tap_ok(w && !sq_workload_problem(w, &p) && att_B(&p) == 64 * 64 && att_T(&p) == 49,
          "its kernel batch is batch x windows (4096)");
   w = sq_catalog_find(&c, "mmmamba/mmmamba-linear-103k-tokens");
-  tap_ok(w && !w->k && !strcmp(w->kernel, "pending:ssd") &&
+  tap_ok(w && !w->k && !strcmp(w->kernel, "pending:ssd") && !strcmp(w->op->name, "ssm.ssd") &&
+             sq_shape_int(&w->shape, "G") == 8 && sq_shape_int(&w->shape, "P") == 128 &&
              sq_workload_problem(w, &p) == SQ_EUNSUPPORTED,
-         "a Mamba2 row stays in the catalog as pending kernel");
+         "a Mamba2 row stays pending, its shape in ssm.ssd's axes (G=8 from ngroups)");
+  w = sq_catalog_find(&c, "hrvmamba/hrvmamba-b-pose-256x192.s1");
+  tap_ok(w && sq_shape_int(&w->shape, "D") == 640 && sq_shape_int(&w->shape, "G") == 4 &&
+             sq_shape_int(&w->shape, "N") == 1 && !sq_shape_int(&w->shape, "has_z"),
+         "a VMamba cross-scan row: four directions folded into D = 4 x 160 channels, G = 4, no z");
+  w = sq_catalog_find(&c, "favit/favit-b0-224.s1");
+  tap_ok(w && !strcmp(w->kernel, "pending:cross_attn") && sq_shape_int(&w->shape, "TQ") == 3136 &&
+             sq_shape_int(&w->shape, "TK") == 49,
+         "FaViT is cross attention of 3136 queries over 49 pooled keys");
   sq_catalog_free(&c);
 }
 
 static void good_file(void) {
-  char path[700];
+  char path[700], brief[128];
   snprintf(path, sizeof path, "%s/workloads_good.csv", datadir);
   sq_catalog c;
   int rc = sq_catalog_load(path, &c);
-  tap_ok(rc == 0 && c.n == 2 && c.w[1].num[SQ_WN_WINDOWS] == 64 && c.w[0].num[SQ_WN_DV] == 32,
-         "a small well-formed file loads; dv defaults to dk (%s)", rc ? sq_last_error() : "ok");
-  if (!rc) sq_catalog_free(&c);
+  tap_ok(rc == 0 && c.n == 3 && sq_shape_int(&c.w[1].shape, "B") == 64 * 64 &&
+             sq_shape_int(&c.w[0].shape, "DV") == 32,
+         "a small well-formed file loads; B=64*64 multiplies out, DV defaults to D (%s)",
+         rc ? sq_last_error() : "ok");
+  if (!rc) {
+    const sq_workload *w = &c.w[2];
+    sq_workload_shape_brief(w, brief, sizeof brief);
+    tap_ok(!w->k && sq_shape_int(&w->shape, "B") == 256 && w->nvalues == 6 && w->nassumed == 1 &&
+               w->assumed == 1u && !strcmp(brief, "B=128*~2,D=384,T=197,N=16,K=2"),
+           "B=128*assumed:2: two values, one assumed, on the B axis (%d, %d; %s)", w->nvalues, w->nassumed, brief);
+    int nums, src;
+    sq_catalog_source_share(&c, &nums, &src);
+    tap_ok(nums == 4 + 5 + 6 && src == nums - 1, "the source share counts written values only (%d of %d)", src,
+           nums);
+    sq_catalog_free(&c);
+  }
   rc = sq_catalog_load("/nonexistent/catalog.csv", &c);
   tap_ok(rc == SQ_EIO && strstr(sq_last_error(), "/nonexistent/catalog.csv"),
          "a missing file is an I/O error naming it");
@@ -112,19 +243,29 @@ int main(void) {
   const char *top = getenv("top_srcdir");
   snprintf(datadir, sizeof datadir, "%s/tests/data", top ? top : ".");
   embedded();
+  pending_ops();
   good_file();
-  expect_bad("workloads_missing_column.csv", 1, "missing column");
+  expect_bad("workloads_missing_column.csv", 1, "shape: missing column");
   expect_bad("workloads_unknown_column.csv", 1, "colour: unknown column");
-  expect_bad("workloads_non_numeric.csv", 3, "heads: 'three' is not a whole number");
-  expect_bad("workloads_negative.csv", 3, "tokens: '-49' is negative");
-  expect_bad("workloads_absurd.csv", 3, "tokens: '99999999999' is absurd");
-  expect_bad("workloads_zero.csv", 3, "batch: '0' must be positive");
+  expect_bad("workloads_non_numeric.csv", 3, "shape: H='three' is not an integer");
+  expect_bad("workloads_negative.csv", 3, "shape: T=-49 must be at least 1");
+  expect_bad("workloads_absurd.csv", 3, "shape: batch x tokens = 4.9e+13 is absurd");
+  expect_bad("workloads_zero.csv", 3, "shape: B: factor '0' is not a positive integer");
   expect_bad("workloads_duplicate.csv", 4, "name: 'ok/one' already used on line 2");
   expect_bad("workloads_unknown_kernel.csv", 3, "kernel: 'softmax_attn.turbo' is not a registered");
   expect_bad("workloads_bad_mode.csv", 3, "does not support non-causal mode");
-  expect_bad("workloads_field_count.csv", 3, "12 fields, the header has 16");
+  expect_bad("workloads_field_count.csv", 3, "7 fields, the header has 9");
   expect_bad("workloads_no_source.csv", 3, "source: empty");
   expect_bad("workloads_bad_quote.csv", 3, "malformed CSV");
+  expect_bad("workloads_unknown_op.csv", 3, "op: 'ssm.mamba3' is not a declared operator (known: linear_attn,");
+  expect_bad("workloads_op_mismatch.csv", 3, "op: linear_attn.noncausal computes linear_attn, not softmax_attn");
+  expect_bad("workloads_pending_kind.csv", 3, "kernel: 'pending:ssm_scan', but ssm.ssd's kernels are pending:ssd");
+  expect_bad("workloads_shape_unknown_key.csv", 3, "shape: unknown key 'N' (softmax_attn keys: B, H, T, D, DV)");
+  expect_bad("workloads_shape_range.csv", 3, "shape: D=300 is larger than the maximum 256");
+  expect_bad("workloads_shape_missing.csv", 3, "shape: D is missing (ssm.selective_scan keys: B, D, T,");
+  expect_bad("workloads_shape_check.csv", 3, "shape: D=24 is not a multiple of G=5");
+  expect_bad("workloads_shape_list.csv", 3, "shape: grid='14x' is not 2 integers written like 14x14");
+  expect_bad("workloads_shape_product.csv", 3, "shape: D='8*4': only a batch axis (B, H) may be a product");
   paper_without_reason();
   return tap_done();
 }

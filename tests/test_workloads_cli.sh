@@ -1,8 +1,9 @@
 #!/bin/sh
 # `subquad workloads`: every paper of the reading list appears in the CSV
-# listing (with workloads or a reason), from any directory; suites list with
-# predictions; bad flags and malformed catalog files exit 2 with one line
-# naming the problem (file:line: column: what).
+# listing (with workloads or a reason), from any directory, each row with its
+# op and canonical shape; suites list with predictions; bad flags and
+# malformed catalog files (shapes included) exit 2 with one line naming the
+# problem (file:line: column: what).
 . "$top_srcdir/tests/tap.sh"
 data="$top_srcdir/tests/data"
 tmp=$(mktemp -d) || exit 1
@@ -26,6 +27,21 @@ if grep -q '^AR-Net,.*no workload.*no kernel workload' "$tmp/all.csv"; then
 else not_ok "AR-Net should be listed with its reason"; fi
 if grep -q 'pending kernel' "$tmp/all.csv"; then ok "pending-kernel rows are listed"
 else not_ok "no pending-kernel row in the listing"; fi
+if head -1 "$tmp/all.csv" | grep -q '^paper,title,workload,domain,family,operator,op,kernel,status,causal,shape,catalog_shape,tokens,'; then
+  ok "the CSV has op, shape and catalog_shape columns"
+else not_ok "CSV header: $(head -1 "$tmp/all.csv")"; fi
+# A runnable row: the canonical shape of the case it runs; the catalog's own text.
+if grep -q '^Swin,.*,swin/swin-t-224.s1,.*,softmax_attn,softmax_attn.flash,ok,0,"B=4096,H=3,T=49,D=32,DV=32","B=64\*64,H=3,T=49,D=32",49,' "$tmp/all.csv"; then
+  ok "a runnable row shows its canonical shape and batch x windows"
+else not_ok "swin-t-224.s1: $(grep swin-t-224.s1 "$tmp/all.csv")"; fi
+# A pending row: validated and shown in its op's axes, defaults included.
+if grep -q ',ssm.ssd,pending:ssd,pending kernel,1,"B=1,T=103000,H=16,P=128,G=8,N=128,dt_softplus=1,has_z=0,state=0","B=assumed:1,T=103000,H=assumed:16,P=assumed:128,G=assumed:8,N=assumed:128",103000,' "$tmp/all.csv"; then
+  ok "a pending row shows its canonical shape in its op's axes"
+else not_ok "mmmamba row: $(grep mmmamba-linear "$tmp/all.csv")"; fi
+"$SUBQUAD" workloads --paper Swin >"$tmp/swin.txt" 2>/dev/null
+if grep -q 'swin/swin-t-coco-1333x800-mask-r-cnn.s1 .* B=~2\*1392,H=3,T=49,D=32 ' "$tmp/swin.txt"; then
+  ok "the table shows the shape as written, assumed values marked ~"
+else not_ok "table: $(grep coco-1333x800-mask-r-cnn.s1 "$tmp/swin.txt")"; fi
 
 "$SUBQUAD" workloads --suite quick --format csv >"$tmp/quick.csv" 2>/dev/null
 rows=$(tail -n +2 "$tmp/quick.csv" | wc -l)
@@ -52,16 +68,22 @@ out=$("$SUBQUAD" workloads --catalog "$data/workloads_good.csv" --suite papers -
 if [ "$out" -eq 2 ]; then ok "--catalog FILE replaces the catalog (2 cases)"
 else not_ok "--catalog FILE: $out cases, want 2"; fi
 
-expect_error "malformed catalog: negative" 2 "workloads_negative.csv:3: tokens: '-49' is negative" -- \
+expect_error "malformed catalog: negative" 2 "workloads_negative.csv:3: shape: T=-49 must be at least 1" -- \
   workloads --catalog "$data/workloads_negative.csv"
 expect_error "malformed catalog: duplicate" 2 "workloads_duplicate.csv:4: name: 'ok/one' already used" -- \
   workloads --catalog "$data/workloads_duplicate.csv"
-expect_error "malformed catalog: missing column" 2 "workloads_missing_column.csv:1: tokens: missing column" -- \
+expect_error "malformed catalog: missing column" 2 "workloads_missing_column.csv:1: shape: missing column" -- \
   workloads --catalog "$data/workloads_missing_column.csv"
-expect_error "malformed catalog: non-numeric" 2 "workloads_non_numeric.csv:3: heads" -- \
+expect_error "malformed catalog: non-numeric" 2 "workloads_non_numeric.csv:3: shape: H='three'" -- \
   workloads --catalog "$data/workloads_non_numeric.csv"
-expect_error "malformed catalog: absurd" 2 "workloads_absurd.csv:3: tokens: .* is absurd" -- \
+expect_error "malformed catalog: absurd" 2 "workloads_absurd.csv:3: shape: batch x tokens = .* is absurd" -- \
   workloads --catalog "$data/workloads_absurd.csv"
+expect_error "malformed catalog: unknown shape key" 2 "workloads_shape_unknown_key.csv:3: shape: unknown key 'N'" -- \
+  workloads --catalog "$data/workloads_shape_unknown_key.csv"
+expect_error "malformed catalog: pending row's missing key" 2 "workloads_shape_missing.csv:3: shape: D is missing" -- \
+  workloads --catalog "$data/workloads_shape_missing.csv"
+expect_error "malformed catalog: op check" 2 "workloads_shape_check.csv:3: shape: D=24 is not a multiple of G=5" -- \
+  workloads --catalog "$data/workloads_shape_check.csv"
 expect_error "missing catalog file" 2 "/nonexistent.csv: cannot open" -- workloads --catalog /nonexistent.csv
 expect_error "unknown suite" 2 "unknown suite 'bogus'" -- workloads --suite bogus
 expect_error "bad format" 2 "--format: 'xml'" -- workloads --format xml

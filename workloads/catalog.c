@@ -1,10 +1,10 @@
 /* Loading and validating the paper catalog. Each workload row is checked
- * column by column (required columns, numbers that are positive and of a
- * sane size, a kernel that exists or is marked pending, a mode the kernel
- * supports, unique names, a known paper); the first problem becomes
- * "file:line: column: what is wrong". A pending row whose family gains a
- * registered kernel resolves to it here, so rows become runnable as kernels
- * land without editing the data. */
+ * column by column (required columns, an operator that is declared, a
+ * kernel that exists or is marked pending with its op's kind, a mode the
+ * kernel supports, a shape the op's parser accepts, unique names, a known
+ * paper); the first problem becomes "file:line: column: what is wrong". A
+ * pending row whose op gains a registered kernel resolves to it here, so
+ * rows become runnable as kernels land without editing the data. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,26 +15,14 @@
 #include "workloads/catalog_data.h"
 #include "workloads/csvtab.h"
 
-const char *const sq_workload_num_names[SQ_WN_COUNT] = {"batch", "windows", "heads", "dk",
-                                                        "dv", "dstate", "tokens"};
-
-/* Largest believable value per numeric column: larger is a typo or a unit
- * slip (bytes for tokens), not a workload. */
-static const int64_t num_max[SQ_WN_COUNT] = {1000000, 100000000, 4096, 65536, 65536,
-                                             65536, 1LL << 31};
-
-enum { C_NAME, C_PAPER, C_DOMAIN, C_FAMILY, C_KERNEL, C_CAUSAL, C_NUM0, C_GRID = C_NUM0 + SQ_WN_COUNT,
-       C_WINDOW, C_OPERATOR, C_SOURCE, C_NOTES, C_COUNT };
-static const char *const col_names[C_COUNT] = {
-  "name", "paper", "domain", "family", "kernel", "causal", "batch", "windows", "heads", "dk",
-  "dv", "dstate", "tokens", "grid", "window", "operator", "source", "notes"};
-/* Columns a file must have; the others default (windows 1, dv = dk, ...). */
-static const int col_required[C_COUNT] = {[C_NAME] = 1, [C_PAPER] = 1, [C_FAMILY] = 1,
-                                          [C_KERNEL] = 1, [C_CAUSAL] = 1,
-                                          [C_NUM0 + SQ_WN_BATCH] = 1,
-                                          [C_NUM0 + SQ_WN_HEADS] = 1,
-                                          [C_NUM0 + SQ_WN_DK] = 1,
-                                          [C_NUM0 + SQ_WN_TOKENS] = 1, [C_SOURCE] = 1};
+enum { C_NAME, C_PAPER, C_DOMAIN, C_FAMILY, C_OP, C_KERNEL, C_CAUSAL, C_SHAPE, C_OPERATOR, C_SOURCE,
+       C_NOTES, C_COUNT };
+static const char *const col_names[C_COUNT] = {"name", "paper", "domain", "family", "op", "kernel",
+                                               "causal", "shape", "operator", "source", "notes"};
+/* Columns a file must have; domain, operator and notes may be left out. */
+static const int col_required[C_COUNT] = {[C_NAME] = 1, [C_PAPER] = 1, [C_FAMILY] = 1, [C_OP] = 1,
+                                          [C_KERNEL] = 1, [C_CAUSAL] = 1, [C_SHAPE] = 1,
+                                          [C_SOURCE] = 1};
 
 #define BAD(...) sq_fail(SQ_EPARSE, __VA_ARGS__)
 
@@ -46,80 +34,140 @@ static int copy_field(const char *file, int line, const char *col, const char *v
   return 0;
 }
 
-/* "64", "assumed:64" or "-" (not applicable: -1). */
-static int parse_num(const char *file, int line, int i, const char *v, int64_t *out,
-                     int *assumed) {
-  const char *col = sq_workload_num_names[i];
-  *assumed = 0;
-  if (!strcmp(v, "-")) {
-    *out = -1;
-    return 0;
-  }
-  const char *s = v;
-  if (!strncmp(s, "assumed:", 8)) {
-    *assumed = 1;
-    s += 8;
-  }
-  if (!*s) return BAD("%s:%d: %s: empty value (write a number, assumed:N or -)", file, line, col);
-  if (*s == '-') return BAD("%s:%d: %s: '%s' is negative", file, line, col, v);
-  int64_t x = 0;
-  for (const char *p = s; *p; p++) {
-    if (*p < '0' || *p > '9')
-      return BAD("%s:%d: %s: '%s' is not a whole number", file, line, col, v);
-    if (x > num_max[i]) break;
-    x = x * 10 + (*p - '0');
-  }
-  if (x == 0) return BAD("%s:%d: %s: '%s' must be positive", file, line, col, v);
-  if (x > num_max[i])
-    return BAD("%s:%d: %s: '%s' is absurd (more than %lld)", file, line, col, v,
-               (long long)num_max[i]);
-  *out = x;
-  return 0;
+static int check_op(const char *file, int line, const char *name, sq_workload *w) {
+  w->op = sq_op_find(name);
+  if (w->op) return 0;
+  char known[640];
+  size_t used = 0;
+  known[0] = '\0';
+  for (int i = 0; i < sq_nops && used < sizeof known; i++)
+    used += (size_t)snprintf(known + used, sizeof known - used, "%s%s", i ? ", " : "", sq_ops[i]->name);
+  return BAD("%s:%d: op: '%s' is not a declared operator (known: %s)", file, line, name, known);
 }
 
-static const sq_kernel *family_kernel(const char *family, int causal) {
+/* Until kernel descriptors point at their op, a kernel computes the op its
+ * family names (linear_attn.noncausal: linear_attn). */
+static const sq_kernel *op_kernel(const sq_op *op, int causal) {
   for (int i = 0; i < sq_nkernels; i++) {
     const sq_kernel *k = sq_kernels[i];
-    if (!strcmp(k->family, family) && (k->modes & (causal ? SQ_CAUSAL : SQ_NONCAUSAL))) return k;
+    if (!strcmp(k->family, op->name) && (k->modes & (causal ? SQ_CAUSAL : SQ_NONCAUSAL))) return k;
   }
   return NULL;
 }
 
 static int check_kernel(const char *file, int line, sq_workload *w) {
   if (!strncmp(w->kernel, "pending:", 8)) {
-    if (!w->kernel[8]) return BAD("%s:%d: kernel: 'pending:' needs a family", file, line);
-    w->k = family_kernel(w->kernel + 8, w->causal);
+    if (!w->kernel[8]) return BAD("%s:%d: kernel: 'pending:' needs a kind", file, line);
+    if (w->op->pending && strcmp(w->op->pending, w->kernel))
+      return BAD("%s:%d: kernel: '%s', but %s's kernels are %s", file, line, w->kernel,
+                 w->op->name, w->op->pending);
+    w->k = op_kernel(w->op, w->causal);
     return 0;
   }
   w->k = sq_kernel_find(w->kernel);
   if (!w->k)
-    return BAD("%s:%d: kernel: '%s' is not a registered kernel (write pending:FAMILY)", file,
+    return BAD("%s:%d: kernel: '%s' is not a registered kernel (write pending:KIND)", file,
                line, w->kernel);
+  if (strcmp(w->k->family, w->op->name))
+    return BAD("%s:%d: op: %s computes %s, not %s", file, line, w->kernel, w->k->family, w->op->name);
   if (!(w->k->modes & (w->causal ? SQ_CAUSAL : SQ_NONCAUSAL)))
     return BAD("%s:%d: causal: %s does not support %s mode", file, line, w->kernel,
                w->causal ? "causal" : "non-causal");
   return 0;
 }
 
-/* A runnable row needs every dimension of the kernel's problem, and the
- * whole problem must stay addressable. */
-static int check_shape(const char *file, int line, sq_workload *w) {
-  static const int need[] = {SQ_WN_BATCH, SQ_WN_HEADS, SQ_WN_DK, SQ_WN_TOKENS};
-  for (size_t i = 0; i < sizeof need / sizeof need[0]; i++)
-    if (w->num[need[i]] < 0 && (w->k || need[i] == SQ_WN_BATCH || need[i] == SQ_WN_TOKENS))
-      return BAD("%s:%d: %s: '-' but %s needs it", file, line, sq_workload_num_names[need[i]],
-                 w->k ? w->k->name : "every row");
-  if (w->num[SQ_WN_WINDOWS] < 0) w->num[SQ_WN_WINDOWS] = 1;
-  if (w->num[SQ_WN_DV] < 0) {
-    w->num[SQ_WN_DV] = w->num[SQ_WN_DK];
-    if (w->assumed & (1u << SQ_WN_DK)) w->assumed |= 1u << SQ_WN_DV;
+/* Strips one "assumed:" mark, counting the value and whether it is marked. */
+static const char *unmark(const char *v, sq_workload *w, int axis) {
+  w->nvalues++;
+  if (strncmp(v, "assumed:", 8)) return v;
+  w->nassumed++;
+  w->assumed |= 1u << axis;
+  return v + 8;
+}
+
+/* A product of factors on a batch axis, each a positive integer that may
+ * be marked: "64*49", "128*assumed:64". Writes the product in decimal. */
+static int product(const char *file, int line, sq_workload *w, int axis, char *v, char *out, size_t n) {
+  const sq_axis *ax = &w->op->axes[axis];
+  if (ax->kind != SQ_AXIS_INT || !(ax->flags & SQ_AX_BATCH))
+    return BAD("%s:%d: shape: %s='%s': only a batch axis (B, H) may be a product", file, line, ax->name, v);
+  int64_t prod = 1, hi = (int64_t)ax->hi;
+  for (char *f = v, *next; f; f = next) {
+    if ((next = strchr(f, '*'))) *next++ = '\0';
+    const char *d = unmark(f, w, axis);
+    size_t len = strlen(d);
+    if (!len || strspn(d, "0123456789") != len || strspn(d, "0") == len)
+      return BAD("%s:%d: shape: %s: factor '%s' is not a positive integer", file, line, ax->name, f);
+    int64_t x = len > 18 ? hi + 1 : strtoll(d, NULL, 10);
+    if (x > hi || prod > hi / x)
+      return BAD("%s:%d: shape: %s: the product of its factors is out of range [%.0f, %.0f]", file, line,
+                 ax->name, ax->lo, ax->hi);
+    prod *= x;
   }
-  double elems = (double)w->num[SQ_WN_BATCH] * (double)w->num[SQ_WN_WINDOWS] *
-                 (double)(w->num[SQ_WN_HEADS] > 0 ? w->num[SQ_WN_HEADS] : 1) *
-                 (double)w->num[SQ_WN_TOKENS];
+  snprintf(out, n, "%lld", (long long)prod);
+  return 0;
+}
+
+/* One field "KEY=VALUE" in the op's plain syntax: the mark stripped, a
+ * product multiplied out. A field the op does not know passes through
+ * unchanged for its parser to name. */
+static int plain_field(const char *file, int line, sq_workload *w, char *tok, char *out, size_t n) {
+  char *eq = strchr(tok, '=');
+  int a = -1;
+  if (eq) {
+    *eq = '\0';
+    a = sq_op_axis_index(w->op, tok);
+    *eq = '=';
+  }
+  if (a < 0) {
+    snprintf(out, n, "%s", tok);
+    return 0;
+  }
+  int k = snprintf(out, n, "%.*s=", (int)(eq - tok), tok);
+  if (k < 0 || (size_t)k >= n) return BAD("%s:%d: shape: '%s' is too long", file, line, tok);
+  if (strchr(eq + 1, '*')) return product(file, line, w, a, eq + 1, out + k, n - (size_t)k);
+  snprintf(out + k, n - (size_t)k, "%s", unmark(eq + 1, w, a));
+  return 0;
+}
+
+/* Rewrites the catalog's shape text into the op's plain syntax and counts
+ * its values. */
+static int plain_shape(const char *file, int line, sq_workload *w, char *out, size_t n) {
+  char *buf = strdup(w->shape_text);
+  if (!buf) return sq_fail(SQ_ENOMEM, "%s:%d: out of memory", file, line);
+  size_t used = 0;
+  int rc = 0;
+  out[0] = '\0';
+  for (char *tok = buf, *next; !rc && tok; tok = next) {
+    if ((next = strchr(tok, ','))) *next++ = '\0';
+    char field[160];
+    rc = plain_field(file, line, w, tok, field, sizeof field);
+    if (!rc)
+      used += (size_t)snprintf(out + used, used < n ? n - used : 0, "%s%s", tok == buf ? "" : ",", field);
+  }
+  free(buf);
+  if (!rc && used >= n) rc = BAD("%s:%d: shape: longer than %zu characters", file, line, n - 1);
+  return rc;
+}
+
+/* The shape, validated by the op's own parser (ranges, required keys, the
+ * op's constraints) even while the kernel is pending; the whole problem
+ * must stay addressable. */
+static int check_shape(const char *file, int line, sq_workload *w) {
+  char plain[512], what[300];
+  int rc = plain_shape(file, line, w, plain, sizeof plain);
+  if (rc) return rc;
+  snprintf(what, sizeof what, "%s:%d: shape", file, line);
+  if (sq_shape_parse_op(w->op, plain, w->causal, what, &w->shape)) {
+    char why[600];
+    snprintf(why, sizeof why, "%s", sq_last_error());
+    return BAD("%s", why);
+  }
+  double elems = (double)sq_shape_tokens(&w->shape);
+  for (int a = 0; a < sq_op_naxes(w->op); a++)
+    if (w->op->axes[a].flags & SQ_AX_BATCH) elems *= (double)sq_shape_int(&w->shape, w->op->axes[a].name);
   if (elems > 1e12)
-    return BAD("%s:%d: tokens: batch x windows x heads x tokens = %.3g is absurd (over 1e12)",
-               file, line, elems);
+    return BAD("%s:%d: shape: batch x tokens = %.3g is absurd (over 1e12)", file, line, elems);
   return 0;
 }
 
@@ -141,24 +189,14 @@ static int parse_row(const char *file, const sq_csvrec *r, const int *map, sq_wo
     return rc;
   if ((rc = copy_field(file, line, "family", v[C_FAMILY], w->family, sizeof w->family))) return rc;
   if (!w->family[0]) return BAD("%s:%d: family: empty", file, line);
+  if ((rc = check_op(file, line, v[C_OP], w))) return rc;
   if ((rc = copy_field(file, line, "kernel", v[C_KERNEL], w->kernel, sizeof w->kernel))) return rc;
   if (strcmp(v[C_CAUSAL], "0") && strcmp(v[C_CAUSAL], "1"))
     return BAD("%s:%d: causal: '%s' is not 0 or 1", file, line, v[C_CAUSAL]);
   w->causal = v[C_CAUSAL][0] == '1';
-  for (int i = 0; i < SQ_WN_COUNT; i++) {
-    int a;
-    const char *s = v[C_NUM0 + i] ? v[C_NUM0 + i] : "-";
-    if ((rc = parse_num(file, line, i, s, &w->num[i], &a))) return rc;
-    if (a) w->assumed |= 1u << i;
-    if (w->num[i] >= 0) w->given |= 1u << i;
-  }
-  if ((rc = copy_field(file, line, "grid", v[C_GRID] ? v[C_GRID] : "-", w->grid, sizeof w->grid)))
-    return rc;
-  if ((rc = copy_field(file, line, "window", v[C_WINDOW] ? v[C_WINDOW] : "-", w->window,
-                       sizeof w->window)))
-    return rc;
-  if ((rc = copy_field(file, line, "operator", v[C_OPERATOR] ? v[C_OPERATOR] : "", w->op,
-                       sizeof w->op)))
+  if ((rc = copy_field(file, line, "shape", v[C_SHAPE], w->shape_text, sizeof w->shape_text))) return rc;
+  if ((rc = copy_field(file, line, "operator", v[C_OPERATOR] ? v[C_OPERATOR] : "", w->words,
+                       sizeof w->words)))
     return rc;
   if (!v[C_SOURCE][0]) return BAD("%s:%d: source: empty (cite the paper or code)", file, line);
   w->source = strdup(v[C_SOURCE]);
@@ -176,9 +214,8 @@ static int map_header(const char *file, const sq_csvrec *h, int *map) {
     int c = 0;
     while (c < C_COUNT && strcmp(col_names[c], h->f[j])) c++;
     if (c == C_COUNT)
-      return BAD("%s:%d: %s: unknown column (known: name, paper, domain, family, kernel, "
-                 "causal, batch, windows, heads, dk, dv, dstate, tokens, grid, window, "
-                 "operator, source, notes)",
+      return BAD("%s:%d: %s: unknown column (known: name, paper, domain, family, op, kernel, "
+                 "causal, shape, operator, source, notes)",
                  file, h->line, h->f[j]);
     if (map[c] >= 0) return BAD("%s:%d: %s: column appears twice", file, h->line, h->f[j]);
     map[c] = j;
@@ -221,13 +258,9 @@ out:
   return rc;
 }
 
-/* True when every number the row has is marked assumed: a guessed shape,
- * not a paper's. */
-static int all_assumed(const sq_workload *w) {
-  for (int j = 0; j < SQ_WN_COUNT; j++)
-    if ((w->given & (1u << j)) && !(w->assumed & (1u << j))) return 0;
-  return 1;
-}
+/* True when every value the row's shape writes is marked assumed: a guessed
+ * shape, not a paper's. */
+static int all_assumed(const sq_workload *w) { return w->nassumed == w->nvalues; }
 
 static int parse_workloads(const char *text, size_t len, const char *name, int check_papers,
                            sq_catalog *c) {
@@ -356,18 +389,30 @@ const sq_paper *sq_catalog_paper(const sq_catalog *c, const char *paper) {
 int sq_workload_problem(const sq_workload *w, sq_problem *p) {
   memset(p, 0, sizeof *p);
   if (!w->k) return sq_fail(SQ_EUNSUPPORTED, "%s: pending kernel (%s)", w->name, w->kernel);
-  sq_att_problem(p, w->k->op, w->num[SQ_WN_BATCH] * w->num[SQ_WN_WINDOWS], w->num[SQ_WN_HEADS],
-                 w->num[SQ_WN_TOKENS], w->num[SQ_WN_DK], w->num[SQ_WN_DV], w->causal, SQ_F32);
+  p->shape = w->shape;
+  p->causal = w->causal;
+  p->dtype = SQ_F32;
   return 0;
+}
+
+void sq_workload_shape_brief(const sq_workload *w, char *buf, size_t n) {
+  size_t used = 0;
+  if (n) buf[0] = '\0';
+  for (const char *p = w->shape_text; *p && used + 1 < n;) {
+    if (!strncmp(p, "assumed:", 8)) {
+      buf[used++] = '~';
+      p += 8;
+    } else {
+      buf[used++] = *p++;
+    }
+  }
+  if (n) buf[used < n ? used : n - 1] = '\0';
 }
 
 void sq_catalog_source_share(const sq_catalog *c, int *numbers, int *sourced) {
   *numbers = *sourced = 0;
-  for (int i = 0; i < c->n; i++)
-    for (int j = 0; j < SQ_WN_COUNT; j++) {
-      /* Defaults filled in for "-" (one window, DV = DK) are not the file's. */
-      if (!(c->w[i].given & (1u << j))) continue;
-      (*numbers)++;
-      if (!(c->w[i].assumed & (1u << j))) (*sourced)++;
-    }
+  for (int i = 0; i < c->n; i++) {
+    *numbers += c->w[i].nvalues;
+    *sourced += c->w[i].nvalues - c->w[i].nassumed;
+  }
 }

@@ -1,36 +1,38 @@
 /* The paper catalog: every paper of the reading list (papers.csv: short
  * name, title, and the reason when it has no kernel workload) and every
  * workload shape taken from them (workloads.csv: one row per kernel-sized
- * operator call, each number a plain value from the cited source or marked
- * `assumed:`). Both files are embedded into the binary at build time;
- * `--catalog FILE` reads another workloads file instead. Loading validates
- * every row and fails with SQ_EPARSE and "file:line: column: what is wrong". */
+ * operator call). A row names its operator (`op`, a declared sq_op) and
+ * gives its `shape` in the op's axis names, each value a plain number from
+ * the cited source or marked `assumed:`; the catalog alone may write a
+ * batch axis as a product of factors (B=64*49: batch x windows), so the
+ * provenance of each factor survives. Both files are embedded into the
+ * binary at build time; `--catalog FILE` reads another workloads file
+ * instead. Loading validates every row, its shape against its op even while
+ * the row's kernel is pending, and fails with SQ_EPARSE and "file:line:
+ * column: what is wrong". */
 #ifndef SQ_CATALOG_H
 #define SQ_CATALOG_H
 
 #include <stdint.h>
 
 #include "kernels/kernel.h"
-
-/* The numeric columns of a workload row, in file order. */
-enum { SQ_WN_BATCH = 0, SQ_WN_WINDOWS, SQ_WN_HEADS, SQ_WN_DK, SQ_WN_DV, SQ_WN_DSTATE,
-       SQ_WN_TOKENS, SQ_WN_COUNT };
-extern const char *const sq_workload_num_names[SQ_WN_COUNT];
+#include "kernels/op.h"
 
 typedef struct sq_workload {
   char name[64];           /* unique: "swin/swin-t-224.s1" */
   char paper[64];          /* short paper name, a key of papers.csv */
   char domain[16];         /* lm | vision | video | pointcloud | pathology */
   char family[32];         /* operator family: softmax_attn, window_attn, ssm_scan ... */
-  char kernel[64];         /* as written: a kernel name or "pending:FAMILY" */
+  const sq_op *op;         /* the operator the row computes */
+  char kernel[64];         /* as written: a kernel name or "pending:KIND" */
   const sq_kernel *k;      /* resolved kernel, NULL while pending */
   int causal;
-  int64_t num[SQ_WN_COUNT];/* -1 where the file says "-" (not applicable) */
-  unsigned assumed;        /* bit i set: num[i] is marked assumed */
-  unsigned given;          /* bit i set: the file states num[i] (not "-", not a default) */
-  char grid[48];           /* token grid: "56x56", "136x32x32", "-" */
-  char window[32];         /* window or chunk: "7x7", "1024", "-" */
-  char op[160];            /* the paper's operator, in words */
+  char shape_text[256];    /* as written: "B=64*64,H=3,T=49,D=assumed:32" */
+  sq_shape shape;          /* parsed against op, defaults filled */
+  unsigned assumed;        /* bit a: a value of axis a is marked assumed */
+  int nvalues;             /* values the shape writes (each factor of a product is one) */
+  int nassumed;            /* how many of them are marked assumed */
+  char words[160];         /* the paper's operator, in words */
   char *source;            /* where the numbers come from (malloc'd) */
   char *notes;             /* derivations and caveats (malloc'd) */
   int line;                /* line in its file */
@@ -72,11 +74,17 @@ int sq_catalog_get(const sq_catalog **out);
 const sq_workload *sq_catalog_find(const sq_catalog *c, const char *name);
 const sq_paper *sq_catalog_paper(const sq_catalog *c, const char *paper);
 
-/* Kernel-sized problem of a runnable row: B = batch x windows, H = heads,
- * T = tokens, D = dk, DV = dv, in f32. SQ_EUNSUPPORTED while pending. */
+/* Kernel-sized problem of a runnable row, from its shape (B, H, T, D, DV
+ * and the linear options when the op has them), in f32. SQ_EUNSUPPORTED
+ * while pending. */
 int sq_workload_problem(const sq_workload *w, sq_problem *p);
 
-/* Numbers in the file and how many of them carry a source (not assumed). */
+/* The shape as the table shows it: the values the row writes, in the op's
+ * order, `assumed:` shortened to `~` ("B=64*64,H=3,T=49,D=~32"). */
+void sq_workload_shape_brief(const sq_workload *w, char *buf, size_t n);
+
+/* Values the shapes write and how many of them carry a source (not
+ * assumed); defaults the op fills in are not the file's and do not count. */
 void sq_catalog_source_share(const sq_catalog *c, int *numbers, int *sourced);
 
 #endif

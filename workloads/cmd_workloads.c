@@ -34,7 +34,7 @@ static void usage(FILE *f) {
   for (int i = 0; sq_suite_names[i]; i++) fprintf(f, " %s", sq_suite_names[i]);
   fprintf(f,
           "\n  --paper P            only this paper (short name, e.g. Swin)\n"
-          "  --family F           only this operator or kernel family (e.g. ssm_scan)\n"
+          "  --family F           only this family, op or kernel family (e.g. ssm_scan, ssm.ssd)\n"
           "  --format table|csv   output format (default table)\n"
           "  --device D           predict for this device (default: the default device)\n"
           "  --peaks              measure the device's peaks first (a few seconds)\n"
@@ -115,7 +115,7 @@ static const char *verdict(const sq_prediction *p) {
 
 static int family_match(const char *want, const sq_workload *w, const sq_kernel *k) {
   if (!want) return 1;
-  return (w && !strcmp(w->family, want)) || (k && !strcmp(k->family, want));
+  return (w && (!strcmp(w->family, want) || !strcmp(w->op->name, want))) || (k && !strcmp(k->family, want));
 }
 
 static int list_suite(const wl_cli *a, const sq_catalog *cat, sq_device *dev) {
@@ -176,25 +176,23 @@ static int list_suite(const wl_cli *a, const sq_catalog *cat, sq_device *dev) {
   return 0;
 }
 
-static void assumed_cell(const sq_workload *w, int i, char *buf, size_t n) {
-  if (w->num[i] < 0) snprintf(buf, n, "-");
-  else snprintf(buf, n, "%s%lld", (w->assumed >> i) & 1 ? "assumed:" : "", (long long)w->num[i]);
-}
+#define CATALOG_COLS 17
 
 static void catalog_row(const wl_cli *a, const sq_catalog *cat, const sq_workload *w,
                         sq_device *dev) {
   const sq_paper *pp = sq_catalog_paper(cat, w->paper);
   sq_prediction pr = {0};
   const char *status = "pending kernel";
-  sq_problem p = {0};
+  sq_shape shape = w->shape;
   if (w->k) {
-    sq_suite_case sc;
+    sq_problem p;
     sq_case_list l = {0};
     sq_workload_problem(w, &p);
     sq_suite_form(&p);
     if (!sq_case_list_add_problem(&l, w->k, &p, w->name, w->paper)) {
-      sc = l.v[0];
-      if (sq_predict(dev, &sc.c, a->max_case_s, &pr)) snprintf(pr.why, sizeof pr.why, "%s", sq_last_error());
+      shape = l.v[0].c.prob.shape;
+      if (sq_predict(dev, &l.v[0].c, a->max_case_s, &pr))
+        snprintf(pr.why, sizeof pr.why, "%s", sq_last_error());
       status = verdict(&pr);
     }
     sq_case_list_free(&l);
@@ -202,39 +200,36 @@ static void catalog_row(const wl_cli *a, const sq_catalog *cat, const sq_workloa
     snprintf(pr.why, sizeof pr.why, "no subquad kernel for %s yet", w->kernel + 8);
   }
   if (a->csv) {
-    char n[SQ_WN_COUNT][32], kb[32], mem[32], ms[32];
-    for (int i = 0; i < SQ_WN_COUNT; i++) assumed_cell(w, i, n[i], sizeof n[i]);
-    snprintf(kb, sizeof kb, "%lld", (long long)(w->num[SQ_WN_BATCH] * w->num[SQ_WN_WINDOWS]));
+    char canon[SQ_SHAPE_TEXT_MAX], tokens[32], mem[32], ms[32];
+    sq_shape_format(&shape, canon, sizeof canon);
+    snprintf(tokens, sizeof tokens, "%lld", (long long)sq_shape_tokens(&shape));
     snprintf(mem, sizeof mem, "%.0f", pr.bytes);
     snprintf(ms, sizeof ms, "%.6g", pr.ms);
-    const char *row[] = {w->paper, pp ? pp->title : "", w->name, w->domain, w->family, w->op,
-                         w->k ? w->k->name : w->kernel, status, w->causal ? "1" : "0", n[0],
-                         n[1], n[2], n[3], n[4], n[5], n[6], kb, w->grid, w->window,
-                         w->k ? mem : "", w->k ? ms : "", pr.why, w->source};
-    csv_row(row, 23);
+    const char *row[CATALOG_COLS] = {w->paper, pp ? pp->title : "", w->name, w->domain, w->family, w->words,
+                                     w->op->name, w->k ? w->k->name : w->kernel, status, w->causal ? "1" : "0",
+                                     canon, w->shape_text, tokens, w->k ? mem : "", w->k ? ms : "", pr.why,
+                                     w->source};
+    csv_row(row, CATALOG_COLS);
   } else {
-    char mem[32] = "-", ms[32] = "-";
+    char mem[32] = "-", ms[32] = "-", brief[256];
     if (w->k) {
       fmt_bytes(pr.bytes, mem, sizeof mem);
       sq_format_duration(pr.ms * 1e-3, ms, sizeof ms);
     }
-    printf("%-16s %-44s %-26s %-6s %6lld %4lld %5lld %4lld %9lld %9s %9s %-14s %s\n", w->paper,
-           w->name, w->k ? w->k->name : w->kernel, w->causal ? "causal" : "nc",
-           (long long)(w->num[SQ_WN_BATCH] * w->num[SQ_WN_WINDOWS]), (long long)w->num[SQ_WN_HEADS],
-           (long long)w->num[SQ_WN_DK], (long long)w->num[SQ_WN_DV],
-           (long long)w->num[SQ_WN_TOKENS], mem, ms, status, pr.why);
+    sq_workload_shape_brief(w, brief, sizeof brief);
+    printf("%-16s %-44s %-26s %-6s %-36s %9s %9s %-14s %s\n", w->paper, w->name,
+           w->k ? w->k->name : w->kernel, w->causal ? "causal" : "nc", brief, mem, ms, status, pr.why);
   }
 }
 
 static int list_catalog(const wl_cli *a, const sq_catalog *cat, sq_device *dev) {
-  static const char *const hdr[] = {
-    "paper", "title", "workload", "domain", "family", "operator", "kernel", "status", "causal",
-    "batch", "windows", "heads", "dk", "dv", "dstate", "tokens", "kernel_B", "grid", "window",
-    "pred_mem_bytes", "pred_ms", "reason", "source"};
-  if (a->csv) csv_row(hdr, 23);
+  static const char *const hdr[CATALOG_COLS] = {
+    "paper", "title", "workload", "domain", "family", "operator", "op", "kernel", "status", "causal",
+    "shape", "catalog_shape", "tokens", "pred_mem_bytes", "pred_ms", "reason", "source"};
+  if (a->csv) csv_row(hdr, CATALOG_COLS);
   else
-    printf("%-16s %-44s %-26s %-6s %6s %4s %5s %4s %9s %9s %9s %-14s %s\n", "paper", "workload",
-           "kernel", "mode", "B", "H", "D", "DV", "T", "memory", "a call", "status", "reason");
+    printf("%-16s %-44s %-26s %-6s %-36s %9s %9s %-14s %s\n", "paper", "workload", "kernel", "mode",
+           "shape", "memory", "a call", "status", "reason");
   int shown = 0, runnable = 0;
   for (int i = 0; i < cat->n; i++) {
     const sq_workload *w = &cat->w[i];
@@ -250,9 +245,9 @@ static int list_catalog(const wl_cli *a, const sq_catalog *cat, sq_device *dev) 
     if (p->nworkloads || a->family || (a->paper && strcmp(a->paper, p->paper))) continue;
     const char *why = p->reason[0] ? p->reason : "no workload in this catalog";
     if (a->csv) {
-      const char *row[23] = {p->paper, p->title, "", "", "", "", "", "no workload"};
-      row[21] = why;
-      csv_row(row, 23);
+      const char *row[CATALOG_COLS] = {p->paper, p->title, "", "", "", "", "", "", "no workload"};
+      row[15] = why;
+      csv_row(row, CATALOG_COLS);
     } else {
       printf("%-16s %-44s %-26s %s\n", p->paper, "-", "-", why);
     }

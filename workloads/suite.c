@@ -43,11 +43,10 @@ void sq_suite_problem(const sq_kernel *k, int64_t B, int64_t H, int64_t T, int64
 
 void sq_suite_form(sq_problem *p) {
   /* Linear attention as its paper defines it: phi = elu + 1 with the
-   * normaliser. */
-  if (p->shape.op == &sq_op_linear_attn) {
-    sq_ax_set(p, SQ_ATT_FEATURE, SQ_FMAP_ELU1);
-    sq_ax_set(p, SQ_ATT_NORMALIZE, 1);
-  }
+   * normaliser, unless the shape (a catalog row) states its own. */
+  if (p->shape.op != &sq_op_linear_attn) return;
+  if (!(p->shape.given & (1u << SQ_ATT_FEATURE))) sq_ax_set(p, SQ_ATT_FEATURE, SQ_FMAP_ELU1);
+  if (!(p->shape.given & (1u << SQ_ATT_NORMALIZE))) sq_ax_set(p, SQ_ATT_NORMALIZE, 1);
 }
 
 int sq_case_list_add_problem(sq_case_list *l, const sq_kernel *k, const sq_problem *p, const char *workload,

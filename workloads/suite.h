@@ -53,7 +53,8 @@ int sq_case_list_add(sq_case_list *l, const sq_kernel *k, int64_t B, int64_t H, 
 void sq_case_list_free(sq_case_list *l);
 
 /* The form suites run a family in: elu+1 with the normaliser for linear
- * attention (its paper's), the op's defaults otherwise. */
+ * attention (its paper's) where the shape does not state its own, the
+ * op's defaults otherwise. */
 void sq_suite_form(sq_problem *p);
 
 /* Fills a problem with the suite defaults described above. */
