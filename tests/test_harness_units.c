@@ -188,7 +188,7 @@ static void remove_tree(const char *dir) {
 }
 
 static void test_atomic_commit_abort(const char *dir, const char *how) {
-  char target[512], before[2048], after[2048];
+  char target[700], before[2048], after[2048];
   snprintf(target, sizeof target, "%s/out.csv", dir);
   put(target, "old\n");
   sq_atomic a;
@@ -207,7 +207,7 @@ static void test_atomic_commit_abort(const char *dir, const char *how) {
   tap_ok(named == (getenv("SUBQUAD_NO_TMPFILE") != NULL), "atomic (%s): %s temporary", how,
          named ? "a named" : "an unnamed");
   /* Two files finished, then committed back to back. */
-  char second[512];
+  char second[700];
   snprintf(second, sizeof second, "%s/out.samples.csv", dir);
   sq_atomic r, sm;
   FILE *fr = sq_atomic_open(&r, target), *fs = sq_atomic_open(&sm, second);
@@ -225,7 +225,7 @@ static void test_atomic_commit_abort(const char *dir, const char *how) {
  * opens the writer, writes, tells the parent, and is killed before it can
  * commit: the directory must read exactly as before. */
 static void test_atomic_kill(const char *dir) {
-  char target[512], before[2048], after[2048];
+  char target[700], before[2048], after[2048];
   snprintf(target, sizeof target, "%s/out.csv", dir);
   put(target, "old\n");
   list_dir(dir, before, sizeof before);
@@ -321,22 +321,20 @@ static void test_check_dirs(const char *dir) {
 }
 
 static void test_atomic(void) {
-  char dir[] = "/tmp/sq-atomic-XXXXXX";
   const char *t = getenv("TMPDIR");
-  char base[600];
-  snprintf(base, sizeof base, "%s/sq-atomic-XXXXXX", t && *t ? t : "/tmp");
-  char *d = mkdtemp(base);
-  if (!d) d = mkdtemp(dir);
-  if (!tap_ok(d != NULL, "atomic: a scratch folder")) return;
-  test_atomic_commit_abort(d, "O_TMPFILE");
-  test_atomic_kill(d);
+  char dir[600], target[700];
+  snprintf(dir, sizeof dir, "%s/sq-atomic-XXXXXX", t && *t ? t : "/tmp");
+  if (!tap_ok(mkdtemp(dir) != NULL, "atomic: a scratch folder in %s", dir)) return;
+  test_atomic_commit_abort(dir, "O_TMPFILE");
+  test_atomic_kill(dir);
   setenv("SUBQUAD_NO_TMPFILE", "1", 1);
-  test_atomic_commit_abort(d, "named fallback");
+  test_atomic_commit_abort(dir, "named fallback");
   unsetenv("SUBQUAD_NO_TMPFILE");
-  unlink(strcat(strcpy(dir, d), "/out.csv"));
-  test_atomic_paths(d);
-  test_check_dirs(d);
-  remove_tree(d);
+  snprintf(target, sizeof target, "%s/out.csv", dir);
+  unlink(target);
+  test_atomic_paths(dir);
+  test_check_dirs(dir);
+  remove_tree(dir);
 }
 
 /* ---- the time limit of a case typed by hand --------------------------- */
