@@ -97,6 +97,14 @@ printf 'eval,score\n1,2\n' > "$tmp/badtune.csv"
 expect_error "tuning trace without a time column: exit 2" 2 "badtune.csv:1: no time column" -- \
   report "$tmp/a.csv" -o "$tmp/r5" --tune "$tmp/badtune.csv"
 check "bad tuning trace: nothing written" [ ! -e "$tmp/r5" ]
+# A tuning trace is read whole: a 300-byte time field used to be cut to 255
+# bytes ("000...05" read as 0) and a long line split into two records.
+{ printf 'eval,time_ms\n'; printf '1,%0300d\n' 5; } > "$tmp/longfield.csv"
+expect_error "tuning trace with a 300-byte field: refused, exit 2" 2 "longfield.csv:2: more than 64 fields, or a field of 256 bytes" -- \
+  report "$tmp/a.csv" -o "$tmp/r10" --tune "$tmp/longfield.csv"
+{ printf 'eval,time_ms\n1,5\n2,'; head -c 20000 /dev/zero | tr '\0' 1; printf '\n'; } > "$tmp/longline.csv"
+expect_error "tuning trace with a 20,000-byte line: the error names that line" 2 "longline.csv:3: " -- \
+  report "$tmp/a.csv" -o "$tmp/r10" --tune "$tmp/longline.csv"
 expect_error "unknown flag: exit 2" 2 "unknown option '--bogus'" -- report "$tmp/a.csv" --bogus
 expect_error "no input: exit 2" 2 "needs at least one RESULTS.csv" -- report -o "$tmp/r6"
 expect_error "missing input: exit 2" 2 "nonexistent.csv" -- report "$tmp/nonexistent.csv" -o "$tmp/r7"
