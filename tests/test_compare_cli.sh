@@ -100,6 +100,14 @@ check "--threshold 0.1%: A/A rows are no longer SAME (status $st)" sh -c '! prin
 run "$tmp/base.csv" "$tmp/slower.csv" -o "$tmp/table.md" --format=md
 check "-o FILE: written, nothing on stdout, exit 1" sh -c '[ "$1" -eq 1 ] && [ -z "$2" ] && grep -q "^| SLOWER" "$3"' _ "$st" "$out" "$tmp/table.md"
 
+# A time that is not a time (issue 10, item 3): a NaN sample in a side twice
+# as slow used to be AMBIGUOUS and pass with --ambiguous=pass.
+mk "$tmp/slow2.csv" "$dev" 801 k1:1024:ok:5:0.04 k2:1024:ok:16:0.04 k3:4096:ok:20:0.04
+awk -F, 'BEGIN { OFS = "," } $1 == 1 && $2 == 7 { $3 = "nan" } { print }' "$tmp/slow2.samples.csv" > "$tmp/s.tmp" &&
+  mv "$tmp/s.tmp" "$tmp/slow2.samples.csv"
+expect_error "a NaN sample: exit 3, even with --ambiguous=pass" 3 "nan" -- \
+  compare "$tmp/base.csv" "$tmp/slow2.csv" --ambiguous=pass
+
 expect_error "malformed number: file:line, exit 3" 3 "results_bad_number.csv:5: column 'T': 'abc' is not a number" -- \
   compare "$data/results_bad_number.csv" "$tmp/base.csv"
 expect_error "truncated file: file:line, exit 3" 3 "results_truncated.csv:5: file ends inside a quoted field" -- \
