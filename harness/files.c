@@ -26,6 +26,7 @@ int sq_mkdirs(const char *path) {
       int e = errno;
       sq_fail(SQ_EIO, "%s: %s", buf, strerror(e));
       free(buf);
+      errno = e;
       return SQ_EIO;
     }
     if (!c) break;
@@ -33,7 +34,13 @@ int sq_mkdirs(const char *path) {
   }
   free(buf);
   struct stat st;
-  if (stat(path, &st) || !S_ISDIR(st.st_mode)) return sq_fail(SQ_EIO, "%s: not a directory", path);
+  if (stat(path, &st) || !S_ISDIR(st.st_mode)) {
+    int e = errno ? errno : ENOTDIR;
+    if (!stat(path, &st)) e = ENOTDIR;
+    sq_fail(SQ_EIO, "%s: %s", path, strerror(e));
+    errno = e;
+    return SQ_EIO;
+  }
   return 0;
 }
 

@@ -6,7 +6,10 @@
 
 #include <stdio.h>
 
-/* mkdir -p: creates the directory and its parents (0 or SQ_EIO). */
+/* mkdir -p: creates the directory and its parents. 0, or SQ_EIO with the
+ * detail "path: reason" and errno set (ENOTDIR when the path or a parent is
+ * a file), for callers that phrase the message themselves. The one mkdir -p
+ * of the project. */
 int sq_mkdirs(const char *path);
 
 /* A file written in full or not at all. The content goes to a temporary in

@@ -109,8 +109,15 @@ static int parse_args(int argc, char **argv, struct args *a) {
   return 0;
 }
 
-/* The temporary the table is written to, beside -o's path. */
-static char *temp_of(const char *path) { return sq_strf("%s.tmp.%ld", path, (long)getpid()); }
+/* Room a named temporary beside -o's path may need ("PATH.tmp.PID.N"). */
+#define TEMP_SUFFIX_MAX 40
+
+/* The reason in an sq_atomic detail "PATH: reason", without the path. */
+static const char *reason_of(const char *path) {
+  const char *e = sq_last_error();
+  size_t n = strlen(path);
+  return !strncmp(e, path, n) && !strncmp(e + n, ": ", 2) ? e + n + 2 : e;
+}
 
 /* Checks -o before the inputs are read: a path the system can open with
  * its temporary suffix, and not one of the inputs or their sidecars under
@@ -120,17 +127,13 @@ static int check_output(const struct args *a) {
   const char *path = a->out;
   if (!path) return 0;
   if (!*path) return bad("-o: empty file name%s%s", "", "");
-  char *tmp = temp_of(path);
-  size_t len = tmp ? strlen(tmp) : 0;
-  free(tmp);
-  if (!len) return bad("-o %s: out of memory%s", path, "");
-  if (len >= PATH_MAX) {
-    fprintf(stderr, "subquad compare: -o %s: path too long (%zu characters; at most %zu)\n", path, strlen(path),
-            (size_t)PATH_MAX - 1 - (len - strlen(path)));
+  if (strlen(path) + TEMP_SUFFIX_MAX >= PATH_MAX) {
+    fprintf(stderr, "subquad compare: -o %s: path too long (%zu characters; at most %d)\n", path, strlen(path),
+            PATH_MAX - 1 - TEMP_SUFFIX_MAX);
     return SQ_COMPARE_BAD_INPUT;
   }
   for (int i = 0; i < 2; i++) {
-    char *side = sq_sidecar_path(a->files[i]);
+    char *side = sq_results_samples_path(a->files[i]);
     int input = sq_same_file(path, a->files[i]), sidecar = side && sq_same_file(path, side);
     if (input || sidecar) {
       fprintf(stderr, "subquad compare: -o %s: is %s%s%s, which the table would replace; write it elsewhere\n", path,
@@ -143,20 +146,14 @@ static int check_output(const struct args *a) {
   return 0;
 }
 
-/* Writes to a temporary beside `path`, renamed into place when complete. */
+/* Writes the table to stdout, or to -o as a whole file (harness/files.h):
+ * the old table stays until the new one is complete. */
 static int write_output(const struct args *a, const sq_comparison *c, int status) {
   const char *path = a->out, *base = a->files[0], *cur = a->files[1];
   int md = a->markdown;
   FILE *f = stdout;
-  char *tmp = NULL;
-  if (path) {
-    if (!(tmp = temp_of(path))) return bad("-o %s: out of memory%s", path, "");
-    if (!(f = fopen(tmp, "w"))) {
-      int e = errno;
-      free(tmp);
-      return bad("-o %s: cannot write: %s", path, strerror(e));
-    }
-  }
+  sq_atomic out;
+  if (path && !(f = sq_atomic_open(&out, path))) return bad("-o %s: cannot write: %s", path, reason_of(path));
   static const char *const words[] = {"PASS", "REGRESSION", "AMBIGUOUS"};
   if (md) {
     fprintf(f, "### subquad compare: %s\n\nBASE ", words[status]);
@@ -176,14 +173,7 @@ static int write_output(const struct args *a, const sq_comparison *c, int status
   }
   if (md) fputc('\n', f);
   fprintf(f, "verdict: %s (exit %d)\n", words[status], status);
-  if (path) {
-    int err = fflush(f) != 0 || ferror(f), e = errno;
-    if (fclose(f) != 0 && !err) err = 1, e = errno;
-    if (!err && rename(tmp, path) != 0) err = 1, e = errno;
-    if (err) unlink(tmp);
-    free(tmp);
-    if (err) return bad("-o %s: cannot write: %s", path, strerror(e ? e : EIO));
-  }
+  if (path && sq_atomic_commit(&out)) return bad("-o %s: cannot write: %s", path, reason_of(path));
   return 0;
 }
 

@@ -48,7 +48,7 @@ static int output_name(const char *name) {
 static const char *input_at(const char *path, const char *const *inputs, int nin, const char *const *tune,
                             int ntune) {
   for (int i = 0; i < nin; i++) {
-    char *side = sq_sidecar_path(inputs[i]);
+    char *side = sq_results_samples_path(inputs[i]);
     int same = sq_same_file(path, inputs[i]) || (side && sq_same_file(path, side));
     free(side);
     if (same) return inputs[i];
@@ -85,7 +85,7 @@ static int check_outdir(const char *dir, const char *const *inputs, int nin, con
   }
   if (d) closedir(d);
   if (status) return status;
-  if (sq_mkdir_p(dir) != 0) return sq_usage_error("report", "-o %s: cannot create directory: %s", dir, strerror(errno));
+  if (sq_mkdirs(dir) != 0) return sq_usage_error("report", "-o %s: cannot create directory: %s", dir, strerror(errno));
   if (access(dir, W_OK | X_OK) != 0) return sq_usage_error("report", "-o %s: cannot write: %s", dir, strerror(errno));
   return 0;
 }

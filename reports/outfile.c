@@ -1,5 +1,5 @@
-/* Temporary-then-rename output files, directory creation, and the file
- * identity checks that keep a report or a comparison from writing over one
+/* The reports' output files (over the atomic writer), and the file
+ * identity check that keeps a report or a comparison from writing over one
  * of its own inputs. */
 #include "reports/outfile.h"
 
@@ -25,88 +25,34 @@ char *sq_strf(const char *fmt, ...) {
   return s;
 }
 
-static void outfile_free(sq_outfile *o) {
-  free(o->path);
-  free(o->tmp);
-  o->path = o->tmp = NULL;
-}
-
 int sq_outfile_open(sq_outfile *o, const char *dir, const char *name) {
   o->f = NULL;
-  o->path = o->tmp = NULL;
-  o->path = sq_strf("%s/%s", dir, name);
-  o->tmp = o->path ? sq_strf("%s.tmp.%ld", o->path, (long)getpid()) : NULL;
-  if (!o->tmp) {
-    outfile_free(o);
-    return sq_fail(SQ_ENOMEM, "%s/%s: out of memory", dir, name);
-  }
-  o->f = fopen(o->tmp, "w");
-  if (!o->f) {
-    int rc = sq_fail(SQ_EIO, "%s: cannot write: %s", o->path, strerror(errno));
-    outfile_free(o);
+  if (!(o->path = sq_strf("%s/%s", dir, name))) return sq_fail(SQ_ENOMEM, "%s/%s: out of memory", dir, name);
+  if (!(o->f = sq_atomic_open(&o->a, o->path))) {
+    int rc = sq_fail(SQ_EIO, "%s: cannot write: %s", o->path, sq_last_error());
+    free(o->path);
+    o->path = NULL;
     return rc;
   }
   return 0;
 }
 
 int sq_outfile_commit(sq_outfile *o) {
-  int bad = fflush(o->f) != 0 || ferror(o->f);
-  int e = errno;
-  if (fclose(o->f) != 0 && !bad) bad = 1, e = errno;
+  int rc = sq_atomic_commit(&o->a) ? sq_fail(SQ_EIO, "%s: cannot write: %s", o->path, sq_last_error()) : 0;
   o->f = NULL;
-  if (!bad && rename(o->tmp, o->path) != 0) bad = 1, e = errno;
-  int rc = 0;
-  if (bad) {
-    unlink(o->tmp);
-    rc = sq_fail(SQ_EIO, "%s: cannot write: %s", o->path, strerror(e ? e : EIO));
-  }
-  outfile_free(o);
+  free(o->path);
+  o->path = NULL;
   return rc;
 }
 
 void sq_outfile_abort(sq_outfile *o) {
-  if (o->f) fclose(o->f);
+  if (o->f) sq_atomic_abort(&o->a);
   o->f = NULL;
-  if (o->tmp) unlink(o->tmp);
-  outfile_free(o);
-}
-
-int sq_mkdir_p(const char *dir) {
-  char *buf = strdup(dir);
-  if (!buf) return -1;
-  for (char *p = buf + 1;; p++) {
-    char c = *p;
-    if (c != '/' && c != 0) continue;
-    *p = 0;
-    if (mkdir(buf, 0777) != 0 && errno != EEXIST) {
-      free(buf);
-      return -1;
-    }
-    *p = c;
-    if (!c) break;
-  }
-  free(buf);
-  struct stat st;
-  if (stat(dir, &st) != 0) return -1;
-  if (!S_ISDIR(st.st_mode)) {
-    errno = ENOTDIR;
-    return -1;
-  }
-  return 0;
+  free(o->path);
+  o->path = NULL;
 }
 
 int sq_same_file(const char *a, const char *b) {
   struct stat sa, sb;
   return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}
-
-char *sq_sidecar_path(const char *results) {
-  size_t n = strlen(results);
-  if (n >= 4 && !strcmp(results + n - 4, ".csv")) n -= 4;
-  char *s = malloc(n + sizeof ".samples.csv");
-  if (s) {
-    memcpy(s, results, n);
-    strcpy(s + n, ".samples.csv");
-  }
-  return s;
 }

@@ -929,7 +929,7 @@ int sq_report_build(const sq_report_opts *o, const char *const *paths, const sq_
   /* The command has read the tuning traces and checked the directory
    * before calling: a trace that fails now fails the tuning figure. */
   int rc = 0;
-  if (sq_mkdir_p(o->outdir) != 0)
+  if (sq_mkdirs(o->outdir) != 0)
     rc = sq_fail(SQ_EIO, "%s: cannot create directory: %s", o->outdir, strerror(errno));
   if (!rc) rc = scaling_figures(&R);
   if (!rc) rc = paper_figures(&R);
