@@ -14,6 +14,7 @@
 #include "config.h"
 #include "harness/commands.h"
 #include "harness/error.h"
+#include "harness/files.h"
 #include "harness/run.h"
 #include "results/analysis.h"
 #include "results/result.h"
@@ -65,7 +66,8 @@ static void usage(void) {
     "  --rounds N           spread each case's samples over N passes through the\n"
     "                       cases (the sample and time budgets above are shared\n"
     "                       out); default 1, suites 5 (scaling 1)\n"
-    "  --max-case-seconds S predicted time over which a case is skipped (60; suites: their own)\n"
+    "  --max-case-seconds S predicted time over which a case is skipped (suites: their\n"
+    "                       own; a --kernel case: none, its prediction is printed)\n"
     "  --ref-budget FLOPS   full reference under this cost, else sampled rows (4e9)\n"
     "  --seed N             input seed (42)\n"
     "  --verify-only        verify, do not time\n"
@@ -388,6 +390,29 @@ static void watch_temporaries(sq_results_writer *w) {
   }
 }
 
+/* The outputs, checked before the device is opened: a bad -o (a
+ * directory, a missing or read-only folder, a name over the system's
+ * limits) or --dump folder fails at once, not after the work. */
+static int check_outputs(const run_cli *a) {
+  if (a->out && sq_check_output_file(a->out)) return sq_fail(SQ_EIO, "-o %s", sq_last_error());
+  if (a->opts.dump_dir && sq_check_output_dir(a->opts.dump_dir))
+    return sq_fail(SQ_EIO, "--dump %s", sq_last_error());
+  return 0;
+}
+
+/* A case typed by hand runs whatever its prediction (no limit applies
+ * unless the user set one): say first what it is expected to take. */
+static void announce_single(const run_cli *a, const sq_case *c, const sq_prediction *pr) {
+  if (a->suite || a->quiet || pr->ms < 0 || !pr->feasible) return;
+  const sq_problem *p = &c->prob;
+  char shape[SQ_SHAPE_TEXT_MAX];
+  sq_shape_format(&p->shape, shape, sizeof shape);
+  fprintf(stderr, "%s %s %s: %s%s\n", c->kernel->name, p->causal ? "causal" : "noncausal", shape, pr->why,
+          a->max_case_s <= 0 && pr->total_s >= 60
+            ? "; running it: a case given by --kernel has no time limit (--max-case-seconds S sets one)"
+            : "");
+}
+
 /* Opens the output early, so a bad path fails before any work is done. */
 static int open_output(const run_cli *a, sq_device *dev, sq_results_writer **w) {
   if (!a->out) return 0;
@@ -406,10 +431,10 @@ int sq_cmd_run(int argc, char **argv) {
   sq_result *rows = NULL;
   sq_prediction *plans = NULL;
   int status = 2, nrows = 0, failed = 0;
-  if (parse_args(argc, argv, &a) || select_cases(&a, &cases)) goto bad;
+  if (parse_args(argc, argv, &a) || select_cases(&a, &cases) || check_outputs(&a)) goto bad;
   /* Each suite has its own default case limit (scaling allows the long
-   * 8M-token linear cases); 60 s for a single case. */
-  if (a.max_case_s < 0) a.max_case_s = a.suite ? sq_suite_max_case_s(a.suite) : 60;
+   * 8M-token linear cases); a single case has none unless given. */
+  a.max_case_s = sq_case_time_limit(a.suite, a.max_case_s);
   /* A suite is what a regression gate runs: rounds make each case's
    * samples span the run instead of one moment of it. */
   if (!a.rounds) a.rounds = a.suite ? sq_suite_rounds(a.suite) : 1;
@@ -425,6 +450,7 @@ int sq_cmd_run(int argc, char **argv) {
   rows = calloc((size_t)cases.n, sizeof *rows);
   plans = plan_all(dev, &a, &cases);
   if (!rows || !plans) goto bad;
+  announce_single(&a, &cases.v[0].c, &plans[0]);
   if (measure_rounds(dev, &a, &cases, plans, rows, &nrows)) goto bad;
   for (int i = 0; i < nrows; i++) {
     failed += rows[i].status == SQ_STATUS_FAILED;

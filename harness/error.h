@@ -40,8 +40,22 @@ const char *sq_strerror(int err);
 const char *sq_err_name(int err);
 
 /* Records a one-line detail for `err` and returns `err`, so a failing path
- * reads `return sq_fail(SQ_EINVAL, "--shape: T=%s is not a number", s);`. */
+ * reads `return sq_fail(SQ_EINVAL, "--shape: T=%s is not a number", s);`.
+ * Whatever the arguments hold, the detail is one line: control characters
+ * are escaped (sq_escape_line). An argument may be sq_last_error(). */
 int sq_fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The longest detail kept, terminator included; a longer one is cut and
+ * ends in "...". */
+#define SQ_DETAIL_MAX 8192
+
+/* Copies `in` into out (n bytes, terminator included) as one line: newline,
+ * tab and carriage return become \n, \t, \r, other control characters
+ * \xNN; other bytes (UTF-8 included) are kept. Backslashes are kept as they
+ * are, so a detail quoting another detail is not escaped twice. Text that
+ * does not fit is cut between two escapes and ends in "...". Returns the
+ * length written. */
+size_t sq_escape_line(const char *in, char *out, size_t n);
 
 /* The detail of the last sq_fail on this thread ("" when none). */
 const char *sq_last_error(void);

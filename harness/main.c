@@ -33,13 +33,16 @@ static void usage(FILE *f) {
     fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 }
 
+/* One line whatever the arguments hold: a value with a newline in it is
+ * printed escaped, as sq_fail does. */
 int sq_usage_error(const char *cmd, const char *fmt, ...) {
+  static char raw[SQ_DETAIL_MAX], line[SQ_DETAIL_MAX];
   va_list ap;
-  fprintf(stderr, "subquad %s: ", cmd);
   va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
+  vsnprintf(raw, sizeof raw, fmt, ap);
   va_end(ap);
-  fputc('\n', stderr);
+  sq_escape_line(raw, line, sizeof line);
+  fprintf(stderr, "subquad %s: %s\n", cmd, line);
   return 2;
 }
 

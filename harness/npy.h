@@ -8,7 +8,8 @@
 #include <stdint.h>
 
 /* Writes data (n = product of shape) with the dtype descriptor `descr`
- * ("<f4", "<f2", "<f8") and element size; temp file then rename. */
+ * ("<f4", "<f2", "<f8") and element size, in full or not at all
+ * (sq_atomic_open). */
 int sq_npy_write(const char *path, const char *descr, size_t elem_size, const void *data,
                  const int64_t *shape, int ndim);
 

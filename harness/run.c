@@ -426,6 +426,25 @@ static int sample_cpu(void *ctx, double *ms) {
   return rc;
 }
 
+/* The cpu device's dump: its outputs are the reference itself, computed
+ * once over every row and stored as float32 like a device's outputs. */
+static int dump_cpu(const sq_case *c, const sq_run_opts *o, cpu_ctx *x, const sq_result *r) {
+  double ms;
+  int rc = sample_cpu(x, &ms);
+  if (rc) return rc;
+  const sq_problem *p = &c->prob;
+  float *out[SQ_OP_MAX_TENSORS] = {0};
+  for (int t = 0; !rc && t < sq_op_ntensors(p->shape.op); t++) {
+    if (!x->out[t]) continue;
+    size_t n = (size_t)sq_tensor_elems(&p->shape, &p->shape.op->tensors[t]);
+    if (!(out[t] = malloc(sizeof(float) * (n ? n : 1)))) rc = sq_fail(SQ_ENOMEM, "no host memory for the output to dump");
+    for (size_t i = 0; !rc && i < n; i++) out[t][i] = (float)x->out[t][i];
+  }
+  if (!rc) rc = sq_dump_case(o->dump_dir, c, r, o->seed, (const float *const *)x->in, (const float *const *)out);
+  for (int t = 0; t < SQ_OP_MAX_TENSORS; t++) free(out[t]);
+  return rc;
+}
+
 /* Inputs, every token row and full outputs for the reference as a kernel. */
 static int cpu_setup(const sq_problem *p, uint64_t seed, cpu_ctx *x) {
   const sq_op *op = p->shape.op;
@@ -457,12 +476,17 @@ static int run_on_cpu(sq_device *dev, const sq_case *c, const sq_run_opts *o, sq
     r->max_rel_err = 0;
     snprintf(r->verify, sizeof r->verify, "reference");
     snprintf(r->mode, sizeof r->mode, "hot");
-    double t0 = sq_now_s();
-    if (!o->verify_only)
-      rc = sq_measure(dev, &o->measure, sample_cpu, &x, &r->samples, &r->nsamples, &r->stats);
-    if (t) t->bench_s = sq_now_s() - t0;
-    if (rc) set_status(r, SQ_STATUS_FAILED, "launch: %s", sq_last_error());
-    else sq_case_fill_metrics(dev, c, r);
+    if (o->dump_dir && (rc = dump_cpu(c, o, &x, r))) {
+      set_status(r, SQ_STATUS_FAILED, "dump: %s", sq_last_error());
+      stage(t, SQ_EIO);
+    } else {
+      double t0 = sq_now_s();
+      if (!o->verify_only)
+        rc = sq_measure(dev, &o->measure, sample_cpu, &x, &r->samples, &r->nsamples, &r->stats);
+      if (t) t->bench_s = sq_now_s() - t0;
+      if (rc) set_status(r, SQ_STATUS_FAILED, "launch: %s", sq_last_error());
+      else sq_case_fill_metrics(dev, c, r);
+    }
   }
   for (int i = 0; i < SQ_OP_MAX_TENSORS; i++) {
     free(x.in[i]);
@@ -515,6 +539,7 @@ int sq_case_sample_more(sq_device *dev, const sq_case *c, const sq_run_opts *opt
   while (first < r->nsamples && sq_result_round(r, first) == 0) first++;
   same.measure.min_samples = same.measure.max_samples = first;
   same.measure.min_time_s = 0;
+  same.dump_dir = NULL;   /* the first round dumped the case */
   if (dev->backend == &sq_backend_cpu) return sample_more_cpu(dev, c, o, r);
   case_ctx x = {.dev = dev, .c = c, .o = o};
   double *v = NULL;

@@ -2,6 +2,8 @@
  * Unlike the other commands it exits 3 on every bad input (a flag, a file,
  * different devices), because 1 and 2 carry the verdict: 0 pass, 1 slower
  * or failing, 2 only ambiguous rows in the way (see reports/compare.h). */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,8 @@
 #include "harness/commands.h"
 #include "harness/error.h"
 #include "reports/compare.h"
+#include "reports/outfile.h"
+#include "reports/table.h"
 
 static void usage(FILE *f) {
   fprintf(f,
@@ -37,12 +41,14 @@ static int bad(const char *fmt, const char *a, const char *b) {
 
 /* "5", "5%" or "5.5" percent -> fraction. */
 static int parse_pct(const char *flag, const char *s, double *out) {
-  char buf[64];
-  snprintf(buf, sizeof buf, "%s", s);
+  char *buf = strdup(s);
+  if (!buf) return sq_fail(SQ_ENOMEM, "%s: out of memory", flag);
   size_t n = strlen(buf);
   if (n && buf[n - 1] == '%') buf[n - 1] = 0;
   double v;
-  if (sq_parse_f64(buf, flag, 0, 1000, &v) != 0) return -1;
+  int rc = sq_parse_f64(buf, flag, 0, 1000, &v);
+  free(buf);
+  if (rc != 0) return -1;
   *out = v / 100;
   return 0;
 }
@@ -59,7 +65,10 @@ static int parse_args(int argc, char **argv, struct args *a) {
     char *arg = argv[i], *val = NULL;
     char *eq = !strncmp(arg, "--", 2) ? strchr(arg, '=') : NULL;
     char name[64];
-    snprintf(name, sizeof name, "%.*s", eq ? (int)(eq - arg) : (int)strlen(arg), arg);
+    size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+    /* No option is that long: the whole argument names the unknown one. */
+    if (arg[0] == '-' && len >= sizeof name) return bad("unknown option '%s'%s", arg, "");
+    snprintf(name, sizeof name, "%.*s", (int)len, arg);
     int takes = !strcmp(name, "--threshold") || !strcmp(name, "--alpha") || !strcmp(name, "--gap") ||
                 !strcmp(name, "--format") || !strcmp(name, "--ambiguous") || !strcmp(name, "-o");
     if (takes) {
@@ -100,19 +109,61 @@ static int parse_args(int argc, char **argv, struct args *a) {
   return 0;
 }
 
-/* Writes to a temporary beside `path`, renamed into place when complete. */
+/* Room a named temporary beside -o's path may need ("PATH.tmp.PID.N"). */
+#define TEMP_SUFFIX_MAX 40
+
+/* The reason in an sq_atomic detail "PATH: reason", without the path. */
+static const char *reason_of(const char *path) {
+  const char *e = sq_last_error();
+  size_t n = strlen(path);
+  return !strncmp(e, path, n) && !strncmp(e + n, ": ", 2) ? e + n + 2 : e;
+}
+
+/* Checks -o before the inputs are read: a path the system can open with
+ * its temporary suffix, and not one of the inputs or their sidecars under
+ * any spelling (same file by device and inode: another path, a symbolic
+ * or a hard link), which the table would replace. */
+static int check_output(const struct args *a) {
+  const char *path = a->out;
+  if (!path) return 0;
+  if (!*path) return bad("-o: empty file name%s%s", "", "");
+  if (strlen(path) + TEMP_SUFFIX_MAX >= PATH_MAX) {
+    fprintf(stderr, "subquad compare: -o %s: path too long (%zu characters; at most %d)\n", path, strlen(path),
+            PATH_MAX - 1 - TEMP_SUFFIX_MAX);
+    return SQ_COMPARE_BAD_INPUT;
+  }
+  for (int i = 0; i < 2; i++) {
+    char *side = sq_results_samples_path(a->files[i]);
+    int input = sq_same_file(path, a->files[i]), sidecar = side && sq_same_file(path, side);
+    if (input || sidecar) {
+      fprintf(stderr, "subquad compare: -o %s: is %s%s%s, which the table would replace; write it elsewhere\n", path,
+              sidecar ? "the samples of " : "", i ? "NEW " : "BASE ", a->files[i]);
+      free(side);
+      return SQ_COMPARE_BAD_INPUT;
+    }
+    free(side);
+  }
+  return 0;
+}
+
+/* Writes the table to stdout, or to -o as a whole file (harness/files.h):
+ * the old table stays until the new one is complete. */
 static int write_output(const struct args *a, const sq_comparison *c, int status) {
   const char *path = a->out, *base = a->files[0], *cur = a->files[1];
   int md = a->markdown;
   FILE *f = stdout;
-  char tmp[4096];
-  if (path) {
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    if (!(f = fopen(tmp, "w"))) return bad("-o %s: cannot write%s", path, "");
-  }
+  sq_atomic out;
+  if (path && !(f = sq_atomic_open(&out, path))) return bad("-o %s: cannot write: %s", path, reason_of(path));
   static const char *const words[] = {"PASS", "REGRESSION", "AMBIGUOUS"};
-  if (md) fprintf(f, "### subquad compare: %s\n\nBASE `%s`, NEW `%s`\n\n", words[status], base, cur);
-  else fprintf(f, "subquad compare: BASE %s, NEW %s\n\n", base, cur);
+  if (md) {
+    fprintf(f, "### subquad compare: %s\n\nBASE ", words[status]);
+    sq_md_code(f, base);
+    fprintf(f, ", NEW ");
+    sq_md_code(f, cur);
+    fprintf(f, "\n\n");
+  } else {
+    fprintf(f, "subquad compare: BASE %s, NEW %s\n\n", base, cur);
+  }
   sq_compare_print(f, c, md);
   if (a->calibrate) {
     sq_calibration k;
@@ -122,14 +173,7 @@ static int write_output(const struct args *a, const sq_comparison *c, int status
   }
   if (md) fputc('\n', f);
   fprintf(f, "verdict: %s (exit %d)\n", words[status], status);
-  if (path) {
-    int err = fflush(f) != 0 || ferror(f);
-    if (fclose(f) != 0) err = 1;
-    if (err || rename(tmp, path) != 0) {
-      unlink(tmp);
-      return bad("-o %s: cannot write%s", path, "");
-    }
-  }
+  if (path && sq_atomic_commit(&out)) return bad("-o %s: cannot write: %s", path, reason_of(path));
   return 0;
 }
 
@@ -142,6 +186,7 @@ int sq_cmd_compare(int argc, char **argv) {
       return 0;
     }
   int rc = parse_args(argc, argv, &a);
+  if (!rc) rc = check_output(&a);
   if (rc) return rc;
   sq_results base, cur;
   if (sq_results_read(a.files[0], &base) != 0) return bad("%s%s", sq_last_error(), "");

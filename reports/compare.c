@@ -2,7 +2,9 @@
  * are recomputed from its raw samples when it has them, so a verdict never
  * depends on how the writer summarised them; without samples the row's own
  * summary serves for the table but no U test can run, so such a pair can
- * only be SAME or AMBIGUOUS, never SLOWER. */
+ * only be SAME or AMBIGUOUS, never SLOWER. A time that is not a finite
+ * number >= 0, in a sample or a summary used, makes no verdict at all: the
+ * pair is INVALID and the comparison bad input. */
 #include "reports/compare.h"
 
 #include <math.h>
@@ -15,7 +17,7 @@
 #include "reports/table.h"
 
 static const char *const verdict_names[SQ_VERDICT_COUNT] = {
-    "SAME", "FASTER", "SLOWER", "AMBIGUOUS", "FAILED", "FIXED", "SKIPPED", "ONLY-BASE", "ONLY-NEW"};
+    "SAME", "FASTER", "SLOWER", "AMBIGUOUS", "FAILED", "FIXED", "SKIPPED", "ONLY-BASE", "ONLY-NEW", "INVALID"};
 
 const char *sq_verdict_name(sq_verdict v) {
   return (unsigned)v < SQ_VERDICT_COUNT ? verdict_names[v] : "?";
@@ -156,12 +158,41 @@ static void judge_timed(const sq_result *base, const sq_result *cur, const sq_co
     snprintf(out->note, sizeof out->note, "%s", apart);
 }
 
+static int bad_time(double x) { return !isfinite(x) || x < 0; }
+
+const char *sq_compare_bad_timing(const sq_result *r, char *buf, size_t n) {
+  if (r->status != SQ_STATUS_OK) return NULL;
+  for (int i = 0; i < r->nsamples; i++)
+    if (bad_time(r->samples[i])) {
+      snprintf(buf, n, "sample %d is %g", i, r->samples[i]);
+      return buf;
+    }
+  if (r->nsamples > 0) return NULL; /* the statistics are recomputed from the samples */
+  /* Without samples the row's own summary is used; an empty cell reads as
+   * NaN and means "not given", anything else must be a time. */
+  static const char *const names[] = {"min_ms", "q1_ms", "median_ms", "q3_ms"};
+  const double v[] = {r->stats.min, r->stats.q1, r->stats.median, r->stats.q3};
+  for (int i = 0; i < 4; i++)
+    if (!isnan(v[i]) && bad_time(v[i])) {
+      snprintf(buf, n, "%s is %g", names[i], v[i]);
+      return buf;
+    }
+  return NULL;
+}
+
 void sq_compare_pair(const sq_result *base, const sq_result *cur, const sq_compare_opts *o,
                      sq_compare_row *out) {
   memset(out, 0, sizeof *out);
   out->base = base;
   out->cur = cur;
   out->base_ms = out->cur_ms = out->ratio = out->gap = out->round_gap = out->p = NAN;
+  char why[120];
+  for (int side = 0; side < 2; side++)
+    if (sq_compare_bad_timing(side ? cur : base, why, sizeof why)) {
+      out->verdict = SQ_VERDICT_INVALID;
+      snprintf(out->note, sizeof out->note, "%s: %s, not a time", side ? "NEW" : "BASE", why);
+      return;
+    }
   if (cur->status == SQ_STATUS_FAILED) {
     out->verdict = SQ_VERDICT_FAILED;
     snprintf(out->note, sizeof out->note, "%s: %s",
@@ -202,6 +233,8 @@ static int devices_of(const sq_results *r, char *buf, size_t n) {
     if (seen) continue;
     size_t len = strlen(buf);
     snprintf(buf + len, n - len, "%s'%s'", count ? ", " : "", r->rows[i].device);
+    /* The list goes into a one-line message. */
+    for (char *p = buf + len; *p; p++) *p = sq_text_char(*p);
     count++;
   }
   return count;
@@ -217,9 +250,28 @@ static int devices_within(const sq_results *a, const sq_results *b) {
   return 1;
 }
 
+/* The first ok row of either file whose times cannot be judged, as an
+ * SQ_EPARSE naming the side, the row and the value; 0 when none. */
+static int check_times(const sq_results *base, const sq_results *cur) {
+  for (int side = 0; side < 2; side++) {
+    const sq_results *f = side ? cur : base;
+    for (int i = 0; i < f->n; i++) {
+      char why[120], name[200];
+      if (!sq_compare_bad_timing(&f->rows[i], why, sizeof why)) continue;
+      snprintf(name, sizeof name, "%s", f->rows[i].kernel);
+      for (char *p = name; *p; p++) *p = sq_text_char(*p);
+      return sq_fail(SQ_EPARSE, "%s row id %d (%s, T=%lld): %s; a time must be a finite number >= 0",
+                     side ? "NEW" : "BASE", f->rows[i].id, name, (long long)f->rows[i].tokens, why);
+    }
+  }
+  return 0;
+}
+
 int sq_compare_results(const sq_results *base, const sq_results *cur, const sq_compare_opts *o,
                        sq_comparison *out) {
   memset(out, 0, sizeof *out);
+  int bad = check_times(base, cur);
+  if (bad) return bad;
   char db[512], dc[512];
   int nb = devices_of(base, db, sizeof db);
   devices_of(cur, dc, sizeof dc);
@@ -288,6 +340,7 @@ int sq_compare_results(const sq_results *base, const sq_results *cur, const sq_c
 }
 
 int sq_compare_status(const sq_comparison *c, int ambiguous_fails) {
+  if (c->count[SQ_VERDICT_INVALID]) return SQ_COMPARE_BAD_INPUT;
   if (c->count[SQ_VERDICT_SLOWER] || c->count[SQ_VERDICT_FAILED]) return SQ_COMPARE_REGRESSION;
   if (c->count[SQ_VERDICT_AMBIGUOUS] && ambiguous_fails) return SQ_COMPARE_AMBIGUOUS;
   return SQ_COMPARE_PASS;
@@ -300,6 +353,13 @@ static void fmt_ms(char *buf, size_t n, double ms) {
 
 static void fmt_shape(char *buf, size_t n, const sq_result *r) { snprintf(buf, n, "%s", r->shape); }
 
+/* Prints s as one line of text, or of Markdown. */
+static void put_text(FILE *f, const char *s, int md) {
+  if (md) sq_md_escape(f, s);
+  else
+    for (; *s; s++) fputc(sq_text_char(*s), f);
+}
+
 void sq_compare_print(FILE *f, const sq_comparison *c, int md) {
   static const char *const head[] = {"verdict", "device", "kernel", "causal", "shape", "dtype", "mode",
                                      "base ms", "new ms", "change", "p", "note"};
@@ -310,7 +370,11 @@ void sq_compare_print(FILE *f, const sq_comparison *c, int md) {
     if (i != 1 || dev) h[j++] = head[i];
   if (!dev && c->n) {
     const sq_compare_row *r0 = &c->rows[0];
-    fprintf(f, md ? "device: `%s`\n\n" : "device: %s\n\n", (r0->cur ? r0->cur : r0->base)->device);
+    const char *device = (r0->cur ? r0->cur : r0->base)->device;
+    fprintf(f, "device: ");
+    if (md) sq_md_code(f, device);
+    else put_text(f, device, 0);
+    fprintf(f, "\n\n");
   }
   sq_table t;
   if (sq_table_init(&t, nc, h) != 0) return;
@@ -381,15 +445,23 @@ void sq_compare_calibrate(const sq_comparison *c, const sq_compare_opts *o, sq_c
   if (k->decides) k->gap = pct_above(separation(k->decides));
 }
 
-static void row_name(char *buf, size_t n, const sq_compare_row *r) {
+/* "kernel causal SHAPE", printed as put_text does; malloc'ed, NULL
+ * when out of memory (the caller prints "?"). */
+static char *row_name(const sq_compare_row *r, int md) {
   const sq_result *k = r->cur ? r->cur : r->base;
-  char shape[SQ_SHAPE_TEXT_MAX];
+  char shape[SQ_SHAPE_TEXT_MAX], *s = NULL;
+  size_t n = 0;
   fmt_shape(shape, sizeof shape, k);
-  snprintf(buf, n, "%s %s %s", k->kernel, k->causal ? "causal" : "non-causal", shape);
+  FILE *m = open_memstream(&s, &n);
+  if (!m) return NULL;
+  put_text(m, k->kernel, md);
+  fprintf(m, " %s %s", k->causal ? "causal" : "non-causal", shape);
+  fclose(m);
+  return s;
 }
 
 void sq_calibration_print(FILE *f, const sq_calibration *k, const sq_compare_opts *o, int md) {
-  char name[SQ_SHAPE_TEXT_MAX + 160];
+  char *name;
   const char *item = md ? "- " : "  ";
   fprintf(f, "%sA/A calibration (BASE and NEW taken as runs of one binary):%s\n", md ? "**" : "", md ? "**" : "");
   if (md) fputc('\n', f);
@@ -397,19 +469,21 @@ void sq_calibration_print(FILE *f, const sq_calibration *k, const sq_compare_opt
     fprintf(f, "%sno timed pair with raw samples on both sides: nothing to calibrate from\n", item);
     return;
   }
-  row_name(name, sizeof name, k->largest);
+  name = row_name(k->largest, md);
   fprintf(f, "%s%d timed pairs; the largest median change is %+.1f%% (%s)\n", item, k->ntimed,
-          (k->largest->ratio - 1) * 100, name);
+          (k->largest->ratio - 1) * 100, name ? name : "?");
+  free(name);
   if (!k->called) {
     fprintf(f, "%sno row was called a change: --gap %g --threshold %g hold on this machine for this pair\n", item,
             o->gap_floor * 100, o->threshold * 100);
     return;
   }
-  row_name(name, sizeof name, k->decides);
+  name = row_name(k->decides, md);
   fprintf(f, "%s%d row%s called a change; a gate on this machine needs --gap %g (%s stands %.1f%% apart) or "
              "--threshold %g\n",
-          item, k->called, k->called == 1 ? " was" : "s were", k->gap * 100, name, separation(k->decides) * 100,
-          k->threshold * 100);
+          item, k->called, k->called == 1 ? " was" : "s were", k->gap * 100, name ? name : "?",
+          separation(k->decides) * 100, k->threshold * 100);
+  free(name);
 }
 
 void sq_compare_free(sq_comparison *c) {

@@ -25,6 +25,7 @@ typedef enum {
   SQ_VERDICT_SKIPPED,    /* skipped on a side: nothing to compare */
   SQ_VERDICT_ONLY_BASE,  /* no matching row in NEW */
   SQ_VERDICT_ONLY_NEW,   /* no matching row in BASE */
+  SQ_VERDICT_INVALID,    /* a time that is not a finite number >= 0: bad input, no verdict */
   SQ_VERDICT_COUNT
 } sq_verdict;
 
@@ -79,13 +80,22 @@ typedef struct sq_comparison {
  * never be called FASTER or SLOWER (6 + 6 samples: 0.0022). */
 double sq_compare_min_p(int m, int n);
 
-/* The verdict of one matched pair. */
+/* Why an ok row's times cannot be judged, written to buf (NULL when they
+ * can): a raw sample, or without samples a summary statistic, that is
+ * infinite, NaN (samples) or negative. The results reader refuses such
+ * files; this guard keeps any verdict from resting on them whatever read
+ * them. */
+const char *sq_compare_bad_timing(const sq_result *r, char *buf, size_t n);
+
+/* The verdict of one matched pair (SQ_VERDICT_INVALID, with the reason in
+ * the note, when sq_compare_bad_timing refuses either side). */
 void sq_compare_pair(const sq_result *base, const sq_result *cur, const sq_compare_opts *o,
                      sq_compare_row *out);
 
 /* Matches and judges every row. SQ_EMISMATCH (detail names both devices)
  * when the files come from different devices and !o->ignore_device;
- * SQ_ENOMEM. */
+ * SQ_EPARSE (detail names the side, the row and the value) when an ok row
+ * on either side has a time sq_compare_bad_timing refuses; SQ_ENOMEM. */
 int sq_compare_results(const sq_results *base, const sq_results *cur, const sq_compare_opts *o,
                        sq_comparison *out);
 
@@ -94,7 +104,7 @@ void sq_compare_print(FILE *f, const sq_comparison *c, int markdown);
 
 /* The exit status the comparison calls for; `ambiguous_fails` chooses
  * between SQ_COMPARE_AMBIGUOUS and SQ_COMPARE_PASS when only ambiguous rows
- * remain. */
+ * remain. An INVALID row is SQ_COMPARE_BAD_INPUT. */
 int sq_compare_status(const sq_comparison *c, int ambiguous_fails);
 
 /* What an A/A pair (two runs of one binary) says about the machine: the

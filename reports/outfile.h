@@ -1,23 +1,38 @@
-/* Output files of the reports: written to a temporary beside the final
- * name and renamed into place when complete, so an interrupted report never
- * leaves a truncated script, data file or page under its final name. */
+/* Output files of the reports, each an sq_atomic file (harness/files.h):
+ * written in full or not at all, so an interrupted report never leaves a
+ * truncated script, data file or page under its final name. Paths are
+ * allocated to size: a long output directory is used whole or refused by
+ * the system (ENAMETOOLONG), never cut short. */
 #ifndef SQ_OUTFILE_H
 #define SQ_OUTFILE_H
 
 #include <stdio.h>
 
+#include "harness/files.h"
+
 typedef struct sq_outfile {
   FILE *f;
-  char path[4096], tmp[4120];
+  char *path;
+  sq_atomic a;
 } sq_outfile;
 
-/* Opens DIR/NAME for writing through a temporary. 0 or SQ_EIO. */
+/* The longest file name the report writes into its directory, temporary
+ * suffix included ("paper-<63>.svg.tmp.<pid>"), with room to spare: an
+ * output directory must leave this much of PATH_MAX. */
+#define SQ_OUTFILE_NAME_MAX 128
+
+/* printf into a string of the right size (malloc'ed; NULL when out of
+ * memory), for paths that must not be cut at a fixed length. */
+char *sq_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Opens DIR/NAME for writing. 0, SQ_EIO or SQ_ENOMEM. */
 int sq_outfile_open(sq_outfile *o, const char *dir, const char *name);
-/* Flushes, closes and renames into place. 0 or SQ_EIO (temporary removed). */
+/* Puts the whole file in place. 0 or SQ_EIO ("path: cannot write: why"). */
 int sq_outfile_commit(sq_outfile *o);
 void sq_outfile_abort(sq_outfile *o);
 
-/* Creates a directory and its missing parents. 0 or SQ_EIO. */
-int sq_mkdir_p(const char *dir);
+/* 1 when a and b name the same existing file (same device and inode, so
+ * another spelling, a symbolic link or a hard link all count). */
+int sq_same_file(const char *a, const char *b);
 
 #endif

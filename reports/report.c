@@ -21,6 +21,7 @@
 #include "kernels/kernel.h"
 #include "results/analysis.h"
 #include "reports/outfile.h"
+#include "reports/table.h"
 #include "reports/tunefile.h"
 #include "workloads/catalog.h"
 
@@ -39,26 +40,44 @@ typedef struct {
   sq_report_out *out;
 } rep;
 
-/* pngcairo where this gnuplot has it (antialiased), else the libgd png. */
+/* pngcairo where this gnuplot has it (antialiased), else the libgd png.
+ * Every string in the scripts is single-quoted (see sq_gp_string), the
+ * constant ones here included, so a double quote in a script can only come
+ * from inside such a string. Both terminals are noenhanced: a label's '^',
+ * '_', '@', '&' and braces are printed, not read as markup. */
 static const char *const TERM_PNG =
-    "if (strstrt(GPVAL_TERMINALS, \"pngcairo\") > 0) {\n"
-    "  set terminal pngcairo size 1100,720 noenhanced font \"Sans,11\"\n"
+    "if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n"
+    "  set terminal pngcairo size 1100,720 noenhanced font 'Sans,11'\n"
     "} else {\n"
     "  set terminal png size 1100,720 noenhanced\n"
     "}";
-static const char *const TERM_SVG = "set terminal svg size 1100,720 dynamic noenhanced font \"Sans,11\"";
+static const char *const TERM_SVG = "set terminal svg size 1100,720 dynamic noenhanced font 'Sans,11'";
 
 void sq_gp_string(FILE *f, const char *s) {
-  fputc('"', f);
+  fputc('\'', f);
   for (; *s; s++) {
-    if (*s == '\n') fputs("\\n", f);
-    else if (*s == '"' || *s == '\\') fputc('\\', f), fputc(*s, f);
-    else fputc(*s, f);
+    if (*s == '\'') fputc('\'', f);
+    fputc(sq_text_char(*s), f);
   }
-  fputc('"', f);
+  fputc('\'', f);
 }
 
-static int is_ok(const sq_result *r) { return r->status == SQ_STATUS_OK && r->stats.median > 0; }
+void sq_dat_text(FILE *f, const char *s) {
+  for (; *s; s++) fputc(sq_text_char(*s), f);
+}
+
+/* A value that can stand on a log axis: positive, finite and not
+ * subnormal (gnuplot's autoscaling of a subnormal lands on 0). Speedups of
+ * extreme times underflow or overflow, and a results file may hold anything
+ * strtod reads; such values are left out of the figures. */
+static int plottable(double v) { return v > 0 && isnormal(v); }
+
+static int is_ok(const sq_result *r) { return r->status == SQ_STATUS_OK && plottable(r->stats.median) && r->tokens > 0; }
+
+/* A skipped row with a plottable prediction of its time. */
+static int is_predicted(const sq_result *r) {
+  return r->status == SQ_STATUS_SKIPPED && plottable(r->pred_ms) && r->tokens > 0;
+}
 
 static int is_quadratic(const sq_result *r) {
   const sq_kernel *k = sq_kernel_find(r->kernel);
@@ -66,25 +85,52 @@ static int is_quadratic(const sq_result *r) {
   return !strcmp(r->family, "softmax_attn") || !strncmp(r->kernel, "softmax_attn", 12);
 }
 
+/* One scaling figure per group (sq_result_group_key: the baseline's shape
+ * without its token axis, causal, dtype, mode): every kernel of that
+ * problem at every token count, the softmax baselines included. */
 static int same_group(const sq_result *a, const sq_result *b) {
-  return a->causal == b->causal && a->B == b->B && a->H == b->H && a->D == b->D && a->DV == b->DV &&
-         !strcmp(a->dtype, b->dtype) && !strcmp(a->mode, b->mode);
+  char ka[2 * SQ_SHAPE_TEXT_MAX], kb[2 * SQ_SHAPE_TEXT_MAX];
+  sq_result_group_key(a, ka, sizeof ka);
+  sq_result_group_key(b, kb, sizeof kb);
+  return !strcmp(ka, kb);
 }
 
 static int same_shape(const sq_result *a, const sq_result *b) {
-  return same_group(a, b) && a->T == b->T && !strcmp(a->device, b->device);
+  return same_group(a, b) && a->tokens == b->tokens && !strcmp(a->device, b->device);
 }
 
 static void group_label(const sq_result *r, char *buf, size_t n) {
-  snprintf(buf, n, "%s, B=%lld, H=%lld, D=%lld%s%.0lld, %s, %s", r->causal ? "causal" : "non-causal",
-           (long long)r->B, (long long)r->H, (long long)r->D, r->DV != r->D ? ", DV=" : "",
-           r->DV != r->D ? (long long)r->DV : 0LL, r->dtype, r->mode);
+  char sans[SQ_SHAPE_TEXT_MAX];
+  if (r->baseline[0]) sq_result_shape_sans_tokens("softmax_attn.flash", r->baseline, sans, sizeof sans);
+  else sq_result_shape_sans_tokens(r->kernel, r->shape, sans, sizeof sans);
+  snprintf(buf, n, "%s, %s, %s, %s", r->causal ? "causal" : "non-causal", sans, r->dtype, r->mode);
 }
 
 /* The series title: the kernel, with its device when several are shown. */
 static void series_title(const rep *R, const char *kernel, const char *device, char *buf, size_t n) {
   if (R->ndev > 1) snprintf(buf, n, "%s @ %.48s", kernel, device);
   else snprintf(buf, n, "%s", kernel);
+}
+
+/* "set WHAT 'text'": titles, axis labels, formats. */
+static void gp_set(FILE *f, const char *what, const char *text) {
+  fprintf(f, "set %s ", what);
+  sq_gp_string(f, text);
+  fputc('\n', f);
+}
+
+/* 'NAME.EXT' as a gnuplot string (figure names are built from slugs, but
+ * every string takes the same road). */
+static void gp_file(FILE *f, const char *name, const char *ext) {
+  char fn[128];
+  snprintf(fn, sizeof fn, "%s%s", name, ext); /* names fit: see sq_report_out.fig */
+  sq_gp_string(f, fn);
+}
+
+static void gp_set_file(FILE *f, const char *what, const char *name, const char *ext) {
+  fprintf(f, "set %s ", what);
+  gp_file(f, name, ext);
+  fputc('\n', f);
 }
 
 static int add_fig(rep *R, const char *name, const char *title) {
@@ -110,15 +156,18 @@ static int open_fig(rep *R, const char *name, sq_outfile *gp, sq_outfile *dat) {
           "# %s.gp: written by subquad report. Restyle freely, then run `gnuplot %s.gp`\n"
           "# in this directory: it reads %s.dat and writes %s.png and %s.svg.\n",
           name, name, name, name, name);
-  fprintf(gp->f, "%s\nset output \"%s.png\"\n", TERM_PNG, name);
-  fprintf(gp->f, "set grid xtics ytics mxtics mytics lc rgb \"#dddddd\" lw 1, lc rgb \"#f0f0f0\" lw 1\n");
+  fprintf(gp->f, "%s\n", TERM_PNG);
+  gp_set_file(gp->f, "output", name, ".png");
+  fprintf(gp->f, "set grid xtics ytics mxtics mytics lc rgb '#dddddd' lw 1, lc rgb '#f0f0f0' lw 1\n");
   fprintf(dat->f, "# %s.dat: data of %s.gp (blocks separated by two blank lines; gnuplot `index`)\n", name, name);
   return 0;
 }
 
 /* Ends the script (SVG via replot) and commits both files. */
 static int close_fig(sq_outfile *gp, sq_outfile *dat, const char *name) {
-  fprintf(gp->f, "%s\nset output \"%s.svg\"\nreplot\nunset output\n", TERM_SVG, name);
+  fprintf(gp->f, "%s\n", TERM_SVG);
+  gp_set_file(gp->f, "output", name, ".svg");
+  fprintf(gp->f, "replot\nunset output\n");
   int rc = sq_outfile_commit(dat);
   if (rc) {
     sq_outfile_abort(gp);
@@ -149,19 +198,20 @@ static int series_points(const rep *R, const sq_result *g, const char *dev, cons
     if (!same_group(r, g) || strcmp(r->device, dev) || strcmp(r->kernel, kernel)) continue;
     double ms;
     if (predicted) {
-      if (r->status != SQ_STATUS_SKIPPED || !(r->pred_ms > 0)) continue;
+      if (!is_predicted(r)) continue;
       ms = r->pred_ms;
     } else {
       if (!is_ok(r)) continue;
       ms = r->stats.median;
     }
     int j;
-    for (j = 0; j < m && p[j].T != r->T; j++) {}
+    for (j = 0; j < m && p[j].T != r->tokens; j++) {}
     if (j < m && p[j].ms <= ms) continue;
-    p[j].T = r->T;
+    p[j].T = r->tokens;
     p[j].ms = ms;
-    p[j].q1 = predicted ? ms : r->stats.q1;
-    p[j].q3 = predicted ? ms : r->stats.q3;
+    /* Quartiles that cannot stand on the log axis draw no bar. */
+    p[j].q1 = !predicted && plottable(r->stats.q1) ? r->stats.q1 : ms;
+    p[j].q3 = !predicted && plottable(r->stats.q3) ? r->stats.q3 : ms;
     if (j == m) m++;
   }
   qsort(p, (size_t)m, sizeof *p, cmp_point);
@@ -173,7 +223,7 @@ static double baseline_at(const rep *R, const sq_result *g, const char *dev, lon
   double best = NAN;
   for (int i = 0; i < R->n; i++) {
     const sq_result *r = R->rows[i].r;
-    if (is_ok(r) && same_group(r, g) && r->T == T && !strcmp(r->device, dev) && is_quadratic(r) &&
+    if (is_ok(r) && same_group(r, g) && r->tokens == T && !strcmp(r->device, dev) && is_quadratic(r) &&
         !(r->stats.median >= best))
       best = r->stats.median;
   }
@@ -186,7 +236,7 @@ static double predicted_baseline_at(const rep *R, const sq_result *g, const char
   double best = NAN;
   for (int i = 0; i < R->n; i++) {
     const sq_result *r = R->rows[i].r;
-    if (r->status == SQ_STATUS_SKIPPED && r->pred_ms > 0 && same_group(r, g) && r->T == T &&
+    if (is_predicted(r) && same_group(r, g) && r->tokens == T &&
         !strcmp(r->device, dev) && is_quadratic(r) && !(r->pred_ms >= best))
       best = r->pred_ms;
   }
@@ -226,7 +276,7 @@ static int group_series(const rep *R, const sq_result *g, const sq_result **sv) 
   int m = 0;
   for (int i = 0; i < R->n; i++) {
     const sq_result *r = R->rows[i].r;
-    if (!same_group(r, g) || !(is_ok(r) || (r->status == SQ_STATUS_SKIPPED && r->pred_ms > 0))) continue;
+    if (!same_group(r, g) || !(is_ok(r) || is_predicted(r))) continue;
     int j;
     for (j = 0; j < m; j++)
       if (!strcmp(sv[j]->device, r->device) && !strcmp(sv[j]->kernel, r->kernel)) break;
@@ -269,11 +319,11 @@ static void summarise(const rep *R, const sq_result *g, const sq_result *s, cons
 static void gp_label(FILE *f, const char *txt, const char *at, const char *align) {
   fprintf(f, "set label ");
   sq_gp_string(f, txt);
-  fprintf(f, " at %s %s front tc rgb \"#333333\"\n", at, align);
+  fprintf(f, " at %s %s front tc rgb '#333333'\n", at, align);
 }
 
 static int scaling_figure(rep *R, const sq_result *g, int gi) {
-  char name[64], label[160], title[300];
+  char name[64], label[SQ_SHAPE_TEXT_MAX + 64], title[SQ_SHAPE_TEXT_MAX + 200];
   snprintf(name, sizeof name, "scaling-%d", gi);
   group_label(g, label, sizeof label);
   const sq_result **sv = malloc(R->n * sizeof *sv);
@@ -292,18 +342,17 @@ static int scaling_figure(rep *R, const sq_result *g, int gi) {
   sq_outfile gp, dat;
   if (rc || (rc = open_fig(R, name, &gp, &dat))) goto out;
   snprintf(title, sizeof title, "Time per call against sequence length (%s)", label);
-  fprintf(gp.f, "set title ");
-  sq_gp_string(gp.f, title);
-  fprintf(gp.f,
-          "\nset xlabel \"sequence length T (tokens; ki = 1024, Mi = 1024^2)\"\n"
-          "set ylabel \"median time per call (ms); bars: Q1..Q3\"\nset logscale x 2\nset logscale y 10\n"
-          "set format x \"%%.0b%%B\"\nset key top left box opaque\n");
+  gp_set(gp.f, "title", title);
+  gp_set(gp.f, "xlabel", "sequence length T (tokens; ki = 1024, Mi = 1024^2)");
+  gp_set(gp.f, "ylabel", "median time per call (ms); bars: Q1..Q3");
+  gp_set(gp.f, "format x", "%.0b%B");
+  fprintf(gp.f, "set logscale x 2\nset logscale y 10\nset key top left box opaque\n");
   long long tlo = 0, thi = 0;
   for (int i = 0; i < R->n; i++) {
     const sq_result *r = R->rows[i].r;
-    if (!same_group(r, g) || !(is_ok(r) || r->pred_ms > 0)) continue;
-    if (!tlo || r->T < tlo) tlo = r->T;
-    if (r->T > thi) thi = r->T;
+    if (!same_group(r, g) || !(is_ok(r) || is_predicted(r))) continue;
+    if (!tlo || r->tokens < tlo) tlo = r->tokens;
+    if (r->tokens > thi) thi = r->tokens;
   }
   if (tlo <= 0) tlo = 1;
   if (thi <= tlo) thi = tlo + 1;
@@ -321,7 +370,7 @@ static int scaling_figure(rep *R, const sq_result *g, int gi) {
       gp_label(gp.f, txt, at, "right");
       continue;
     }
-    fprintf(gp.f, "set arrow from %lld, graph 0 to %lld, graph 1 nohead dt 3 lw 1.5 lc rgb \"#555555\"\n",
+    fprintf(gp.f, "set arrow from %lld, graph 0 to %lld, graph 1 nohead dt 3 lw 1.5 lc rgb '#555555'\n",
             rs[s].crossover, rs[s].crossover);
     /* The label sits on the side of the line with more room. */
     int right = log((double)rs[s].crossover / tlo) > 0.5 * log((double)thi / tlo);
@@ -337,13 +386,16 @@ static int scaling_figure(rep *R, const sq_result *g, int gi) {
     int mp = series_points(R, g, sv[s]->device, sv[s]->kernel, 1, pp + 1);
     series_title(R, sv[s]->kernel, sv[s]->device, st, sizeof st);
     if (m > 0) {
-      fprintf(dat.f, "# block %d: %s measured\n# T median_ms q1_ms q3_ms\n", block, st);
+      fprintf(dat.f, "# block %d: ", block);
+      sq_dat_text(dat.f, st);
+      fprintf(dat.f, " measured\n# T median_ms q1_ms q3_ms\n");
       for (int i = 0; i < m; i++) fprintf(dat.f, "%lld %.9g %.9g %.9g\n", p[i].T, p[i].ms, p[i].q1, p[i].q3);
       fprintf(dat.f, "\n\n");
       if (isnan(rs[s].slope)) snprintf(lt, sizeof lt, "%s", st);
       else snprintf(lt, sizeof lt, "%s: slope %.2f (T %lld..%lld)", st, rs[s].slope, rs[s].slope_tmin, rs[s].slope_tmax);
-      fprintf(gp.f, "%s\"%s.dat\" index %d using 1:2:3:4 with yerrorlines lw 2 pt 7 ps 0.8 lc %d title ",
-              block ? ", \\\n    " : "plot ", name, block, s + 1);
+      fputs(block ? ", \\\n    " : "plot ", gp.f);
+      gp_file(gp.f, name, ".dat");
+      fprintf(gp.f, " index %d using 1:2:3:4 with yerrorlines lw 2 pt 7 ps 0.8 lc %d title ", block, s + 1);
       sq_gp_string(gp.f, lt);
       block++;
     }
@@ -351,12 +403,15 @@ static int scaling_figure(rep *R, const sq_result *g, int gi) {
       /* The dashed prediction starts from the last measured point below it. */
       int start = 1;
       if (m > 0 && p[m - 1].T < pp[1].T) pp[0] = p[m - 1], start = 0;
-      fprintf(dat.f, "# block %d: %s predicted by the planner (skipped rows)\n# T pred_ms\n", block, st);
+      fprintf(dat.f, "# block %d: ", block);
+      sq_dat_text(dat.f, st);
+      fprintf(dat.f, " predicted by the planner (skipped rows)\n# T pred_ms\n");
       for (int i = start; i <= mp; i++) fprintf(dat.f, "%lld %.9g\n", pp[i].T, pp[i].ms);
       fprintf(dat.f, "\n\n");
       snprintf(lt, sizeof lt, "%s: predicted (skipped)", st);
-      fprintf(gp.f, "%s\"%s.dat\" index %d using 1:2 with linespoints dt 2 lw 2 pt 6 lc %d title ",
-              block ? ", \\\n    " : "plot ", name, block, s + 1);
+      fputs(block ? ", \\\n    " : "plot ", gp.f);
+      gp_file(gp.f, name, ".dat");
+      fprintf(gp.f, " index %d using 1:2 with linespoints dt 2 lw 2 pt 6 lc %d title ", block, s + 1);
       sq_gp_string(gp.f, lt);
       block++;
     }
@@ -388,10 +443,10 @@ static int scaling_figures(rep *R) {
     int nt = 0;
     for (int i = 0; i < R->n; i++) {
       const sq_result *r = R->rows[i].r;
-      if (!same_group(r, groups[j]) || !(is_ok(r) || r->pred_ms > 0)) continue;
+      if (!same_group(r, groups[j]) || !(is_ok(r) || is_predicted(r))) continue;
       int k;
-      for (k = 0; k < nt && ts[k] != r->T; k++) {}
-      if (k == nt) ts[nt++] = r->T;
+      for (k = 0; k < nt && ts[k] != r->tokens; k++) {}
+      if (k == nt) ts[nt++] = r->tokens;
     }
     if (nt >= 2) rc = scaling_figure(R, groups[j], ++gi);
   }
@@ -431,19 +486,46 @@ static double paper_baseline(const rep *R, const sq_result *r, int *predicted) {
     const sq_result *b = R->rows[i].r;
     if (!is_quadratic(b) || !same_shape(b, r)) continue;
     if (is_ok(b) && !(b->stats.median >= best)) best = b->stats.median;
-    if (b->status == SQ_STATUS_SKIPPED && b->pred_ms > 0 && !(b->pred_ms >= pred)) pred = b->pred_ms;
+    if (is_predicted(b) && !(b->pred_ms >= pred)) pred = b->pred_ms;
   }
   *predicted = isnan(best) && !isnan(pred);
   return isnan(best) ? pred : best;
 }
 
+/* A log axis from lo/below to hi*above, both kept positive and finite
+ * (lo and hi are plottable; the margins may underflow or overflow). */
+static void log_range(double lo, double hi, double below, double above, double *from, double *to) {
+  *from = plottable(lo / below) ? lo / below : lo;
+  *to = plottable(hi * above) ? hi * above : hi;
+}
+
+/* Labelled 1-2-5 tics between from and to (positive and finite): a log
+ * axis spanning less than a decade would otherwise show a single label.
+ * Over more than a dozen decades gnuplot's own tics serve, so the list is
+ * short whatever the data. */
+static void log_tics(FILE *f, const char *axis, double from, double to) {
+  double dlo = floor(log10(from)), dhi = ceil(log10(to));
+  if (!(dhi - dlo <= 12)) return;
+  fprintf(f, "set %s (", axis);
+  int first = 1;
+  for (int d = (int)dlo; d <= (int)dhi; d++)
+    for (int m = 1; m <= 5; m += m == 1 ? 1 : 3) {
+      double v = m * pow(10, d);
+      if (v < from || v > to) continue;
+      fprintf(f, "%s'%g' %g", first ? "" : ", ", v, v);
+      first = 0;
+    }
+  fprintf(f, ")\n");
+}
+
 static int paper_figure(rep *R, const char *paper, char (*entries)[64], int ne, const sq_result **sv, int ns) {
-  char name[96], sl[64], title[200];
+  char name[96], sl[64], title[200], xlabel[160];
   slug(paper, sl, sizeof sl);
   snprintf(name, sizeof name, "paper-%s", sl);
   /* Speedups first (measured, and against a predicted baseline where
    * every baseline was skipped), so the axis range and the legend only
-   * hold what is there. */
+   * hold what is there. A speedup that is not plottable (a ratio of
+   * extreme times gone to 0 or inf) is left out. */
   double *meas = malloc((size_t)ne * ns * sizeof *meas), *pred = malloc((size_t)ne * ns * sizeof *pred);
   int *any_pred = calloc((size_t)ns, sizeof *any_pred);
   if (!meas || !pred || !any_pred) {
@@ -451,6 +533,7 @@ static int paper_figure(rep *R, const char *paper, char (*entries)[64], int ne, 
     return sq_fail(SQ_ENOMEM, "report: out of memory");
   }
   double lo = 1, hi = 1;
+  int any = 0;
   for (int e = 0; e < ne; e++)
     for (int k = 0; k < ns; k++) {
       double *m = &meas[e * ns + k], *pr = &pred[e * ns + k];
@@ -461,58 +544,73 @@ static int paper_figure(rep *R, const char *paper, char (*entries)[64], int ne, 
             strcmp(r->device, sv[k]->device))
           continue;
         int predicted;
-        double b = paper_baseline(R, r, &predicted);
-        if (isnan(b)) continue;
-        if (predicted) *pr = b / r->stats.median, any_pred[k] = 1;
-        else *m = b / r->stats.median;
+        double b = paper_baseline(R, r, &predicted), v = b / r->stats.median;
+        if (!plottable(v)) continue;
+        if (predicted) *pr = v, any_pred[k] = 1;
+        else *m = v;
       }
-      double v = isnan(*m) ? *pr : *m;
-      if (!isnan(v)) lo = fmin(lo, v), hi = fmax(hi, v);
-      if (!isnan(*pr)) lo = fmin(lo, *pr), hi = fmax(hi, *pr);
+      for (int j = 0; j < 2; j++) {
+        double v = j ? *pr : *m;
+        if (!isnan(v)) lo = fmin(lo, v), hi = fmax(hi, v), any = 1;
+      }
     }
+  int rc = 0;
   sq_outfile gp, dat;
-  int rc = open_fig(R, name, &gp, &dat);
-  if (rc) goto out;
+  if (!any || (rc = open_fig(R, name, &gp, &dat))) goto out;
   snprintf(title, sizeof title, "Speedup over the fastest quadratic baseline at the shapes of %s", paper);
-  fprintf(gp.f, "set title ");
-  sq_gp_string(gp.f, title);
+  snprintf(xlabel, sizeof xlabel, "workload shape (%s)", paper);
+  gp_set(gp.f, "title", title);
+  gp_set(gp.f, "xlabel", xlabel);
+  gp_set(gp.f, "ylabel", "speedup over softmax attention (x, log scale)");
+  double ylo, yhi;
+  log_range(lo, hi, 2, 2, &ylo, &yhi);
   fprintf(gp.f,
-          "\nset xlabel \"workload shape (%s)\"\nset ylabel \"speedup over softmax attention (x, log scale)\"\n"
-          "set logscale y 10\nset datafile missing \"?\"\nset xrange [-0.5:%d.5]\nset yrange [%.4g:%.4g]\n"
-          "set xtics rotate by -25 left noenhanced\nset key top left box opaque\nset bmargin 8\n",
-          paper, ne - 1, lo / 2, hi * 2);
-  /* Labelled 1-2-5 tics: a log axis spanning less than a decade would
-   * otherwise show a single label. */
-  fprintf(gp.f, "set ytics (");
-  int first = 1;
-  for (int d = (int)floor(log10(lo / 2)); d <= (int)ceil(log10(hi * 2)); d++)
-    for (int m = 1; m <= 5; m += m == 1 ? 1 : 3) {
-      double v = m * pow(10, d);
-      if (v < lo / 2 || v > hi * 2) continue;
-      fprintf(gp.f, "%s\"%g\" %g", first ? "" : ", ", v, v);
-      first = 0;
-    }
-  fprintf(gp.f, ")\n");
-  fprintf(dat.f, "# entry");
-  for (int k = 0; k < ns; k++) fprintf(dat.f, " \"%s measured\" \"%s predicted\"", sv[k]->kernel, sv[k]->kernel);
-  fprintf(dat.f, "\n");
+          "set logscale y 10\nset datafile missing '?'\nset xrange [-0.5:%d.5]\nset yrange [%.6g:%.6g]\n"
+          "set key top left box opaque\nset bmargin 8\n",
+          ne - 1, ylo, yhi);
+  log_tics(gp.f, "ytics", ylo, yhi);
+  /* The entries label the x axis from here, not from the data file: the
+   * .dat holds numbers only, so no name can break a record. */
+  fprintf(gp.f, "set xtics rotate by -25 left noenhanced (");
   for (int e = 0; e < ne; e++) {
-    fprintf(dat.f, "\"%s\"", entries[e]);
+    fputs(e ? ", \\\n    " : "", gp.f);
+    sq_gp_string(gp.f, entries[e]);
+    fprintf(gp.f, " %d", e);
+  }
+  fprintf(gp.f, ")\n");
+  fprintf(dat.f, "# columns: entry number (the x tic labels are in %s.gp), then per series its measured and\n"
+                 "# predicted speedup ('?' when none)\n",
+          name);
+  for (int k = 0; k < ns; k++) {
+    fprintf(dat.f, "# series %d: ", k + 1);
+    sq_dat_text(dat.f, sv[k]->kernel);
+    fprintf(dat.f, " @ ");
+    sq_dat_text(dat.f, sv[k]->device);
+    fprintf(dat.f, ": columns %d, %d\n", 2 + 2 * k, 3 + 2 * k);
+  }
+  for (int e = 0; e < ne; e++) {
+    fprintf(dat.f, "# entry %d: ", e);
+    sq_dat_text(dat.f, entries[e]);
+    fprintf(dat.f, "\n%d", e);
     for (int k = 0; k < ns; k++) {
       fprintf(dat.f, isnan(meas[e * ns + k]) ? " ?" : " %.6g", meas[e * ns + k]);
       fprintf(dat.f, isnan(pred[e * ns + k]) ? " ?" : " %.6g", pred[e * ns + k]);
     }
     fprintf(dat.f, "\n");
   }
-  fprintf(gp.f, "plot 1 with lines dt 2 lw 1.5 lc rgb \"black\" title \"quadratic baseline (= 1)\"");
+  fprintf(gp.f, "plot 1 with lines dt 2 lw 1.5 lc rgb 'black' title 'quadratic baseline (= 1)'");
   for (int k = 0; k < ns; k++) {
     char st[200], lt[260];
     series_title(R, sv[k]->kernel, sv[k]->device, st, sizeof st);
-    fprintf(gp.f, ", \\\n    \"%s.dat\" using 0:%d:xtic(1) with points pt 7 ps 1.6 lc %d title ", name, 2 + 2 * k, k + 1);
+    fputs(", \\\n    ", gp.f);
+    gp_file(gp.f, name, ".dat");
+    fprintf(gp.f, " using 1:%d with points pt 7 ps 1.6 lc %d title ", 2 + 2 * k, k + 1);
     sq_gp_string(gp.f, st);
     if (!any_pred[k]) continue;
     snprintf(lt, sizeof lt, "%s vs predicted baseline (skipped)", st);
-    fprintf(gp.f, ", \\\n    \"%s.dat\" using 0:%d with points pt 6 ps 1.6 lc %d title ", name, 3 + 2 * k, k + 1);
+    fputs(", \\\n    ", gp.f);
+    gp_file(gp.f, name, ".dat");
+    fprintf(gp.f, " using 1:%d with points pt 6 ps 1.6 lc %d title ", 3 + 2 * k, k + 1);
     sq_gp_string(gp.f, lt);
   }
   fprintf(gp.f, "\n");
@@ -574,6 +672,12 @@ static void peaks_of(const sq_results *f, double *gbs, double *gflops) {
   if (p && *p && *end) *gflops = NAN;
 }
 
+/* A row the roofline can place: measured, with a plottable rate, traffic
+ * and intensity. */
+static int on_roofline(const sq_result *r) {
+  return is_ok(r) && plottable(r->gflops) && plottable(r->gbs) && plottable(r->gflops / r->gbs);
+}
+
 static int roofline_figure(rep *R) {
   const sq_result **sv = malloc((R->n + 1) * sizeof *sv);
   int *svfile = malloc((R->n + 1) * sizeof *svfile);
@@ -585,7 +689,7 @@ static int roofline_figure(rep *R) {
   }
   for (int i = 0; i < R->n; i++) {
     const sq_result *r = R->rows[i].r;
-    if (!is_ok(r) || !(r->gflops > 0) || !(r->gbs > 0)) continue;
+    if (!on_roofline(r)) continue;
     int k;
     for (k = 0; k < ns && (strcmp(sv[k]->kernel, r->kernel) || strcmp(sv[k]->device, r->device)); k++) {}
     if (k == ns) svfile[ns] = R->rows[i].file, sv[ns++] = r;
@@ -604,41 +708,47 @@ static int roofline_figure(rep *R) {
     for (d = 0; d < nd && strcmp(devs[d], sv[k]->device); d++) {}
     if (d < nd) continue;
     peaks_of(&R->files[svfile[k]], &pb[nd], &pf[nd]);
-    if (isnan(pb[nd]) || isnan(pf[nd])) continue;
+    if (!plottable(pb[nd]) || !plottable(pf[nd]) || !plottable(pf[nd] / pb[nd])) continue;
     snprintf(devs[nd], sizeof devs[nd], "%s", sv[k]->device);
     xmin = fmin(xmin, pf[nd] / pb[nd]), xmax = fmax(xmax, pf[nd] / pb[nd]), ymax = fmax(ymax, pf[nd]);
     nd++;
   }
   const char *title = nd ? "Roofline: achieved GFLOP/s under the measured bandwidth and compute ceilings"
                          : "Achieved GFLOP/s against arithmetic intensity (no measured peaks in the inputs: no ceilings)";
-  fprintf(gp.f, "set title ");
-  sq_gp_string(gp.f, title);
+  gp_set(gp.f, "title", title);
+  gp_set(gp.f, "xlabel", "arithmetic intensity (useful FLOP per compulsory byte)");
+  gp_set(gp.f, "ylabel", "achieved GFLOP/s");
+  double x0, x1, y0, y1;
+  log_range(xmin, xmax, 4, 4, &x0, &x1);
+  log_range(ymin, ymax, 4, 2, &y0, &y1);
   fprintf(gp.f,
-          "\nset xlabel \"arithmetic intensity (useful FLOP per compulsory byte)\"\n"
-          "set ylabel \"achieved GFLOP/s\"\nset logscale xy 10\nset key bottom right box opaque\n"
+          "set logscale xy 10\nset key bottom right box opaque\n"
           "set xrange [%.6g:%.6g]\nset yrange [%.6g:%.6g]\nset samples 400\n",
-          xmin / 4, xmax * 4, ymin / 4, ymax * 2);
+          x0, x1, y0, y1);
   fprintf(gp.f, "plot ");
   for (int d = 0; d < nd; d++) {
     char lt[300];
     snprintf(lt, sizeof lt, "ceiling %.40s: %.4g GB/s, %.4g GFLOP/s", devs[d], pb[d], pf[d]);
-    fprintf(gp.f, "%s(x * %.9g < %.9g ? x * %.9g : %.9g) with lines lw 2.5 dt %d lc rgb \"#222222\" title ",
+    fprintf(gp.f, "%s(x * %.9g < %.9g ? x * %.9g : %.9g) with lines lw 2.5 dt %d lc rgb '#222222' title ",
             d ? ", \\\n    " : "", pb[d], pf[d], pb[d], pf[d], d + 1);
     sq_gp_string(gp.f, lt);
   }
   for (int k = 0; k < ns; k++) {
     char st[200];
     series_title(R, sv[k]->kernel, sv[k]->device, st, sizeof st);
-    fprintf(dat.f, "# block %d: %s\n# intensity_flop_per_byte gflops T\n", k, st);
+    fprintf(dat.f, "# block %d: ", k);
+    sq_dat_text(dat.f, st);
+    fprintf(dat.f, "\n# intensity_flop_per_byte gflops T\n");
     for (int i = 0; i < R->n; i++) {
       const sq_result *r = R->rows[i].r;
-      if (is_ok(r) && r->gflops > 0 && r->gbs > 0 && !strcmp(r->kernel, sv[k]->kernel) &&
+      if (on_roofline(r) && !strcmp(r->kernel, sv[k]->kernel) &&
           !strcmp(r->device, sv[k]->device))
-        fprintf(dat.f, "%.9g %.9g %lld\n", r->gflops / r->gbs, r->gflops, (long long)r->T);
+        fprintf(dat.f, "%.9g %.9g %lld\n", r->gflops / r->gbs, r->gflops, (long long)r->tokens);
     }
     fprintf(dat.f, "\n\n");
-    fprintf(gp.f, "%s\"roofline.dat\" index %d using 1:2 with points pt %d ps 1.3 lc %d title ",
-            nd || k ? ", \\\n    " : "", k, 5 + 2 * (k % 4), k + 1);
+    fputs(nd || k ? ", \\\n    " : "", gp.f);
+    gp_file(gp.f, "roofline", ".dat");
+    fprintf(gp.f, " index %d using 1:2 with points pt %d ps 1.3 lc %d title ", k, 5 + 2 * (k % 4), k + 1);
     sq_gp_string(gp.f, st);
   }
   fprintf(gp.f, "\n");
@@ -674,8 +784,7 @@ static int tuning_figure(rep *R) {
   sq_outfile gp, dat;
   if (!rc && nall && !(rc = open_fig(R, "tuning", &gp, &dat))) {
     const char *title = "Tuning: best time so far against evaluations, per strategy";
-    fprintf(gp.f, "set title ");
-    sq_gp_string(gp.f, title);
+    gp_set(gp.f, "title", title);
     /* A log time axis only when the traces span more than a decade. */
     double lo = INFINITY, hi = 0;
     int maxn = 0;
@@ -685,22 +794,27 @@ static int tuning_figure(rep *R) {
         if (!isnan(all[k].best[i])) lo = fmin(lo, all[k].best[i]), hi = fmax(hi, all[k].best[i]);
     }
     fprintf(gp.f,
-            "\nset xlabel \"evaluations\"\nset ylabel \"best time so far (ms)\"\nset key top right box opaque\n"
+            "set xlabel 'evaluations'\nset ylabel 'best time so far (ms)'\nset key top right box opaque\n"
             "set xrange [0.5:%d.5]\n%s%s",
             maxn, hi > 10 * lo ? "set logscale y 10\n" : "", maxn <= 20 ? "set xtics 1\n" : "");
     int block = 0;
     for (int k = 0; k < nall; k++) {
       int any = 0;
-      fprintf(dat.f, "# block %d: %s\n# evaluation best_ms\n", block, all[k].label);
+      fprintf(dat.f, "# block %d: ", block);
+      sq_dat_text(dat.f, all[k].label);
+      fprintf(dat.f, "\n# evaluation best_ms\n");
       for (int i = 0; i < all[k].n; i++)
         if (!isnan(all[k].best[i])) fprintf(dat.f, "%d %.9g\n", i + 1, all[k].best[i]), any = 1;
       fprintf(dat.f, "\n\n");
       if (!any) continue;
-      fprintf(gp.f, "%s\"tuning.dat\" index %d using 1:2 with steps lw 2 lc %d title ", block ? ", \\\n    " : "plot ",
-              block, k + 1);
+      fputs(block ? ", \\\n    " : "plot ", gp.f);
+      gp_file(gp.f, "tuning", ".dat");
+      fprintf(gp.f, " index %d using 1:2 with steps lw 2 lc %d title ", block, k + 1);
       sq_gp_string(gp.f, all[k].label);
       /* Points mark each evaluation, the last one included. */
-      fprintf(gp.f, ", \\\n    \"tuning.dat\" index %d using 1:2 with points pt 7 ps 0.6 lc %d notitle", block, k + 1);
+      fputs(", \\\n    ", gp.f);
+      gp_file(gp.f, "tuning", ".dat");
+      fprintf(gp.f, " index %d using 1:2 with points pt 7 ps 0.6 lc %d notitle", block, k + 1);
       block++;
     }
     fprintf(gp.f, "\n");
@@ -717,70 +831,84 @@ static int tuning_figure(rep *R) {
 
 /* ---- rendering ------------------------------------------------------- */
 
-/* The gnuplot program: a path as given, or the first match on PATH. */
-static int find_program(const char *prog, char *buf, size_t n) {
-  if (strchr(prog, '/')) {
-    snprintf(buf, n, "%s", prog);
-    return access(buf, X_OK) == 0;
-  }
+/* Sets the note (replacing one already set); a note that cannot be
+ * allocated is dropped, the figures stand without it. */
+static void set_note(sq_report_out *o, char *note) {
+  free(o->note);
+  o->note = note;
+}
+
+/* The gnuplot program: a path as given, or the first match on PATH;
+ * malloc'ed, NULL when not found. */
+static char *find_program(const char *prog) {
+  if (strchr(prog, '/')) return access(prog, X_OK) == 0 ? strdup(prog) : NULL;
   const char *path = getenv("PATH");
   if (!path) path = "/usr/bin:/bin";
   while (*path) {
     const char *colon = strchr(path, ':');
     size_t len = colon ? (size_t)(colon - path) : strlen(path);
-    snprintf(buf, n, "%.*s/%s", (int)len, len ? path : ".", prog);
-    if (access(buf, X_OK) == 0) return 1;
+    char *buf = sq_strf("%.*s/%s", (int)(len ? len : 1), len ? path : ".", prog);
+    if (buf && access(buf, X_OK) == 0) return buf;
+    free(buf);
     path += len + (colon != NULL);
   }
-  return 0;
+  return NULL;
 }
 
 /* Runs `gnuplot NAME.gp` in the output directory, its messages going to
- * NAME.log (kept only when gnuplot fails). */
+ * NAME.log (kept only when gnuplot fails). NAME.png, NAME.svg and NAME.log
+ * are removed first: gnuplot opens its outputs in place, and must create
+ * them afresh rather than write through whatever link was left there. */
 static int render_one(const char *gnuplot, const char *dir, const char *name) {
+  char script[128], png[128], svg[128], log[128]; /* names fit: see sq_report_out.fig */
+  snprintf(script, sizeof script, "%s.gp", name);
+  snprintf(png, sizeof png, "%s.png", name);
+  snprintf(svg, sizeof svg, "%s.svg", name);
+  snprintf(log, sizeof log, "%s.log", name);
   pid_t pid = fork();
   if (pid < 0) return -1;
   if (pid == 0) {
-    char script[128], log[128];
-    snprintf(script, sizeof script, "%s.gp", name);
-    snprintf(log, sizeof log, "%s.log", name);
-    if (chdir(dir) != 0 || !freopen(log, "w", stderr) || !freopen("/dev/null", "w", stdout)) _exit(127);
+    if (chdir(dir) != 0) _exit(127);
+    unlink(png), unlink(svg), unlink(log);
+    if (!freopen(log, "w", stderr) || !freopen("/dev/null", "w", stdout)) _exit(127);
     execl(gnuplot, "gnuplot", script, (char *)NULL);
     _exit(127);
   }
   int st;
   while (waitpid(pid, &st, 0) < 0)
     if (errno != EINTR) return -1;
-  char log[4200];
-  snprintf(log, sizeof log, "%s/%s.log", dir, name);
   int ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
-  if (ok) unlink(log);
+  char *logpath = sq_strf("%s/%s", dir, log);
+  if (ok && logpath) unlink(logpath);
+  free(logpath);
   return ok ? 0 : -1;
 }
 
 static void render(rep *R) {
   sq_report_out *o = R->out;
-  char prog[4096];
   const char *gp = R->o->gnuplot ? R->o->gnuplot : "gnuplot";
   if (!o->nfigs) return;
   if (!R->o->render) {
-    snprintf(o->note, sizeof o->note, "rendering skipped (--no-render): run `cd %s && for f in *.gp; do gnuplot \"$f\"; done`",
-             R->o->outdir);
+    set_note(o, sq_strf("rendering skipped (--no-render): run `cd %s && for f in *.gp; do gnuplot \"$f\"; done`",
+                        R->o->outdir));
     return;
   }
-  if (!find_program(gp, prog, sizeof prog)) {
-    snprintf(o->note, sizeof o->note,
-             "gnuplot not found (%s): scripts and data are written; render with `cd %s && for f in *.gp; do gnuplot \"$f\"; done`",
-             gp, R->o->outdir);
+  char *prog = find_program(gp);
+  if (!prog) {
+    set_note(o, sq_strf("gnuplot not found (%s): scripts and data are written; render with `cd %s && for f in *.gp; "
+                        "do gnuplot \"$f\"; done`",
+                        gp, R->o->outdir));
     return;
   }
   int failed = 0;
   char first[96] = "";
   for (int i = 0; i < o->nfigs; i++)
     if (render_one(prog, R->o->outdir, o->fig[i]) != 0 && !failed++) snprintf(first, sizeof first, "%s", o->fig[i]);
+  free(prog);
+  o->render_failed = failed > 0;
   if (failed)
-    snprintf(o->note, sizeof o->note, "gnuplot failed on %d of %d figures (first: %s.gp; see %s/%s.log)", failed,
-             o->nfigs, first, R->o->outdir, first);
+    set_note(o, sq_strf("gnuplot failed on %d of %d figures (first: %s.gp; see %s/%s.log)", failed, o->nfigs, first,
+                        R->o->outdir, first));
   else
     o->rendered = 1;
 }
@@ -804,14 +932,11 @@ int sq_report_build(const sq_report_opts *o, const char *const *paths, const sq_
       R.rows[R.n].r = r;
       R.rows[R.n++].file = f;
     }
-  /* Bad tuning traces are bad input: refuse them before writing anything. */
+  /* The command has read the tuning traces and checked the directory
+   * before calling: a trace that fails now fails the tuning figure. */
   int rc = 0;
-  for (int f = 0; !rc && f < o->ntune; f++) {
-    sq_tune_trace *t;
-    int n;
-    if (!(rc = sq_tune_read(o->tune[f], &t, &n))) sq_tune_free(t, n);
-  }
-  if (!rc) rc = sq_mkdir_p(o->outdir);
+  if (sq_mkdirs(o->outdir) != 0)
+    rc = sq_fail(SQ_EIO, "%s: cannot create directory: %s", o->outdir, strerror(errno));
   if (!rc) rc = scaling_figures(&R);
   if (!rc) rc = paper_figures(&R);
   if (!rc) rc = roofline_figure(&R);
@@ -824,6 +949,8 @@ int sq_report_build(const sq_report_opts *o, const char *const *paths, const sq_
 }
 
 void sq_report_out_free(sq_report_out *out) {
+  free(out->note);
+  out->note = NULL;
   free(out->series);
   out->series = NULL;
   out->nseries = 0;

@@ -39,14 +39,17 @@ typedef struct sq_report_out {
   char fig[SQ_REPORT_MAX_FIGS][96];      /* base names: "scaling-1" */
   char fig_title[SQ_REPORT_MAX_FIGS][320];
   int rendered;              /* PNG and SVG were made */
-  char note[512];            /* why not, and how to render */
+  int render_failed;         /* gnuplot ran and failed on a figure */
+  char *note;                /* why not, and how to render; NULL when nothing to say */
   int nseries;
   sq_report_series *series;
 } sq_report_out;
 
 /* Writes everything into o->outdir (created when missing). `paths` name
  * the inputs in the page. 0, or a negative SQ_E* code (SQ_EIO writing,
- * SQ_EPARSE in a tuning trace, SQ_EINVAL with no rows at all). */
+ * SQ_EPARSE in a tuning trace, SQ_EINVAL with no rows at all). The caller
+ * checks the tuning traces and the directory first (cmd_report.c), so that
+ * bad input is refused before any figure is written. */
 int sq_report_build(const sq_report_opts *o, const char *const *paths, const sq_results *files,
                     int nfiles, sq_report_out *out);
 void sq_report_out_free(sq_report_out *out);
@@ -55,7 +58,17 @@ void sq_report_out_free(sq_report_out *out);
 int sq_report_pages(const sq_report_opts *o, const char *const *paths, const sq_results *files,
                     int nfiles, const sq_report_out *out);
 
-/* Writes s as a double-quoted gnuplot string. */
+/* Writes s as a single-quoted gnuplot string: every text that reaches a
+ * .gp script (titles, labels, key entries, tic labels, file names) goes
+ * through here. Inside '...' gnuplot does no backquote command
+ * substitution, no @macro expansion and no backslash escapes; the only
+ * special character is the quote itself, written twice. A string cannot
+ * span lines, so whitespace control characters become spaces and the other
+ * control characters '?'. */
 void sq_gp_string(FILE *f, const char *s);
+
+/* Writes s as text of a .dat comment line: control characters replaced as
+ * in sq_gp_string, so no value can end the comment and start a record. */
+void sq_dat_text(FILE *f, const char *s);
 
 #endif

@@ -121,9 +121,8 @@ static int problems_table(const sq_results *files, int nfiles, int max, sq_table
         (*more)++;
         continue;
       }
-      char shape[128];
-      snprintf(shape, sizeof shape, "%s B=%lld,H=%lld,T=%lld,D=%lld,DV=%lld %s", r->causal ? "causal" : "non-causal",
-               (long long)r->B, (long long)r->H, (long long)r->T, (long long)r->D, (long long)r->DV, r->dtype);
+      char shape[SQ_SHAPE_TEXT_MAX + 32];
+      snprintf(shape, sizeof shape, "%s %s %s", r->causal ? "causal" : "non-causal", r->shape, r->dtype);
       const char *cells[] = {sq_status_name(r->status), r->kernel, r->device, shape, r->reason};
       if (sq_table_add(t, cells)) return SQ_ENOMEM;
     }
@@ -132,11 +131,13 @@ static int problems_table(const sq_results *files, int nfiles, int max, sq_table
 
 /* Copies DIR/NAME.svg into the page from its <svg element on. */
 static void inline_svg(FILE *f, const char *dir, const char *name) {
-  char path[4200];
-  snprintf(path, sizeof path, "%s/%s.svg", dir, name);
-  FILE *s = fopen(path, "r");
+  char *path = sq_strf("%s/%s.svg", dir, name);
+  FILE *s = path ? fopen(path, "r") : NULL;
+  free(path);
   if (!s) {
-    fprintf(f, "<p class=\"note\">%s.svg is missing.</p>\n", name);
+    fprintf(f, "<p class=\"note\">");
+    sq_html_escape(f, name);
+    fprintf(f, ".svg is missing.</p>\n");
     return;
   }
   char buf[8192];
@@ -165,7 +166,7 @@ static int write_html(const sq_report_opts *o, const char *const *paths, const s
           CSS);
   fprintf(f, "<h1>subquad report</h1>\n<p>subquad %s (%s); %d input file%s.</p>\n", PACKAGE_VERSION, SQ_GIT_REVISION,
           nfiles, nfiles == 1 ? "" : "s");
-  if (out->note[0]) {
+  if (out->note) {
     fprintf(f, "<p class=\"note\">");
     sq_html_escape(f, out->note);
     fprintf(f, "</p>\n");
@@ -181,14 +182,24 @@ static int write_html(const sq_report_opts *o, const char *const *paths, const s
   fprintf(f, "<h2>Figures</h2>\n");
   if (!out->nfigs) fprintf(f, "<p>No figure: the inputs hold no measured series to plot.</p>\n");
   for (int i = 0; i < out->nfigs; i++) {
-    fprintf(f, "<div class=\"fig\"><h3 id=\"%s\">", out->fig[i]);
+    /* Figure names are slugs (letters, digits, '-', '_'), safe in an id
+     * and a relative URL; they are escaped all the same. */
+    const char *fig = out->fig[i];
+    fprintf(f, "<div class=\"fig\"><h3 id=\"");
+    sq_html_escape(f, fig);
+    fprintf(f, "\">");
     sq_html_escape(f, out->fig_title[i]);
     fprintf(f, "</h3>\n");
-    if (out->rendered) inline_svg(f, o->outdir, out->fig[i]);
+    if (out->rendered) inline_svg(f, o->outdir, fig);
     else fprintf(f, "<p class=\"note\">Not rendered: see the note at the top.</p>\n");
-    fprintf(f, "<p><a href=\"%s.png\">PNG</a> · <a href=\"%s.svg\">SVG</a> · <a href=\"%s.gp\">gnuplot script</a> · "
-               "<a href=\"%s.dat\">data</a></p></div>\n",
-            out->fig[i], out->fig[i], out->fig[i], out->fig[i]);
+    static const char *const links[][2] = {{".png", "PNG"}, {".svg", "SVG"}, {".gp", "gnuplot script"}, {".dat", "data"}};
+    fprintf(f, "<p>");
+    for (int k = 0; k < 4; k++) {
+      fprintf(f, "%s<a href=\"", k ? " · " : "");
+      sq_html_escape(f, fig);
+      fprintf(f, "%s\">%s</a>", links[k][0], links[k][1]);
+    }
+    fprintf(f, "</p></div>\n");
   }
   fprintf(f, "<h2>Skipped and failed rows</h2>\n");
   if (tabs[3].nrows > 1) sq_table_print_html(f, &tabs[3]);
@@ -209,7 +220,11 @@ static int write_md(const sq_report_opts *o, const sq_results *files, int nfiles
     for (int i = 0; i < files[k].n; i++) cnt[files[k].rows[i].status % 3]++, total++;
   fprintf(f, "## subquad report\n\n%d rows from %d file%s: %d ok, %d skipped, %d failed.\n\n", total, nfiles,
           nfiles == 1 ? "" : "s", cnt[0], cnt[1], cnt[2]);
-  if (out->note[0]) fprintf(f, "> %s\n\n", out->note);
+  if (out->note) {
+    fputs("> ", f);
+    sq_md_escape(f, out->note);
+    fputs("\n\n", f);
+  }
   fprintf(f, "### Devices\n\n");
   sq_table_print(f, &tabs[0], 1);
   fprintf(f, "\n### Scaling\n\n");
@@ -220,7 +235,15 @@ static int write_md(const sq_report_opts *o, const sq_results *files, int nfiles
   else fprintf(f, "None.\n");
   if (more) fprintf(f, "\n… and %d more.\n", more);
   fprintf(f, "\n### Figures\n\n");
-  for (int i = 0; i < out->nfigs; i++) fprintf(f, "- `%s.png` / `.svg` / `.gp`: %s\n", out->fig[i], out->fig_title[i]);
+  for (int i = 0; i < out->nfigs; i++) {
+    char png[128]; /* names fit: see sq_report_out.fig */
+    snprintf(png, sizeof png, "%s.png", out->fig[i]);
+    fputs("- ", f);
+    sq_md_code(f, png);
+    fputs(" / `.svg` / `.gp`: ", f);
+    sq_md_escape(f, out->fig_title[i]);
+    fputc('\n', f);
+  }
   if (!out->nfigs) fprintf(f, "None.\n");
   return sq_outfile_commit(&h);
 }

@@ -1,6 +1,9 @@
 /* Text tables: column widths are computed over every cell before printing,
- * so columns line up whatever the data; Markdown output escapes the pipe so
- * a cell (a failure reason) cannot break the table. */
+ * so columns line up whatever the data. Cells come from result files, so
+ * nothing in them may act on the reader: control characters (newlines,
+ * terminal escapes) are replaced when a cell is added, Markdown output
+ * backslash-escapes what would break the table or start markup or raw HTML,
+ * and HTML output escapes what would start a tag or an entity. */
 #include "reports/table.h"
 
 #include <stdlib.h>
@@ -30,25 +33,54 @@ int sq_table_add(sq_table *t, const char *const *cells) {
   }
   char **row = t->cells + (size_t)t->nrows * t->ncols;
   for (int c = 0; c < t->ncols; c++) {
-    /* Newlines would break both layouts; a cell is one line. */
+    /* Newlines would break both layouts, and a terminal acts on escape
+     * sequences: a cell is one line of printable text. */
     row[c] = strdup(cells[c] ? cells[c] : "");
     if (!row[c]) {
       while (c--) free(row[c]);
       return sq_fail(SQ_ENOMEM, "table: out of memory");
     }
-    for (char *p = row[c]; *p; p++)
-      if (*p == '\n' || *p == '\r' || *p == '\t') *p = ' ';
+    for (char *p = row[c]; *p; p++) *p = sq_text_char(*p);
   }
   t->nrows++;
   return 0;
 }
 
+char sq_text_char(char ch) {
+  unsigned char c = (unsigned char)ch;
+  if (c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r') return ' ';
+  if (c < 0x20 || c == 0x7f) return '?';
+  return ch;
+}
+
+void sq_md_escape(FILE *f, const char *s) {
+  for (; *s; s++) {
+    char c = sq_text_char(*s);
+    if (strchr("\\`*[]<>|&", c)) fputc('\\', f);
+    fputc(c, f);
+  }
+}
+
+void sq_md_code(FILE *f, const char *s) {
+  /* CommonMark: a code span's fence is a run of backticks longer than any
+   * run inside it; a space pads content that starts or ends with one. */
+  int longest = 0, run = 0;
+  for (const char *p = s; *p; p++) {
+    run = *p == '`' ? run + 1 : 0;
+    if (run > longest) longest = run;
+  }
+  size_t n = strlen(s);
+  int pad = n && (s[0] == '`' || s[n - 1] == '`');
+  for (int i = 0; i <= longest; i++) fputc('`', f);
+  if (pad) fputc(' ', f);
+  for (const char *p = s; *p; p++) fputc(sq_text_char(*p), f);
+  if (pad) fputc(' ', f);
+  for (int i = 0; i <= longest; i++) fputc('`', f);
+}
+
 static void put_md_cell(FILE *f, const char *s) {
   fputc(' ', f);
-  for (; *s; s++) {
-    if (*s == '|') fputc('\\', f);
-    fputc(*s, f);
-  }
+  sq_md_escape(f, s);
   fputs(" |", f);
 }
 
@@ -100,6 +132,7 @@ void sq_html_escape(FILE *f, const char *s) {
     case '<': fputs("&lt;", f); break;
     case '>': fputs("&gt;", f); break;
     case '"': fputs("&quot;", f); break;
+    case '\'': fputs("&#39;", f); break;
     default: fputc(*s, f);
     }
   }

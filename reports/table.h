@@ -22,8 +22,17 @@ int sq_table_add(sq_table *t, const char *const *cells);
 void sq_table_print(FILE *f, const sq_table *t, int markdown);
 /* Prints an HTML <table> (cells escaped). */
 void sq_table_print_html(FILE *f, const sq_table *t);
-/* Writes s with &, <, >, " escaped for HTML. */
+/* Writes s with &, <, >, " and ' escaped for HTML. */
 void sq_html_escape(FILE *f, const char *s);
+/* Writes s as Markdown text: control characters replaced (sq_text_char),
+ * and \ ` * [ ] < > | & backslash-escaped, so a value can neither break a
+ * table row nor start emphasis, a link, a code span or raw HTML. */
+void sq_md_escape(FILE *f, const char *s);
+/* Writes s as a Markdown code span whose fence no backtick in s can close. */
+void sq_md_code(FILE *f, const char *s);
+/* One character of text from a file as printed: whitespace control
+ * characters become ' ', the other control characters '?'. */
+char sq_text_char(char c);
 void sq_table_free(sq_table *t);
 
 #endif

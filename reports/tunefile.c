@@ -1,8 +1,10 @@
 /* Reading tuning traces. Each line is parsed on its own with libcsv (tuner
  * files keep every record on one line), which lets every error name its
- * line. The best-so-far series is the running minimum of the successful
- * times in file order, which is evaluation order for both caches (appended
- * as the search runs) and replay output. */
+ * line. Lines are read whole however long, and a record with more fields,
+ * or longer fields, than kept here is refused rather than cut. The
+ * best-so-far series is the running minimum of the successful times in file
+ * order, which is evaluation order for both caches (appended as the search
+ * runs) and replay output. */
 #include "reports/tunefile.h"
 
 #include <csv.h>
@@ -18,18 +20,23 @@
 
 struct fields {
   int n;
+  int over;          /* a field beyond MAXF, or longer than f[0] holds */
   char f[MAXF][256];
 };
 
 static void on_field(void *s, size_t len, void *data) {
   struct fields *fl = data;
-  if (fl->n >= MAXF) return;
-  snprintf(fl->f[fl->n++], sizeof fl->f[0], "%.*s", (int)len, (const char *)s);
+  if (fl->n >= MAXF || len >= sizeof fl->f[0]) {
+    fl->over = 1;
+    return;
+  }
+  memcpy(fl->f[fl->n], s, len);
+  fl->f[fl->n++][len] = 0;
 }
 
 static int split(const char *line, struct fields *fl) {
   struct csv_parser p;
-  fl->n = 0;
+  fl->n = fl->over = 0;
   if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0) return -1;
   size_t len = strlen(line);
   int rc = csv_parse(&p, line, len, on_field, NULL, fl) == len && csv_fini(&p, on_field, NULL, fl) == 0 ? 0 : -1;
@@ -69,15 +76,21 @@ int sq_tune_read(const char *path, sq_tune_trace **out, int *nout) {
   FILE *f = fopen(path, "r");
   if (!f) return sq_fail(errno == ENOENT ? SQ_ENOTFOUND : SQ_EIO, "%s: %s", path, strerror(errno));
   const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-  char label[128], line[16384];
-  snprintf(label, sizeof label, "%s", base);
+  char label[sizeof((sq_tune_trace *)0)->label], *line = NULL;
+  size_t cap = 0;
+  ssize_t got;
+  snprintf(label, sizeof label, "%s", base); /* a file name fits; see tunefile.h */
   struct fields *h = calloc(2, sizeof *h), *r = h ? h + 1 : NULL;
   int lineno = 0, have_header = 0, tcol = -1, scol = -1, gcol = -1, rc = 0;
   sq_tune_trace *t = NULL;
   int n = 0;
   if (!h) rc = sq_fail(SQ_ENOMEM, "%s: out of memory", path);
-  while (!rc && fgets(line, sizeof line, f)) {
+  while (!rc && (got = getline(&line, &cap, f)) >= 0) {
     lineno++;
+    if (strlen(line) != (size_t)got) {
+      rc = sq_fail(SQ_EPARSE, "%s:%d: NUL byte in the line", path, lineno);
+      break;
+    }
     line[strcspn(line, "\r\n")] = 0;
     if (!have_header && line[0] == '#') {
       /* "# strategy: anneal" or "# strategy=anneal" names the trace. */
@@ -94,6 +107,11 @@ int sq_tune_read(const char *path, sq_tune_trace **out, int *nout) {
     struct fields *dst = have_header ? r : h;
     if (split(line, dst) != 0) {
       rc = sq_fail(SQ_EPARSE, "%s:%d: malformed CSV record", path, lineno);
+      break;
+    }
+    if (dst->over) {
+      rc = sq_fail(SQ_EPARSE, "%s:%d: more than %d fields, or a field of %zu bytes or more", path, lineno, MAXF,
+                   sizeof dst->f[0]);
       break;
     }
     if (!have_header) {
@@ -128,6 +146,7 @@ int sq_tune_read(const char *path, sq_tune_trace **out, int *nout) {
     if (!tr || push(tr, ms) != 0) rc = sq_fail(SQ_ENOMEM, "%s: out of memory", path);
   }
   fclose(f);
+  free(line);
   free(h);
   if (!rc && !have_header) rc = sq_fail(SQ_EPARSE, "%s:%d: no header line", path, lineno + 1);
   if (rc) {

@@ -7,7 +7,8 @@
 #define SQ_TUNEFILE_H
 
 typedef struct sq_tune_trace {
-  char label[128];   /* the strategy ("strategy" comment or column), else the file name */
+  char label[256];   /* the strategy ("strategy" comment or column, cut to fit: it only
+                        labels the figure), else the file name (which always fits) */
   int n;             /* evaluations */
   double *best;      /* best-so-far ms after each evaluation; NAN before the first success */
 } sq_tune_trace;

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "harness/error.h"
+#include "harness/files.h"
 #include "kernels/kernel.h"
 
 /* ---- column table ---------------------------------------------------- */
@@ -277,13 +278,12 @@ void sq_meta_standard(sq_meta *m, int argc, char **argv) {
 /* ---- writer ---------------------------------------------------------- */
 
 struct sq_results_writer {
-  FILE *f, *fs;              /* rows, samples */
-  char *path, *spath;        /* final names */
-  char *tmp, *stmp;          /* temporaries in the same directory */
+  sq_atomic rows, samples;   /* the two files, each written in full or not at all */
+  FILE *f, *fs;              /* their streams */
+  char *path;                /* the rows' final name, for messages */
 };
 
-/* "out.csv" -> "out.samples.csv"; a name without .csv gets the suffix. */
-static char *samples_path(const char *path) {
+char *sq_results_samples_path(const char *path) {
   size_t n = strlen(path);
   if (n >= 4 && !strcmp(path + n - 4, ".csv")) n -= 4;
   char *s = malloc(n + 13);
@@ -294,37 +294,8 @@ static char *samples_path(const char *path) {
   return s;
 }
 
-/* Creates a fresh temporary next to `path` (same file system, so rename is
- * atomic) with the permissions a plain fopen would have given. */
-static FILE *open_tmp(const char *path, char **tmp_out) {
-  static unsigned counter;
-  size_t n = strlen(path) + 48;
-  char *tmp = malloc(n);
-  if (!tmp) return NULL;
-  for (int tries = 0; tries < 100; tries++) {
-    snprintf(tmp, n, "%s.tmp.%ld.%u", path, (long)getpid(), counter++);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd >= 0) {
-      FILE *f = fdopen(fd, "w");
-      if (!f) {
-        close(fd);
-        unlink(tmp);
-        break;
-      }
-      *tmp_out = tmp;
-      return f;
-    }
-    if (errno != EEXIST) break;
-  }
-  free(tmp);
-  return NULL;
-}
-
 static void writer_free(sq_results_writer *w) {
   free(w->path);
-  free(w->spath);
-  free(w->tmp);
-  free(w->stmp);
   free(w);
 }
 
@@ -372,21 +343,23 @@ static void new_run_id(char *buf, size_t n) {
 int sq_results_open(const char *path, const sq_meta *meta, sq_results_writer **out) {
   *out = NULL;
   sq_results_writer *w = calloc(1, sizeof *w);
-  if (!w || !(w->path = strdup(path)) || !(w->spath = samples_path(path))) {
-    if (w) writer_free(w);
+  char *spath = sq_results_samples_path(path);
+  if (!w || !spath || !(w->path = strdup(path))) {
+    free(w), free(spath);
     return sq_fail(SQ_ENOMEM, "%s: out of memory", path);
   }
-  if (!(w->f = open_tmp(path, &w->tmp))) {
-    int e = errno;
+  if (!(w->f = sq_atomic_open(&w->rows, path))) {
+    free(spath);
     writer_free(w);
-    return sq_fail(SQ_EIO, "%s: cannot create a temporary file: %s", path, strerror(e));
+    return SQ_EIO;
   }
-  if (!(w->fs = open_tmp(w->spath, &w->stmp))) {
-    int e = errno;
-    fclose(w->f);
-    unlink(w->tmp);
+  w->fs = sq_atomic_open(&w->samples, spath);
+  free(spath);
+  if (!w->fs) {
+    int rc = sq_fail(SQ_EIO, "%s", sq_last_error());
+    sq_atomic_abort(&w->rows);
     writer_free(w);
-    return sq_fail(SQ_EIO, "%s: cannot create a temporary file: %s", path, strerror(e));
+    return rc;
   }
   /* The run id heads both files; the reader refuses a pair that differs. A
    * run_id in the caller's block (copied from a file read) is not ours. */
@@ -429,47 +402,35 @@ int sq_results_write(sq_results_writer *w, const sq_result *r) {
   return 0;
 }
 
-/* Flushes and closes one temporary: 0, or the errno that lost data. */
-static int finish(FILE *f) {
-  int bad = fflush(f) != 0 || ferror(f);
-  int e = errno;
-  if (fsync(fileno(f)) != 0 && errno != EINVAL) bad = 1, e = errno;
-  if (fclose(f) != 0 && !bad) bad = 1, e = errno;
-  return bad ? (e ? e : EIO) : 0;
-}
-
 int sq_results_close(sq_results_writer *w) {
   if (!w) return 0;
-  int e1 = finish(w->f), e2 = finish(w->fs);
-  int rc = 0;
-  if (e1 || e2) {
-    rc = sq_fail(SQ_EIO, "%s: write failed: %s", w->path, strerror(e1 ? e1 : e2));
-  } else if (rename(w->stmp, w->spath) != 0) {
-    rc = sq_fail(SQ_EIO, "%s: cannot rename into place: %s", w->spath, strerror(errno));
-  } else if (rename(w->tmp, w->path) != 0) {
-    /* The sidecar goes first so the rows are never visible without their
-     * samples; if the rows then fail, the stale-looking sidecar goes too. */
-    rc = sq_fail(SQ_EIO, "%s: cannot rename into place: %s", w->path, strerror(errno));
-    unlink(w->spath);
-  }
+  /* Both finished before either is renamed: all that can fail for lack of
+   * space or an I/O error is behind us when the renames come. The sidecar
+   * goes first, so rows are never visible without their samples; the run
+   * id in both headers tells a reader a pair that a kill split. */
+  int rc = sq_atomic_finish(&w->rows);
+  if (!rc) rc = sq_atomic_finish(&w->samples);
   if (rc) {
-    unlink(w->tmp);
-    unlink(w->stmp);
+    rc = sq_fail(SQ_EIO, "%s: write failed: %s", w->path, sq_last_error());
+    sq_atomic_abort(&w->rows);
+    sq_atomic_abort(&w->samples);
+  } else if ((rc = sq_atomic_commit(&w->samples))) {
+    sq_atomic_abort(&w->rows);
+  } else {
+    rc = sq_atomic_commit(&w->rows);
   }
   writer_free(w);
   return rc;
 }
 
 const char *sq_results_temp_path(const sq_results_writer *w, int which) {
-  return which ? w->stmp : w->tmp;
+  return which ? w->samples.tmp : w->rows.tmp;
 }
 
 void sq_results_abort(sq_results_writer *w) {
   if (!w) return;
-  fclose(w->f);
-  fclose(w->fs);
-  unlink(w->tmp);
-  unlink(w->stmp);
+  sq_atomic_abort(&w->rows);
+  sq_atomic_abort(&w->samples);
   writer_free(w);
 }
 
@@ -984,7 +945,7 @@ static int check_run_id(const char *path, const char *spath, const sq_results *r
  * error (a file may have been trimmed to its rows); a present one must be
  * of the same run and agree with each row's sample count. */
 static int read_samples(const char *path, sq_results *res) {
-  char *spath = samples_path(path), *text, side_id[512] = "";
+  char *spath = sq_results_samples_path(path), *text, side_id[512] = "";
   size_t len, body;
   int line = 1;
   if (!spath) return sq_fail(SQ_ENOMEM, "%s: out of memory", path);

@@ -118,6 +118,10 @@ typedef struct sq_results {
 int sq_results_read(const char *path, sq_results *out);
 void sq_results_free(sq_results *r);
 
+/* The sidecar's name: "out.csv" -> "out.samples.csv" (a name without .csv
+ * gets the suffix). Malloc'ed; NULL when out of memory. */
+char *sq_results_samples_path(const char *path);
+
 /* The header's column names, in order, NULL-terminated. */
 extern const char *const sq_result_columns[];
 

@@ -15,7 +15,7 @@ expect_error "negative size" 2 "B=-2 must be at least 1" -- run --kernel $K --sh
 expect_error "head dim too large" 2 "D=512 is larger than the maximum 256" -- run --kernel $K --shape T=64,D=512
 expect_error "huge size" 2 "T=99999999999 is larger than the maximum" -- run --kernel $K --shape T=99999999999,D=64
 expect_error "huge product" 2 "over the limit" -- run --kernel $K --shape B=1048576,H=1048576,T=4096,D=64
-expect_error "missing T" 2 "T (tokens) is missing" -- run --kernel $K --shape B=1,D=64
+expect_error "missing T" 2 "T is missing (linear_attn keys: B, H, T, D, DV, feature, normalize)" -- run --kernel $K --shape B=1,D=64
 expect_error "duplicate key" 2 "T is given twice" -- run --kernel $K --shape T=4,T=5,D=64
 expect_error "unknown device" 2 "opencl:99" -- run --kernel $K --shape $S --device opencl:99
 expect_error "malformed device" 2 "gpu0" -- run --kernel $K --shape $S --device gpu0
@@ -38,5 +38,29 @@ echo "precious" > "$tmp/keep.csv"
 "$SUBQUAD" run --kernel $K --shape T=0,D=64 -o "$tmp/keep.csv" 2>/dev/null
 check "a failed run leaves an existing output file untouched" grep -qx precious "$tmp/keep.csv"
 expect_error "output in a missing folder" 2 "$tmp/missing/out.csv" -- run --kernel $K --shape $S --no-peaks -o "$tmp/missing/out.csv"
+
+# Issue 10 item 8: -o naming a directory failed (exit 1) only after all the
+# work. Every bad output is now refused at once: one line, exit 2, and no
+# "measuring peaks" or progress line before it.
+expect_error "-o an existing directory, before any work" 2 "^subquad run: -o $tmp: is a directory" -- \
+  run --kernel $K --shape $S -o "$tmp"
+expect_error "-o under a plain file" 2 "-o $tmp/keep.csv/out.csv: " -- run --kernel $K --shape $S -o "$tmp/keep.csv/out.csv"
+long=$(printf '%0300d' 0)
+expect_error "-o with a file name over the system's limit" 2 "file name of 304 characters is longer" -- \
+  run --kernel $K --shape $S -o "$tmp/$long.csv"
+expect_error "--dump under a plain file, before any work" 2 "^subquad run: --dump $tmp/keep.csv/d: " -- \
+  run --kernel $K --shape $S --dump "$tmp/keep.csv/d"
+expect_error "--dump naming a plain file" 2 "is not a directory" -- run --kernel $K --shape $S --dump "$tmp/keep.csv"
+check "the refused outputs created nothing" sh -c "ls '$tmp' | tr '\n' ' ' | grep -qx 'keep.csv '"
+
+# Issue 10 item 8: a bad value containing a newline made a two-line error.
+nl='
+'
+expect_error "a value with a newline: one line, escaped" 2 "T='8\\\\nD=64' is not an integer" -- \
+  run --kernel $K --shape "T=8${nl}D=64"
+expect_error "a kernel name with a newline and a tab: one line" 2 "unknown kernel 'a\\\\nb\\\\tc'" -- \
+  run --kernel "a${nl}b	c" --shape $S
+expect_error "a usage error with a newline: one line" 2 "'table\\\\ncsv' is not table or csv" -- \
+  devices --format "table${nl}csv"
 rm -rf "$tmp"
 tap_done

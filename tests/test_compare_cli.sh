@@ -100,6 +100,45 @@ check "--threshold 0.1%: A/A rows are no longer SAME (status $st)" sh -c '! prin
 run "$tmp/base.csv" "$tmp/slower.csv" -o "$tmp/table.md" --format=md
 check "-o FILE: written, nothing on stdout, exit 1" sh -c '[ "$1" -eq 1 ] && [ -z "$2" ] && grep -q "^| SLOWER" "$3"' _ "$st" "$out" "$tmp/table.md"
 
+# -o naming an input (issue 10, item 4): the table would replace the
+# baseline. Refused before anything is read or written, under any spelling.
+cp "$tmp/base.csv" "$tmp/base.keep"
+cp "$tmp/base.samples.csv" "$tmp/base.samples.keep"
+mkdir "$tmp/sub"
+ln -s base.csv "$tmp/link.csv"
+for o in "$tmp/base.csv" "$tmp/sub/../base.csv" "$tmp/link.csv" "$tmp/slower.csv" "$tmp/base.samples.csv"; do
+  expect_error "-o $(basename "$o") names an input: exit 3" 3 "-o $o: is .*, which the table would replace" -- \
+    compare "$tmp/base.csv" "$tmp/slower.csv" -o "$o"
+done
+check "-o an input: the inputs are untouched" sh -c 'cmp -s "$1/base.csv" "$1/base.keep" &&
+  cmp -s "$1/base.samples.csv" "$1/base.samples.keep" && [ -L "$1/link.csv" ] && ! ls "$1" | grep -q "\.tmp\."' _ "$tmp"
+cp "$tmp/base.keep" "$tmp/base.csv"; cp "$tmp/base.samples.keep" "$tmp/base.samples.csv" # whatever happened
+
+# Why -o cannot be written (issue 10, item 8): the reason, not just "cannot write".
+expect_error "-o in a missing directory: exit 3 with the reason" 3 \
+  "-o $tmp/nodir/t.txt: cannot write: No such file or directory" -- compare "$tmp/base.csv" "$tmp/aa.csv" -o "$tmp/nodir/t.txt"
+# Long paths: ~1,200 characters work whole; ~5,000 are refused up front with
+# the reason, nothing created (they used to be cut at 4,096 bytes).
+seg=$(printf '%0100d' 0)
+long="$tmp"; while [ ${#long} -lt 1200 ]; do long="$long/$seg"; done
+mkdir -p "$long"
+run "$tmp/base.csv" "$tmp/aa.csv" -o "$long/table.txt"
+check "-o a ${#long}-character directory: written (status $st)" sh -c '[ "$1" -eq 0 ] && grep -q "^verdict: PASS" "$2/table.txt"' _ "$st" "$long"
+expect_error "-o under a ${#long}-character missing directory: the reason survives" 3 \
+  "/nodir/t.txt: cannot write: No such file or directory" -- compare "$tmp/base.csv" "$tmp/aa.csv" -o "$long/nodir/t.txt"
+huge="$tmp/h"; while [ ${#huge} -lt 5000 ]; do huge="$huge/$seg"; done; huge="$huge/t.txt"
+expect_error "-o a ${#huge}-character path: refused, exit 3" 3 "path too long (${#huge} characters; at most" -- \
+  compare "$tmp/base.csv" "$tmp/aa.csv" -o "$huge"
+check "-o a ${#huge}-character path: nothing created" [ ! -e "$tmp/h" ]
+
+# A time that is not a time (issue 10, item 3): a NaN sample in a side twice
+# as slow used to be AMBIGUOUS and pass with --ambiguous=pass.
+mk "$tmp/slow2.csv" "$dev" 801 k1:1024:ok:5:0.04 k2:1024:ok:16:0.04 k3:4096:ok:20:0.04
+awk -F, 'BEGIN { OFS = "," } $1 == 1 && $2 == 7 { $3 = "nan" } { print }' "$tmp/slow2.samples.csv" > "$tmp/s.tmp" &&
+  mv "$tmp/s.tmp" "$tmp/slow2.samples.csv"
+expect_error "a NaN sample: exit 3, even with --ambiguous=pass" 3 "nan" -- \
+  compare "$tmp/base.csv" "$tmp/slow2.csv" --ambiguous=pass
+
 expect_error "malformed number: file:line, exit 3" 3 "results_bad_number.csv:5: T: 'abc' is not a positive integer" -- \
   compare "$data/results_bad_number.csv" "$tmp/base.csv"
 expect_error "truncated file: file:line, exit 3" 3 "results_truncated.csv:5: file ends inside a quoted field" -- \

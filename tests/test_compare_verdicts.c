@@ -4,8 +4,9 @@
  * golden verdicts on constructed sample sets: identical, shifted by 10 %,
  * wide overlapping noise, a small real shift under the threshold, failing
  * and skipped rows, rows on one side only, mismatched devices, rows measured
- * in rounds whose rounds overlap or do not, and the exit
- * status each outcome calls for. */
+ * in rounds whose rounds overlap or do not, rows whose times are not times
+ * (NaN, infinite or negative samples or statistics), and the exit status
+ * each outcome calls for. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,7 +94,8 @@ static void timed(sq_result *r, const char *kernel, long long T, double median, 
   sq_result_init(r);
   snprintf(r->device, sizeof r->device, "opencl:0 cpu");
   snprintf(r->kernel, sizeof r->kernel, "%s", kernel);
-  r->B = 1, r->H = 4, r->T = T, r->D = r->DV = 64;
+  snprintf(r->shape, sizeof r->shape, "B=1,H=4,T=%lld,D=64,DV=64", T);
+  r->tokens = T;
   snprintf(r->dtype, sizeof r->dtype, "f32");
   snprintf(r->mode, sizeof r->mode, "hot");
   r->status = SQ_STATUS_OK;
@@ -353,10 +355,96 @@ static void file_tests(void) {
   sq_results_free(&cur);
 }
 
+/* Times that are not times (issue 10, item 3): no verdict may rest on them.
+ * Before the guard a 2x slower side with one NaN sample was AMBIGUOUS and
+ * passed with --ambiguous=pass, four inf samples a side were SAME, and
+ * negative samples SAME. */
+static void bad_time_tests(void) {
+  sq_result a, b;
+  sq_compare_row row;
+  sq_verdict v;
+  timed(&a, "k", 4096, 10, 0.04, 20);
+  timed(&b, "k", 4096, 20, 0.04, 20);
+  b.samples[7] = NAN;
+  v = verdict_of(&a, &b, &row);
+  tap_ok(v == SQ_VERDICT_INVALID && strstr(row.note, "NEW: sample 7 is nan"),
+         "2x slower with one NaN sample: INVALID, not AMBIGUOUS (%s, '%s')", sq_verdict_name(v), row.note);
+  sq_comparison c = {.n = 1, .rows = &row};
+  c.count[v]++;
+  tap_ok(sq_compare_status(&c, 0) == SQ_COMPARE_BAD_INPUT && sq_compare_status(&c, 1) == SQ_COMPARE_BAD_INPUT,
+         "an INVALID row is bad input (exit 3) even with --ambiguous=pass");
+  sq_result_free(&b);
+
+  sq_result x, y;
+  timed(&x, "k", 4096, 1, 0, 4);
+  timed(&y, "k", 4096, 1, 0, 4);
+  for (int i = 0; i < 4; i++) x.samples[i] = y.samples[i] = INFINITY;
+  v = verdict_of(&x, &y, &row);
+  tap_ok(v == SQ_VERDICT_INVALID && strstr(row.note, "BASE: sample 0 is inf"),
+         "four inf samples a side: INVALID, not SAME (%s, '%s')", sq_verdict_name(v), row.note);
+  for (int i = 0; i < 4; i++) x.samples[i] = -10 - i, y.samples[i] = -10 - i;
+  v = verdict_of(&x, &y, &row);
+  tap_ok(v == SQ_VERDICT_INVALID && strstr(row.note, "BASE: sample 0 is -10"),
+         "negative samples: INVALID, not SAME (%s, '%s')", sq_verdict_name(v), row.note);
+  x.samples[0] = 0;
+  for (int i = 1; i < 4; i++) x.samples[i] = y.samples[i] = 1;
+  y.samples[0] = 1;
+  v = verdict_of(&x, &y, &row);
+  tap_ok(v != SQ_VERDICT_INVALID, "a sample of 0 ms is a time (%s)", sq_verdict_name(v));
+  sq_result_free(&x);
+  sq_result_free(&y);
+
+  /* Summaries without samples: a given statistic must be a time; an empty
+   * (NaN) median is "no timing", as before. */
+  timed(&x, "k", 4096, 10, 0.01, 20);
+  timed(&y, "k", 4096, 10, 0.01, 20);
+  sq_result_free(&x);
+  sq_result_free(&y);
+  x.stats.n = y.stats.n = 0;
+  y.stats.median = -5;
+  v = verdict_of(&x, &y, &row);
+  tap_ok(v == SQ_VERDICT_INVALID && strstr(row.note, "NEW: median_ms is -5"),
+         "no samples, negative median: INVALID ('%s')", row.note);
+  y.stats.median = 10, y.stats.q1 = INFINITY;
+  v = verdict_of(&x, &y, &row);
+  tap_ok(v == SQ_VERDICT_INVALID && strstr(row.note, "NEW: q1_ms is inf"), "no samples, infinite Q1: INVALID ('%s')",
+         row.note);
+  y.stats.q1 = 9.9, y.stats.median = NAN;
+  v = verdict_of(&x, &y, &row);
+  tap_ok(v == SQ_VERDICT_AMBIGUOUS && strstr(row.note, "no timing on NEW"),
+         "no samples, empty median: AMBIGUOUS, no timing (%s, '%s')", sq_verdict_name(v), row.note);
+
+  /* Files: the whole comparison is refused, naming the side and the row,
+   * also when the bad row has no partner. */
+  sq_results base = {0}, cur = {0};
+  base.n = 1, cur.n = 2;
+  base.rows = calloc(1, sizeof(sq_result));
+  cur.rows = calloc(2, sizeof(sq_result));
+  timed(&base.rows[0], "k1", 1024, 5, 0.04, 20);
+  timed(&cur.rows[0], "k1", 1024, 5, 0.04, 20);
+  timed(&cur.rows[1], "k9", 1024, 5, 0.04, 20);
+  cur.rows[1].id = 1;
+  cur.rows[1].samples[3] = -1;
+  sq_compare_opts o;
+  sq_compare_defaults(&o);
+  int rc = sq_compare_results(&base, &cur, &o, &c);
+  tap_ok(rc == SQ_EPARSE && strstr(sq_last_error(), "NEW row id 1 (k9, T=1024): sample 3 is -1"),
+         "a negative sample in a row only in NEW: SQ_EPARSE (%s)", sq_last_error());
+  if (rc == 0) sq_compare_free(&c);
+  cur.rows[1].samples[3] = 5;
+  rc = sq_compare_results(&base, &cur, &o, &c);
+  tap_ok(rc == 0 && c.count[SQ_VERDICT_INVALID] == 0, "the same files with the sample mended compare");
+  if (rc == 0) sq_compare_free(&c);
+  sq_results_free(&base);
+  sq_results_free(&cur);
+  sq_result_free(&a);
+}
+
 int main(void) {
   mwu_tests();
   verdict_tests();
   file_tests();
-  round_tests();   /* last: its draws would move the noise the file tests were tuned on */
+  round_tests();    /* after the file tests: its draws would move the noise they were tuned on */
+  bad_time_tests(); /* and this after both, for the same reason */
   return tap_done();
 }

@@ -74,7 +74,7 @@ static int same_row(const sq_result *a, const sq_result *b, char *why, size_t n)
 #define I(f) if (a->f != b->f) return snprintf(why, n, #f ": %lld vs %lld", (long long)a->f, (long long)b->f), 0
 #define D(f) if (!same_double(a->f, b->f)) return snprintf(why, n, #f ": %.17g vs %.17g", a->f, b->f), 0
   I(id); S(device); S(backend); S(arch); S(kernel); S(family); I(causal);
-  I(B); I(H); I(T); I(D); I(DV); S(dtype); S(mode); S(params); S(config_source); S(feature);
+  S(shape); I(tokens); S(baseline); S(dtype); S(mode); S(params); S(config_source);
   I(status); S(reason); S(verify); D(max_rel_err); D(tolerance);
   I(stats.n); D(stats.min); D(stats.q1); D(stats.median); D(stats.mean); D(stats.q3);
   D(stats.max); D(stats.stddev); D(stats.noise); D(gflops); D(gbs); D(peak_frac);
@@ -99,12 +99,13 @@ static void make_rows(sq_result r[3]) {
   snprintf(r[0].kernel, sizeof r[0].kernel, "linear_attn.causal_chunked");
   snprintf(r[0].family, sizeof r[0].family, "linear_attn");
   r[0].causal = 1;
-  r[0].B = 1, r[0].H = 8, r[0].T = 8388608, r[0].D = 64, r[0].DV = 128;
+  snprintf(r[0].shape, sizeof r[0].shape, "B=1,H=8,T=8388608,D=64,DV=128,feature=elu1,normalize=1");
+  snprintf(r[0].baseline, sizeof r[0].baseline, "B=1,H=8,T=8388608,D=64,DV=128");
+  r[0].tokens = 8388608;
   snprintf(r[0].dtype, sizeof r[0].dtype, "f32");
   snprintf(r[0].mode, sizeof r[0].mode, "cold");
   snprintf(r[0].params, sizeof r[0].params, "CHUNK=64;WG=128");
   snprintf(r[0].config_source, sizeof r[0].config_source, "tuned:device");
-  snprintf(r[0].feature, sizeof r[0].feature, "elu1+norm");
   r[0].status = SQ_STATUS_OK;
   snprintf(r[0].reason, sizeof r[0].reason, "max rel err 1.2e-6, ok");
   snprintf(r[0].verify, sizeof r[0].verify, "rows 1/512");
@@ -123,13 +124,15 @@ static void make_rows(sq_result r[3]) {
   r[1].id = 7;
   snprintf(r[1].kernel, sizeof r[1].kernel, "softmax_attn.naive");
   r[1].status = SQ_STATUS_SKIPPED;
-  r[1].B = 1, r[1].H = 1, r[1].T = 8388608, r[1].D = 64, r[1].DV = 64;
+  snprintf(r[1].shape, sizeof r[1].shape, "B=1,H=1,T=8388608,D=64,DV=64");
+  r[1].tokens = 8388608;
   snprintf(r[1].reason, sizeof r[1].reason, "infeasible: needs 281 TB > 80 GB");
   r[1].pred_ms = 1.5e9, r[1].pred_mem_bytes = 2.81e14;
 
   r[2].id = 3;
   r[2].status = SQ_STATUS_FAILED;
-  r[2].B = 2, r[2].H = 4, r[2].T = 128, r[2].D = 32, r[2].DV = 16;
+  snprintf(r[2].shape, sizeof r[2].shape, "B=2,H=4,T=128,D=32,DV=16");
+  r[2].tokens = 128;
   snprintf(r[2].reason, sizeof r[2].reason,
            "compile: \"x.cl\", line 3: error,\nunexpected ';'\r\nand \"\"quotes\"\"");
   r[2].max_rel_err = INFINITY;
@@ -151,6 +154,14 @@ static int read_error(const char *path, const char *want) {
   return 1;
 }
 
+/* The malformed-file tests write format 1 files (B, H, T, D, DV and feature
+ * columns), which the reader still reads and checks cell by cell. */
+static const char *const V1_COLUMNS[] = {
+    "id", "device", "backend", "arch", "kernel", "family", "causal", "B", "H", "T", "D",
+    "DV", "dtype", "mode", "params", "config_source", "feature", "status", "reason",
+    "verify", "max_rel_err", "tolerance", "samples", "min_ms", "q1_ms", "median_ms",
+    "mean_ms", "q3_ms", "max_ms", "stddev_ms", "noise", "gflops", "gbs", "peak_frac",
+    "pred_ms", "pred_mem_bytes", "suite", "workload", NULL};
 static const char *HEADER =
     "id,device,backend,arch,kernel,family,causal,B,H,T,D,DV,dtype,mode,params,config_source,"
     "feature,status,reason,verify,max_rel_err,tolerance,samples,min_ms,q1_ms,median_ms,mean_ms,"
@@ -248,8 +259,8 @@ static void row_with(char *buf, size_t n, const char *col, const char *value) {
                                       "hot", "", "default", "", "ok", "", "", "", "", "0", "", "", "", "",
                                       "", "", "", "", "", "", "", "0", "0", "", ""};
   size_t len = 0;
-  for (int c = 0; sq_result_columns[c]; c++) {
-    const char *v = strcmp(sq_result_columns[c], col) ? cells[c] : value;
+  for (int c = 0; V1_COLUMNS[c]; c++) {
+    const char *v = strcmp(V1_COLUMNS[c], col) ? cells[c] : value;
     len += (size_t)snprintf(buf + len, n - len, "%s", c ? "," : "");
     if (strpbrk(v, ",\"\n\r") || (*v == ' ' && v == value)) {
       len += (size_t)snprintf(buf + len, n - len, "\"");
@@ -405,7 +416,8 @@ static void hostile_cell_tests(void) {
 static int write_run(const char *path, double base) {
   sq_result r;
   sq_result_init(&r);
-  r.B = r.H = 1, r.T = 64, r.D = r.DV = 16;
+  snprintf(r.shape, sizeof r.shape, "B=1,H=1,T=64,D=16,DV=16");
+  r.tokens = 64;
   snprintf(r.kernel, sizeof r.kernel, "k");
   double s[3] = {base, base + 1, base + 2};
   r.samples = s;

@@ -2,13 +2,13 @@
 # Hostile result files end to end: NaN, infinite and negative samples or
 # statistics, impossible shapes, a duplicated column, a cell with a newline,
 # and a sidecar left from another run (a kill between the writer's two
-# renames) must stop `subquad compare` (exit 3) and `subquad report` (exit 2,
+# renames) must stop `subquad compare` (exit 3) and `subquad report` (exit 3,
 # its status for bad input) with one "file:line: column: what" line, before
 # any verdict and without writing their outputs.
 . "$top_srcdir/tests/tap.sh"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/sq-hostile-test.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
-report_bad=2
+report_bad=3
 
 HEADER='id,device,backend,arch,kernel,family,causal,B,H,T,D,DV,dtype,mode,params,config_source,feature,status,reason,verify,max_rel_err,tolerance,samples,min_ms,q1_ms,median_ms,mean_ms,q3_ms,max_ms,stddev_ms,noise,gflops,gbs,peak_frac,pred_ms,pred_mem_bytes,suite,workload'
 

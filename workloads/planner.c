@@ -15,6 +15,7 @@
 #include "harness/error.h"
 #include "harness/inputs.h"
 #include "workloads/planner.h"
+#include "workloads/suite.h"
 
 #define GIB 1073741824.0
 /* Host-side rates for what the harness does on the CPU: the reference in
@@ -182,6 +183,7 @@ int sq_predict_opts(const sq_device *dev, const sq_case *c, const sq_run_opts *o
                      host_bytes(rp) / HOST_BYTES_PER_S;
   double total = COMPILE_S + nslices * per_slice;
   out->ms = 1e3 * t * nslices;   /* one call of the whole case */
+  out->total_s = total;
   char d[32], k[32];
   sq_format_duration(total, d, sizeof d);
   sq_format_duration(t * nslices, k, sizeof k);
@@ -202,6 +204,11 @@ int sq_predict_opts(const sq_device *dev, const sq_case *c, const sq_run_opts *o
     snprintf(out->why, sizeof out->why,
              "predicted %s (a call %s, verification and %d samples included)", d, k, ns);
   return 0;
+}
+
+double sq_case_time_limit(const char *suite, double given) {
+  if (given >= 0) return given;
+  return suite ? sq_suite_max_case_s(suite) : 0;
 }
 
 int sq_predict(const sq_device *dev, const sq_case *c, double max_case_s, sq_prediction *out) {

@@ -15,7 +15,9 @@
 #include "results/result.h"
 
 typedef struct sq_prediction { double ms; double bytes; int feasible; int sliced;
-                               char why[160]; } sq_prediction;
+                               char why[160];
+                               double total_s; /* the whole case's wall time; 0 when memory rules it out */
+                             } sq_prediction;
 
 /* Predicts a case's device memory (inputs, outputs, scratch from the kernel's plan)
  * and time (from the kernel's useful work and the device's measured peaks, or a
@@ -30,6 +32,13 @@ int sq_predict(const sq_device *dev, const sq_case *c, double max_case_s, sq_pre
  * then memory is not judged and time uses the default for a CPU device. */
 int sq_predict_opts(const sq_device *dev, const sq_case *c, const sq_run_opts *o,
                     double max_case_s, sq_prediction *out);
+
+/* The predicted-time limit `subquad run` applies to its cases, in seconds
+ * (0: none): the one the user gave (`given` >= 0) wins; else a suite's own
+ * default; else, for a case typed by hand (--kernel/--shape, suite NULL),
+ * none. The limit keeps one case from taking a suite's night; the case a
+ * user asked for by name runs, its prediction printed first. */
+double sq_case_time_limit(const char *suite, double given);
 
 /* Runs a case that must be sliced: one (b,h) slice at a time via sq_case_run on the
  * slice problem, aggregating the samples (sum of slice times per sample index), so
