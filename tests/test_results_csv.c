@@ -509,6 +509,63 @@ static void data_file_tests(void) {
   }
 }
 
+/* Format 2: a format 1 row reads as its case in format 2's terms (the
+ * attention shape with its feature map, T as the tokens, softmax over the
+ * same sizes as the baseline); rows are keyed by their whole shape, so a
+ * feature map tells two cases apart; a shape its op refuses is refused. */
+static void format2_tests(void) {
+  const char *top = getenv("top_srcdir");
+  char p[1024];
+  snprintf(p, sizeof p, "%s/tests/data/results_legacy.csv", top ? top : ".");
+  sq_results res;
+  int rc = sq_results_read(p, &res);
+  const sq_result *r = rc ? NULL : &res.rows[0];
+  tap_ok(r && !strcmp(r->shape, "B=1,H=2,T=64,D=8,DV=8,feature=identity,normalize=0") && r->tokens == 64 &&
+             !strcmp(r->baseline, "B=1,H=2,T=64,D=8,DV=8"),
+         "a format 1 row reads as shape '%s', tokens %lld, baseline '%s'", r ? r->shape : "", r ? (long long)r->tokens : 0,
+         r ? r->baseline : "");
+  if (r) {
+    sq_result other = *r;
+    char ka[1024], kb[1024], ga[1024], gb[1024];
+    snprintf(other.shape, sizeof other.shape, "B=1,H=2,T=64,D=8,DV=8,feature=elu1,normalize=1");
+    sq_result_key(r, ka, sizeof ka);
+    sq_result_key(&other, kb, sizeof kb);
+    sq_result_group_key(r, ga, sizeof ga);
+    sq_result_group_key(&other, gb, sizeof gb);
+    tap_ok(strcmp(ka, kb) && !strcmp(ga, gb),
+           "the feature map is part of the row key (compare) but not of the group (one figure per problem)");
+    sq_results_free(&res);
+  }
+  char q[256], row[8192], text[16384];
+  path_in(q, sizeof q, "f2.csv");
+  static const struct {
+    const char *kernel, *shape, *tokens, *baseline, *want;
+  } bad[] = {
+      {"linear_attn.causal_chunked", "B=1,H=2,T=64,D=300", "64", "", "shape: D=300 is larger than the maximum 256"},
+      {"linear_attn.causal_chunked", "B=1,H=2,T=64,D=8,N=4", "64", "", "shape: unknown key 'N'"},
+      {"linear_attn.causal_chunked", "B=1,H=2,T=64,D=8", "65", "", "tokens: 65, but the shape has 64"},
+      {"softmax_attn.flash", "B=1,H=2,T=64,D=8", "64", "B=1,X=2", "baseline: unknown key 'X'"},
+      {"peer:x", "B=1;rm -rf", "64", "", "shape: 'B=1;rm -rf' is not KEY=VALUE,..."},
+  };
+  const char *header = "id,device,backend,arch,kernel,family,causal,shape,tokens,baseline,dtype,mode,params,"
+                       "config_source,status,reason,verify,max_rel_err,tolerance,samples,min_ms,q1_ms,median_ms,"
+                       "mean_ms,q3_ms,max_ms,stddev_ms,noise,gflops,gbs,peak_frac,pred_ms,pred_mem_bytes,suite,"
+                       "workload\n";
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    snprintf(row, sizeof row, "0,cpu,cpu,,%s,f,1,\"%s\",%s,\"%s\",f32,hot,,default,ok,,,,,0,,,,,,,,,,,,0,0,,\n",
+             bad[i].kernel, bad[i].shape, bad[i].tokens, bad[i].baseline);
+    snprintf(text, sizeof text, "# subquad-results 2\n%s%s", header, row);
+    write_text(q, text);
+    char want[512];
+    snprintf(want, sizeof want, "%s:3: %s", q, bad[i].want);
+    tap_ok(read_error(q, want), "format 2 refuses: %s", bad[i].want);
+  }
+  snprintf(text, sizeof text, "# subquad-results 3\n%s", header);
+  write_text(q, text);
+  tap_ok(read_error(q, "results format 3, this subquad reads formats 1 to 2"), "a newer format is refused by name");
+  remove_all();
+}
+
 int main(void) {
   snprintf(dir, sizeof dir, "/tmp/sq-results-test.XXXXXX");
   if (!mkdtemp(dir)) {
@@ -615,6 +672,7 @@ int main(void) {
 
   malformed_tests();
   hostile_cell_tests();
+  format2_tests();
   run_id_tests();
   data_file_tests();
 
