@@ -31,6 +31,8 @@ typedef struct dev_ctx {
   sq_pool *pool;
   double *prebuild_s;      /* per configuration: compile time spent ahead by the pool */
   int64_t limits_removed;
+  int continuation;        /* this process continues a recycled one */
+  int recycle;             /* the tune stopped to continue in a fresh process */
 } dev_ctx;
 
 static void make_case(const dev_ctx *x, const int *pv, sq_case *c) {
@@ -261,10 +263,10 @@ static int tune_run(const sq_tune_cli *a, dev_ctx *x, sq_space *sp) {
   int rc, failed = 0;
   if (a->cache) snprintf(path, sizeof path, "%s", a->cache);
   else default_cache(x, path, sizeof path);
-  if ((rc = mkdirs(path))) return sq_usage_error("tune", "--cache %s", sq_last_error());
+  if ((rc = mkdirs(path))) return sq_tune_error(2, rc, "--cache ");
   cache_key(x, &key);
-  if ((rc = sq_cache_open(path, &key, sp, a->resume, &cache))) return sq_usage_error("tune", "%s", sq_last_error());
-  if (!a->quiet) {
+  if ((rc = sq_cache_open(path, &key, sp, a->resume || x->continuation, &cache))) return sq_tune_error(2, rc, NULL);
+  if (!a->quiet && !x->continuation) {
     fprintf(stderr, "cache %s", path);
     if (a->resume) fprintf(stderr, ": %lld done, %lld recorded as crashed now", (long long)cache.nresults,
                            (long long)cache.ncrashed_now);
@@ -280,12 +282,19 @@ static int tune_run(const sq_tune_cli *a, dev_ctx *x, sq_space *sp) {
                                            : !a->budget || a->budget >= sp->n ? "exhaustive" : "anneal");
   sq_tuner t = {.space = sp, .measure = dev_measure, .mctx = x, .prefetch = x->pool ? prefetch : NULL,
                 .cache = &cache, .progress = !a->quiet, .kill_after = sq_tuner_kill_after_env(),
-                .catch_sigint = 1};
+                .catch_sigint = 1, .recycle_after = sq_tuner_recycle_after_env(), .recycle_rss = 1};
+  sq_tuner_continue_env(&t);
   sq_search s = {.budget = a->budget, .time_limit = a->time_s, .seed = a->seed};
   rc = sq_tuner_run(&t, st, &s);
   sq_pool_stop(x->pool);
   x->pool = NULL;
-  if (rc) { sq_search_free(&s); goto out; }
+  if (!rc && t.recycled) rc = sq_tuner_continue_set(&t);
+  if (rc || t.recycled) {
+    x->recycle = !rc;
+    sq_search_free(&s);
+    goto out;
+  }
+  t.cached = s.nevals - t.measured;   /* over every process of this tune */
   char shape[128], cfg[256];
   shape_str(&x->prob, shape, sizeof shape);
   printf("tuned %s on %s (%s), %s %s %s, strategy %s, seed %llu\n", x->k->name, x->dev->id, x->dev->info.name,
@@ -317,23 +326,21 @@ out:
   free(x->prebuild_s);
   x->prebuild_s = NULL;
   sq_cache_close(&cache);
-  if (rc) {
-    sq_usage_error("tune", "%s", sq_last_error());
-    return 1;
-  }
+  if (rc) return sq_tune_error(1, rc, NULL);
   return failed;
 }
 
 int sq_tune_device(const sq_tune_cli *a) {
-  dev_ctx x = {0};
+  dev_ctx x = {.continuation = getenv("SUBQUAD_TUNE_CONTINUE") != NULL};
   sq_space sp = {0};
   int status;
-  if (setup_problem(a, &x)) return sq_usage_error("tune", "%s", sq_last_error());
-  if (sq_device_open(a->device, &x.dev)) return sq_usage_error("tune", "--device: %s", sq_last_error());
+  int rc = setup_problem(a, &x);
+  if (rc) return sq_tune_error(2, rc, NULL);
+  if ((rc = sq_device_open(a->device, &x.dev))) return sq_tune_error(2, rc, "--device: ");
   int brc = sq_space_from_kernel(x.k, &x.prob, limits_filter, &x, &sp);
   x.sp = &sp;
   if (brc) {
-    status = sq_usage_error("tune", "%s", sq_last_error());
+    status = sq_tune_error(2, brc, NULL);
   } else if (a->space_only) {
     print_space(&x, &sp);
     status = 0;
@@ -341,12 +348,13 @@ int sq_tune_device(const sq_tune_cli *a) {
     print_space(&x, &sp);
     status = sq_usage_error("tune", "%s has no valid configuration for this shape on %s", x.k->name, x.dev->id);
   } else {
-    if (!a->quiet) print_space(&x, &sp);
+    if (!a->quiet && !x.continuation) print_space(&x, &sp);
     status = tune_run(a, &x, &sp);
   }
   sq_space_free(&sp);
   sq_run_release_programs(x.dev);
   sq_device_close(x.dev);
+  if (x.recycle) status = sq_tune_error(1, sq_tune_continue_fresh(a), NULL);
   return status;
 }
 
@@ -370,9 +378,9 @@ int sq_tune_show(const sq_tune_cli *a) {
   sq_tunedb db;
   int status = 0;
   if (path[0]) {
-    if (sq_tunedb_read(path, &db)) {
-      sq_usage_error("tune", "%s", sq_last_error());
-      status = 2;
+    int rc = sq_tunedb_read(path, &db);
+    if (rc) {
+      status = sq_tune_error(2, rc, NULL);
     } else {
       char title[1100];
       snprintf(title, sizeof title, "user database %s", path);
@@ -380,10 +388,8 @@ int sq_tune_show(const sq_tune_cli *a) {
       sq_tunedb_free(&db);
     }
   }
-  if (sq_tunedb_builtin(&db)) {
-    sq_usage_error("tune", "%s", sq_last_error());
-    return 1;
-  }
+  int rc = sq_tunedb_builtin(&db);
+  if (rc) return sq_tune_error(1, rc, NULL);
   show_db("shipped database (built in)", &db);
   sq_tunedb_free(&db);
   return status;
