@@ -74,8 +74,9 @@ static int field_int(const char *path, int line, const char *col, const char *s,
   char *end;
   errno = 0;
   long v = *s ? strtol(s, &end, 10) : 0;
-  if (!*s || *end || errno == ERANGE || v < -2147483647L || v > 2147483647L)
-    return sq_fail(SQ_EPARSE, "%s:%d: %s: '%.40s' is not an integer", path, line, col, s);
+  if (!*s || *end) return sq_fail(SQ_EPARSE, "%s:%d: %s: '%.40s' is not an integer", path, line, col, s);
+  if (errno == ERANGE || v < -2147483647L || v > 2147483647L)
+    return sq_fail(SQ_EPARSE, "%s:%d: %s: %.40s is out of range", path, line, col, s);
   *out = (int)v;
   return 0;
 }
