@@ -188,12 +188,12 @@ static int resume_file(sq_cache *c, const sq_cache_key *key) {
 int sq_cache_open(const char *path, const sq_cache_key *key, const sq_space *sp, int resume,
                   sq_cache *c) {
   memset(c, 0, sizeof *c);
-  snprintf(c->path, sizeof c->path, "%s", path);
+  c->path = strdup(path);
   c->space = sp;
   c->sync = 1;
   c->done = calloc((size_t)sp->n + 1, 1);
   c->out = calloc((size_t)sp->n + 1, sizeof *c->out);
-  if (!c->done || !c->out) { sq_cache_close(c); return sq_fail(SQ_ENOMEM, "out of memory"); }
+  if (!c->path || !c->done || !c->out) { sq_cache_close(c); return sq_fail(SQ_ENOMEM, "out of memory"); }
   struct stat st;
   int exists = stat(path, &st) == 0 && st.st_size > 0;
   int rc;
@@ -276,6 +276,7 @@ int64_t sq_cache_best(const sq_cache *c, double *ms) {
 
 void sq_cache_close(sq_cache *c) {
   if (c->fp) fclose(c->fp);
+  free(c->path);
   free(c->done);
   free(c->out);
   memset(c, 0, sizeof *c);

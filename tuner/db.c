@@ -27,12 +27,12 @@ int64_t sq_tunedb_bucket(int64_t T) {
   return b;
 }
 
-void sq_tunedb_user_path(char *buf, size_t n) {
+char *sq_tunedb_user_path(void) {
   const char *e = getenv("SUBQUAD_TUNEDB"), *x = getenv("XDG_DATA_HOME"), *h = getenv("HOME");
-  if (e && *e) snprintf(buf, n, "%s", e);
-  else if (x && *x) snprintf(buf, n, "%s/subquad/tunedb.csv", x);
-  else if (h && *h) snprintf(buf, n, "%s/.local/share/subquad/tunedb.csv", h);
-  else buf[0] = 0;
+  if (e && *e) return sq_aprintf("%s", e);
+  if (x && *x) return sq_aprintf("%s/subquad/tunedb.csv", x);
+  if (h && *h) return sq_aprintf("%s/.local/share/subquad/tunedb.csv", h);
+  return sq_aprintf("%s", "");
 }
 
 void sq_tunedb_free(sq_tunedb *db) {
@@ -181,30 +181,17 @@ int sq_tunedb_builtin(sq_tunedb *db) {
   return rc;
 }
 
-/* mkdir -p of path's folder. */
-static int make_parent(const char *path) {
-  char dir[1024];
-  snprintf(dir, sizeof dir, "%s", path);
-  char *slash = strrchr(dir, '/');
-  if (!slash || slash == dir) return 0;
-  *slash = 0;
-  for (char *p = dir + 1; *p; p++) {
-    if (*p != '/') continue;
-    *p = 0;
-    if (mkdir(dir, 0755) && errno != EEXIST) return sq_fail(SQ_EIO, "%s: %s", dir, strerror(errno));
-    *p = '/';
-  }
-  if (mkdir(dir, 0755) && errno != EEXIST) return sq_fail(SQ_EIO, "%s: %s", dir, strerror(errno));
-  return 0;
-}
-
 int sq_tunedb_write(const char *path, const sq_tunedb *db) {
-  int rc = make_parent(path);
+  int rc = sq_mkdir_parents(path);
   if (rc) return rc;
-  char tmp[1100];
-  snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
+  char *tmp = sq_aprintf("%s.tmp.%d", path, (int)getpid());
+  if (!tmp) return SQ_ENOMEM;
   FILE *fp = fopen(tmp, "w");
-  if (!fp) return sq_fail(SQ_EIO, "%s: %s", tmp, strerror(errno));
+  if (!fp) {
+    rc = sq_fail(SQ_EIO, "%s: %s", tmp, strerror(errno));
+    free(tmp);
+    return rc;
+  }
   fprintf(fp, "# subquad-tunedb 1: best configuration per device, kernel, dtype and shape bucket\n");
   rc = sq_csv_write_row(fp, cols, NCOLS);
   for (int i = 0; i < db->n && !rc; i++) {
@@ -224,6 +211,7 @@ int sq_tunedb_write(const char *path, const sq_tunedb *db) {
   fclose(fp);
   if (!rc && rename(tmp, path)) rc = sq_fail(SQ_EIO, "%s: %s", path, strerror(errno));
   if (rc) unlink(tmp);
+  free(tmp);
   return rc;
 }
 
@@ -306,10 +294,11 @@ int sq_tunedb_lookup(const sq_device_info *dev, const sq_kernel *k, const sq_pro
   static const char *const names[] = {"tuned:device", "tuned:arch", "tuned:vendor"};
   sq_kernel_default_params(k, pv);
   snprintf(level, n, "default");
-  char path[1024];
-  sq_tunedb_user_path(path, sizeof path);
+  char *path = sq_tunedb_user_path();
+  if (!path) return SQ_ENOMEM;
   sq_tunedb dbs[2] = {{0}, {0}};
   int rc = path[0] ? sq_tunedb_read(path, &dbs[0]) : 0;
+  free(path);
   if (rc) return rc;   /* an unreadable user database: defaults, reported by the caller */
   if (sq_tunedb_builtin(&dbs[1])) memset(&dbs[1], 0, sizeof dbs[1]);
   for (int l = 0; l < 3; l++) {

@@ -17,6 +17,7 @@
 #include "harness/device.h"
 #include "harness/error.h"
 #include "harness/run.h"
+#include "tuner/csvrows.h"
 #include "tuner/db.h"
 #include "tuner/pool.h"
 #include "tuner/tune.h"
@@ -123,29 +124,26 @@ static void shape_str(const sq_problem *p, char *b, size_t n) {
            (long long)p->T, (long long)p->D, (long long)p->DV);
 }
 
-static int mkdirs(const char *path) {
-  char d[1024];
-  snprintf(d, sizeof d, "%s", path);
-  for (char *p = d + 1; *p; p++) {
-    if (*p != '/') continue;
-    *p = 0;
-    if (mkdir(d, 0755) && errno != EEXIST) return sq_fail(SQ_EIO, "%s: %s", d, strerror(errno));
-    *p = '/';
-  }
-  return 0;
-}
-
-static void default_cache(const dev_ctx *x, char *b, size_t n) {
+/* The default cache path, malloc'd (NULL when out of memory). */
+static char *default_cache(const dev_ctx *x) {
   const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-  char base[768], shape[128], name[512];
-  if (xdg && *xdg) snprintf(base, sizeof base, "%s/subquad/tune", xdg);
-  else snprintf(base, sizeof base, "%s/.cache/subquad/tune", home && *home ? home : ".");
+  char shape[128];
   shape_str(&x->prob, shape, sizeof shape);
-  snprintf(name, sizeof name, "%s-%s-%s-%s-%s", x->dev->id, x->k->name, shape,
-           x->prob.causal ? "causal" : "noncausal", sq_dtype_name(x->prob.dtype));
+  char *name = sq_aprintf("%s-%s-%s-%s-%s", x->dev->id, x->k->name, shape,
+                          x->prob.causal ? "causal" : "noncausal", sq_dtype_name(x->prob.dtype));
+  if (!name) return NULL;
   for (char *p = name; *p; p++)
     if (*p == ':' || *p == '/' || *p == ',' || *p == '=' || *p == ' ') *p = '_';
-  snprintf(b, n, "%.500s/%.400s.csv", base, name);
+  char *path = xdg && *xdg ? sq_aprintf("%s/subquad/tune/%s.csv", xdg, name)
+                           : sq_aprintf("%s/.cache/subquad/tune/%s.csv", home && *home ? home : ".", name);
+  free(name);
+  return path;
+}
+
+/* The tuning database to write and show, malloc'd: --db, else the user's
+ * ("" when there is no home); NULL when out of memory. */
+static char *db_path(const sq_tune_cli *a) {
+  return a->db ? sq_aprintf("%s", a->db) : sq_tunedb_user_path();
 }
 
 static void cache_key(const dev_ctx *x, sq_cache_key *key) {
@@ -220,11 +218,7 @@ static void print_space(const dev_ctx *x, const sq_space *sp) {
   }
 }
 
-static int store_db(const sq_tune_cli *a, const dev_ctx *x, const int *best, double bms, double dms) {
-  char path[1024];
-  if (a->db) snprintf(path, sizeof path, "%s", a->db);
-  else sq_tunedb_user_path(path, sizeof path);
-  if (!path[0]) return sq_fail(SQ_EIO, "no home folder for the tuning database (set SUBQUAD_TUNEDB)");
+static int store_db(const char *path, const dev_ctx *x, const int *best, double bms, double dms) {
   sq_tunedb_entry e = {0};
   const sq_device_info *di = &x->dev->info;
   snprintf(e.backend, sizeof e.backend, "%s", di->backend);
@@ -256,16 +250,42 @@ static void summary(const sq_tuner *t, const sq_search *s) {
   printf("\n");
 }
 
+/* The database a tune will update: readable and valid (a missing one is
+ * empty), somewhere to write it, and not the cache. */
+static int check_db(const char *db, const char *cache) {
+  if (!db[0]) return sq_fail(SQ_EIO, "no home folder for the tuning database (set SUBQUAD_TUNEDB or --db, or --no-save)");
+  if (sq_same_file(db, cache))
+    return sq_fail(SQ_EINVAL, "--db %s and --cache %s are the same file", db, cache);
+  sq_tunedb t;
+  int rc = sq_tunedb_read(db, &t);
+  if (!rc) sq_tunedb_free(&t);
+  return rc;
+}
+
 static int tune_run(const sq_tune_cli *a, dev_ctx *x, sq_space *sp) {
-  char path[1024];
-  sq_cache cache;
+  sq_cache cache = {0};
   sq_cache_key key;
   int rc, failed = 0;
-  if (a->cache) snprintf(path, sizeof path, "%s", a->cache);
-  else default_cache(x, path, sizeof path);
-  if ((rc = mkdirs(path))) return sq_tune_error(2, rc, "--cache ");
+  char *path = a->cache ? sq_aprintf("%s", a->cache) : default_cache(x), *db = a->save ? db_path(a) : NULL;
+  if (!path || (a->save && !db)) {
+    rc = sq_tune_error(1, SQ_ENOMEM, NULL);
+    goto early;
+  }
+  /* The database is read and rewritten at the end: a bad one is refused
+   * now, not after hours of tuning. */
+  if (db && (rc = check_db(db, path))) {
+    rc = sq_tune_error(2, rc, NULL);
+    goto early;
+  }
+  if ((rc = sq_mkdir_parents(path))) {
+    rc = sq_tune_error(2, rc, "--cache ");
+    goto early;
+  }
   cache_key(x, &key);
-  if ((rc = sq_cache_open(path, &key, sp, a->resume || x->continuation, &cache))) return sq_tune_error(2, rc, NULL);
+  if ((rc = sq_cache_open(path, &key, sp, a->resume || x->continuation, &cache))) {
+    rc = sq_tune_error(2, rc, NULL);
+    goto early;
+  }
   if (!a->quiet && !x->continuation) {
     fprintf(stderr, "cache %s", path);
     if (a->resume) fprintf(stderr, ": %lld done, %lld recorded as crashed now", (long long)cache.nresults,
@@ -319,15 +339,21 @@ static int tune_run(const sq_tune_cli *a, dev_ctx *x, sq_space *sp) {
   if ((rc = side_by_side(x, pv, &bms, &dms))) goto out;
   sq_params_format(x->k, def, cfg, sizeof cfg);
   printf("side by side: best %.4g ms, default (%s) %.4g ms: speedup %.2fx\n", bms, cfg, dms, dms / bms);
-  if (a->save && isfinite(bms) && (rc = store_db(a, x, pv, bms, dms))) goto out;
+  if (a->save && isfinite(bms) && (rc = store_db(db, x, pv, bms, dms))) goto out;
 out:
   sq_pool_stop(x->pool);
   x->pool = NULL;
   free(x->prebuild_s);
   x->prebuild_s = NULL;
   sq_cache_close(&cache);
+  free(path);
+  free(db);
   if (rc) return sq_tune_error(1, rc, NULL);
   return failed;
+early:
+  free(path);
+  free(db);
+  return rc;
 }
 
 int sq_tune_device(const sq_tune_cli *a) {
@@ -372,9 +398,8 @@ static void show_db(const char *title, const sq_tunedb *db) {
 }
 
 int sq_tune_show(const sq_tune_cli *a) {
-  char path[1024];
-  if (a->db) snprintf(path, sizeof path, "%s", a->db);
-  else sq_tunedb_user_path(path, sizeof path);
+  char *path = db_path(a);
+  if (!path) return sq_tune_error(1, SQ_ENOMEM, NULL);
   sq_tunedb db;
   int status = 0;
   if (path[0]) {
@@ -382,12 +407,12 @@ int sq_tune_show(const sq_tune_cli *a) {
     if (rc) {
       status = sq_tune_error(2, rc, NULL);
     } else {
-      char title[1100];
-      snprintf(title, sizeof title, "user database %s", path);
-      show_db(title, &db);
+      printf("user database ");
+      show_db(path, &db);
       sq_tunedb_free(&db);
     }
   }
+  free(path);
   int rc = sq_tunedb_builtin(&db);
   if (rc) return sq_tune_error(1, rc, NULL);
   show_db("shipped database (built in)", &db);
