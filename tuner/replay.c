@@ -137,6 +137,7 @@ static int replay_one(const sq_tune_cli *a, const sq_space *sp) {
   t.cache = have_cache ? &cache : NULL;
   t.trace = trace;
   t.kill_after = sq_tuner_kill_after_env();
+  t.notes = !a->quiet;
   rx.s = &s;
   rc = sq_tuner_run(&t, strategy_of(a, 0), &s);
   if (!rc && t.recycled && !(rc = sq_tuner_continue_set(&t))) {

@@ -62,10 +62,19 @@ long sq_tuner_rss_kb(void) {
   return kb;
 }
 
-/* After a measured evaluation: whether to continue in a fresh process. */
+/* After a measured evaluation: whether to continue in a fresh process
+ * (never after the last one), saying why on stderr. */
 static int want_recycle(sq_tuner *t) {
+  const sq_search *s = t->search;
   int64_t seg = t->measured - t->measured_before;
-  if (t->recycle_after > 0 && seg >= t->recycle_after) return 1;
+  int64_t cap = s->budget > 0 && s->budget < s->space->n ? s->budget : s->space->n;
+  if (s->nevals + 1 >= cap) return 0;
+  if (t->recycle_after > 0 && seg >= t->recycle_after) {
+    if (t->notes)
+      fprintf(stderr, "continuing in a fresh process after %lld evaluations (SUBQUAD_TUNE_RECYCLE_AFTER)\n",
+              (long long)seg);
+    return 1;
+  }
   if (!t->recycle_rss || seg < SQ_TUNER_RSS_BASE_EVALS) return 0;
   long rss = sq_tuner_rss_kb();
   if (seg == SQ_TUNER_RSS_BASE_EVALS) {
@@ -73,7 +82,12 @@ static int want_recycle(sq_tuner *t) {
     return 0;
   }
   long slack = t->rss_base_kb / 10 > 16384 ? t->rss_base_kb / 10 : 16384;
-  return t->rss_base_kb > 0 && rss > t->rss_base_kb + slack;
+  if (!t->rss_base_kb || rss <= t->rss_base_kb + slack) return 0;
+  if (t->notes)
+    fprintf(stderr, "resident memory grew from %.0f to %.0f MiB over %lld evaluations (the driver keeps what "
+            "it built); continuing in a fresh process\n", t->rss_base_kb / 1024.0, rss / 1024.0,
+            (long long)(seg - SQ_TUNER_RSS_BASE_EVALS));
+  return 1;
 }
 
 static void count(sq_tuner *t, const char *status) {

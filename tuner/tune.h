@@ -23,6 +23,7 @@ typedef struct sq_tuner {
   sq_cache *cache;         /* may be NULL */
   FILE *trace;             /* may be NULL */
   int progress;            /* progress lines on stderr */
+  int notes;               /* a line on stderr when the run continues in a fresh process */
   int64_t kill_after;      /* test hook: SIGKILL after the Nth attempting record */
   int catch_sigint;        /* Ctrl-C stops after the running evaluation */
   /* Recycling (device tuning): the run stops after an evaluation, with

@@ -301,7 +301,7 @@ static int tune_run(const sq_tune_cli *a, dev_ctx *x, sq_space *sp) {
   const sq_strategy *st = sq_strategy_find(a->nstrategy ? a->strategy[0]
                                            : !a->budget || a->budget >= sp->n ? "exhaustive" : "anneal");
   sq_tuner t = {.space = sp, .measure = dev_measure, .mctx = x, .prefetch = x->pool ? prefetch : NULL,
-                .cache = &cache, .progress = !a->quiet, .kill_after = sq_tuner_kill_after_env(),
+                .cache = &cache, .progress = !a->quiet, .notes = !a->quiet, .kill_after = sq_tuner_kill_after_env(),
                 .catch_sigint = 1, .recycle_after = sq_tuner_recycle_after_env(), .recycle_rss = 1};
   sq_tuner_continue_env(&t);
   sq_search s = {.budget = a->budget, .time_limit = a->time_s, .seed = a->seed};
