@@ -8,10 +8,14 @@
 
 #include "harness/device.h"
 
-/* Programs kept per device: above the tuner's compile-ahead window (4
- * configurations ahead plus those being built and measured), small enough
- * that held programs cost a few megabytes. */
-#define SQ_PROGCACHE_DEFAULT_CAPACITY 16
+/* Programs kept per device: every program of a suite's cases, so that its
+ * measuring rounds (--rounds) do not compile them again, while a long tune
+ * holds tens of megabytes at most. The tuner lowers it to
+ * SQ_PROGCACHE_TUNE_CAPACITY: a tune measures each configuration once, so it
+ * only needs its compile-ahead window (4 configurations ahead plus those
+ * being built and measured). */
+#define SQ_PROGCACHE_DEFAULT_CAPACITY 64
+#define SQ_PROGCACHE_TUNE_CAPACITY 16
 
 /* Returns the cached program or builds it, pinned: it stays valid (is not
  * evicted) until the caller hands it back with sq_progcache_put. On a

@@ -16,6 +16,7 @@
 #include "harness/commands.h"
 #include "harness/device.h"
 #include "harness/error.h"
+#include "harness/progcache.h"
 #include "harness/run.h"
 #include "tuner/csvrows.h"
 #include "tuner/db.h"
@@ -292,6 +293,9 @@ static int tune_run(const sq_tune_cli *a, dev_ctx *x, sq_space *sp) {
                            (long long)cache.ncrashed_now);
     fprintf(stderr, "\n");
   }
+  /* Each configuration is built and measured once: a few programs ahead
+   * are all a tune needs to keep. */
+  sq_progcache_set_capacity(SQ_PROGCACHE_TUNE_CAPACITY);
   int jobs = a->jobs >= 0 ? a->jobs : x->dev->info.is_gpu ? 2 : 0;
   if (jobs && !(x->prebuild_s = calloc((size_t)sp->n, sizeof(double)))) {
     rc = sq_fail(SQ_ENOMEM, "out of memory");
