@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "harness/commands.h"
 #include "harness/device.h"
@@ -259,7 +260,17 @@ static int check_db(const char *db, const char *cache) {
     return sq_fail(SQ_EINVAL, "--db %s and --cache %s are the same file", db, cache);
   sq_tunedb t;
   int rc = sq_tunedb_read(db, &t);
-  if (!rc) sq_tunedb_free(&t);
+  if (rc) return rc;
+  sq_tunedb_free(&t);
+  /* Written as a temporary file in its folder, then renamed: that folder
+   * must take new files (one that does not exist yet is made at the end). */
+  const char *slash = strrchr(db, '/');
+  char *dir = slash ? sq_aprintf("%.*s", slash == db ? 1 : (int)(slash - db), db) : sq_aprintf(".");
+  if (!dir) return SQ_ENOMEM;
+  struct stat st;
+  if (stat(dir, &st) == 0 && access(dir, W_OK) != 0)
+    rc = sq_fail(SQ_EIO, "--db %s: cannot write in %s: %s", db, dir, strerror(errno));
+  free(dir);
   return rc;
 }
 
