@@ -161,6 +161,7 @@ int sq_tune_continue_fresh(const sq_tune_cli *a) {
   fflush(stdout);
   fflush(stderr);
   execv("/proc/self/exe", v);
+  execvp(v[0], v);   /* no /proc: the program as it was started */
   int e = errno;
   free(v);
   return sq_fail(SQ_EIO, "cannot continue the tune in a fresh process (%s); continue it with --resume",
