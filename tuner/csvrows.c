@@ -4,8 +4,10 @@
 
 #include <csv.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "harness/error.h"
 
@@ -141,4 +143,57 @@ int sq_csv_write_row(FILE *fp, const char *const *fields, int n) {
   }
   if (fputc('\n', fp) == EOF) return sq_fail(SQ_EIO, "write failed");
   return 0;
+}
+
+int sq_mkdir_parents(const char *path) {
+  char *d = strdup(path);
+  if (!d) return sq_fail(SQ_ENOMEM, "out of memory");
+  int rc = 0;
+  for (char *p = d + 1; *p && !rc; p++) {
+    if (*p != '/') continue;
+    *p = 0;
+    if (mkdir(d, 0755) && errno != EEXIST) rc = sq_fail(SQ_EIO, "%s: %s", d, strerror(errno));
+    *p = '/';
+  }
+  free(d);
+  return rc;
+}
+
+char *sq_aprintf(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
+  if (!s) {
+    sq_fail(SQ_ENOMEM, "out of memory");
+    return NULL;
+  }
+  va_start(ap, fmt);
+  vsnprintf(s, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  return s;
+}
+
+/* The folder part of a path ("." when none), malloc'd; *base its last name. */
+static char *folder_of(const char *path, const char **base) {
+  const char *slash = strrchr(path, '/');
+  *base = slash ? slash + 1 : path;
+  if (!slash) return strdup(".");
+  if (slash == path) return strdup("/");
+  return strndup(path, (size_t)(slash - path));
+}
+
+int sq_same_file(const char *a, const char *b) {
+  struct stat sa, sb;
+  int ea = stat(a, &sa) == 0, eb = stat(b, &sb) == 0;
+  if (ea && eb) return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+  if (ea || eb) return 0;
+  const char *na, *nb;
+  char *da = folder_of(a, &na), *db = folder_of(b, &nb);
+  int same = da && db && !strcmp(na, nb) && stat(da, &sa) == 0 && stat(db, &sb) == 0 &&
+             sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+  free(da);
+  free(db);
+  return same;
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "harness/error.h"
+#include "harness/run.h"
 #include "tuner/csvrows.h"
 
 extern const char *const sq_src_tunedb;   /* tuner/db/tunedb.csv, embedded */
@@ -26,12 +27,12 @@ int64_t sq_tunedb_bucket(int64_t T) {
   return b;
 }
 
-void sq_tunedb_user_path(char *buf, size_t n) {
+char *sq_tunedb_user_path(void) {
   const char *e = getenv("SUBQUAD_TUNEDB"), *x = getenv("XDG_DATA_HOME"), *h = getenv("HOME");
-  if (e && *e) snprintf(buf, n, "%s", e);
-  else if (x && *x) snprintf(buf, n, "%s/subquad/tunedb.csv", x);
-  else if (h && *h) snprintf(buf, n, "%s/.local/share/subquad/tunedb.csv", h);
-  else buf[0] = 0;
+  if (e && *e) return sq_aprintf("%s", e);
+  if (x && *x) return sq_aprintf("%s/subquad/tunedb.csv", x);
+  if (h && *h) return sq_aprintf("%s/.local/share/subquad/tunedb.csv", h);
+  return sq_aprintf("%s", "");
 }
 
 void sq_tunedb_free(sq_tunedb *db) {
@@ -40,37 +41,103 @@ void sq_tunedb_free(sq_tunedb *db) {
   db->n = 0;
 }
 
-static int num(const char *s, double *v) {
+/* The checks below hold a database file to what --param and --shape accept:
+ * a tuning database comes from elsewhere (a colleague, a repository), and
+ * its parameters reach the planner (FL_SPLIT=0 divided by zero there;
+ * 99999999999 wrapped to an int). */
+
+/* A text column into its fixed buffer, refused rather than cut. */
+static int text(const char *path, int line, const char *col, const char *s, char *dst, size_t n) {
+  if (strlen(s) >= n) return sq_fail(SQ_EPARSE, "%s:%d: %s: longer than %zu characters", path, line, col, n - 1);
+  memcpy(dst, s, strlen(s) + 1);
+  return 0;
+}
+
+/* A whole decimal integer in [lo, hi]. */
+static int integer(const char *path, int line, const char *col, const char *s, long long lo, long long hi,
+                   int64_t *out) {
   char *end;
-  if (!*s) { *v = NAN; return 0; }
-  *v = strtod(s, &end);
-  return *end ? -1 : 0;
+  errno = 0;
+  long long v = *s ? strtoll(s, &end, 10) : 0;
+  if (!*s || *end || errno == ERANGE || v < lo || v > hi)
+    return sq_fail(SQ_EPARSE, "%s:%d: %s: '%.40s' is not an integer from %lld to %lld", path, line, col, s, lo, hi);
+  *out = v;
+  return 0;
+}
+
+/* A time in milliseconds: empty (unknown, NAN) or positive and finite. */
+static int time_ms(const char *path, int line, const char *col, const char *s, double *out) {
+  char *end;
+  *out = NAN;
+  if (!*s) return 0;
+  double v = strtod(s, &end);
+  if (*end || !isfinite(v) || v <= 0)
+    return sq_fail(SQ_EPARSE, "%s:%d: %s: '%.40s' is not a positive finite time", path, line, col, s);
+  *out = v;
+  return 0;
+}
+
+/* Each NAME=VALUE of the params column as --param checks it: a parameter
+ * of the kernel, given once, with a value sq_param_value_parse accepts;
+ * then the kernel's constraints at the entry's own shape. A kernel this
+ * build does not know (a database of a newer subquad) gets the value
+ * checks only; lookups never match it. */
+static int check_params(const char *path, int line, const sq_tunedb_entry *e) {
+  const sq_kernel *k = sq_kernel_find(e->kernel);
+  char buf[sizeof e->params], seen[SQ_MAX_PARAMS] = {0};
+  int pv[SQ_MAX_PARAMS];
+  if (k) sq_kernel_default_params(k, pv);
+  snprintf(buf, sizeof buf, "%s", e->params);
+  char *save = NULL;
+  for (char *tok = strtok_r(buf, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
+    char *eq = strchr(tok, '=');
+    if (!eq || eq == tok) return sq_fail(SQ_EPARSE, "%s:%d: params: '%.40s' is not NAME=VALUE", path, line, tok);
+    *eq = 0;
+    int i = k ? sq_kernel_param_index(k, tok) : -1, v;
+    char why[64];
+    if (k && i < 0) return sq_fail(SQ_EPARSE, "%s:%d: %.40s: %s has no such parameter", path, line, tok, k->name);
+    if (sq_param_value_parse(k ? &k->params[i] : NULL, eq + 1, &v, why, sizeof why))
+      return sq_fail(SQ_EPARSE, "%s:%d: %.40s: '%.40s' %s", path, line, tok, eq + 1, why);
+    if (!k) continue;
+    if (seen[i]++) return sq_fail(SQ_EPARSE, "%s:%d: %s: given twice", path, line, tok);
+    pv[i] = v;
+  }
+  sq_problem p = {.B = 1, .H = 1, .T = e->tbucket, .D = e->D, .DV = e->DV, .causal = e->causal};
+  char why[256];
+  if (k && (sq_dtype_parse(e->dtype, &p.dtype) || k->check(&p, pv, k->nparams, why, sizeof why)))
+    return sq_fail(SQ_EPARSE, "%s:%d: params: %s at D=%lld, DV=%lld, T=%lld, %s: %s", path, line, k->name,
+                   (long long)p.D, (long long)p.DV, (long long)p.T, e->dtype, why);
+  return 0;
 }
 
 static int parse_entry(const char *path, const sq_csvrow *r, sq_tunedb_entry *e) {
   memset(e, 0, sizeof *e);
-  if (r->nf != NCOLS) return sq_fail(SQ_EPARSE, "%s:%d: %d fields, want %d", path, r->line, r->nf, NCOLS);
-  double causal, D, DV, tb;
-  snprintf(e->backend, sizeof e->backend, "%s", r->f[0]);
-  snprintf(e->device, sizeof e->device, "%s", r->f[1]);
-  snprintf(e->arch, sizeof e->arch, "%s", r->f[2]);
-  snprintf(e->vendor, sizeof e->vendor, "%s", r->f[3]);
-  snprintf(e->kernel, sizeof e->kernel, "%s", r->f[4]);
-  snprintf(e->dtype, sizeof e->dtype, "%s", r->f[5]);
-  if (num(r->f[6], &causal) || num(r->f[7], &D) || num(r->f[8], &DV) || num(r->f[9], &tb) ||
-      !(D >= 1) || !(DV >= 1) || !(tb >= 1) || (causal != 0 && causal != 1))
-    return sq_fail(SQ_EPARSE, "%s:%d: causal, D, DV or T_bucket is not a valid number", path, r->line);
+  const int line = r->line;
+  if (r->nf != NCOLS) return sq_fail(SQ_EPARSE, "%s:%d: %d fields, want %d", path, line, r->nf, NCOLS);
+  struct { int col; char *dst; size_t n; } texts[] = {
+    {0, e->backend, sizeof e->backend}, {1, e->device, sizeof e->device}, {2, e->arch, sizeof e->arch},
+    {3, e->vendor, sizeof e->vendor}, {4, e->kernel, sizeof e->kernel}, {5, e->dtype, sizeof e->dtype},
+    {10, e->params, sizeof e->params}, {13, e->shape, sizeof e->shape}, {14, e->date, sizeof e->date}};
+  int rc = 0;
+  for (size_t i = 0; !rc && i < sizeof texts / sizeof texts[0]; i++)
+    rc = text(path, line, cols[texts[i].col], r->f[texts[i].col], texts[i].dst, texts[i].n);
+  int64_t causal = 0;
+  sq_dtype dt;
+  if (!rc && !e->kernel[0]) rc = sq_fail(SQ_EPARSE, "%s:%d: kernel: empty", path, line);
+  if (!rc && sq_dtype_parse(e->dtype, &dt))
+    rc = sq_fail(SQ_EPARSE, "%s:%d: dtype: '%s' is not f32, f16 or bf16", path, line, e->dtype);
+  /* The ranges of --shape (D, DV) and of its T (T_bucket, a power of two). */
+  if (!rc) rc = integer(path, line, "causal", r->f[6], 0, 1, &causal);
+  if (!rc) rc = integer(path, line, "D", r->f[7], 1, 256, &e->D);
+  if (!rc) rc = integer(path, line, "DV", r->f[8], 1, 256, &e->DV);
+  if (!rc) rc = integer(path, line, "T_bucket", r->f[9], 1, (long long)1 << 31, &e->tbucket);
+  if (!rc && (e->tbucket & (e->tbucket - 1)))
+    rc = sq_fail(SQ_EPARSE, "%s:%d: T_bucket: %lld is not a power of two", path, line, (long long)e->tbucket);
   e->causal = (int)causal;
-  e->D = (int64_t)D;
-  e->DV = (int64_t)DV;
-  e->tbucket = (int64_t)tb;
-  snprintf(e->params, sizeof e->params, "%s", r->f[10]);
-  if (num(r->f[11], &e->time_ms) || num(r->f[12], &e->default_ms))
-    return sq_fail(SQ_EPARSE, "%s:%d: time_ms or default_ms is not a number", path, r->line);
-  snprintf(e->shape, sizeof e->shape, "%s", r->f[13]);
-  snprintf(e->date, sizeof e->date, "%s", r->f[14]);
-  if (!e->kernel[0]) return sq_fail(SQ_EPARSE, "%s:%d: empty kernel", path, r->line);
-  return 0;
+  if (!rc) rc = time_ms(path, line, "time_ms", r->f[11], &e->time_ms);
+  if (!rc) rc = time_ms(path, line, "default_ms", r->f[12], &e->default_ms);
+  if (!rc) rc = check_params(path, line, e);
+  return rc;
 }
 
 static int from_csv(const char *path, const sq_csvfile *f, sq_tunedb *db) {
@@ -114,30 +181,17 @@ int sq_tunedb_builtin(sq_tunedb *db) {
   return rc;
 }
 
-/* mkdir -p of path's folder. */
-static int make_parent(const char *path) {
-  char dir[1024];
-  snprintf(dir, sizeof dir, "%s", path);
-  char *slash = strrchr(dir, '/');
-  if (!slash || slash == dir) return 0;
-  *slash = 0;
-  for (char *p = dir + 1; *p; p++) {
-    if (*p != '/') continue;
-    *p = 0;
-    if (mkdir(dir, 0755) && errno != EEXIST) return sq_fail(SQ_EIO, "%s: %s", dir, strerror(errno));
-    *p = '/';
-  }
-  if (mkdir(dir, 0755) && errno != EEXIST) return sq_fail(SQ_EIO, "%s: %s", dir, strerror(errno));
-  return 0;
-}
-
 int sq_tunedb_write(const char *path, const sq_tunedb *db) {
-  int rc = make_parent(path);
+  int rc = sq_mkdir_parents(path);
   if (rc) return rc;
-  char tmp[1100];
-  snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
+  char *tmp = sq_aprintf("%s.tmp.%d", path, (int)getpid());
+  if (!tmp) return SQ_ENOMEM;
   FILE *fp = fopen(tmp, "w");
-  if (!fp) return sq_fail(SQ_EIO, "%s: %s", tmp, strerror(errno));
+  if (!fp) {
+    rc = sq_fail(SQ_EIO, "%s: %s", tmp, strerror(errno));
+    free(tmp);
+    return rc;
+  }
   fprintf(fp, "# subquad-tunedb 1: best configuration per device, kernel, dtype and shape bucket\n");
   rc = sq_csv_write_row(fp, cols, NCOLS);
   for (int i = 0; i < db->n && !rc; i++) {
@@ -157,6 +211,7 @@ int sq_tunedb_write(const char *path, const sq_tunedb *db) {
   fclose(fp);
   if (!rc && rename(tmp, path)) rc = sq_fail(SQ_EIO, "%s: %s", path, strerror(errno));
   if (rc) unlink(tmp);
+  free(tmp);
   return rc;
 }
 
@@ -190,14 +245,13 @@ int sq_tunedb_params(const sq_tunedb_entry *e, const sq_kernel *k, const sq_prob
   snprintf(buf, sizeof buf, "%s", e->params);
   char *save = NULL;
   for (char *tok = strtok_r(buf, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
-    char *eq = strchr(tok, '='), *end;
+    char *eq = strchr(tok, '=');
     if (!eq) return sq_fail(SQ_EINVAL, "tuning database: '%s' is not NAME=VALUE", tok);
     *eq = 0;
     int i = sq_kernel_param_index(k, tok);
-    long v = strtol(eq + 1, &end, 10);
-    if (i < 0 || *end || end == eq + 1)
+    char why[64];
+    if (i < 0 || sq_param_value_parse(&k->params[i], eq + 1, &pv[i], why, sizeof why))
       return sq_fail(SQ_EINVAL, "tuning database: %s: bad parameter '%s'", k->name, tok);
-    pv[i] = (int)v;
   }
   char why[256];
   if (k->check && k->check(p, pv, k->nparams, why, sizeof why))
@@ -240,10 +294,11 @@ int sq_tunedb_lookup(const sq_device_info *dev, const sq_kernel *k, const sq_pro
   static const char *const names[] = {"tuned:device", "tuned:arch", "tuned:vendor"};
   sq_kernel_default_params(k, pv);
   snprintf(level, n, "default");
-  char path[1024];
-  sq_tunedb_user_path(path, sizeof path);
+  char *path = sq_tunedb_user_path();
+  if (!path) return SQ_ENOMEM;
   sq_tunedb dbs[2] = {{0}, {0}};
   int rc = path[0] ? sq_tunedb_read(path, &dbs[0]) : 0;
+  free(path);
   if (rc) return rc;   /* an unreadable user database: defaults, reported by the caller */
   if (sq_tunedb_builtin(&dbs[1])) memset(&dbs[1], 0, sizeof dbs[1]);
   for (int l = 0; l < 3; l++) {

@@ -47,8 +47,9 @@ typedef struct sq_tunedb {
 
 /* T's bucket: the smallest power of two >= T. */
 int64_t sq_tunedb_bucket(int64_t T);
-/* The user database's path ("" when no home can be found). */
-void sq_tunedb_user_path(char *buf, size_t n);
+/* The user database's path, malloc'd ("" when no home can be found; NULL,
+ * with the detail set, when out of memory). */
+char *sq_tunedb_user_path(void);
 /* Reads a database file; a missing file is an empty database. SQ_EIO or
  * SQ_EPARSE ("file:line: what") otherwise. */
 int sq_tunedb_read(const char *path, sq_tunedb *db);
