@@ -14,24 +14,6 @@
 #include "harness/files.h"
 #include "harness/npy.h"
 
-/* printf into a fresh allocation; NULL (with the detail) when out of memory. */
-static char *format_path(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *format_path(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(NULL, 0, fmt, ap);
-  va_end(ap);
-  char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
-  if (!s) {
-    sq_fail(SQ_ENOMEM, "dump: no memory for a path");
-    return NULL;
-  }
-  va_start(ap, fmt);
-  vsnprintf(s, (size_t)n + 1, fmt, ap);
-  va_end(ap);
-  return s;
-}
-
 /* A JSON string: quotes, backslashes and control characters escaped (a
  * device or parameter text could hold any of them). */
 static void json_string(FILE *f, const char *s) {
@@ -76,7 +58,7 @@ static int write_json(const char *path, const sq_case *c, const sq_result *r, ui
 int sq_dump_case(const char *root, const sq_case *c, const sq_result *r, uint64_t seed, const float *q,
                  const float *k, const float *v, const float *o) {
   const sq_problem *p = &c->prob;
-  char *dir = format_path("%s/%s.%s.B%lld.H%lld.T%lld.D%lld.DV%lld.%s", root, c->kernel->name,
+  char *dir = sq_strf("%s/%s.%s.B%lld.H%lld.T%lld.D%lld.DV%lld.%s", root, c->kernel->name,
                           p->causal ? "causal" : "noncausal", (long long)p->B, (long long)p->H, (long long)p->T,
                           (long long)p->D, (long long)p->DV, sq_dtype_name(p->dtype));
   if (!dir) return SQ_ENOMEM;
@@ -85,7 +67,7 @@ int sq_dump_case(const char *root, const sq_case *c, const sq_result *r, uint64_
   static const char *const names[5] = {"q.npy", "k.npy", "v.npy", "o.npy", "case.json"};
   const float *data[4] = {q, k, v, o};
   for (int i = 0; !rc && i < 5; i++) {
-    char *path = format_path("%s/%s", dir, names[i]);
+    char *path = sq_strf("%s/%s", dir, names[i]);
     if (!path) rc = SQ_ENOMEM;
     else if (i < 4) rc = sq_npy_write(path, "<f4", 4, data[i], i < 2 ? shape_k : shape_v, 4);
     else rc = write_json(path, c, r, seed);

@@ -8,6 +8,8 @@
 
 #include <stdio.h>
 
+#include "harness/files.h"
+
 typedef struct sq_csvrow {
   int line;          /* 1-based line number in the file */
   int nf;
@@ -30,18 +32,6 @@ int sq_csv_read(const char *path, sq_csvfile *out, int *partial);
 /* The same from an open stream; `path` names it in messages. */
 int sq_csv_read_fp(FILE *fp, const char *path, sq_csvfile *out, int *partial);
 void sq_csv_free(sq_csvfile *f);
-
-/* A malloc'd formatted string, so paths are never cut to a buffer; NULL
- * (SQ_ENOMEM set as the detail) when out of memory. */
-char *sq_aprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* 1 when paths a and b name one file, whatever their spelling: the same
- * device and inode (symbolic links followed), or, for files not there yet,
- * the same name in the same folder. */
-int sq_same_file(const char *a, const char *b);
-
-/* mkdir -p of the folder that will hold path (a path of any length). */
-int sq_mkdir_parents(const char *path);
 
 /* Writes one record of n fields with quoting where needed, then '\n'. */
 int sq_csv_write_row(FILE *fp, const char *const *fields, int n);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "harness/error.h"
+#include "harness/files.h"
 #include "harness/run.h"
 #include "tuner/csvrows.h"
 
@@ -29,10 +30,10 @@ int64_t sq_tunedb_bucket(int64_t T) {
 
 char *sq_tunedb_user_path(void) {
   const char *e = getenv("SUBQUAD_TUNEDB"), *x = getenv("XDG_DATA_HOME"), *h = getenv("HOME");
-  if (e && *e) return sq_aprintf("%s", e);
-  if (x && *x) return sq_aprintf("%s/subquad/tunedb.csv", x);
-  if (h && *h) return sq_aprintf("%s/.local/share/subquad/tunedb.csv", h);
-  return sq_aprintf("%s", "");
+  if (e && *e) return sq_strf("%s", e);
+  if (x && *x) return sq_strf("%s/subquad/tunedb.csv", x);
+  if (h && *h) return sq_strf("%s/.local/share/subquad/tunedb.csv", h);
+  return sq_strf("%s", "");
 }
 
 void sq_tunedb_free(sq_tunedb *db) {
@@ -182,16 +183,11 @@ int sq_tunedb_builtin(sq_tunedb *db) {
 }
 
 int sq_tunedb_write(const char *path, const sq_tunedb *db) {
-  int rc = sq_mkdir_parents(path);
+  int rc = sq_mkdirs_parent(path);
   if (rc) return rc;
-  char *tmp = sq_aprintf("%s.tmp.%d", path, (int)getpid());
-  if (!tmp) return SQ_ENOMEM;
-  FILE *fp = fopen(tmp, "w");
-  if (!fp) {
-    rc = sq_fail(SQ_EIO, "%s: %s", tmp, strerror(errno));
-    free(tmp);
-    return rc;
-  }
+  sq_atomic out;
+  FILE *fp = sq_atomic_open(&out, path);
+  if (!fp) return SQ_EIO;
   fprintf(fp, "# subquad-tunedb 1: best configuration per device, kernel, dtype and shape bucket\n");
   rc = sq_csv_write_row(fp, cols, NCOLS);
   for (int i = 0; i < db->n && !rc; i++) {
@@ -207,11 +203,8 @@ int sq_tunedb_write(const char *path, const sq_tunedb *db) {
                             tb, e->params, t, dm, e->shape, e->date};
     rc = sq_csv_write_row(fp, f, NCOLS);
   }
-  if (fflush(fp) || fsync(fileno(fp))) rc = rc ? rc : sq_fail(SQ_EIO, "%s: %s", tmp, strerror(errno));
-  fclose(fp);
-  if (!rc && rename(tmp, path)) rc = sq_fail(SQ_EIO, "%s: %s", path, strerror(errno));
-  if (rc) unlink(tmp);
-  free(tmp);
+  if (rc) sq_atomic_abort(&out);
+  else rc = sq_atomic_commit(&out);
   return rc;
 }
 

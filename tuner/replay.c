@@ -14,6 +14,7 @@
 
 #include "harness/commands.h"
 #include "harness/error.h"
+#include "harness/files.h"
 #include "tuner/csvrows.h"
 #include "tuner/tune.h"
 #include "tuner/tune_cli.h"
@@ -92,7 +93,7 @@ static int replay_one(const sq_tune_cli *a, const sq_space *sp) {
   const char *path = a->replay[0];
   sq_cache cache;
   int have_cache = 0, rc = 0, status = 1;
-  char *tmp = NULL;
+  sq_atomic out;
   FILE *trace = NULL;
   replay_ctx rx = {.sp = sp};
   sq_search s = {.budget = a->budget, .time_limit = a->time_s, .seed = a->seed};
@@ -104,22 +105,12 @@ static int replay_one(const sq_tune_cli *a, const sq_space *sp) {
   int cont = sq_tuner_continue_env(&t);
   /* The trace's temporary file first: an -o that cannot be written is
    * refused before the cache is touched. */
-  if (a->out) {
-    if (!(tmp = sq_aprintf("%s.tmp.%d", a->out, (int)getpid()))) return sq_tune_error(1, SQ_ENOMEM, NULL);
-    if (!(trace = fopen(tmp, "w"))) {
-      rc = sq_fail(SQ_EIO, "-o %s: cannot write there: %s", a->out, strerror(errno));
-      free(tmp);
-      return sq_tune_error(2, rc, NULL);
-    }
-  }
+  if (a->out && !(trace = sq_atomic_open(&out, a->out)))
+    return sq_tune_error(2, sq_fail(SQ_EIO, "-o %s: cannot write there: %s", a->out, sq_atomic_reason(a->out)), NULL);
   if (a->cache) {
     sq_cache_key key;
     if ((rc = replay_key(path, &key)) || (rc = sq_cache_open(a->cache, &key, sp, a->resume || cont, &cache))) {
-      if (trace) {
-        fclose(trace);
-        unlink(tmp);
-        free(tmp);
-      }
+      if (trace) sq_atomic_abort(&out);
       return sq_tune_error(2, rc, NULL);
     }
     have_cache = 1;
@@ -145,11 +136,10 @@ static int replay_one(const sq_tune_cli *a, const sq_space *sp) {
     return sq_tune_error(1, sq_tune_continue_fresh(a), NULL);
   }
   t.cached = s.nevals - t.measured;   /* over every process of this run */
-  if (!rc && trace && (fflush(trace) || ferror(trace))) rc = sq_fail(SQ_EIO, "-o %s: write failed", a->out);
   if (trace) {
-    fclose(trace);
     trace = NULL;
-    if (!rc && rename(tmp, a->out)) rc = sq_fail(SQ_EIO, "-o %s: %s", a->out, strerror(errno));
+    if (rc) sq_atomic_abort(&out);
+    else if (sq_atomic_commit(&out)) rc = sq_fail(SQ_EIO, "-o %s", sq_last_error());
   }
   if (rc) goto out;
   char cfg[512] = "none";
@@ -175,9 +165,7 @@ static int replay_one(const sq_tune_cli *a, const sq_space *sp) {
   status = 0;
 out:
   sq_search_free(&s);
-  if (trace) fclose(trace);
-  if (tmp && status) unlink(tmp);
-  free(tmp);
+  if (trace) sq_atomic_abort(&out);
   if (have_cache) sq_cache_close(&cache);
   if (rc) return sq_tune_error(1, rc, NULL);
   return status;

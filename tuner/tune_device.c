@@ -17,6 +17,7 @@
 #include "harness/commands.h"
 #include "harness/device.h"
 #include "harness/error.h"
+#include "harness/files.h"
 #include "harness/progcache.h"
 #include "harness/run.h"
 #include "tuner/csvrows.h"
@@ -131,13 +132,13 @@ static char *default_cache(const dev_ctx *x) {
   const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
   char shape[128];
   shape_str(&x->prob, shape, sizeof shape);
-  char *name = sq_aprintf("%s-%s-%s-%s-%s", x->dev->id, x->k->name, shape,
+  char *name = sq_strf("%s-%s-%s-%s-%s", x->dev->id, x->k->name, shape,
                           x->prob.causal ? "causal" : "noncausal", sq_dtype_name(x->prob.dtype));
   if (!name) return NULL;
   for (char *p = name; *p; p++)
     if (*p == ':' || *p == '/' || *p == ',' || *p == '=' || *p == ' ') *p = '_';
-  char *path = xdg && *xdg ? sq_aprintf("%s/subquad/tune/%s.csv", xdg, name)
-                           : sq_aprintf("%s/.cache/subquad/tune/%s.csv", home && *home ? home : ".", name);
+  char *path = xdg && *xdg ? sq_strf("%s/subquad/tune/%s.csv", xdg, name)
+                           : sq_strf("%s/.cache/subquad/tune/%s.csv", home && *home ? home : ".", name);
   free(name);
   return path;
 }
@@ -145,7 +146,7 @@ static char *default_cache(const dev_ctx *x) {
 /* The tuning database to write and show, malloc'd: --db, else the user's
  * ("" when there is no home); NULL when out of memory. */
 static char *db_path(const sq_tune_cli *a) {
-  return a->db ? sq_aprintf("%s", a->db) : sq_tunedb_user_path();
+  return a->db ? sq_strf("%s", a->db) : sq_tunedb_user_path();
 }
 
 static void cache_key(const dev_ctx *x, sq_cache_key *key) {
@@ -265,7 +266,7 @@ static int check_db(const char *db, const char *cache) {
   /* Written as a temporary file in its folder, then renamed: that folder
    * must take new files (one that does not exist yet is made at the end). */
   const char *slash = strrchr(db, '/');
-  char *dir = slash ? sq_aprintf("%.*s", slash == db ? 1 : (int)(slash - db), db) : sq_aprintf(".");
+  char *dir = slash ? sq_strf("%.*s", slash == db ? 1 : (int)(slash - db), db) : sq_strf(".");
   if (!dir) return SQ_ENOMEM;
   struct stat st;
   if (stat(dir, &st) == 0 && access(dir, W_OK) != 0)
@@ -278,7 +279,7 @@ static int tune_run(const sq_tune_cli *a, dev_ctx *x, sq_space *sp) {
   sq_cache cache = {0};
   sq_cache_key key;
   int rc, failed = 0;
-  char *path = a->cache ? sq_aprintf("%s", a->cache) : default_cache(x), *db = a->save ? db_path(a) : NULL;
+  char *path = a->cache ? sq_strf("%s", a->cache) : default_cache(x), *db = a->save ? db_path(a) : NULL;
   if (!path || (a->save && !db)) {
     rc = sq_tune_error(1, SQ_ENOMEM, NULL);
     goto early;
@@ -289,7 +290,7 @@ static int tune_run(const sq_tune_cli *a, dev_ctx *x, sq_space *sp) {
     rc = sq_tune_error(2, rc, NULL);
     goto early;
   }
-  if ((rc = sq_mkdir_parents(path))) {
+  if ((rc = sq_mkdirs_parent(path))) {
     rc = sq_tune_error(2, rc, "--cache ");
     goto early;
   }
