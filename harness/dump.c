@@ -6,7 +6,6 @@
 #include "harness/dump.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,24 +13,6 @@
 #include "harness/error.h"
 #include "harness/files.h"
 #include "harness/npy.h"
-
-/* printf into a fresh allocation; NULL (with the detail) when out of memory. */
-static char *format_path(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *format_path(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(NULL, 0, fmt, ap);
-  va_end(ap);
-  char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
-  if (!s) {
-    sq_fail(SQ_ENOMEM, "dump: no memory for a path");
-    return NULL;
-  }
-  va_start(ap, fmt);
-  vsnprintf(s, (size_t)n + 1, fmt, ap);
-  va_end(ap);
-  return s;
-}
 
 /* "B1.H2.T4096.D64.DV64": the sizes, then options that differ from their
  * defaults ("featureelu1.normalize1"), so two cases never share a folder
@@ -118,7 +99,7 @@ int sq_dump_case(const char *root, const sq_case *c, const sq_result *r, uint64_
   const sq_op *op = p->shape.op;
   char shape[SQ_SHAPE_TEXT_MAX];
   folder_shape(p, shape, sizeof shape);
-  char *dir = format_path("%s/%s.%s.%s.%s", root, c->kernel->name, p->causal ? "causal" : "noncausal", shape,
+  char *dir = sq_strf("%s/%s.%s.%s.%s", root, c->kernel->name, p->causal ? "causal" : "noncausal", shape,
                           sq_dtype_name(p->dtype));
   if (!dir) return SQ_ENOMEM;
   int rc = sq_mkdirs(dir);
@@ -127,11 +108,11 @@ int sq_dump_case(const char *root, const sq_case *c, const sq_result *r, uint64_
     if (!data) continue;
     int64_t dims[SQ_TENSOR_MAX_DIMS];
     int nd = sq_tensor_dims(&p->shape, &op->tensors[t], dims);
-    char *path = format_path("%s/%s.npy", dir, op->tensors[t].name);
+    char *path = sq_strf("%s/%s.npy", dir, op->tensors[t].name);
     rc = path ? sq_npy_write(path, "<f4", 4, data, dims, nd) : SQ_ENOMEM;
     free(path);
   }
-  char *json = rc ? NULL : format_path("%s/case.json", dir);
+  char *json = rc ? NULL : sq_strf("%s/case.json", dir);
   if (!rc) rc = json ? write_json(json, c, r, seed) : SQ_ENOMEM;
   free(json);
   free(dir);

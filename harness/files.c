@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,22 @@
 #include <unistd.h>
 
 #include "harness/error.h"
+
+char *sq_strf(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
+  if (!s) {
+    sq_fail(SQ_ENOMEM, "out of memory");
+    return NULL;
+  }
+  va_start(ap, fmt);
+  vsnprintf(s, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  return s;
+}
 
 int sq_mkdirs(const char *path) {
   char *buf = strdup(path);
@@ -57,6 +74,15 @@ static char *dir_of(const char *path) {
     d[n] = '\0';
   }
   return d;
+}
+
+int sq_mkdirs_parent(const char *path) {
+  if (!strchr(path, '/')) return 0;
+  char *dir = dir_of(path);
+  if (!dir) return sq_fail(SQ_ENOMEM, "%s: out of memory", path);
+  int rc = sq_mkdirs(dir);
+  free(dir);
+  return rc;
 }
 
 /* The longest file name the directory takes. */
@@ -144,6 +170,12 @@ static void release(sq_atomic *a) {
   free(a->path);
   free(a->tmp);
   memset(a, 0, sizeof *a);
+}
+
+const char *sq_atomic_reason(const char *path) {
+  const char *e = sq_last_error();
+  size_t n = strlen(path);
+  return !strncmp(e, path, n) && !strncmp(e + n, ": ", 2) ? e + n + 2 : e;
 }
 
 FILE *sq_atomic_open(sq_atomic *a, const char *path) {
@@ -301,4 +333,27 @@ int sq_check_output_dir(const char *path) {
   }
   free(p);
   return rc;
+}
+
+/* The folder part of a path ("." when none), malloc'd; *base its last name. */
+static char *folder_of(const char *path, const char **base) {
+  const char *slash = strrchr(path, '/');
+  *base = slash ? slash + 1 : path;
+  if (!slash) return strdup(".");
+  if (slash == path) return strdup("/");
+  return strndup(path, (size_t)(slash - path));
+}
+
+int sq_same_file(const char *a, const char *b) {
+  struct stat sa, sb;
+  int ea = stat(a, &sa) == 0, eb = stat(b, &sb) == 0;
+  if (ea && eb) return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+  if (ea || eb) return 0;
+  const char *na, *nb;
+  char *da = folder_of(a, &na), *db = folder_of(b, &nb);
+  int same = da && db && !strcmp(na, nb) && stat(da, &sa) == 0 && stat(db, &sb) == 0 &&
+             sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+  free(da);
+  free(db);
+  return same;
 }

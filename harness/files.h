@@ -6,11 +6,19 @@
 
 #include <stdio.h>
 
+/* printf into a fresh allocation: paths are sized to fit, never cut. NULL
+ * (with the detail) when out of memory. */
+char *sq_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* mkdir -p: creates the directory and its parents. 0, or SQ_EIO with the
  * detail "path: reason" and errno set (ENOTDIR when the path or a parent is
  * a file), for callers that phrase the message themselves. The one mkdir -p
  * of the project. */
 int sq_mkdirs(const char *path);
+
+/* mkdir -p of the folder that holds the file `path` (nothing for a bare
+ * name). 0, or SQ_EIO as sq_mkdirs. */
+int sq_mkdirs_parent(const char *path);
 
 /* A file written in full or not at all. The content goes to a temporary in
  * the target's directory and is renamed over the target on commit, so the
@@ -57,6 +65,11 @@ FILE *sq_atomic_open(sq_atomic *a, const char *path);
  * is then removed, the target untouched, and `a` is aborted). Idempotent. */
 int sq_atomic_finish(sq_atomic *a);
 
+/* The reason of the last sq_atomic failure on `path`: its detail without
+ * the leading "PATH: ", for callers that name the path their own way
+ * ("-o PATH: cannot write: REASON"). */
+const char *sq_atomic_reason(const char *path);
+
 /* Finishes when not yet done, then renames the temporary over the target.
  * 0, or SQ_EIO with the detail; either way `a` is released. */
 int sq_atomic_commit(sq_atomic *a);
@@ -64,6 +77,12 @@ int sq_atomic_commit(sq_atomic *a);
 /* Drops what was written: the target is untouched and the temporary gone.
  * Safe on an `a` already committed or aborted. */
 void sq_atomic_abort(sq_atomic *a);
+
+/* 1 when paths a and b name one file, whatever their spelling: the same
+ * device and inode (symbolic and hard links followed), or, for files not
+ * there yet, the same name in the same folder. Commands refuse an output
+ * that names one of their inputs with it. */
+int sq_same_file(const char *a, const char *b);
 
 /* Checks, before any work, that `path` can be written as a file by
  * sq_atomic_open (by opening and aborting one): 0, or SQ_EIO with the

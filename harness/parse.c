@@ -47,12 +47,27 @@ int sq_params_parse(const sq_kernel *k, const char *assign, int *pv) {
     return sq_fail(SQ_EINVAL, "--param: %s has no parameter '%s' (parameters: %s)", k->name, name,
                    k->nparams ? known : "none");
   }
+  char why[64];
+  if (sq_param_value_parse(&k->params[i], eq + 1, &pv[i], why, sizeof why))
+    return sq_fail(SQ_EINVAL, "--param: %s='%s' %s", name, eq + 1, why);
+  return 0;
+}
+
+int sq_param_value_parse(const sq_param *par, const char *s, int *v, char *why, size_t n) {
+  /* Zero is a value only for a parameter that lists it (a switch, or
+   * "automatic"); elsewhere a zero divides in the planner. */
+  int lo = par ? 1 : 0;
+  for (int j = 0; par && j < par->nvalues; j++)
+    if (par->values[j] == 0) lo = 0;
   char *end;
   errno = 0;
-  long v = strtol(eq + 1, &end, 10);
-  if (!eq[1] || *end || errno == ERANGE || v < 1 || v > 1 << 20)
-    return sq_fail(SQ_EINVAL, "--param: %s='%s' is not a positive integer", name, eq + 1);
-  pv[i] = (int)v;
+  long x = strtol(s, &end, 10);
+  if (!*s || *end || errno == ERANGE || x < lo || x > SQ_PARAM_MAX) {
+    if (lo) snprintf(why, n, "is not a positive integer (1 to %d)", SQ_PARAM_MAX);
+    else snprintf(why, n, "is not an integer from 0 to %d", SQ_PARAM_MAX);
+    return SQ_EINVAL;
+  }
+  *v = (int)x;
   return 0;
 }
 

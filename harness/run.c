@@ -187,6 +187,8 @@ static int alloc_all(case_ctx *x) {
 }
 
 static void free_all(case_ctx *x) {
+  sq_progcache_put(x->dev, x->prog);   /* unpinned: the cache may release it */
+  x->prog = NULL;
   for (int i = 0; i < SQ_NSLOTS; i++)
     if (x->slots[i]) sq_buf_free(x->dev, x->slots[i]);
   for (int i = 0; i < SQ_OP_MAX_TENSORS; i++) {
@@ -365,7 +367,7 @@ int sq_case_run(sq_device *dev, const sq_case *c, const sq_run_opts *o, sq_resul
     set_status(r, rc == SQ_ELIMITS ? SQ_STATUS_SKIPPED : SQ_STATUS_FAILED,
                rc == SQ_ELIMITS ? "limits: %s" : "launch: %s", why);
     stage(t, rc);
-    return 0;
+    goto out;
   }
   if ((rc = alloc_all(&x))) {
     set_status(r, SQ_STATUS_SKIPPED, "memory: %s", sq_last_error());
@@ -564,7 +566,11 @@ int sq_case_prebuild(sq_device *dev, const sq_case *c) {
   if (dev->backend == &sq_backend_cpu) return 0;
   int rc = c->kernel->plan(&c->prob, c->params, &pl);
   sq_prog *prog;
-  return rc ? rc : sq_progcache_get(dev, *c->kernel->source, pl.defines, &prog);
+  if (!rc) rc = sq_progcache_get(dev, *c->kernel->source, pl.defines, &prog);
+  /* Built ahead, not in use yet: left to the cache, which keeps the most
+   * recently built ones. */
+  if (!rc) sq_progcache_put(dev, prog);
+  return rc;
 }
 
 void sq_run_release_programs(sq_device *dev) {

@@ -79,6 +79,12 @@ int sq_case_check_limits(sq_device *dev, const sq_case *c, const sq_plan *pl, ch
  * lacks and tensors past 2^40 elements are SQ_EINVAL naming them. */
 int sq_problem_parse(const sq_kernel *k, const char *shape, int causal, sq_dtype dtype, sq_problem *p);
 int sq_params_parse(const sq_kernel *k, const char *assign, int *pv); /* "NAME=V" */
+/* A parameter's value as --param and the tuning database accept it: a
+ * whole decimal integer from 1 (0 when the parameter lists 0 among its
+ * values, or par is NULL) to SQ_PARAM_MAX. SQ_EINVAL, with what is wrong
+ * ("is not a positive integer (1 to 1048576)") in why, else. */
+#define SQ_PARAM_MAX (1 << 20)
+int sq_param_value_parse(const sq_param *par, const char *s, int *v, char *why, size_t n);
 void sq_params_format(const sq_kernel *k, const int *pv, char *buf, size_t n);
 
 /* Compiles the case's program into the device's program cache without

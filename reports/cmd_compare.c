@@ -112,13 +112,6 @@ static int parse_args(int argc, char **argv, struct args *a) {
 /* Room a named temporary beside -o's path may need ("PATH.tmp.PID.N"). */
 #define TEMP_SUFFIX_MAX 40
 
-/* The reason in an sq_atomic detail "PATH: reason", without the path. */
-static const char *reason_of(const char *path) {
-  const char *e = sq_last_error();
-  size_t n = strlen(path);
-  return !strncmp(e, path, n) && !strncmp(e + n, ": ", 2) ? e + n + 2 : e;
-}
-
 /* Checks -o before the inputs are read: a path the system can open with
  * its temporary suffix, and not one of the inputs or their sidecars under
  * any spelling (same file by device and inode: another path, a symbolic
@@ -153,7 +146,7 @@ static int write_output(const struct args *a, const sq_comparison *c, int status
   int md = a->markdown;
   FILE *f = stdout;
   sq_atomic out;
-  if (path && !(f = sq_atomic_open(&out, path))) return bad("-o %s: cannot write: %s", path, reason_of(path));
+  if (path && !(f = sq_atomic_open(&out, path))) return bad("-o %s: cannot write: %s", path, sq_atomic_reason(path));
   static const char *const words[] = {"PASS", "REGRESSION", "AMBIGUOUS"};
   if (md) {
     fprintf(f, "### subquad compare: %s\n\nBASE ", words[status]);
@@ -173,7 +166,7 @@ static int write_output(const struct args *a, const sq_comparison *c, int status
   }
   if (md) fputc('\n', f);
   fprintf(f, "verdict: %s (exit %d)\n", words[status], status);
-  if (path && sq_atomic_commit(&out)) return bad("-o %s: cannot write: %s", path, reason_of(path));
+  if (path && sq_atomic_commit(&out)) return bad("-o %s: cannot write: %s", path, sq_atomic_reason(path));
   return 0;
 }
 

@@ -12,19 +12,6 @@
 
 #include "harness/error.h"
 
-char *sq_strf(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(NULL, 0, fmt, ap);
-  va_end(ap);
-  char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
-  if (!s) return NULL;
-  va_start(ap, fmt);
-  vsnprintf(s, (size_t)n + 1, fmt, ap);
-  va_end(ap);
-  return s;
-}
-
 int sq_outfile_open(sq_outfile *o, const char *dir, const char *name) {
   o->f = NULL;
   if (!(o->path = sq_strf("%s/%s", dir, name))) return sq_fail(SQ_ENOMEM, "%s/%s: out of memory", dir, name);
@@ -52,7 +39,3 @@ void sq_outfile_abort(sq_outfile *o) {
   o->path = NULL;
 }
 
-int sq_same_file(const char *a, const char *b) {
-  struct stat sa, sb;
-  return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}

@@ -21,18 +21,10 @@ typedef struct sq_outfile {
  * output directory must leave this much of PATH_MAX. */
 #define SQ_OUTFILE_NAME_MAX 128
 
-/* printf into a string of the right size (malloc'ed; NULL when out of
- * memory), for paths that must not be cut at a fixed length. */
-char *sq_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
 /* Opens DIR/NAME for writing. 0, SQ_EIO or SQ_ENOMEM. */
 int sq_outfile_open(sq_outfile *o, const char *dir, const char *name);
 /* Puts the whole file in place. 0 or SQ_EIO ("path: cannot write: why"). */
 int sq_outfile_commit(sq_outfile *o);
 void sq_outfile_abort(sq_outfile *o);
-
-/* 1 when a and b name the same existing file (same device and inode, so
- * another spelling, a symbolic link or a hard link all count). */
-int sq_same_file(const char *a, const char *b);
 
 #endif

@@ -20,7 +20,7 @@ typedef struct sq_report_opts {
 /* One scaling series: its fitted slope and crossover, for the tables. */
 typedef struct sq_report_series {
   int group;                 /* scaling figure number */
-  char group_label[160];     /* "causal, B=1, H=8, D=64, f32, hot" */
+  char group_label[SQ_SHAPE_TEXT_MAX + 64]; /* "causal, B=1,H=8,D=64,DV=64, f32, hot" */
   char device[160], kernel[64];
   int quadratic;
   int npoints;
@@ -37,7 +37,7 @@ typedef struct sq_report_series {
 typedef struct sq_report_out {
   int nfigs;
   char fig[SQ_REPORT_MAX_FIGS][96];      /* base names: "scaling-1" */
-  char fig_title[SQ_REPORT_MAX_FIGS][320];
+  char fig_title[SQ_REPORT_MAX_FIGS][SQ_SHAPE_TEXT_MAX + 200];
   int rendered;              /* PNG and SVG were made */
   int render_failed;         /* gnuplot ran and failed on a figure */
   char *note;                /* why not, and how to render; NULL when nothing to say */

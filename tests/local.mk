@@ -27,7 +27,10 @@ TESTS += $(core_tests)
 # --- tuner ---
 tuner_tests =
 tuner_tests += tests/test_tuner_space tests/test_tuner_strategy tests/test_tuner_cache tests/test_tuner_db
+tuner_tests += tests/test_tuner_progcache
 TESTS += tests/test_tune_replay.sh tests/test_tune_device.sh
+TESTS += tests/test_tune_cache_corrupt.sh tests/test_tune_outputs.sh tests/test_tune_db_cli.sh tests/test_tune_recycle.sh
+EXTRA_DIST += tests/test_tune_cache_corrupt.sh tests/test_tune_outputs.sh tests/test_tune_db_cli.sh tests/test_tune_recycle.sh
 EXTRA_DIST += tests/test_tune_replay.sh tests/test_tune_device.sh tests/data/tuner_tiny.csv
 check_PROGRAMS += $(tuner_tests)
 TESTS += $(tuner_tests)

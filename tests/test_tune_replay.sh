@@ -66,6 +66,13 @@ expect_error "bad budget" 2 "--budget" -- tune --replay "$tiny" --budget 0
 expect_error "missing space file" 2 "nonexistent" -- tune --replay /nonexistent.csv
 printf 'x,y\n1,2\n' > "$work/bad.csv"
 expect_error "space file without time_ms" 2 "no time_ms column" -- tune --replay "$work/bad.csv"
+# Recorded times a search cannot compare (issue 10): one line naming the
+# file, line and column.
+for bad in nan inf -2 0 1e999 3ms; do
+  printf 'x,y,time_ms\n1,1,2.5\n1,2,%s\n' "$bad" > "$work/badtime.csv"
+  expect_error "recorded time_ms '$bad' refused" 2 "badtime.csv:3: time_ms: '$bad' is not a positive finite time" -- \
+    tune --replay "$work/badtime.csv"
+done
 expect_error "--seeds with -o" 2 "--seeds does not go with" -- tune --replay "$tiny" --seeds 2 -o "$work/x.csv"
 expect_error "no kernel" 2 "--kernel is missing" -- tune
 expect_error "bad duration" 2 "--time" -- tune --replay "$tiny" --time 10x

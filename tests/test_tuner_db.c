@@ -2,7 +2,12 @@
  * -> defaults, the level reported, shape buckets (exact first, then the
  * nearest), entries that do not fit the problem skipped, the backend kept
  * apart, store replacing an entry with the same key, and an unreadable user
- * database giving defaults with SQ_EPARSE. */
+ * database giving defaults with SQ_EPARSE. Every row is checked on load as
+ * --param and --shape check their values (issue 10, item 7): a parameter
+ * the planner would divide by (FL_SPLIT=0), a value that wraps an int, a
+ * fraction, an unknown or repeated name, and out-of-range shape and time
+ * columns are refused with "FILE:LINE: COLUMN: what"; the shipped database
+ * still loads. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +31,7 @@ static void entry(sq_tunedb *db, const char *be, const char *dev, const char *ar
   snprintf(e->kernel, sizeof e->kernel, "%s", kernel);
   snprintf(e->dtype, sizeof e->dtype, "f32");
   e->causal = 1;
-  e->D = e->DV = 64;
-  e->tbucket = bucket;
+  snprintf(e->key, sizeof e->key, "D=64,DV=64,T~%lld", (long long)bucket);
   snprintf(e->params, sizeof e->params, "%s", params);
   e->time_ms = 1;
   e->default_ms = 2;
@@ -35,6 +39,125 @@ static void entry(sq_tunedb *db, const char *be, const char *dev, const char *ar
 
 static int lookup(const sq_device_info *d, const sq_kernel *k, const sq_problem *p, int *pv, char *lvl) {
   return sq_tunedb_lookup(d, k, p, pv, lvl, 32);
+}
+
+/* One database of the header and `row`: refused with SQ_EPARSE and a
+ * detail "PATH:2: want...". */
+static void refused(const char *row, const char *want) {
+  FILE *f = fopen(path, "w");
+  fprintf(f, "backend,device,arch,vendor,kernel,dtype,causal,D,DV,T_bucket,params,time_ms,default_ms,shape,date\n"
+             "%s\n", row);
+  fclose(f);
+  sq_tunedb db;
+  char prefix[600];
+  snprintf(prefix, sizeof prefix, "%s:2: %s", path, want);
+  sq_clear_error();
+  int rc = sq_tunedb_read(path, &db);
+  tap_ok(rc == SQ_EPARSE && !strncmp(sq_last_error(), prefix, strlen(prefix)) && !strchr(sq_last_error(), '\n'),
+         "refused: %s (%s)", row, sq_last_error());
+  if (!rc) sq_tunedb_free(&db);
+}
+
+#define FLASH "opencl,GPU One,gfx1,Acme,softmax_attn.flash,f32,1,64,64,16384,"
+#define NONC "opencl,GPU One,gfx1,Acme,linear_attn.noncausal,f32,0,64,64,16384,"
+#define TAIL ",1.5,2,\"B=1,H=2,T=16384,D=64,DV=64\",2026-11-28"
+
+static void test_bad_rows(void) {
+  refused(FLASH "FL_BM=16;FL_SPLIT=0" TAIL, "FL_SPLIT: '0' is not a positive integer");
+  refused(NONC "SPLIT=0" TAIL, "SPLIT: '0' is not a positive integer");
+  refused(NONC "SPLIT=99999999999" TAIL, "SPLIT: '99999999999' is not a positive integer");
+  refused(NONC "SPLIT=4294968320" TAIL, "SPLIT: '4294968320' is not a positive integer");
+  refused(NONC "SPLIT=2048.9" TAIL, "SPLIT: '2048.9' is not a positive integer");
+  refused(NONC "SPLIT=-1024" TAIL, "SPLIT: '-1024' is not a positive integer");
+  refused(NONC "SPLIT=" TAIL, "SPLIT: '' is not a positive integer");
+  refused(NONC "LA_RUNS=2000000" TAIL, "LA_RUNS: '2000000' is not an integer from 0 to 1048576");
+  refused(NONC "SPLIT=1024;SPLIT=2048" TAIL, "SPLIT: given twice");
+  refused(NONC "NOPE=3" TAIL, "NOPE: linear_attn.noncausal has no such parameter");
+  refused(NONC "SPLIT" TAIL, "params: 'SPLIT' is not NAME=VALUE");
+  refused(FLASH "FL_BM=128;FL_SPLIT=4" TAIL, "params: softmax_attn.flash at D=64");
+  refused("opencl,GPU One,gfx1,Acme,softmax_attn.flash,f32,1,0,64,16384,FL_BM=16" TAIL, "D: '0' is not an integer");
+  refused("opencl,GPU One,gfx1,Acme,softmax_attn.flash,f32,1,64.5,64,16384,FL_BM=16" TAIL, "D: '64.5' is not");
+  refused("opencl,GPU One,gfx1,Acme,softmax_attn.flash,f32,1,64,-64,16384,FL_BM=16" TAIL, "DV: '-64' is not");
+  refused("opencl,GPU One,gfx1,Acme,softmax_attn.flash,f32,2,64,64,16384,FL_BM=16" TAIL, "causal: '2' is not");
+  refused("opencl,GPU One,gfx1,Acme,softmax_attn.flash,f32,1,64,64,1000,FL_BM=16" TAIL, "T_bucket: 1000 is not a power");
+  refused("opencl,GPU One,gfx1,Acme,softmax_attn.flash,f32,1,64,64,0,FL_BM=16" TAIL, "T_bucket: '0' is not");
+  refused("opencl,GPU One,gfx1,Acme,softmax_attn.flash,f64,1,64,64,16384,FL_BM=16" TAIL, "dtype: 'f64' is not");
+  refused(FLASH "FL_BM=16,-1.5,2,x,y", "time_ms: '-1.5' is not a positive finite time");
+  refused(FLASH "FL_BM=16,nan,2,x,y", "time_ms: 'nan' is not");
+  refused(FLASH "FL_BM=16,1,inf,x,y", "default_ms: 'inf' is not");
+  refused(FLASH "FL_BM=16,0,2,x,y", "time_ms: '0' is not");
+  char longdev[300];
+  memset(longdev, 'x', 200);
+  longdev[200] = 0;
+  char row[700];
+  snprintf(row, sizeof row, "opencl,%s,gfx1,Acme,softmax_attn.flash,f32,1,64,64,16384,FL_BM=16" TAIL, longdev);
+  refused(row, "device: longer than 127 characters");
+  /* A kernel this build does not know: the values are checked, the names
+   * cannot be. */
+  refused("opencl,GPU One,gfx1,Acme,future.kernel,f32,1,64,64,16384,X=0.5" TAIL, "X: '0.5' is not an integer from 0");
+  FILE *f = fopen(path, "w");
+  fprintf(f, "backend,device,arch,vendor,kernel,dtype,causal,D,DV,T_bucket,params,time_ms,default_ms,shape,date\n"
+             "opencl,GPU One,gfx1,Acme,future.kernel,f32,1,64,64,16384,X=3;Y=0,,,,\n"
+             NONC "LA_RUNS=0;SPLIT=2048" TAIL "\n");
+  fclose(f);
+  sq_tunedb db;
+  int rc = sq_tunedb_read(path, &db);
+  tap_ok(rc == 0 && db.n == 2, "an unknown kernel's entry, empty times and LA_RUNS=0 (a listed value) load (%s)",
+         rc ? sq_last_error() : "ok");
+  if (!rc) sq_tunedb_free(&db);
+}
+
+/* Format 2 keys hold the op's tuning axes, the feature map included: an
+ * entry tuned for elu1+norm does not answer an identity problem, while a
+ * format 1 entry (which never knew its feature map) answers both. */
+static void test_v2_keys(void) {
+  const sq_kernel *k = sq_kernel_find("linear_attn.causal_chunked");
+  int c = sq_kernel_param_index(k, "CHUNK");
+  FILE *f = fopen(path, "w");
+  fprintf(f, "# subquad-tunedb 2: test\n"
+             "backend,device,arch,vendor,kernel,dtype,causal,key,params,time_ms,default_ms,shape,date\n"
+             "opencl,GPU Two,gfx2,Acme,linear_attn.causal_chunked,f32,1,"
+             "\"D=64,DV=64,feature=elu1,normalize=1,T~16384\",CHUNK=16,1,2,,\n");
+  fclose(f);
+  setenv("SUBQUAD_TUNEDB", path, 1);
+  sq_device_info dev = {0};
+  snprintf(dev.backend, sizeof dev.backend, "opencl");
+  snprintf(dev.name, sizeof dev.name, "GPU Two");
+  sq_problem p;
+  sq_att_problem(&p, k->op, 1, 2, 16384, 64, 64, 1, SQ_F32);
+  int pv[SQ_MAX_PARAMS];
+  char lvl[32];
+  int rc = lookup(&dev, k, &p, pv, lvl);
+  tap_ok(rc == 0 && !strcmp(lvl, "default"), "format 2: an elu1+norm entry does not answer identity (%s)", lvl);
+  sq_ax_set(&p, SQ_ATT_FEATURE, SQ_FMAP_ELU1);
+  sq_ax_set(&p, SQ_ATT_NORMALIZE, 1);
+  rc = lookup(&dev, k, &p, pv, lvl);
+  tap_ok(rc == 0 && !strcmp(lvl, "tuned:device") && pv[c] == 16, "format 2: it answers elu1+norm (%s, CHUNK=%d)", lvl,
+         pv[c]);
+  char key[256];
+  tap_ok(!sq_tunedb_key(&p, key, sizeof key) && !strcmp(key, "T~16384,D=64,DV=64,feature=elu1,normalize=1"),
+         "the key of a problem: %s", key);
+  f = fopen(path, "w");
+  fprintf(f, "backend,device,arch,vendor,kernel,dtype,causal,D,DV,T_bucket,params,time_ms,default_ms,shape,date\n"
+             "opencl,GPU Two,gfx2,Acme,linear_attn.causal_chunked,f32,1,64,64,16384,CHUNK=16,1,2,,\n");
+  fclose(f);
+  rc = lookup(&dev, k, &p, pv, lvl);
+  int elu = rc == 0 && !strcmp(lvl, "tuned:device");
+  sq_ax_set(&p, SQ_ATT_FEATURE, SQ_FMAP_IDENTITY);
+  rc = lookup(&dev, k, &p, pv, lvl);
+  tap_ok(elu && rc == 0 && !strcmp(lvl, "tuned:device"), "a format 1 entry answers every feature map");
+  f = fopen(path, "w");
+  fprintf(f, "# subquad-tunedb 2: test\n"
+             "backend,device,arch,vendor,kernel,dtype,causal,key,params,time_ms,default_ms,shape,date\n"
+             "opencl,GPU Two,gfx2,Acme,linear_attn.causal_chunked,f32,1,\"D=64,N=3,T~16\",CHUNK=16,1,2,,\n");
+  fclose(f);
+  sq_tunedb db;
+  rc = sq_tunedb_read(path, &db);
+  tap_ok(rc == SQ_EPARSE && strstr(sq_last_error(), ":3: key: unknown key 'N'"), "a key the op does not declare is refused (%s)",
+         sq_last_error());
+  if (!rc) sq_tunedb_free(&db);
+  unsetenv("SUBQUAD_TUNEDB");
+  unlink(path);
 }
 
 int main(void) {
@@ -100,9 +223,9 @@ int main(void) {
   tap_ok(rc == 0 && !strcmp(lvl, "tuned:device") && pv[bm] == 128 && pv[bn] == 64,
          "the backend keeps CUDA's entry apart");
 
-  /* An entry with an unknown parameter is skipped: the device's entry in
-   * the next-nearest bucket answers. */
-  snprintf(db.v[0].params, sizeof db.v[0].params, "FL_NOPE=3");
+  /* An entry that does not fit the problem is skipped: the device's entry
+   * in the next-nearest bucket answers. */
+  snprintf(db.v[0].key, sizeof db.v[0].key, "D=32,DV=32,T~16384");
   sq_tunedb_write(path, &db);
   rc = lookup(&dev, k, &p, pv, lvl);
   tap_ok(rc == 0 && !strcmp(lvl, "tuned:device") && pv[bm] == 16 && pv[bn] == 32,
@@ -131,6 +254,8 @@ int main(void) {
   tap_ok(rc == 0 && !strcmp(lvl, "default"), "a missing database: defaults");
   tap_ok(sq_tunedb_builtin(&back) == 0, "the shipped database parses (%d entries)", back.n);
   sq_tunedb_free(&back);
+  test_bad_rows();
+  test_v2_keys();
   tap_ok(sq_tunedb_bucket(16384) == 16384 && sq_tunedb_bucket(16385) == 32768 && sq_tunedb_bucket(1) == 1,
          "buckets: powers of two, rounding up");
   sq_tunedb_free(&db);

@@ -66,13 +66,57 @@ static int check_header(const sq_cache *c, const sq_csvfile *f, const sq_cache_k
   return 0;
 }
 
-static double field_num(const char *s) {
+/* The numbers of a record are checked as strictly as --param and the
+ * results readers check theirs: a cache left by a killed run or edited by
+ * hand must not turn into a search result (a negative time was taken for an
+ * error code; 2.9 was read as 2). */
+static int field_int(const char *path, int line, const char *col, const char *s, int *out) {
   char *end;
-  double v = *s ? strtod(s, &end) : NAN;
-  return *s && !*end ? v : NAN;
+  errno = 0;
+  long v = *s ? strtol(s, &end, 10) : 0;
+  if (!*s || *end) return sq_fail(SQ_EPARSE, "%s:%d: %s: '%.40s' is not an integer", path, line, col, s);
+  if (errno == ERANGE || v < -2147483647L || v > 2147483647L)
+    return sq_fail(SQ_EPARSE, "%s:%d: %s: %.40s is out of range", path, line, col, s);
+  *out = (int)v;
+  return 0;
 }
 
-/* Loads the records; returns the configurations left `attempting`. */
+/* An empty field is NAN; a number must be finite, >= 0 and, with
+ * positive, > 0. */
+static int field_real(const char *path, int line, const char *col, const char *s, int positive, double *out) {
+  char *end;
+  *out = NAN;
+  if (!*s) return 0;
+  double v = strtod(s, &end);
+  if (*end || !isfinite(v) || v < 0 || (positive && v == 0))
+    return sq_fail(SQ_EPARSE, "%s:%d: %s: '%.40s' is not a %s number", path, line, col, s,
+                   positive ? "positive finite" : "finite non-negative");
+  *out = v;
+  return 0;
+}
+
+/* One result record's outcome. An ok record needs a time; the others have
+ * none (a file this code wrote leaves it empty). */
+static int parse_outcome(const sq_cache *c, const sq_csvrow *row, sq_outcome *o) {
+  const int np = c->space->np, line = row->line;
+  const char *path = c->path;
+  static const char *const cols[4] = {"time_ms", "compile_s", "verify_s", "bench_s"};
+  double *dst[4] = {&o->ms, &o->compile_s, &o->verify_s, &o->bench_s};
+  for (int i = 0; i < 4; i++) {
+    int rc = field_real(path, line, cols[i], row->f[np + 1 + i], i == 0, dst[i]);
+    if (rc) return rc;
+  }
+  int ok = !strcmp(row->f[0], "ok");
+  if (ok && isnan(o->ms)) return sq_fail(SQ_EPARSE, "%s:%d: time_ms: an ok record without a time", path, line);
+  if (!ok && !isnan(o->ms))
+    return sq_fail(SQ_EPARSE, "%s:%d: time_ms: a '%s' record with a time", path, line, row->f[0]);
+  snprintf(o->status, sizeof o->status, "%s", row->f[0]);
+  snprintf(o->message, sizeof o->message, "%s", row->f[np + 5]);
+  return 0;
+}
+
+/* Loads the records; returns the configurations left `attempting`. Every
+ * record is checked before anything is used or appended. */
 static int load_records(sq_cache *c, const sq_csvfile *f, int cut_line, uint8_t *pending) {
   const sq_space *sp = c->space;
   for (int r = 1; r < f->nrows; r++) {
@@ -81,25 +125,22 @@ static int load_records(sq_cache *c, const sq_csvfile *f, int cut_line, uint8_t 
     if (row->nf != sp->np + 6) return sq_fail(SQ_EPARSE, "%s:%d: %d fields, want %d", c->path, row->line, row->nf, sp->np + 6);
     int pv[SQ_SPACE_MAXP];
     for (int p = 0; p < sp->np; p++) {
-      double v = field_num(row->f[1 + p]);
-      if (isnan(v)) return sq_fail(SQ_EPARSE, "%s:%d: %s is not a number", c->path, row->line, sp->name[p]);
-      pv[p] = (int)v;
+      int rc = field_int(c->path, row->line, sp->name[p], row->f[1 + p], &pv[p]);
+      if (rc) return rc;
     }
+    const char *st = row->f[0];
+    if (strcmp(st, "attempting") && !status_known(st))
+      return sq_fail(SQ_EPARSE, "%s:%d: status: unknown status '%.40s'", c->path, row->line, st);
     int64_t cfg = sq_space_find_values(sp, pv);
     if (cfg < 0)
       return sq_fail(SQ_EMISMATCH, "%s:%d: a configuration outside this run's space; use another --cache", c->path, row->line);
-    const char *st = row->f[0];
     if (!strcmp(st, "attempting")) { if (!c->done[cfg]) pending[cfg] = 1; continue; }
-    if (!status_known(st)) return sq_fail(SQ_EPARSE, "%s:%d: unknown status '%s'", c->path, row->line, st);
+    sq_outcome o = {0};
+    int rc = parse_outcome(c, row, &o);
+    if (rc) return rc;
     pending[cfg] = 0;
     if (c->done[cfg]) continue;   /* never happens in a file this code wrote */
-    sq_outcome *o = &c->out[cfg];
-    snprintf(o->status, sizeof o->status, "%s", st);
-    o->ms = field_num(row->f[sp->np + 1]);
-    o->compile_s = field_num(row->f[sp->np + 2]);
-    o->verify_s = field_num(row->f[sp->np + 3]);
-    o->bench_s = field_num(row->f[sp->np + 4]);
-    snprintf(o->message, sizeof o->message, "%s", row->f[sp->np + 5]);
+    c->out[cfg] = o;
     c->done[cfg] = 1;
     c->nresults++;
   }
@@ -147,12 +188,12 @@ static int resume_file(sq_cache *c, const sq_cache_key *key) {
 int sq_cache_open(const char *path, const sq_cache_key *key, const sq_space *sp, int resume,
                   sq_cache *c) {
   memset(c, 0, sizeof *c);
-  snprintf(c->path, sizeof c->path, "%s", path);
+  c->path = strdup(path);
   c->space = sp;
   c->sync = 1;
   c->done = calloc((size_t)sp->n + 1, 1);
   c->out = calloc((size_t)sp->n + 1, sizeof *c->out);
-  if (!c->done || !c->out) { sq_cache_close(c); return sq_fail(SQ_ENOMEM, "out of memory"); }
+  if (!c->path || !c->done || !c->out) { sq_cache_close(c); return sq_fail(SQ_ENOMEM, "out of memory"); }
   struct stat st;
   int exists = stat(path, &st) == 0 && st.st_size > 0;
   int rc;
@@ -235,6 +276,7 @@ int64_t sq_cache_best(const sq_cache *c, double *ms) {
 
 void sq_cache_close(sq_cache *c) {
   if (c->fp) fclose(c->fp);
+  free(c->path);
   free(c->done);
   free(c->out);
   memset(c, 0, sizeof *c);

@@ -46,7 +46,7 @@ typedef struct sq_outcome {
 
 typedef struct sq_cache {
   FILE *fp;
-  char path[1024];
+  char *path;              /* malloc'd copy */
   const sq_space *space;
   uint8_t *done;           /* per configuration: 1 when it has a result record */
   sq_outcome *out;         /* its outcome */

@@ -1,9 +1,11 @@
 /* `subquad tune`: option parsing and dispatch to the device tuner, the
  * replay driver and the database listing. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness/commands.h"
 #include "harness/error.h"
@@ -139,16 +141,44 @@ static int validate(const sq_tune_cli *a) {
   return 0;
 }
 
+int sq_tune_error(int status, int rc, const char *prefix) {
+  const char *d = sq_last_error();
+  if (!d || !*d) d = rc < 0 ? sq_strerror(rc) : "failed";
+  fprintf(stderr, "subquad tune: %s", prefix ? prefix : "");
+  for (; *d; d++) fputc((unsigned char)*d < 0x20 || *d == 0x7f ? '?' : *d, stderr);
+  fputc('\n', stderr);
+  return status;
+}
+
+int sq_tune_continue_fresh(const sq_tune_cli *a) {
+  char **v = calloc((size_t)a->argc + 3, sizeof *v);
+  if (!v) return sq_fail(SQ_ENOMEM, "out of memory");
+  int n = 0;
+  v[n++] = sq_argv && sq_argc ? sq_argv[0] : "subquad";
+  v[n++] = a->argv[0];
+  if (!a->resume) v[n++] = "--resume";
+  for (int i = 1; i < a->argc; i++) v[n++] = a->argv[i];
+  fflush(stdout);
+  fflush(stderr);
+  execv("/proc/self/exe", v);
+  execvp(v[0], v);   /* no /proc: the program as it was started */
+  int e = errno;
+  free(v);
+  return sq_fail(SQ_EIO, "cannot continue the tune in a fresh process (%s); continue it with --resume",
+                 strerror(e));
+}
+
 int sq_cmd_tune(int argc, char **argv) {
-  sq_tune_cli a = {.causal = -1, .seed = 1, .save = 1, .jobs = -1, .dtype = SQ_F32};
+  sq_tune_cli a = {.causal = -1, .seed = 1, .save = 1, .jobs = -1, .dtype = SQ_F32, .argc = argc, .argv = argv};
   int help = 0;
   sq_clear_error();
-  if (parse(argc, argv, &a, &help)) return sq_usage_error("tune", "%s", sq_last_error());
+  int rc = parse(argc, argv, &a, &help);
+  if (rc) return sq_tune_error(2, rc, NULL);
   if (help) {
     usage(stdout);
     return 0;
   }
-  if (validate(&a)) return sq_usage_error("tune", "%s", sq_last_error());
+  if ((rc = validate(&a))) return sq_tune_error(2, rc, NULL);
   if (a.show) return sq_tune_show(&a);
   if (a.nreplay) return sq_tune_replay(&a);
   return sq_tune_device(&a);

@@ -4,8 +4,10 @@
 
 #include <csv.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "harness/error.h"
 

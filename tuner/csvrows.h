@@ -8,6 +8,8 @@
 
 #include <stdio.h>
 
+#include "harness/files.h"
+
 typedef struct sq_csvrow {
   int line;          /* 1-based line number in the file */
   int nf;

@@ -11,14 +11,20 @@
 #include <unistd.h>
 
 #include "harness/error.h"
+#include "harness/files.h"
+#include "harness/run.h"
 #include "tuner/csvrows.h"
 
 extern const char *const sq_src_tunedb;   /* tuner/db/tunedb.csv, embedded */
 
 static const char *const cols[] = {"backend", "device", "arch", "vendor", "kernel", "dtype",
-                                   "causal", "D", "DV", "T_bucket", "params", "time_ms",
-                                   "default_ms", "shape", "date"};
+                                   "causal", "key", "params", "time_ms", "default_ms", "shape", "date"};
 enum { NCOLS = sizeof cols / sizeof cols[0] };
+/* Format 1: D, DV and T_bucket where format 2 has its key. */
+static const char *const cols_v1[] = {"backend", "device", "arch", "vendor", "kernel", "dtype",
+                                      "causal", "D", "DV", "T_bucket", "params", "time_ms",
+                                      "default_ms", "shape", "date"};
+enum { NCOLS_V1 = sizeof cols_v1 / sizeof cols_v1[0] };
 
 int64_t sq_tunedb_bucket(int64_t T) {
   int64_t b = 1;
@@ -26,12 +32,58 @@ int64_t sq_tunedb_bucket(int64_t T) {
   return b;
 }
 
-void sq_tunedb_user_path(char *buf, size_t n) {
+int sq_tunedb_key(const sq_problem *p, char *buf, size_t n) {
+  const sq_op *op = p->shape.op;
+  size_t used = 0;
+  buf[0] = '\0';
+  for (int a = 0; a < sq_op_naxes(op); a++) {
+    const sq_axis *ax = &op->axes[a];
+    char v[64];
+    if (ax->flags & SQ_AX_KEY) sq_shape_format_axis(&p->shape, a, v, sizeof v);
+    else if (ax->flags & SQ_AX_BUCKET) snprintf(v, sizeof v, "%lld", (long long)sq_tunedb_bucket(sq_ax(p, a)));
+    else continue;
+    used += (size_t)snprintf(buf + used, used < n ? n - used : 0, "%s%s%c%s", used ? "," : "", ax->name,
+                             ax->flags & SQ_AX_KEY ? '=' : '~', v);
+  }
+  return used < n ? 0 : sq_fail(SQ_EINVAL, "tuning key of %s longer than %zu characters", op->name, n - 1);
+}
+
+/* How far entry key `key` is from problem p: -1 when an exact field
+ * differs (or names an axis the op lacks), else the summed log2 distance of
+ * the bucketed fields. Axes the key does not name match anything. */
+static double key_distance(const char *key, const sq_problem *p) {
+  const sq_op *op = p->shape.op;
+  double dist = 0;
+  for (const char *f = key; *f;) {
+    size_t len = strcspn(f, ",");
+    char field[96];
+    snprintf(field, sizeof field, "%.*s", (int)(len < sizeof field ? len : sizeof field - 1), f);
+    f += len + (f[len] == ',');
+    char *sep = strpbrk(field, "=~");
+    if (!sep) return -1;
+    char kind = *sep;
+    *sep = '\0';
+    int a = sq_op_axis_index(op, field);
+    if (a < 0) return -1;
+    if (kind == '=') {
+      char v[64];
+      sq_shape_format_axis(&p->shape, a, v, sizeof v);
+      if (strcmp(v, sep + 1)) return -1;
+    } else {
+      double b = strtod(sep + 1, NULL);
+      if (!(b >= 1)) return -1;
+      dist += fabs(log2(b) - log2((double)sq_tunedb_bucket(sq_ax(p, a))));
+    }
+  }
+  return dist;
+}
+
+char *sq_tunedb_user_path(void) {
   const char *e = getenv("SUBQUAD_TUNEDB"), *x = getenv("XDG_DATA_HOME"), *h = getenv("HOME");
-  if (e && *e) snprintf(buf, n, "%s", e);
-  else if (x && *x) snprintf(buf, n, "%s/subquad/tunedb.csv", x);
-  else if (h && *h) snprintf(buf, n, "%s/.local/share/subquad/tunedb.csv", h);
-  else buf[0] = 0;
+  if (e && *e) return sq_strf("%s", e);
+  if (x && *x) return sq_strf("%s/subquad/tunedb.csv", x);
+  if (h && *h) return sq_strf("%s/.local/share/subquad/tunedb.csv", h);
+  return sq_strf("%s", "");
 }
 
 void sq_tunedb_free(sq_tunedb *db) {
@@ -40,50 +92,159 @@ void sq_tunedb_free(sq_tunedb *db) {
   db->n = 0;
 }
 
-static int num(const char *s, double *v) {
-  char *end;
-  if (!*s) { *v = NAN; return 0; }
-  *v = strtod(s, &end);
-  return *end ? -1 : 0;
+/* The checks below hold a database file to what --param and --shape accept:
+ * a tuning database comes from elsewhere (a colleague, a repository), and
+ * its parameters reach the planner (FL_SPLIT=0 divided by zero there;
+ * 99999999999 wrapped to an int). */
+
+/* A text column into its fixed buffer, refused rather than cut. */
+static int text(const char *path, int line, const char *col, const char *s, char *dst, size_t n) {
+  if (strlen(s) >= n) return sq_fail(SQ_EPARSE, "%s:%d: %s: longer than %zu characters", path, line, col, n - 1);
+  memcpy(dst, s, strlen(s) + 1);
+  return 0;
 }
 
-static int parse_entry(const char *path, const sq_csvrow *r, sq_tunedb_entry *e) {
-  memset(e, 0, sizeof *e);
-  if (r->nf != NCOLS) return sq_fail(SQ_EPARSE, "%s:%d: %d fields, want %d", path, r->line, r->nf, NCOLS);
-  double causal, D, DV, tb;
-  snprintf(e->backend, sizeof e->backend, "%s", r->f[0]);
-  snprintf(e->device, sizeof e->device, "%s", r->f[1]);
-  snprintf(e->arch, sizeof e->arch, "%s", r->f[2]);
-  snprintf(e->vendor, sizeof e->vendor, "%s", r->f[3]);
-  snprintf(e->kernel, sizeof e->kernel, "%s", r->f[4]);
-  snprintf(e->dtype, sizeof e->dtype, "%s", r->f[5]);
-  if (num(r->f[6], &causal) || num(r->f[7], &D) || num(r->f[8], &DV) || num(r->f[9], &tb) ||
-      !(D >= 1) || !(DV >= 1) || !(tb >= 1) || (causal != 0 && causal != 1))
-    return sq_fail(SQ_EPARSE, "%s:%d: causal, D, DV or T_bucket is not a valid number", path, r->line);
-  e->causal = (int)causal;
-  e->D = (int64_t)D;
-  e->DV = (int64_t)DV;
-  e->tbucket = (int64_t)tb;
-  snprintf(e->params, sizeof e->params, "%s", r->f[10]);
-  if (num(r->f[11], &e->time_ms) || num(r->f[12], &e->default_ms))
-    return sq_fail(SQ_EPARSE, "%s:%d: time_ms or default_ms is not a number", path, r->line);
-  snprintf(e->shape, sizeof e->shape, "%s", r->f[13]);
-  snprintf(e->date, sizeof e->date, "%s", r->f[14]);
-  if (!e->kernel[0]) return sq_fail(SQ_EPARSE, "%s:%d: empty kernel", path, r->line);
+/* A whole decimal integer in [lo, hi]. */
+static int integer(const char *path, int line, const char *col, const char *s, long long lo, long long hi,
+                   int64_t *out) {
+  char *end;
+  errno = 0;
+  long long v = *s ? strtoll(s, &end, 10) : 0;
+  if (!*s || *end || errno == ERANGE || v < lo || v > hi)
+    return sq_fail(SQ_EPARSE, "%s:%d: %s: '%.40s' is not an integer from %lld to %lld", path, line, col, s, lo, hi);
+  *out = v;
   return 0;
+}
+
+/* A time in milliseconds: empty (unknown, NAN) or positive and finite. */
+static int time_ms(const char *path, int line, const char *col, const char *s, double *out) {
+  char *end;
+  *out = NAN;
+  if (!*s) return 0;
+  double v = strtod(s, &end);
+  if (*end || !isfinite(v) || v <= 0)
+    return sq_fail(SQ_EPARSE, "%s:%d: %s: '%.40s' is not a positive finite time", path, line, col, s);
+  *out = v;
+  return 0;
+}
+
+/* The problem an entry was tuned for, from its key (bucketed axes at their
+ * bucket, the others at the op's defaults): the key must parse as the
+ * kernel's op's shape, "~" read as "=". */
+static int key_problem(const char *path, int line, const sq_kernel *k, const sq_tunedb_entry *e, sq_problem *p) {
+  char text[sizeof e->key], what[64];
+  snprintf(text, sizeof text, "%s", e->key);
+  for (char *c = text; *c; c++)
+    if (*c == '~') *c = '=';
+  snprintf(what, sizeof what, "%s:%d: key", path, line);
+  memset(p, 0, sizeof *p);
+  p->causal = e->causal;
+  if (sq_dtype_parse(e->dtype, &p->dtype)) return sq_fail(SQ_EPARSE, "%s:%d: dtype: '%s'", path, line, e->dtype);
+  int rc = sq_shape_parse_op(k->op, text, e->causal, what, &p->shape);
+  return rc ? sq_fail(SQ_EPARSE, "%s", sq_last_error()) : 0;
+}
+
+/* Each NAME=VALUE of the params column as --param checks it: a parameter
+ * of the kernel, given once, with a value sq_param_value_parse accepts;
+ * then the kernel's constraints at the entry's own shape. A kernel this
+ * build does not know (a database of a newer subquad) gets the value
+ * checks only; lookups never match it. */
+static int check_params(const char *path, int line, const sq_tunedb_entry *e) {
+  const sq_kernel *k = sq_kernel_find(e->kernel);
+  char buf[sizeof e->params], seen[SQ_MAX_PARAMS] = {0};
+  int pv[SQ_MAX_PARAMS];
+  if (k) sq_kernel_default_params(k, pv);
+  snprintf(buf, sizeof buf, "%s", e->params);
+  char *save = NULL;
+  for (char *tok = strtok_r(buf, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
+    char *eq = strchr(tok, '=');
+    if (!eq || eq == tok) return sq_fail(SQ_EPARSE, "%s:%d: params: '%.40s' is not NAME=VALUE", path, line, tok);
+    *eq = 0;
+    int i = k ? sq_kernel_param_index(k, tok) : -1, v;
+    char why[64];
+    if (k && i < 0) return sq_fail(SQ_EPARSE, "%s:%d: %.40s: %s has no such parameter", path, line, tok, k->name);
+    if (sq_param_value_parse(k ? &k->params[i] : NULL, eq + 1, &v, why, sizeof why))
+      return sq_fail(SQ_EPARSE, "%s:%d: %.40s: '%.40s' %s", path, line, tok, eq + 1, why);
+    if (!k) continue;
+    if (seen[i]++) return sq_fail(SQ_EPARSE, "%s:%d: %s: given twice", path, line, tok);
+    pv[i] = v;
+  }
+  if (!k) return 0;
+  sq_problem p;
+  char why[256];
+  if (key_problem(path, line, k, e, &p)) return SQ_EPARSE;
+  if (k->check(&p, pv, k->nparams, why, sizeof why))
+    return sq_fail(SQ_EPARSE, "%s:%d: params: %s at %s, %s: %s", path, line, k->name, e->key, e->dtype, why);
+  return 0;
+}
+
+/* The key of a format 1 row: D, DV exact, T by its bucket. */
+static int key_v1(const char *path, int line, const sq_csvrow *r, sq_tunedb_entry *e) {
+  int64_t D, DV, tb;
+  int rc = integer(path, line, "D", r->f[7], 1, 256, &D);
+  if (!rc) rc = integer(path, line, "DV", r->f[8], 1, 256, &DV);
+  if (!rc) rc = integer(path, line, "T_bucket", r->f[9], 1, (long long)1 << 31, &tb);
+  if (!rc && (tb & (tb - 1)))
+    rc = sq_fail(SQ_EPARSE, "%s:%d: T_bucket: %lld is not a power of two", path, line, (long long)tb);
+  if (!rc) snprintf(e->key, sizeof e->key, "D=%lld,DV=%lld,T~%lld", (long long)D, (long long)DV, (long long)tb);
+  return rc;
+}
+
+static int parse_entry(const char *path, const sq_csvrow *r, int format, sq_tunedb_entry *e) {
+  memset(e, 0, sizeof *e);
+  const int line = r->line, ncols = format == 1 ? NCOLS_V1 : NCOLS;
+  const char *const *names = format == 1 ? cols_v1 : cols;
+  if (r->nf != ncols) return sq_fail(SQ_EPARSE, "%s:%d: %d fields, want %d", path, line, r->nf, ncols);
+  /* Columns after the key sit 2 further right in format 1. */
+  const int shift = format == 1 ? 2 : 0;
+  struct { int col; char *dst; size_t n; } texts[] = {
+    {0, e->backend, sizeof e->backend}, {1, e->device, sizeof e->device}, {2, e->arch, sizeof e->arch},
+    {3, e->vendor, sizeof e->vendor}, {4, e->kernel, sizeof e->kernel}, {5, e->dtype, sizeof e->dtype},
+    {8 + shift, e->params, sizeof e->params}, {11 + shift, e->shape, sizeof e->shape},
+    {12 + shift, e->date, sizeof e->date}};
+  int rc = 0;
+  for (size_t i = 0; !rc && i < sizeof texts / sizeof texts[0]; i++)
+    rc = text(path, line, names[texts[i].col], r->f[texts[i].col], texts[i].dst, texts[i].n);
+  int64_t causal = 0;
+  sq_dtype dt;
+  if (!rc && !e->kernel[0]) rc = sq_fail(SQ_EPARSE, "%s:%d: kernel: empty", path, line);
+  if (!rc && sq_dtype_parse(e->dtype, &dt))
+    rc = sq_fail(SQ_EPARSE, "%s:%d: dtype: '%s' is not f32, f16 or bf16", path, line, e->dtype);
+  if (!rc) rc = integer(path, line, "causal", r->f[6], 0, 1, &causal);
+  e->causal = (int)causal;
+  if (!rc) rc = format == 1 ? key_v1(path, line, r, e) : text(path, line, "key", r->f[7], e->key, sizeof e->key);
+  if (!rc) rc = time_ms(path, line, "time_ms", r->f[9 + shift], &e->time_ms);
+  if (!rc) rc = time_ms(path, line, "default_ms", r->f[10 + shift], &e->default_ms);
+  if (!rc) rc = check_params(path, line, e);
+  return rc;
+}
+
+/* The format a file's comment line names ("subquad-tunedb 2: ..."); a
+ * file without one is format 1 if its header says so. */
+static int file_format(const sq_csvfile *f) {
+  for (int i = 0; i < f->ncomments; i++) {
+    int v;
+    if (sscanf(f->comments[i], "subquad-tunedb %d", &v) == 1) return v;
+  }
+  return f->nrows && f->rows[0].nf == NCOLS_V1 ? 1 : 2;
 }
 
 static int from_csv(const char *path, const sq_csvfile *f, sq_tunedb *db) {
   memset(db, 0, sizeof *db);
   if (f->nrows == 0) return 0;
+  int format = file_format(f);
+  if (format != 1 && format != 2)
+    return sq_fail(SQ_EPARSE, "%s: tuning database format %d, this subquad reads formats 1 and 2", path, format);
+  const char *const *names = format == 1 ? cols_v1 : cols;
+  const int ncols = format == 1 ? NCOLS_V1 : NCOLS;
   const sq_csvrow *h = &f->rows[0];
-  if (h->nf != NCOLS) return sq_fail(SQ_EPARSE, "%s:%d: header has %d columns, want %d", path, h->line, h->nf, NCOLS);
-  for (int i = 0; i < NCOLS; i++)
-    if (strcmp(h->f[i], cols[i]))
-      return sq_fail(SQ_EPARSE, "%s:%d: column %d is '%s', want '%s'", path, h->line, i + 1, h->f[i], cols[i]);
+  if (h->nf != ncols) return sq_fail(SQ_EPARSE, "%s:%d: header has %d columns, want %d", path, h->line, h->nf, ncols);
+  for (int i = 0; i < ncols; i++)
+    if (strcmp(h->f[i], names[i]))
+      return sq_fail(SQ_EPARSE, "%s:%d: column %d is '%s', want '%s'", path, h->line, i + 1, h->f[i], names[i]);
   if (!(db->v = calloc((size_t)f->nrows, sizeof *db->v))) return sq_fail(SQ_ENOMEM, "out of memory");
   for (int i = 1; i < f->nrows; i++) {
-    int rc = parse_entry(path, &f->rows[i], &db->v[db->n]);
+    int rc = parse_entry(path, &f->rows[i], format, &db->v[db->n]);
     if (rc) { sq_tunedb_free(db); return rc; }
     db->n++;
   }
@@ -114,56 +275,33 @@ int sq_tunedb_builtin(sq_tunedb *db) {
   return rc;
 }
 
-/* mkdir -p of path's folder. */
-static int make_parent(const char *path) {
-  char dir[1024];
-  snprintf(dir, sizeof dir, "%s", path);
-  char *slash = strrchr(dir, '/');
-  if (!slash || slash == dir) return 0;
-  *slash = 0;
-  for (char *p = dir + 1; *p; p++) {
-    if (*p != '/') continue;
-    *p = 0;
-    if (mkdir(dir, 0755) && errno != EEXIST) return sq_fail(SQ_EIO, "%s: %s", dir, strerror(errno));
-    *p = '/';
-  }
-  if (mkdir(dir, 0755) && errno != EEXIST) return sq_fail(SQ_EIO, "%s: %s", dir, strerror(errno));
-  return 0;
-}
-
 int sq_tunedb_write(const char *path, const sq_tunedb *db) {
-  int rc = make_parent(path);
+  int rc = sq_mkdirs_parent(path);
   if (rc) return rc;
-  char tmp[1100];
-  snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
-  FILE *fp = fopen(tmp, "w");
-  if (!fp) return sq_fail(SQ_EIO, "%s: %s", tmp, strerror(errno));
-  fprintf(fp, "# subquad-tunedb 1: best configuration per device, kernel, dtype and shape bucket\n");
+  sq_atomic out;
+  FILE *fp = sq_atomic_open(&out, path);
+  if (!fp) return SQ_EIO;
+  fprintf(fp, "# subquad-tunedb 2: best configuration per device, kernel, dtype and tuning key\n");
   rc = sq_csv_write_row(fp, cols, NCOLS);
   for (int i = 0; i < db->n && !rc; i++) {
     const sq_tunedb_entry *e = &db->v[i];
-    char c[8], d[24], dv[24], tb[24], t[32], dm[32];
+    char c[8], t[32], dm[32];
     snprintf(c, sizeof c, "%d", e->causal);
-    snprintf(d, sizeof d, "%lld", (long long)e->D);
-    snprintf(dv, sizeof dv, "%lld", (long long)e->DV);
-    snprintf(tb, sizeof tb, "%lld", (long long)e->tbucket);
     snprintf(t, sizeof t, isnan(e->time_ms) ? "" : "%.6g", e->time_ms);
     snprintf(dm, sizeof dm, isnan(e->default_ms) ? "" : "%.6g", e->default_ms);
-    const char *f[NCOLS] = {e->backend, e->device, e->arch, e->vendor, e->kernel, e->dtype, c, d, dv,
-                            tb, e->params, t, dm, e->shape, e->date};
+    const char *f[NCOLS] = {e->backend, e->device, e->arch, e->vendor, e->kernel, e->dtype, c, e->key,
+                            e->params, t, dm, e->shape, e->date};
     rc = sq_csv_write_row(fp, f, NCOLS);
   }
-  if (fflush(fp) || fsync(fileno(fp))) rc = rc ? rc : sq_fail(SQ_EIO, "%s: %s", tmp, strerror(errno));
-  fclose(fp);
-  if (!rc && rename(tmp, path)) rc = sq_fail(SQ_EIO, "%s: %s", path, strerror(errno));
-  if (rc) unlink(tmp);
+  if (rc) sq_atomic_abort(&out);
+  else rc = sq_atomic_commit(&out);
   return rc;
 }
 
 static int same_key(const sq_tunedb_entry *a, const sq_tunedb_entry *b) {
   return !strcmp(a->backend, b->backend) && !strcmp(a->device, b->device) &&
          !strcmp(a->kernel, b->kernel) && !strcmp(a->dtype, b->dtype) && a->causal == b->causal &&
-         a->D == b->D && a->DV == b->DV && a->tbucket == b->tbucket;
+         !strcmp(a->key, b->key);
 }
 
 int sq_tunedb_store(const char *path, const sq_tunedb_entry *e) {
@@ -190,14 +328,13 @@ int sq_tunedb_params(const sq_tunedb_entry *e, const sq_kernel *k, const sq_prob
   snprintf(buf, sizeof buf, "%s", e->params);
   char *save = NULL;
   for (char *tok = strtok_r(buf, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
-    char *eq = strchr(tok, '='), *end;
+    char *eq = strchr(tok, '=');
     if (!eq) return sq_fail(SQ_EINVAL, "tuning database: '%s' is not NAME=VALUE", tok);
     *eq = 0;
     int i = sq_kernel_param_index(k, tok);
-    long v = strtol(eq + 1, &end, 10);
-    if (i < 0 || *end || end == eq + 1)
+    char why[64];
+    if (i < 0 || sq_param_value_parse(&k->params[i], eq + 1, &pv[i], why, sizeof why))
       return sq_fail(SQ_EINVAL, "tuning database: %s: bad parameter '%s'", k->name, tok);
-    pv[i] = (int)v;
   }
   char why[256];
   if (k->check && k->check(p, pv, k->nparams, why, sizeof why))
@@ -212,24 +349,20 @@ static int level_match(const sq_tunedb_entry *e, const sq_device_info *dev, int 
   return dev->vendor[0] && !strcmp(e->vendor, dev->vendor);
 }
 
-static double bucket_dist(int64_t a, int64_t b) { return fabs(log2((double)a) - log2((double)b)); }
-
 /* Best usable entry of one level across the databases: exact bucket first,
  * else the nearest; earlier databases win ties. */
 static int find_level(const sq_tunedb *dbs, int ndb, const sq_device_info *dev, const sq_kernel *k,
                       const sq_problem *p, int level, int *pv) {
-  int64_t want = sq_tunedb_bucket(sq_shape_tokens(&p->shape));
-  int64_t D = sq_shape_int(&p->shape, "D"), DV = sq_shape_int(&p->shape, "DV");
   double best = INFINITY;
   int tmp[SQ_MAX_PARAMS];
   for (int d = 0; d < ndb; d++)
     for (int i = 0; i < dbs[d].n; i++) {
       const sq_tunedb_entry *e = &dbs[d].v[i];
       if (strcmp(e->kernel, k->name) || strcmp(e->dtype, sq_dtype_name(p->dtype)) ||
-          e->causal != p->causal || e->D != D || e->DV != DV || !level_match(e, dev, level))
+          e->causal != p->causal || !level_match(e, dev, level))
         continue;
-      double dist = bucket_dist(e->tbucket, want);
-      if (dist >= best || sq_tunedb_params(e, k, p, tmp)) continue;
+      double dist = key_distance(e->key, p);
+      if (dist < 0 || dist >= best || sq_tunedb_params(e, k, p, tmp)) continue;
       best = dist;
       memcpy(pv, tmp, sizeof tmp);
     }
@@ -241,10 +374,11 @@ int sq_tunedb_lookup(const sq_device_info *dev, const sq_kernel *k, const sq_pro
   static const char *const names[] = {"tuned:device", "tuned:arch", "tuned:vendor"};
   sq_kernel_default_params(k, pv);
   snprintf(level, n, "default");
-  char path[1024];
-  sq_tunedb_user_path(path, sizeof path);
+  char *path = sq_tunedb_user_path();
+  if (!path) return SQ_ENOMEM;
   sq_tunedb dbs[2] = {{0}, {0}};
   int rc = path[0] ? sq_tunedb_read(path, &dbs[0]) : 0;
+  free(path);
   if (rc) return rc;   /* an unreadable user database: defaults, reported by the caller */
   if (sq_tunedb_builtin(&dbs[1])) memset(&dbs[1], 0, sizeof dbs[1]);
   for (int l = 0; l < 3; l++) {

@@ -6,10 +6,17 @@
  * $XDG_DATA_HOME/subquad/tunedb.csv, else ~/.local/share/subquad/tunedb.csv)
  * before the one shipped inside the binary (tuner/db/tunedb.csv).
  *
- * Shape bucket: T rounded up to a power of two; D, DV, causal and dtype
- * exact; B and H are ignored (they scale the launch grid, not the tile
- * choice). A level with no entry in the exact bucket uses its entry in the
- * nearest bucket (by log2 distance) before falling back to the next level. */
+ * Key (format 2): the kernel's op declares which axes choose a
+ * configuration. Its tuning-key axes match exactly (D, DV, the feature
+ * map ...) and its bucketed axes by their power of two (the token count);
+ * batch axes are ignored (they scale the launch grid, not the tile choice).
+ * The key is written "T~16384,D=64,DV=64,feature=identity,normalize=0". A
+ * level with no entry in the exact bucket uses its entry in the nearest
+ * bucket (by log2 distance) before falling back to the next level.
+ *
+ * Format 1 files (columns D, DV, T_bucket) still read: their key names D,
+ * DV and T only, and an axis a key does not name matches any value (a
+ * format 1 entry never knew its feature map). */
 #ifndef SQ_TUNER_DB_H
 #define SQ_TUNER_DB_H
 
@@ -33,7 +40,7 @@ typedef struct sq_tunedb_entry {
   char backend[16], device[128], arch[64], vendor[64];
   char kernel[64], dtype[8];
   int causal;
-  int64_t D, DV, tbucket;
+  char key[256];           /* the op's tuning axes: "T~16384,D=64,DV=64,..." */
   char params[256];        /* "CHUNK=64;WG=128" */
   double time_ms, default_ms;  /* measured side by side at the tuned shape */
   char shape[SQ_SHAPE_TEXT_MAX]; /* the shape it was tuned at: "B=1,H=2,T=16384,D=64,DV=64" */
@@ -47,15 +54,19 @@ typedef struct sq_tunedb {
 
 /* T's bucket: the smallest power of two >= T. */
 int64_t sq_tunedb_bucket(int64_t T);
-/* The user database's path ("" when no home can be found). */
-void sq_tunedb_user_path(char *buf, size_t n);
+/* The tuning key of problem p (see above): 0, or SQ_EINVAL when it does
+ * not fit n bytes. */
+int sq_tunedb_key(const sq_problem *p, char *buf, size_t n);
+/* The user database's path, malloc'd ("" when no home can be found; NULL,
+ * with the detail set, when out of memory). */
+char *sq_tunedb_user_path(void);
 /* Reads a database file; a missing file is an empty database. SQ_EIO or
  * SQ_EPARSE ("file:line: what") otherwise. */
 int sq_tunedb_read(const char *path, sq_tunedb *db);
 /* The database shipped in the binary. */
 int sq_tunedb_builtin(sq_tunedb *db);
-/* Adds e, replacing the entry with the same key (device, kernel, dtype,
- * causal, D, DV, bucket), and rewrites the file atomically. */
+/* Adds e, replacing the entry with the same device, kernel, dtype, causal
+ * and key, and rewrites the file atomically (always as format 2). */
 int sq_tunedb_store(const char *path, const sq_tunedb_entry *e);
 /* Writes a whole database to path (temporary file, then rename). */
 int sq_tunedb_write(const char *path, const sq_tunedb *db);

@@ -9,10 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness/commands.h"
 #include "harness/error.h"
+#include "harness/files.h"
+#include "tuner/csvrows.h"
 #include "tuner/tune.h"
 #include "tuner/tune_cli.h"
 
@@ -90,40 +93,53 @@ static int replay_one(const sq_tune_cli *a, const sq_space *sp) {
   const char *path = a->replay[0];
   sq_cache cache;
   int have_cache = 0, rc = 0, status = 1;
-  char tmp[1100] = "";
+  sq_atomic out;
   FILE *trace = NULL;
   replay_ctx rx = {.sp = sp};
   sq_search s = {.budget = a->budget, .time_limit = a->time_s, .seed = a->seed};
   sq_tuner t;
+  /* Replay keeps nothing per evaluation; recycling it (the test hook only)
+   * tests the continuation without a device. The trace is one file of one
+   * process, so a traced run is not recycled. */
+  t = (sq_tuner){.recycle_after = a->cache && !a->out ? sq_tuner_recycle_after_env() : 0};
+  int cont = sq_tuner_continue_env(&t);
+  /* The trace's temporary file first: an -o that cannot be written is
+   * refused before the cache is touched. */
+  if (a->out && !(trace = sq_atomic_open(&out, a->out)))
+    return sq_tune_error(2, sq_fail(SQ_EIO, "-o %s: cannot write there: %s", a->out, sq_atomic_reason(a->out)), NULL);
   if (a->cache) {
     sq_cache_key key;
-    if ((rc = replay_key(path, &key)) || (rc = sq_cache_open(a->cache, &key, sp, a->resume, &cache)))
-      return sq_usage_error("tune", "%s", sq_last_error());
+    if ((rc = replay_key(path, &key)) || (rc = sq_cache_open(a->cache, &key, sp, a->resume || cont, &cache))) {
+      if (trace) sq_atomic_abort(&out);
+      return sq_tune_error(2, rc, NULL);
+    }
     have_cache = 1;
     cache.sync = 0;   /* replay launches nothing that could take the machine down */
     if (cache.ncrashed_now && !a->quiet)
       fprintf(stderr, "resumed %s: %lld configurations done, %lld recorded as crashed\n", a->cache,
               (long long)cache.nresults, (long long)cache.ncrashed_now);
   }
-  if (a->out) {
-    snprintf(tmp, sizeof tmp, "%s.tmp.%d", a->out, (int)getpid());
-    if (!(trace = fopen(tmp, "w"))) {
-      rc = sq_fail(SQ_EIO, "-o %s: %s", tmp, strerror(errno));
-      goto out;
-    }
-  }
   double best = space_best(sp);
   rx.target10 = best * 1.10;
   rx.target5 = best * 1.05;
-  t = (sq_tuner){.space = sp, .measure = replay_measure, .mctx = &rx, .cache = have_cache ? &cache : NULL,
-                 .trace = trace, .kill_after = sq_tuner_kill_after_env()};
+  t.space = sp;
+  t.measure = replay_measure;
+  t.mctx = &rx;
+  t.cache = have_cache ? &cache : NULL;
+  t.trace = trace;
+  t.kill_after = sq_tuner_kill_after_env();
+  t.notes = !a->quiet;
   rx.s = &s;
   rc = sq_tuner_run(&t, strategy_of(a, 0), &s);
-  if (!rc && trace && (fflush(trace) || ferror(trace))) rc = sq_fail(SQ_EIO, "-o %s: write failed", a->out);
+  if (!rc && t.recycled && !(rc = sq_tuner_continue_set(&t))) {
+    sq_cache_close(&cache);
+    return sq_tune_error(1, sq_tune_continue_fresh(a), NULL);
+  }
+  t.cached = s.nevals - t.measured;   /* over every process of this run */
   if (trace) {
-    fclose(trace);
     trace = NULL;
-    if (!rc && rename(tmp, a->out)) rc = sq_fail(SQ_EIO, "-o %s: %s", a->out, strerror(errno));
+    if (rc) sq_atomic_abort(&out);
+    else if (sq_atomic_commit(&out)) rc = sq_fail(SQ_EIO, "-o %s", sq_last_error());
   }
   if (rc) goto out;
   char cfg[512] = "none";
@@ -149,13 +165,9 @@ static int replay_one(const sq_tune_cli *a, const sq_space *sp) {
   status = 0;
 out:
   sq_search_free(&s);
-  if (trace) fclose(trace);
-  if (tmp[0] && status) unlink(tmp);
+  if (trace) sq_atomic_abort(&out);
   if (have_cache) sq_cache_close(&cache);
-  if (rc) {
-    sq_usage_error("tune", "%s", sq_last_error());
-    return 1;
-  }
+  if (rc) return sq_tune_error(1, rc, NULL);
   return status;
 }
 
@@ -173,7 +185,7 @@ static double median_of(int64_t *v, int n) {
 /* --seeds: every (space, strategy) pair over the seeds. */
 static int replay_seeds(const sq_tune_cli *a, sq_space *sps) {
   int64_t *h10 = malloc((size_t)a->seeds * sizeof *h10), *h5 = malloc((size_t)a->seeds * sizeof *h5);
-  if (!h10 || !h5) { free(h10); free(h5); return sq_usage_error("tune", "out of memory"); }
+  if (!h10 || !h5) { free(h10); free(h5); return sq_tune_error(1, sq_fail(SQ_ENOMEM, "out of memory"), NULL); }
   printf("%-16s %8s %9s %-11s %9s %9s %10s %10s\n", "space", "configs", "best_ms", "strategy",
          "within10%", "within5%", "med_evals10", "med_evals5");
   int ns = a->nstrategy ? a->nstrategy : 1, rc = 0;
@@ -201,21 +213,40 @@ static int replay_seeds(const sq_tune_cli *a, sq_space *sps) {
   }
   free(h10);
   free(h5);
-  if (rc) {
-    sq_usage_error("tune", "%s", sq_last_error());
-    return 1;
+  if (rc) return sq_tune_error(1, rc, NULL);
+  return 0;
+}
+
+/* The outputs of a replay (-o, --cache) name no input of the command nor
+ * each other (compared by device and inode, so another spelling or a
+ * symbolic link is caught), and -o is no folder: refused before any work,
+ * so an input is never replaced by a trace. */
+static int check_outputs(const sq_tune_cli *a) {
+  struct stat st;
+  for (int i = 0; i < a->nreplay; i++) {
+    if (a->out && sq_same_file(a->out, a->replay[i]))
+      return sq_fail(SQ_EINVAL, "-o %s is the --replay input %s; write the trace elsewhere", a->out, a->replay[i]);
+    if (a->cache && sq_same_file(a->cache, a->replay[i]))
+      return sq_fail(SQ_EINVAL, "--cache %s is the --replay input %s; use another --cache", a->cache, a->replay[i]);
   }
+  if (a->out && a->cache && sq_same_file(a->out, a->cache))
+    return sq_fail(SQ_EINVAL, "-o %s and --cache %s are the same file", a->out, a->cache);
+  if (a->out && stat(a->out, &st) == 0 && S_ISDIR(st.st_mode))
+    return sq_fail(SQ_EINVAL, "-o %s is a folder; name the trace file", a->out);
   return 0;
 }
 
 int sq_tune_replay(const sq_tune_cli *a) {
   sq_space sps[SQ_TUNE_MAX_REPLAY];
-  int n = 0, status;
-  for (; n < a->nreplay; n++)
-    if (sq_space_from_csv(a->replay[n], &sps[n])) {
-      status = sq_usage_error("tune", "--replay %s", sq_last_error());
+  int n = 0, status, rc = check_outputs(a);
+  if (rc) return sq_tune_error(2, rc, NULL);
+  for (; n < a->nreplay; n++) {
+    rc = sq_space_from_csv(a->replay[n], &sps[n]);
+    if (rc) {
+      status = sq_tune_error(2, rc, "--replay ");
       goto out;
     }
+  }
   status = a->seeds ? replay_seeds(a, sps) : replay_one(a, &sps[0]);
 out:
   for (int i = 0; i < n; i++) sq_space_free(&sps[i]);

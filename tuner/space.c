@@ -248,12 +248,16 @@ static int csv_configs(const char *path, const sq_csvfile *f, sq_space *s, int t
       c[p] = (uint8_t)value_index(s, p, v);
       p++;
     }
+    /* An empty time is a configuration that failed when recorded; anything
+     * else must be a time a search can compare (inf, nan, 0 and negative
+     * ones are refused, not read as failures or as the best). */
     const char *t = row->f[tcol];
     char *end;
     double ms = *t ? strtod(t, &end) : NAN;
-    if (*t && (*end || ms < 0))
-      return sq_fail(SQ_EPARSE, "%s:%d: time_ms='%s' is not a time", path, row->line, t);
-    s->time[r - 1] = isfinite(ms) ? ms : NAN;
+    if (*t && (*end || !isfinite(ms) || ms <= 0))
+      return sq_fail(SQ_EPARSE, "%s:%d: time_ms: '%.40s' is not a positive finite time (leave it empty for a "
+                     "failed configuration)", path, row->line, t);
+    s->time[r - 1] = ms;
   }
   return 0;
 }

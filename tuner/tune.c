@@ -23,6 +23,73 @@ int64_t sq_tuner_kill_after_env(void) {
   return e && *e ? atoll(e) : 0;
 }
 
+int64_t sq_tuner_recycle_after_env(void) {
+  const char *e = getenv("SUBQUAD_TUNE_RECYCLE_AFTER");
+  return e && *e ? atoll(e) : 0;
+}
+
+#define CONTINUE_ENV "SUBQUAD_TUNE_CONTINUE"
+
+int sq_tuner_continue_env(sq_tuner *t) {
+  const char *e = getenv(CONTINUE_ENV);
+  long long m;
+  double ms, el;
+  int ok = e && sscanf(e, "%lld %lf %lf", &m, &ms, &el) == 3 && m >= 0 && ms >= 0 && el >= 0;
+  unsetenv(CONTINUE_ENV);   /* not for the processes this one starts */
+  if (!ok) return 0;
+  t->continuation = 1;
+  t->measured = t->measured_before = m;
+  t->measure_s = ms;
+  t->elapsed_before = el;
+  return 1;
+}
+
+int sq_tuner_continue_set(const sq_tuner *t) {
+  char v[96];
+  snprintf(v, sizeof v, "%lld %.3f %.3f", (long long)t->measured, t->measure_s,
+           t->search ? now_s() - t->search->t0 : 0.0);
+  return setenv(CONTINUE_ENV, v, 1) ? sq_fail(SQ_ENOMEM, "setenv: out of memory") : 0;
+}
+
+long sq_tuner_rss_kb(void) {
+  FILE *fp = fopen("/proc/self/status", "r");
+  char line[256];
+  long kb = 0;
+  if (!fp) return 0;
+  while (fgets(line, sizeof line, fp))
+    if (sscanf(line, "VmRSS: %ld", &kb) == 1) break;
+  fclose(fp);
+  return kb;
+}
+
+/* After a measured evaluation: whether to continue in a fresh process
+ * (never after the last one), saying why on stderr. */
+static int want_recycle(sq_tuner *t) {
+  const sq_search *s = t->search;
+  int64_t seg = t->measured - t->measured_before;
+  int64_t cap = s->budget > 0 && s->budget < s->space->n ? s->budget : s->space->n;
+  if (s->nevals + 1 >= cap) return 0;
+  if (t->recycle_after > 0 && seg >= t->recycle_after) {
+    if (t->notes)
+      fprintf(stderr, "continuing in a fresh process after %lld evaluations (SUBQUAD_TUNE_RECYCLE_AFTER)\n",
+              (long long)seg);
+    return 1;
+  }
+  if (!t->recycle_rss || seg < SQ_TUNER_RSS_BASE_EVALS) return 0;
+  long rss = sq_tuner_rss_kb();
+  if (seg == SQ_TUNER_RSS_BASE_EVALS) {
+    t->rss_base_kb = rss;
+    return 0;
+  }
+  long slack = t->rss_base_kb / 10 > 16384 ? t->rss_base_kb / 10 : 16384;
+  if (!t->rss_base_kb || rss <= t->rss_base_kb + slack) return 0;
+  if (t->notes)
+    fprintf(stderr, "resident memory grew from %.0f to %.0f MiB over %lld evaluations (the driver keeps what "
+            "it built); continuing in a fresh process\n", t->rss_base_kb / 1024.0, rss / 1024.0,
+            (long long)(seg - SQ_TUNER_RSS_BASE_EVALS));
+  return 1;
+}
+
 static void count(sq_tuner *t, const char *status) {
   for (int i = 0; i < 8; i++)
     if (!strcmp(status, sq_tuner_status_names[i])) t->counts[i]++;
@@ -84,13 +151,27 @@ static double eval_cb(void *ctx, int64_t cfg) {
     int rc = t->measure(t->mctx, cfg, &o);
     t->measure_s += now_s() - t0;
     if (rc) return rc < 0 ? rc : SQ_EBACKEND;
+    /* A time of zero or less is no time: recorded as such, it would make
+     * the cache unreadable on --resume and, negative, read as an error code. */
+    if (!strcmp(o.status, "ok") && !(isfinite(o.ms) && o.ms > 0)) {
+      snprintf(o.message, sizeof o.message, "measured %g ms, not a positive time", o.ms);
+      snprintf(o.status, sizeof o.status, "invalid");
+      o.ms = NAN;
+    }
     t->measured++;
     if (t->cache && (rc = sq_cache_record(t->cache, cfg, &o))) return rc;
+    /* The result is on the disk: a fresh process answers it from there. */
+    if (t->cache && want_recycle(t)) {
+      t->recycled = 1;
+      t->search->stopped = 1;
+    }
   } else {
     t->cached++;
   }
   count(t, o.status);
-  double ms = !strcmp(o.status, "ok") && isfinite(o.ms) ? o.ms : INFINITY;
+  /* Only a positive time is a result: the search reads a negative return
+   * as an error code. */
+  double ms = !strcmp(o.status, "ok") && isfinite(o.ms) && o.ms > 0 ? o.ms : INFINITY;
   if (t->trace) {
     double best = fmin(t->search->best_ms, ms);
     fprintf(t->trace, "%lld,", (long long)t->search->nevals + 1);
@@ -98,7 +179,7 @@ static double eval_cb(void *ctx, int64_t cfg) {
     if (isfinite(best)) fprintf(t->trace, ",%.6g\n", best);
     else fprintf(t->trace, ",\n");
   }
-  if (t->progress) progress(t, cfg, &o, cached);
+  if (t->progress && !(cached && t->continuation)) progress(t, cfg, &o, cached);
   return ms;
 }
 
@@ -118,6 +199,7 @@ int sq_tuner_run(sq_tuner *t, const sq_strategy *st, sq_search *s) {
   s->hint = t->prefetch ? hint_cb : NULL;
   int rc = sq_search_init(s);
   if (rc) return rc;
+  s->t0 -= t->elapsed_before;   /* a --time budget spans recycled processes */
   if (t->trace) fprintf(t->trace, "eval,time_ms,best_ms\n");
   void (*old)(int) = t->catch_sigint ? signal(SIGINT, on_sigint) : SIG_DFL;
   rc = sq_search_run(st, s);

@@ -23,8 +23,27 @@ typedef struct sq_tuner {
   sq_cache *cache;         /* may be NULL */
   FILE *trace;             /* may be NULL */
   int progress;            /* progress lines on stderr */
+  int notes;               /* a line on stderr when the run continues in a fresh process */
   int64_t kill_after;      /* test hook: SIGKILL after the Nth attempting record */
   int catch_sigint;        /* Ctrl-C stops after the running evaluation */
+  /* Recycling (device tuning): the run stops after an evaluation, with
+   * `recycled` set, so that the driver continues it in a fresh process from
+   * the cache. Memory a driver keeps per built kernel (PoCL 3.1 never
+   * unloads a kernel it has launched) then cannot pile up over a long tune.
+   * recycle_after: after this many measured evaluations of this process
+   * (0: never); recycle_rss: when resident memory has grown by more than
+   * a tenth (16 MiB at least) over what it was after the first
+   * SQ_TUNER_RSS_BASE_EVALS measured evaluations of this process. */
+  int64_t recycle_after;
+  int recycle_rss;
+  int recycled;
+  /* A continuation of an earlier process (sq_tuner_continue_env): its
+   * measured evaluations, wall time in measure and elapsed time carry on;
+   * evaluations answered from the cache print no progress line again. */
+  int continuation;
+  double elapsed_before;
+  int64_t measured_before;
+  long rss_base_kb;
   sq_search *search;       /* set by sq_tuner_run */
   int64_t measured, cached;
   double measure_s;        /* wall time inside measure */
@@ -38,5 +57,17 @@ int sq_tuner_run(sq_tuner *t, const sq_strategy *st, sq_search *s);
 
 /* Test hook from the environment: SUBQUAD_TUNE_KILL_AFTER=N (0 when unset). */
 int64_t sq_tuner_kill_after_env(void);
+
+#define SQ_TUNER_RSS_BASE_EVALS 32
+/* SUBQUAD_TUNE_RECYCLE_AFTER=N: recycle after every N measured evaluations
+ * (tests; 0 when unset). */
+int64_t sq_tuner_recycle_after_env(void);
+/* Reads (and removes from the environment) the state a recycled process
+ * passed on, into t; 1 when this process is a continuation. */
+int sq_tuner_continue_env(sq_tuner *t);
+/* Stores t's state for the next process (setenv). */
+int sq_tuner_continue_set(const sq_tuner *t);
+/* This process's resident memory in KiB (0 when unknown). */
+long sq_tuner_rss_kb(void);
 
 #endif

@@ -12,11 +12,15 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "harness/commands.h"
 #include "harness/device.h"
 #include "harness/error.h"
+#include "harness/files.h"
+#include "harness/progcache.h"
 #include "harness/run.h"
+#include "tuner/csvrows.h"
 #include "tuner/db.h"
 #include "tuner/pool.h"
 #include "tuner/tune.h"
@@ -31,6 +35,8 @@ typedef struct dev_ctx {
   sq_pool *pool;
   double *prebuild_s;      /* per configuration: compile time spent ahead by the pool */
   int64_t limits_removed;
+  int continuation;        /* this process continues a recycled one */
+  int recycle;             /* the tune stopped to continue in a fresh process */
 } dev_ctx;
 
 static void make_case(const dev_ctx *x, const int *pv, sq_case *c) {
@@ -119,29 +125,26 @@ static void prefetch(void *ctx, int64_t cfg) {
 /* The canonical shape text: every axis of the op. */
 static void shape_str(const sq_problem *p, char *b, size_t n) { sq_shape_format(&p->shape, b, n); }
 
-static int mkdirs(const char *path) {
-  char d[1024];
-  snprintf(d, sizeof d, "%s", path);
-  for (char *p = d + 1; *p; p++) {
-    if (*p != '/') continue;
-    *p = 0;
-    if (mkdir(d, 0755) && errno != EEXIST) return sq_fail(SQ_EIO, "%s: %s", d, strerror(errno));
-    *p = '/';
-  }
-  return 0;
-}
-
-static void default_cache(const dev_ctx *x, char *b, size_t n) {
+/* The default cache path, malloc'd (NULL when out of memory). */
+static char *default_cache(const dev_ctx *x) {
   const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-  char base[768], shape[SQ_SHAPE_TEXT_MAX], name[1024];
-  if (xdg && *xdg) snprintf(base, sizeof base, "%s/subquad/tune", xdg);
-  else snprintf(base, sizeof base, "%s/.cache/subquad/tune", home && *home ? home : ".");
+  char shape[SQ_SHAPE_TEXT_MAX];
   shape_str(&x->prob, shape, sizeof shape);
-  snprintf(name, sizeof name, "%s-%s-%s-%s-%s", x->dev->id, x->k->name, shape,
-           x->prob.causal ? "causal" : "noncausal", sq_dtype_name(x->prob.dtype));
+  char *name = sq_strf("%s-%s-%s-%s-%s", x->dev->id, x->k->name, shape,
+                          x->prob.causal ? "causal" : "noncausal", sq_dtype_name(x->prob.dtype));
+  if (!name) return NULL;
   for (char *p = name; *p; p++)
     if (*p == ':' || *p == '/' || *p == ',' || *p == '=' || *p == ' ') *p = '_';
-  snprintf(b, n, "%.500s/%.400s.csv", base, name);
+  char *path = xdg && *xdg ? sq_strf("%s/subquad/tune/%s.csv", xdg, name)
+                           : sq_strf("%s/.cache/subquad/tune/%s.csv", home && *home ? home : ".", name);
+  free(name);
+  return path;
+}
+
+/* The tuning database to write and show, malloc'd: --db, else the user's
+ * ("" when there is no home); NULL when out of memory. */
+static char *db_path(const sq_tune_cli *a) {
+  return a->db ? sq_strf("%s", a->db) : sq_tunedb_user_path();
 }
 
 static void cache_key(const dev_ctx *x, sq_cache_key *key) {
@@ -210,11 +213,7 @@ static void print_space(const dev_ctx *x, const sq_space *sp) {
   }
 }
 
-static int store_db(const sq_tune_cli *a, const dev_ctx *x, const int *best, double bms, double dms) {
-  char path[1024];
-  if (a->db) snprintf(path, sizeof path, "%s", a->db);
-  else sq_tunedb_user_path(path, sizeof path);
-  if (!path[0]) return sq_fail(SQ_EIO, "no home folder for the tuning database (set SUBQUAD_TUNEDB)");
+static int store_db(const char *path, const dev_ctx *x, const int *best, double bms, double dms) {
   sq_tunedb_entry e = {0};
   const sq_device_info *di = &x->dev->info;
   snprintf(e.backend, sizeof e.backend, "%s", di->backend);
@@ -224,16 +223,15 @@ static int store_db(const sq_tune_cli *a, const dev_ctx *x, const int *best, dou
   snprintf(e.kernel, sizeof e.kernel, "%s", x->k->name);
   snprintf(e.dtype, sizeof e.dtype, "%s", sq_dtype_name(x->prob.dtype));
   e.causal = x->prob.causal;
-  e.D = sq_shape_int(&x->prob.shape, "D");
-  e.DV = sq_shape_int(&x->prob.shape, "DV");
-  e.tbucket = sq_tunedb_bucket(sq_shape_tokens(&x->prob.shape));
+  int rc = sq_tunedb_key(&x->prob, e.key, sizeof e.key);
+  if (rc) return rc;
   sq_params_format(x->k, best, e.params, sizeof e.params);
   e.time_ms = bms;
   e.default_ms = dms;
   shape_str(&x->prob, e.shape, sizeof e.shape);
   time_t now = time(NULL);
   strftime(e.date, sizeof e.date, "%Y-%m-%d", gmtime(&now));
-  int rc = sq_tunedb_store(path, &e);
+  rc = sq_tunedb_store(path, &e);
   if (!rc) printf("stored in the tuning database %s\n", path);
   return rc;
 }
@@ -246,22 +244,61 @@ static void summary(const sq_tuner *t, const sq_search *s) {
   printf("\n");
 }
 
+/* The database a tune will update: readable and valid (a missing one is
+ * empty), somewhere to write it, and not the cache. */
+static int check_db(const char *db, const char *cache) {
+  if (!db[0]) return sq_fail(SQ_EIO, "no home folder for the tuning database (set SUBQUAD_TUNEDB or --db, or --no-save)");
+  if (sq_same_file(db, cache))
+    return sq_fail(SQ_EINVAL, "--db %s and --cache %s are the same file", db, cache);
+  sq_tunedb t;
+  int rc = sq_tunedb_read(db, &t);
+  if (rc) return rc;
+  sq_tunedb_free(&t);
+  /* Written as a temporary file in its folder, then renamed: that folder
+   * must take new files (one that does not exist yet is made at the end). */
+  const char *slash = strrchr(db, '/');
+  char *dir = slash ? sq_strf("%.*s", slash == db ? 1 : (int)(slash - db), db) : sq_strf(".");
+  if (!dir) return SQ_ENOMEM;
+  struct stat st;
+  if (stat(dir, &st) == 0 && access(dir, W_OK) != 0)
+    rc = sq_fail(SQ_EIO, "--db %s: cannot write in %s: %s", db, dir, strerror(errno));
+  free(dir);
+  return rc;
+}
+
 static int tune_run(const sq_tune_cli *a, dev_ctx *x, sq_space *sp) {
-  char path[1024];
-  sq_cache cache;
+  sq_cache cache = {0};
   sq_cache_key key;
   int rc, failed = 0;
-  if (a->cache) snprintf(path, sizeof path, "%s", a->cache);
-  else default_cache(x, path, sizeof path);
-  if ((rc = mkdirs(path))) return sq_usage_error("tune", "--cache %s", sq_last_error());
+  char *path = a->cache ? sq_strf("%s", a->cache) : default_cache(x), *db = a->save ? db_path(a) : NULL;
+  if (!path || (a->save && !db)) {
+    rc = sq_tune_error(1, SQ_ENOMEM, NULL);
+    goto early;
+  }
+  /* The database is read and rewritten at the end: a bad one is refused
+   * now, not after hours of tuning. */
+  if (db && (rc = check_db(db, path))) {
+    rc = sq_tune_error(2, rc, NULL);
+    goto early;
+  }
+  if ((rc = sq_mkdirs_parent(path))) {
+    rc = sq_tune_error(2, rc, "--cache ");
+    goto early;
+  }
   cache_key(x, &key);
-  if ((rc = sq_cache_open(path, &key, sp, a->resume, &cache))) return sq_usage_error("tune", "%s", sq_last_error());
-  if (!a->quiet) {
+  if ((rc = sq_cache_open(path, &key, sp, a->resume || x->continuation, &cache))) {
+    rc = sq_tune_error(2, rc, NULL);
+    goto early;
+  }
+  if (!a->quiet && !x->continuation) {
     fprintf(stderr, "cache %s", path);
     if (a->resume) fprintf(stderr, ": %lld done, %lld recorded as crashed now", (long long)cache.nresults,
                            (long long)cache.ncrashed_now);
     fprintf(stderr, "\n");
   }
+  /* Each configuration is built and measured once: a few programs ahead
+   * are all a tune needs to keep. */
+  sq_progcache_set_capacity(SQ_PROGCACHE_TUNE_CAPACITY);
   int jobs = a->jobs >= 0 ? a->jobs : x->dev->info.is_gpu ? 2 : 0;
   if (jobs && !(x->prebuild_s = calloc((size_t)sp->n, sizeof(double)))) {
     rc = sq_fail(SQ_ENOMEM, "out of memory");
@@ -271,13 +308,20 @@ static int tune_run(const sq_tune_cli *a, dev_ctx *x, sq_space *sp) {
   const sq_strategy *st = sq_strategy_find(a->nstrategy ? a->strategy[0]
                                            : !a->budget || a->budget >= sp->n ? "exhaustive" : "anneal");
   sq_tuner t = {.space = sp, .measure = dev_measure, .mctx = x, .prefetch = x->pool ? prefetch : NULL,
-                .cache = &cache, .progress = !a->quiet, .kill_after = sq_tuner_kill_after_env(),
-                .catch_sigint = 1};
+                .cache = &cache, .progress = !a->quiet, .notes = !a->quiet, .kill_after = sq_tuner_kill_after_env(),
+                .catch_sigint = 1, .recycle_after = sq_tuner_recycle_after_env(), .recycle_rss = 1};
+  sq_tuner_continue_env(&t);
   sq_search s = {.budget = a->budget, .time_limit = a->time_s, .seed = a->seed};
   rc = sq_tuner_run(&t, st, &s);
   sq_pool_stop(x->pool);
   x->pool = NULL;
-  if (rc) { sq_search_free(&s); goto out; }
+  if (!rc && t.recycled) rc = sq_tuner_continue_set(&t);
+  if (rc || t.recycled) {
+    x->recycle = !rc;
+    sq_search_free(&s);
+    goto out;
+  }
+  t.cached = s.nevals - t.measured;   /* over every process of this tune */
   char shape[SQ_SHAPE_TEXT_MAX], cfg[256];
   shape_str(&x->prob, shape, sizeof shape);
   printf("tuned %s on %s (%s), %s %s %s, strategy %s, seed %llu\n", x->k->name, x->dev->id, x->dev->info.name,
@@ -302,30 +346,34 @@ static int tune_run(const sq_tune_cli *a, dev_ctx *x, sq_space *sp) {
   if ((rc = side_by_side(x, pv, &bms, &dms))) goto out;
   sq_params_format(x->k, def, cfg, sizeof cfg);
   printf("side by side: best %.4g ms, default (%s) %.4g ms: speedup %.2fx\n", bms, cfg, dms, dms / bms);
-  if (a->save && isfinite(bms) && (rc = store_db(a, x, pv, bms, dms))) goto out;
+  if (a->save && isfinite(bms) && (rc = store_db(db, x, pv, bms, dms))) goto out;
 out:
   sq_pool_stop(x->pool);
   x->pool = NULL;
   free(x->prebuild_s);
   x->prebuild_s = NULL;
   sq_cache_close(&cache);
-  if (rc) {
-    sq_usage_error("tune", "%s", sq_last_error());
-    return 1;
-  }
+  free(path);
+  free(db);
+  if (rc) return sq_tune_error(1, rc, NULL);
   return failed;
+early:
+  free(path);
+  free(db);
+  return rc;
 }
 
 int sq_tune_device(const sq_tune_cli *a) {
-  dev_ctx x = {0};
+  dev_ctx x = {.continuation = getenv("SUBQUAD_TUNE_CONTINUE") != NULL};
   sq_space sp = {0};
   int status;
-  if (setup_problem(a, &x)) return sq_usage_error("tune", "%s", sq_last_error());
-  if (sq_device_open(a->device, &x.dev)) return sq_usage_error("tune", "--device: %s", sq_last_error());
+  int rc = setup_problem(a, &x);
+  if (rc) return sq_tune_error(2, rc, NULL);
+  if ((rc = sq_device_open(a->device, &x.dev))) return sq_tune_error(2, rc, "--device: ");
   int brc = sq_space_from_kernel(x.k, &x.prob, limits_filter, &x, &sp);
   x.sp = &sp;
   if (brc) {
-    status = sq_usage_error("tune", "%s", sq_last_error());
+    status = sq_tune_error(2, brc, NULL);
   } else if (a->space_only) {
     print_space(&x, &sp);
     status = 0;
@@ -333,49 +381,47 @@ int sq_tune_device(const sq_tune_cli *a) {
     print_space(&x, &sp);
     status = sq_usage_error("tune", "%s has no valid configuration for this shape on %s", x.k->name, x.dev->id);
   } else {
-    if (!a->quiet) print_space(&x, &sp);
+    if (!a->quiet && !x.continuation) print_space(&x, &sp);
     status = tune_run(a, &x, &sp);
   }
   sq_space_free(&sp);
   sq_run_release_programs(x.dev);
   sq_device_close(x.dev);
+  if (x.recycle) status = sq_tune_error(1, sq_tune_continue_fresh(a), NULL);
   return status;
 }
 
 static void show_db(const char *title, const sq_tunedb *db) {
   printf("%s: %d entr%s\n", title, db->n, db->n == 1 ? "y" : "ies");
   if (!db->n) return;
-  printf("  %-7s %-28.28s %-14s %-28s %-5s %-6s %-4s %-9s %-36s %10s %10s %7s\n", "backend", "device", "arch",
-         "kernel", "dtype", "causal", "D", "T_bucket", "params", "tuned_ms", "default_ms", "speedup");
+  printf("  %-7s %-28.28s %-14s %-28s %-5s %-6s %-40s %-36s %10s %10s %7s\n", "backend", "device", "arch",
+         "kernel", "dtype", "causal", "key", "params", "tuned_ms", "default_ms", "speedup");
   for (int i = 0; i < db->n; i++) {
     const sq_tunedb_entry *e = &db->v[i];
-    printf("  %-7s %-28.28s %-14.14s %-28s %-5s %-6d %-4lld %-9lld %-36s %10.4g %10.4g %6.2fx\n", e->backend,
-           e->device, e->arch, e->kernel, e->dtype, e->causal, (long long)e->D, (long long)e->tbucket,
-           e->params, e->time_ms, e->default_ms, e->default_ms / e->time_ms);
+    printf("  %-7s %-28.28s %-14.14s %-28s %-5s %-6d %-40s %-36s %10.4g %10.4g %6.2fx\n", e->backend,
+           e->device, e->arch, e->kernel, e->dtype, e->causal, e->key, e->params, e->time_ms, e->default_ms,
+           e->default_ms / e->time_ms);
   }
 }
 
 int sq_tune_show(const sq_tune_cli *a) {
-  char path[1024];
-  if (a->db) snprintf(path, sizeof path, "%s", a->db);
-  else sq_tunedb_user_path(path, sizeof path);
+  char *path = db_path(a);
+  if (!path) return sq_tune_error(1, SQ_ENOMEM, NULL);
   sq_tunedb db;
   int status = 0;
   if (path[0]) {
-    if (sq_tunedb_read(path, &db)) {
-      sq_usage_error("tune", "%s", sq_last_error());
-      status = 2;
+    int rc = sq_tunedb_read(path, &db);
+    if (rc) {
+      status = sq_tune_error(2, rc, NULL);
     } else {
-      char title[1100];
-      snprintf(title, sizeof title, "user database %s", path);
-      show_db(title, &db);
+      printf("user database ");
+      show_db(path, &db);
       sq_tunedb_free(&db);
     }
   }
-  if (sq_tunedb_builtin(&db)) {
-    sq_usage_error("tune", "%s", sq_last_error());
-    return 1;
-  }
+  free(path);
+  int rc = sq_tunedb_builtin(&db);
+  if (rc) return sq_tune_error(1, rc, NULL);
   show_db("shipped database (built in)", &db);
   sq_tunedb_free(&db);
   return status;
