@@ -657,7 +657,7 @@ static void on_sample(struct reader *rd) {
   for (int c = 0; c < x->nfields; c++) {
     const char *f = rd->fields[c];
     int ok;
-    if (c == 2) ok = (ms = strtod(f, &end), *f && !*end);
+    if (c == 2) ok = (ms = strtod(f, &end), *f && !*end && !isnan(ms)); /* NAN: no time, nor one a rewrite keeps */
     else ok = parse_long(f, &v[c]) && (c != 3 || (v[c] >= 0 && v[c] <= INT_MAX));
     if (!ok) {
       rd->err = sq_fail(SQ_EPARSE, "%s:%d: column '%s': '%s' is not a %s", rd->file, rd->rec_line, names[c],
