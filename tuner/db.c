@@ -58,7 +58,8 @@ static int parse_entry(const char *path, const sq_csvrow *r, sq_tunedb_entry *e)
   snprintf(e->kernel, sizeof e->kernel, "%s", r->f[4]);
   snprintf(e->dtype, sizeof e->dtype, "%s", r->f[5]);
   if (num(r->f[6], &causal) || num(r->f[7], &D) || num(r->f[8], &DV) || num(r->f[9], &tb) ||
-      !(D >= 1) || !(DV >= 1) || !(tb >= 1) || (causal != 0 && causal != 1))
+      !(D >= 1 && D <= 0x1p62) || !(DV >= 1 && DV <= 0x1p62) || !(tb >= 1 && tb <= 0x1p62) ||
+      (causal != 0 && causal != 1))   /* 2^62: the largest bucket, and int64_t holds it */
     return sq_fail(SQ_EPARSE, "%s:%d: causal, D, DV or T_bucket is not a valid number", path, r->line);
   e->causal = (int)causal;
   e->D = (int64_t)D;
@@ -194,8 +195,10 @@ int sq_tunedb_params(const sq_tunedb_entry *e, const sq_kernel *k, const sq_prob
     if (!eq) return sq_fail(SQ_EINVAL, "tuning database: '%s' is not NAME=VALUE", tok);
     *eq = 0;
     int i = sq_kernel_param_index(k, tok);
+    errno = 0;
     long v = strtol(eq + 1, &end, 10);
-    if (i < 0 || *end || end == eq + 1)
+    /* The range --param accepts: a kernel's check may divide by a value. */
+    if (i < 0 || *end || end == eq + 1 || errno == ERANGE || v < 1 || v > 1 << 20)
       return sq_fail(SQ_EINVAL, "tuning database: %s: bad parameter '%s'", k->name, tok);
     pv[i] = (int)v;
   }
