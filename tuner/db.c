@@ -185,6 +185,14 @@ int sq_tunedb_store(const char *path, const sq_tunedb_entry *e) {
   return rc;
 }
 
+/* One of the parameter's candidates (FL_BN and LA_RUNS have 0), or in the
+ * range --param accepts: a kernel's check may divide by any other value. */
+static int usable_value(const sq_param *q, long v) {
+  for (int j = 0; j < q->nvalues; j++)
+    if (q->values[j] == v) return 1;
+  return v >= 1 && v <= 1 << 20;
+}
+
 int sq_tunedb_params(const sq_tunedb_entry *e, const sq_kernel *k, const sq_problem *p, int *pv) {
   sq_kernel_default_params(k, pv);
   char buf[256];
@@ -197,8 +205,7 @@ int sq_tunedb_params(const sq_tunedb_entry *e, const sq_kernel *k, const sq_prob
     int i = sq_kernel_param_index(k, tok);
     errno = 0;
     long v = strtol(eq + 1, &end, 10);
-    /* The range --param accepts: a kernel's check may divide by a value. */
-    if (i < 0 || *end || end == eq + 1 || errno == ERANGE || v < 1 || v > 1 << 20)
+    if (i < 0 || *end || end == eq + 1 || errno == ERANGE || !usable_value(&k->params[i], v))
       return sq_fail(SQ_EINVAL, "tuning database: %s: bad parameter '%s'", k->name, tok);
     pv[i] = (int)v;
   }

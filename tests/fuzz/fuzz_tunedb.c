@@ -5,7 +5,8 @@
  * 1 and a kernel name; parameters accepted for a kernel pass the kernel's
  * own check; and the database survives a rewrite through sq_tunedb_write
  * (what `tune` does to store an entry) with every entry's key and texts
- * unchanged, since a changed key would silently orphan the entry. */
+ * unchanged, since a changed key would silently orphan the entry. Once per
+ * process it also checks that the shipped database's entries all apply. */
 #include <math.h>
 #include <stdio.h>
 
@@ -69,7 +70,29 @@ static void round_trip(const sq_tunedb *db) {
   sq_tunedb_free(&back);
 }
 
+/* Once: every entry of the shipped database applies, at the shape it was
+ * tuned at, so the parameter rules never refuse what `tune` writes (0 is a
+ * candidate of some parameters). */
+static void check_shipped(void) {
+  sq_tunedb db;
+  SQ_FUZZ_CHECK(sq_tunedb_builtin(&db) == 0 && db.n > 0, "the shipped database: %s", sq_last_error());
+  for (int i = 0; i < db.n; i++) {
+    const sq_tunedb_entry *e = &db.v[i];
+    const sq_kernel *k = sq_kernel_find(e->kernel);
+    sq_problem p = {.B = 1, .H = 2, .T = e->tbucket, .D = e->D, .DV = e->DV, .causal = e->causal};
+    int pv[SQ_MAX_PARAMS];
+    SQ_FUZZ_CHECK(k && sq_tunedb_params(e, k, &p, pv) == 0, "shipped entry %s %s '%s' refused: %s", e->device,
+                  e->kernel, e->params, sq_last_error());
+  }
+  sq_tunedb_free(&db);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  static int shipped_checked;
+  if (!shipped_checked) {
+    check_shipped();
+    shipped_checked = 1;
+  }
   char path[256];
   sq_fuzz_path(path, sizeof path, "tunedb.csv");
   sq_fuzz_write(path, data, size);
