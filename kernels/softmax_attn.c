@@ -197,8 +197,8 @@ static int flash_check(const sq_problem *p, const int *pv, int nset, char *why, 
   }
   if (nset >= 3) {
     const int bm = pv[FL_BM_I], bn = flash_bn(p, pv), split = pv[FL_SPLIT_I];
-    if (bm * split > SM_WG_MAX) {
-      snprintf(why, n, "work-group FL_BM*FL_SPLIT=%d exceeds %d", bm * split, SM_WG_MAX);
+    if ((long long)bm * split > SM_WG_MAX) {   /* each may be 2^20 (--param's limit) */
+      snprintf(why, n, "work-group FL_BM*FL_SPLIT=%lld exceeds %d", (long long)bm * split, SM_WG_MAX);
       return SQ_EINVAL;
     }
     if (bn % split) {

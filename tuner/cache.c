@@ -2,6 +2,7 @@
 #include "tuner/cache.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,8 +43,9 @@ static int write_header(sq_cache *c, const sq_cache_key *key) {
   return 0;
 }
 
-/* The header of an existing cache against this run's. */
-static int check_header(const sq_cache *c, const sq_csvfile *f, const sq_cache_key *key) {
+/* The header of an existing cache against this run's. `cut` is the line a
+ * kill cut short: the column header cut there would be truncated away. */
+static int check_header(const sq_cache *c, const sq_csvfile *f, int cut, const sq_cache_key *key) {
   const char *path = c->path;
   if (f->ncomments < 1 || strcmp(f->comments[0], MAGIC))
     return sq_fail(SQ_EMISMATCH, "%s: not a subquad tuning cache (no '# %s' line)", path, MAGIC);
@@ -63,6 +65,8 @@ static int check_header(const sq_cache *c, const sq_csvfile *f, const sq_cache_k
   int ok = h && h->nf == sp->np + 6 && !strcmp(h->f[0], "status");
   for (int p = 0; ok && p < sp->np; p++) ok = !strcmp(h->f[1 + p], sp->name[p]);
   if (!ok) return sq_fail(SQ_EMISMATCH, "%s: its columns are not this run's parameters; use another --cache", path);
+  if (h->line == cut)
+    return sq_fail(SQ_EPARSE, "%s:%d: the column header is cut short; remove the file to start over", path, cut);
   return 0;
 }
 
@@ -168,7 +172,7 @@ static int resume_file(sq_cache *c, const sq_cache_key *key) {
   if (rc) return rc;
   uint8_t *pending = calloc((size_t)c->space->n + 1, 1);
   if (!pending) rc = sq_fail(SQ_ENOMEM, "out of memory");
-  if (!rc) rc = check_header(c, &f, key);
+  if (!rc) rc = check_header(c, &f, cut, key);
   if (!rc) rc = load_records(c, &f, cut, pending);
   sq_csv_free(&f);
   if (!rc) rc = truncate_partial(c->path);

@@ -135,8 +135,13 @@ int sq_csv_write_row(FILE *fp, const char *const *fields, int n) {
   for (int i = 0; i < n; i++) {
     if (i && fputc(',', fp) == EOF) return sq_fail(SQ_EIO, "write failed");
     const char *s = fields[i] ? fields[i] : "";
-    if (strpbrk(s, ",\"\n\r")) {
-      if (csv_fwrite(fp, s, strlen(s))) return sq_fail(SQ_EIO, "write failed");
+    size_t len = strlen(s);
+    /* Quoted when it would not read back bare: libcsv trims unquoted
+     * blanks, and a record starting with '#' reads as a comment. */
+    int quote = len && (s[0] == ' ' || s[0] == '\t' || s[len - 1] == ' ' || s[len - 1] == '\t' ||
+                        (i == 0 && s[0] == '#'));
+    if (quote || strpbrk(s, ",\"\n\r")) {
+      if (csv_fwrite(fp, s, len)) return sq_fail(SQ_EIO, "write failed");
     } else if (fputs(s, fp) == EOF) {
       return sq_fail(SQ_EIO, "write failed");
     }
