@@ -128,9 +128,6 @@ static int time_ms(const char *path, int line, const char *col, const char *s, d
   return 0;
 }
 
-/* The problem an entry was tuned for, from its key (bucketed axes at their
- * bucket, the others at the op's defaults): the key must parse as the
- * kernel's op's shape, "~" read as "=". */
 static int key_problem(const char *path, int line, const sq_kernel *k, const sq_tunedb_entry *e, sq_problem *p) {
   char text[sizeof e->key], what[64];
   snprintf(text, sizeof text, "%s", e->key);
@@ -142,6 +139,10 @@ static int key_problem(const char *path, int line, const sq_kernel *k, const sq_
   if (sq_dtype_parse(e->dtype, &p->dtype)) return sq_fail(SQ_EPARSE, "%s:%d: dtype: '%s'", path, line, e->dtype);
   int rc = sq_shape_parse_op(k->op, text, e->causal, what, &p->shape);
   return rc ? sq_fail(SQ_EPARSE, "%s", sq_last_error()) : 0;
+}
+
+int sq_tunedb_entry_problem(const sq_tunedb_entry *e, const sq_kernel *k, sq_problem *p) {
+  return key_problem("tuning database", 0, k, e, p);
 }
 
 /* Each NAME=VALUE of the params column as --param checks it: a parameter

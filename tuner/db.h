@@ -71,6 +71,10 @@ int sq_tunedb_store(const char *path, const sq_tunedb_entry *e);
 /* Writes a whole database to path (temporary file, then rename). */
 int sq_tunedb_write(const char *path, const sq_tunedb *db);
 void sq_tunedb_free(sq_tunedb *db);
+/* The problem an entry was tuned for, from its key (bucketed axes at their
+ * bucket, the others at the op's defaults; "~" read as "="): 0, or
+ * SQ_EPARSE when the key is not a shape of k's op. */
+int sq_tunedb_entry_problem(const sq_tunedb_entry *e, const sq_kernel *k, sq_problem *p);
 /* Parses an entry's params for kernel k into pv (defaults for absent
  * names); SQ_EINVAL when a name is unknown or the result fails check. */
 int sq_tunedb_params(const sq_tunedb_entry *e, const sq_kernel *k, const sq_problem *p, int *pv);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "harness/error.h"
+#include "kernels/attention.h"
 #include "tests/fuzz/fuzz.h"
 #include "tuner/cache.h"
 
@@ -27,7 +28,7 @@ static int toy_check(const sq_problem *p, const int *pv, int nset, char *why, si
 }
 
 static const sq_kernel toy = {
-  .name = "toy", .nparams = 3,
+  .name = "toy", .op = &sq_op_softmax_attn, .nparams = 3,
   .params = {{"A", 3, {1, 2, 4}, 1, ""}, {"B", 2, {0, 1}, 0, ""}, {"C", 2, {16, 64}, 16, ""}},
   .check = toy_check,
 };
@@ -83,7 +84,8 @@ static void check_reopen(const char *path, const sq_cache *first, const sq_space
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static sq_space sp;
   if (!sp.n) {
-    sq_problem p = {.B = 1, .H = 1, .T = 64, .D = 16, .DV = 16, .causal = 1};
+    sq_problem p;
+    sq_att_problem(&p, &sq_op_softmax_attn, 1, 1, 64, 16, 16, 1, SQ_F32);
     SQ_FUZZ_CHECK(sq_space_from_kernel(&toy, &p, NULL, NULL, &sp) == 0 && sp.n == 10,
                   "the toy space has %lld configurations, want 10", (long long)sp.n);
   }

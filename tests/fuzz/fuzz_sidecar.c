@@ -20,9 +20,9 @@ static void fixed_row(sq_result *r, int id, sq_status st, int n) {
   snprintf(r->kernel, sizeof r->kernel, "linear_attn.causal_chunked");
   snprintf(r->family, sizeof r->family, "linear_attn");
   r->causal = 1;
-  r->B = r->H = 1;
-  r->T = 64;
-  r->D = r->DV = 16;
+  snprintf(r->shape, sizeof r->shape, "B=1,H=1,T=64,D=16,DV=16,feature=identity,normalize=0");
+  snprintf(r->baseline, sizeof r->baseline, "B=1,H=1,T=64,D=16,DV=16");
+  r->tokens = 64;
   snprintf(r->dtype, sizeof r->dtype, "f32");
   snprintf(r->mode, sizeof r->mode, "cold");
   r->status = st;

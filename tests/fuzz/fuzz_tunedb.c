@@ -1,8 +1,8 @@
 /* Fuzz target: a tuning database file, as `run` reads the user's database
  * (tuner/db.c, sq_tunedb_read) and as each entry's parameters are applied
  * (sq_tunedb_params). Guarantees: a refusal names the file and frees the
- * entries; an accepted entry has causal 0 or 1, D, DV and T_bucket at least
- * 1 and a kernel name; parameters accepted for a kernel pass the kernel's
+ * entries; an accepted entry has causal 0 or 1, a key and a kernel name, and
+ * a known kernel's key is a shape of its op; parameters accepted for a kernel pass the kernel's
  * own check; and the database survives a rewrite through sq_tunedb_write
  * (what `tune` does to store an entry) with every entry's key and texts
  * unchanged, since a changed key would silently orphan the entry. Once per
@@ -17,13 +17,13 @@
 
 const char sq_fuzz_name[] = "tunedb";
 
-/* Applies the entry's parameters to a problem `run` could pose with the
- * entry's key: its D, DV and causal, when within --shape's limits. */
+/* Applies the entry's parameters to the problem its key stands for. */
 static void check_params(const sq_tunedb_entry *e) {
   const sq_kernel *k = sq_kernel_find(e->kernel);
-  if (!k || e->D > 256 || e->DV > 256) return;
-  sq_problem p = {.B = 1, .H = 2, .T = e->tbucket < 4096 ? e->tbucket : 4096, .D = e->D, .DV = e->DV,
-                  .causal = e->causal};
+  if (!k) return;
+  sq_problem p;
+  SQ_FUZZ_CHECK(sq_tunedb_entry_problem(e, k, &p) == 0, "%s: accepted key '%s' is not a shape: %s", k->name, e->key,
+                sq_last_error());
   int pv[SQ_MAX_PARAMS];
   sq_clear_error();
   int rc = sq_tunedb_params(e, k, &p, pv);
@@ -42,15 +42,15 @@ static void check_entry(const sq_tunedb_entry *e) {
   SQ_FUZZ_STR(e->date);
   SQ_FUZZ_CHECK(e->kernel[0], "an entry without a kernel");
   SQ_FUZZ_CHECK(e->causal == 0 || e->causal == 1, "causal %d", e->causal);
-  SQ_FUZZ_CHECK(e->D >= 1 && e->DV >= 1 && e->tbucket >= 1, "D %lld, DV %lld, T_bucket %lld", (long long)e->D,
-                (long long)e->DV, (long long)e->tbucket);
+  SQ_FUZZ_STR(e->key);
+  SQ_FUZZ_CHECK(e->key[0], "an entry without a key");
   check_params(e);
 }
 
 static void check_same(const sq_tunedb_entry *a, const sq_tunedb_entry *b) {
 #define S(f) SQ_FUZZ_CHECK(!strcmp(a->f, b->f), #f " '%s' came back as '%s'", a->f, b->f)
 #define I(f) SQ_FUZZ_CHECK(a->f == b->f, #f " %lld came back as %lld", (long long)a->f, (long long)b->f)
-  S(backend), S(device), S(arch), S(vendor), S(kernel), S(dtype), I(causal), I(D), I(DV), I(tbucket);
+  S(backend), S(device), S(arch), S(vendor), S(kernel), S(dtype), I(causal), S(key);
   S(params), S(shape), S(date);
 #undef S
 #undef I
@@ -79,9 +79,9 @@ static void check_shipped(void) {
   for (int i = 0; i < db.n; i++) {
     const sq_tunedb_entry *e = &db.v[i];
     const sq_kernel *k = sq_kernel_find(e->kernel);
-    sq_problem p = {.B = 1, .H = 2, .T = e->tbucket, .D = e->D, .DV = e->DV, .causal = e->causal};
+    sq_problem p;
     int pv[SQ_MAX_PARAMS];
-    SQ_FUZZ_CHECK(k && sq_tunedb_params(e, k, &p, pv) == 0, "shipped entry %s %s '%s' refused: %s", e->device,
+    SQ_FUZZ_CHECK(k && sq_tunedb_entry_problem(e, k, &p) == 0 && sq_tunedb_params(e, k, &p, pv) == 0, "shipped entry %s %s '%s' refused: %s", e->device,
                   e->kernel, e->params, sq_last_error());
   }
   sq_tunedb_free(&db);

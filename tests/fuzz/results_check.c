@@ -17,10 +17,11 @@
 static void check_row(const sq_result *r) {
   SQ_FUZZ_STR(r->device), SQ_FUZZ_STR(r->backend), SQ_FUZZ_STR(r->arch), SQ_FUZZ_STR(r->kernel);
   SQ_FUZZ_STR(r->family), SQ_FUZZ_STR(r->dtype), SQ_FUZZ_STR(r->mode), SQ_FUZZ_STR(r->params);
-  SQ_FUZZ_STR(r->config_source), SQ_FUZZ_STR(r->feature), SQ_FUZZ_STR(r->reason);
+  SQ_FUZZ_STR(r->config_source), SQ_FUZZ_STR(r->shape), SQ_FUZZ_STR(r->baseline), SQ_FUZZ_STR(r->reason);
   SQ_FUZZ_STR(r->verify), SQ_FUZZ_STR(r->suite), SQ_FUZZ_STR(r->workload);
   SQ_FUZZ_CHECK(r->status == SQ_STATUS_OK || r->status == SQ_STATUS_SKIPPED || r->status == SQ_STATUS_FAILED,
                 "row %d: status %d", r->id, (int)r->status);
+  SQ_FUZZ_CHECK(r->tokens >= 1, "row %d: tokens %lld", r->id, (long long)r->tokens);
   SQ_FUZZ_CHECK(r->nsamples == 0 || (r->nsamples == r->stats.n && r->samples),
                 "row %d: %d raw samples, its samples column says %d", r->id, r->nsamples, r->stats.n);
   for (int i = 0; i < r->nsamples; i++)
@@ -49,7 +50,7 @@ static void check_same_row(const sq_result *a, const sq_result *b) {
 #define I(f) SQ_FUZZ_CHECK(a->f == b->f, "row %d: " #f " %lld came back as %lld", a->id, (long long)a->f, (long long)b->f)
 #define D(f) SQ_FUZZ_CHECK(same_double(a->f, b->f), "row %d: " #f " %.17g came back as %.17g", a->id, a->f, b->f)
   I(id), S(device), S(backend), S(arch), S(kernel), S(family), I(causal);
-  I(B), I(H), I(T), I(D), I(DV), S(dtype), S(mode), S(params), S(config_source), S(feature);
+  S(shape), I(tokens), S(baseline), S(dtype), S(mode), S(params), S(config_source);
   I(status), S(reason), S(verify), D(max_rel_err), D(tolerance), I(stats.n);
   D(stats.min), D(stats.q1), D(stats.median), D(stats.mean), D(stats.q3), D(stats.max);
   D(stats.stddev), D(stats.noise), D(gflops), D(gbs), D(peak_frac), D(pred_ms), D(pred_mem_bytes);
