@@ -90,6 +90,10 @@ typedef struct sq_op {
    * same tokens (B, H, T, D, DV as the README's mapping says). NULL for the
    * softmax op itself. */
   void (*baseline)(const sq_shape *s, sq_shape *softmax);
+  /* The sweeps' shapes without the token axis, which the sweep sets: the
+   * quick suite's (CI-sized) and the scaling suite's (to 8M tokens). NULL:
+   * the op's kernels are not in that sweep. */
+  const char *quick_shape, *scaling_shape;
 } sq_op;
 
 /* One operator and a value for every axis. List values sit in v[a][0..len);

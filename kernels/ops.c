@@ -118,14 +118,14 @@ const sq_op sq_op_linear_attn = {
    {"normalize", SQ_AXIS_BOOL, 1, SQ_AX_OPTION | KEY, 0, 1, 0, NULL, NULL, "NORMALIZE", NULL,
     "divide by phi(q_t) . sum phi(k_s)"}},
   {IN("q", "B,H,T,D"), IN("k", "B,H,T,D"), IN("v", "B,H,T,DV"), OUT("o", "B,H,T,DV")},
-  NULL, NULL, 1, same_heads,
+  NULL, NULL, 1, same_heads, "B=1,H=2,D=64", "B=1,H=1,D=64",
 };
 
 const sq_op sq_op_softmax_attn = {
   "softmax_attn", "softmax attention o = softmax(q k^T / sqrt(D)) v",
   {AX_B, AX_H, AX_T, AX_D, AX_DV},
   {IN("q", "B,H,T,D"), IN("k", "B,H,T,D"), IN("v", "B,H,T,DV"), OUT("o", "B,H,T,DV")},
-  NULL, NULL, 1, NULL,
+  NULL, NULL, 1, NULL, "B=1,H=2,D=64", "B=1,H=1,D=64",
 };
 
 /* ---- gated and decayed linear attention (FAMILIES.md §5) -------------- */
@@ -135,7 +135,7 @@ const sq_op sq_op_linear_attn_decay = {
   {AX_B, AX_H, AX_T, AX_D, AX_DV, AX_SCALE, AX_STATE},
   {IN("q", "B,H,T,D"), IN("k", "B,H,T,D"), IN("v", "B,H,T,DV"), PARAM("log_gamma", "H"),
    STATE_IN("B,H,D,DV"), OUT("o", "B,H,T,DV"), STATE_OUT("B,H,D,DV")},
-  state_needs_causal, "pending:decay_linear_attn", 1, same_heads,
+  state_needs_causal, "pending:decay_linear_attn", 1, same_heads, NULL, NULL,
 };
 
 /* GLA's value head is wider than attention's: expand_v 1 over 4 heads of a
@@ -147,7 +147,7 @@ const sq_op sq_op_linear_attn_gla = {
    AX_STATE},
   {IN("q", "B,H,T,D"), IN("k", "B,H,T,D"), IN("g", "B,H,T,D"), IN_IF("gb", "B,H,T,D", "!causal"),
    IN("v", "B,H,T,DV"), STATE_IN("B,H,D,DV"), OUT("o", "B,H,T,DV"), STATE_OUT("B,H,D,DV")},
-  state_needs_causal, "pending:gated_linear_attn", 1, same_heads,
+  state_needs_causal, "pending:gated_linear_attn", 1, same_heads, NULL, NULL,
 };
 
 /* ---- SSM scans (FAMILIES.md §1, §2) ------------------------------------ */
@@ -174,7 +174,7 @@ const sq_op sq_op_selective_scan = {
   {IN("u", "B,K,D,T"), IN("delta", "B,K,D,T"), PARAM("A", "K,D,N"), IN("Bm", "B,K,G,N,T"),
    IN("Cm", "B,K,G,N,T"), PARAM("Dskip", "K,D"), PARAM("delta_bias", "K,D"), IN_IF("z", "B,D,T", "has_z"),
    STATE_IN("B,D,N"), OUT("o", "B,D,T"), STATE_OUT("B,D,N")},
-  selective_scan_check, "pending:ssm_scan", 0, scan_heads,
+  selective_scan_check, "pending:ssm_scan", 0, scan_heads, NULL, NULL,
 };
 
 static int ssd_check(const sq_shape *s, int causal, char *why, size_t n) {
@@ -192,7 +192,7 @@ const sq_op sq_op_ssd = {
   {IN("x", "B,T,H,P"), IN("dt", "B,T,H"), PARAM("A", "H"), IN("Bm", "B,T,G,N"), IN("Cm", "B,T,G,N"),
    PARAM("Dskip", "H"), PARAM("dt_bias", "H"), IN_IF("z", "B,T,H,P", "has_z"), STATE_IN("B,H,P,N"),
    OUT("o", "B,T,H,P"), STATE_OUT("B,H,P,N")},
-  ssd_check, "pending:ssd", 1, ssd_heads,
+  ssd_check, "pending:ssd", 1, ssd_heads, NULL, NULL,
 };
 
 /* ---- RWKV WKV (FAMILIES.md §3) ----------------------------------------- */
@@ -201,7 +201,7 @@ const sq_op sq_op_rwkv4 = {
   "wkv.rwkv4", "RWKV-4 WKV (causal) and Vision-RWKV Bi-WKV (non-causal)",
   {AX_B, AX_T, AX_INT("C", KEY | REQ, 1, 65536, 0, "channels")},
   {PARAM("w", "C"), PARAM("u", "C"), IN("k", "B,T,C"), IN("v", "B,T,C"), OUT("o", "B,T,C")},
-  NULL, "pending:wkv", 1, rwkv4_heads,
+  NULL, "pending:wkv", 1, rwkv4_heads, NULL, NULL,
 };
 
 const sq_op sq_op_rwkv6 = {
@@ -209,7 +209,7 @@ const sq_op sq_op_rwkv6 = {
   {AX_B, AX_T, AX_H, AX_INT("N", KEY, 1, 256, 64, "head size"), AX_STATE},
   {IN("r", "B,T,H,N"), IN("k", "B,T,H,N"), IN("v", "B,T,H,N"), IN("w", "B,T,H,N"), PARAM("u", "H,N"),
    STATE_IN("B,H,N,N"), OUT("o", "B,T,H,N"), STATE_OUT("B,H,N,N")},
-  state_needs_causal, "pending:wkv", 1, rwkv_heads,
+  state_needs_causal, "pending:wkv", 1, rwkv_heads, NULL, NULL,
 };
 
 static int causal_only(const sq_shape *s, int causal, char *why, size_t n) {
@@ -225,7 +225,7 @@ const sq_op sq_op_rwkv7 = {
   {AX_B, AX_T, AX_H, AX_INT("N", KEY, 1, 256, 64, "head size"), AX_STATE},
   {IN("r", "B,T,H,N"), IN("w", "B,T,H,N"), IN("k", "B,T,H,N"), IN("v", "B,T,H,N"), IN("a", "B,T,H,N"),
    IN("b", "B,T,H,N"), STATE_IN("B,H,N,N"), OUT("o", "B,T,H,N"), STATE_OUT("B,H,N,N")},
-  causal_only, NULL, 0, rwkv_heads,
+  causal_only, NULL, 0, rwkv_heads, NULL, NULL,
 };
 
 /* ---- local-window softmax attention (FAMILIES.md §4) ------------------- */
@@ -283,7 +283,7 @@ const sq_op sq_op_sliding_1d = {
   {AX_B, AX_H, AX_T, AX_D, AX_DV, AX_INT("window_left", KEY | REQ, 0, MAX_TOKENS, 0, "keys before the query"),
    AX_INT("window_right", KEY, 0, MAX_TOKENS, 0, "keys after the query"), AX_SCALE},
   {IN("q", "B,H,T,D"), IN("k", "B,H,T,D"), IN("v", "B,H,T,DV"), OUT("o", "B,H,T,DV")},
-  sliding_check, NULL, 0, same_heads,
+  sliding_check, NULL, 0, same_heads, NULL, NULL,
 };
 
 const sq_op sq_op_window_2d = {
@@ -293,7 +293,7 @@ const sq_op sq_op_window_2d = {
    AX_LIST("shift", 2, KEY, 0, 255, 0, "cyclic shift per axis"), AX_SCALE,
    AX_BOOL("has_rpb", KEY, 0, "relative position bias rpb")},
   {WINDOW_TENSORS("grid")},
-  windows_check, NULL, 0, same_heads,
+  windows_check, NULL, 0, same_heads, NULL, NULL,
 };
 
 const sq_op sq_op_window_3d = {
@@ -303,7 +303,7 @@ const sq_op sq_op_window_3d = {
    AX_LIST("shift", 3, KEY, 0, 255, 0, "cyclic shift per axis"), AX_SCALE,
    AX_BOOL("has_rpb", KEY, 0, "relative position bias rpb")},
   {WINDOW_TENSORS("grid")},
-  windows_check, NULL, 0, same_heads,
+  windows_check, NULL, 0, same_heads, NULL, NULL,
 };
 
 static int neighborhood_check(const sq_shape *s, int causal, char *why, size_t n) {
@@ -326,7 +326,7 @@ const sq_op sq_op_neighborhood_2d = {
    AX_LIST("kernel_size", 2, KEY | REQ, 1, 1024, 0, "neighbourhood kh x kw"),
    AX_LIST("dilation", 2, KEY, 1, 65536, 1, "dilation per axis"), AX_SCALE},
   {IN("q", "B,H,grid,D"), IN("k", "B,H,grid,D"), IN("v", "B,H,grid,DV"), OUT("o", "B,H,grid,DV")},
-  neighborhood_check, NULL, 0, same_heads,
+  neighborhood_check, NULL, 0, same_heads, NULL, NULL,
 };
 
 /* ---- the catalog's other pending kinds (FAMILIES.md §6) ---------------- */
@@ -340,7 +340,7 @@ const sq_op sq_op_softmax_attn_cross = {
   {AX_B, AX_H, AX_INT("TQ", TOKENS | REQ, 1, MAX_TOKENS, 0, "queries"),
    AX_INT("TK", SQ_AX_BUCKET | REQ, 1, MAX_TOKENS, 0, "keys and values"), AX_D, AX_DV},
   {IN("q", "B,H,TQ,D"), IN("k", "B,H,TK,D"), IN("v", "B,H,TK,DV"), OUT("o", "B,H,TQ,DV")},
-  noncausal_only, "pending:cross_attn", 0, NULL,
+  noncausal_only, "pending:cross_attn", 0, NULL, NULL, NULL,
 };
 
 /* HyperAttention (insuhan/hyper-attn): keys and queries sorted by an
@@ -357,7 +357,7 @@ const sq_op sq_op_hyper_attn = {
    AX_INT("lsh_num_projs", KEY, 1, 30, 7, "bits of the sortLSH hash"),
    AX_INT("min_seq_len", KEY, 1, MAX_TOKENS, 4096, "below this length, exact attention")},
   {IN("q", "B,H,T,D"), IN("k", "B,H,T,D"), IN("v", "B,H,T,DV"), OUT("o", "B,H,T,DV")},
-  NULL, "pending:approx_attn", 0, same_heads,
+  NULL, "pending:approx_attn", 0, same_heads, NULL, NULL,
 };
 
 /* Block-diagonal attention over segments packed along T (FlashAttention's
@@ -384,7 +384,7 @@ const sq_op sq_op_softmax_attn_varlen = {
    {"scales", SQ_AXIS_ENUM, 1, SQ_AX_OPTION | KEY, 0, 0, 0, NULL, NULL, NULL, varlen_names,
     "segment layout: var256 = VAR's 10 scales 1,4,9,...,256 (680 tokens)"}},
   {IN("q", "B,H,T,D"), IN("k", "B,H,T,D"), IN("v", "B,H,T,DV"), OUT("o", "B,H,T,DV")},
-  varlen_check, "pending:varlen_attn", 0, same_heads,
+  varlen_check, "pending:varlen_attn", 0, same_heads, NULL, NULL,
 };
 
 /* Local linear attention (FlashLLA): per query a local linear regression of
@@ -399,7 +399,7 @@ const sq_op sq_op_local_linear_attn = {
    {"ridge_lambda", SQ_AXIS_REAL, 1, SQ_AX_OPTION, 1e-6, 1e6, 1, NULL, NULL, NULL, NULL,
     "ridge regularisation of the local fit"}},
   {IN("q", "B,H,T,D"), IN("k", "B,H,T,D"), IN("v", "B,H,T,DV"), OUT("o", "B,H,T,DV")},
-  NULL, "pending:local_linear_attn", 0, same_heads,
+  NULL, "pending:local_linear_attn", 0, same_heads, NULL, NULL,
 };
 
 const sq_op *const sq_ops[] = {

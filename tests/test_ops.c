@@ -42,7 +42,19 @@ static void test_declarations(void) {
       for (int d = 0; d < nd; d++) ok &= dims[d] >= 1;
       ok &= nd >= 1;
     }
-    tap_ok(ok && tokens == 1 && outputs >= 1, "%s: unique axes, one token axis, dims name declared axes", op->name);
+    /* A sweep shape is every required axis but the token axis, which the
+     * sweep sets. */
+    for (int k = 0; k < 2; k++) {
+      const char *sweep = k ? op->scaling_shape : op->quick_shape;
+      if (!sweep) continue;
+      char text[SQ_SHAPE_TEXT_MAX];
+      for (int a = 0; a < sq_op_naxes(op); a++)
+        if (op->axes[a].flags & SQ_AX_TOKENS) snprintf(text, sizeof text, "%s,%s=1024", sweep, op->axes[a].name);
+      sq_shape sw;
+      ok &= !sq_shape_parse_op(op, text, 1, "sweep", &sw) || !sq_shape_parse_op(op, text, 0, "sweep", &sw);
+    }
+    tap_ok(ok && tokens == 1 && outputs >= 1,
+           "%s: unique axes, one token axis, dims name declared axes, sweep shapes parse", op->name);
   }
 }
 

@@ -83,41 +83,59 @@ void sq_case_list_free(sq_case_list *l) {
   l->n = l->cap = 0;
 }
 
+/* The problem of kernel k in a sweep: the op's sweep shape with its token
+ * axis at T, in the suites' form. */
+static int sweep_problem(const sq_kernel *k, const char *shape, int64_t T, int causal, sq_problem *p) {
+  const sq_op *op = k->op;
+  const char *tokens = "T";
+  for (int a = 0; a < sq_op_naxes(op); a++)
+    if (op->axes[a].flags & SQ_AX_TOKENS) tokens = op->axes[a].name;
+  char text[SQ_SHAPE_TEXT_MAX];
+  snprintf(text, sizeof text, "%s,%s=%lld", shape, tokens, (long long)T);
+  memset(p, 0, sizeof *p);
+  p->causal = causal;
+  p->dtype = SQ_F32;
+  int rc = sq_shape_parse_op(op, text, causal, op->name, &p->shape);
+  if (!rc) sq_suite_form(p);
+  return rc;
+}
+
 /* Every mode the kernel supports, causal first, over T = tmin..tmax in
- * powers of two. */
-static int sweep_kernel(sq_case_list *l, const sq_kernel *k, int64_t B, int64_t H,
-                        int64_t D, int64_t tmin, int64_t tmax) {
+ * powers of two, at the op's sweep shape. */
+static int sweep_kernel(sq_case_list *l, const sq_kernel *k, const char *shape, int64_t tmin, int64_t tmax) {
   static const struct { unsigned bit; int causal; } modes[] = {{SQ_CAUSAL, 1},
                                                                {SQ_NONCAUSAL, 0}};
   for (int m = 0; m < 2; m++) {
     if (!(k->modes & modes[m].bit)) continue;
     for (int64_t T = tmin; T <= tmax; T *= 2) {
-      int rc = sq_case_list_add(l, k, B, H, T, D, D, modes[m].causal, "", "");
+      sq_problem p;
+      int rc = sweep_problem(k, shape, T, modes[m].causal, &p);
+      if (!rc) rc = sq_case_list_add_problem(l, k, &p, "", "");
       if (rc) return rc;
     }
   }
   return 0;
 }
 
-/* quick: every kernel at B=1, H=2, D=64, T=512..16384, sized for CI on two
- * CPU cores. */
+/* quick: every kernel whose op has a quick shape (attention: B=1, H=2,
+ * D=64) at T=512..16384, sized for CI on two CPU cores. */
 static int expand_quick(sq_case_list *l) {
   for (int i = 0; i < sq_nkernels; i++) {
-    int rc = sweep_kernel(l, sq_kernels[i], 1, 2, 64, 512, 16384);
+    const sq_kernel *k = sq_kernels[i];
+    int rc = k->op->quick_shape ? sweep_kernel(l, k, k->op->quick_shape, 512, 16384) : 0;
     if (rc) return rc;
   }
   return 0;
 }
 
-/* scaling: T = 1K..8M at B=1, H=1, D=64 for the linear-attention kernels and
- * the quadratic baselines; the planner turns the baselines' infeasible tail
- * into skipped rows with predictions. Families without an attention form
- * (scans, WKV) join once they have a token-mixing kernel of that shape. */
+/* scaling: T = 1K..8M for every kernel whose op has a scaling shape (the
+ * linear-attention kernels and the quadratic baselines at B=1, H=1,
+ * D=64); the planner turns the baselines' infeasible tail into skipped
+ * rows with predictions. */
 static int expand_scaling(sq_case_list *l) {
   for (int i = 0; i < sq_nkernels; i++) {
     const sq_kernel *k = sq_kernels[i];
-    if (strcmp(k->family, "linear_attn") && !k->quadratic) continue;
-    int rc = sweep_kernel(l, k, 1, 1, 64, 1024, 8388608);
+    int rc = k->op->scaling_shape ? sweep_kernel(l, k, k->op->scaling_shape, 1024, 8388608) : 0;
     if (rc) return rc;
   }
   return 0;
