@@ -15,6 +15,7 @@
 #include "harness/error.h"
 #include "kernels/kernel.h"
 #include "kernels/sources.h"
+#include "workloads/suite.h"
 #include "tests/tap.h"
 
 #ifdef SQ_HAVE_CUDA
@@ -45,10 +46,19 @@ static void compile_check(const char *what, const char *src, const char *defines
   free(log);
 }
 
+/* Every kernel compiles at its op's quick-suite shape with 256 tokens (the
+ * op's defaults where it has none), in the suites' form. */
 static void kernel_case(const sq_kernel *k, int causal, sq_dtype dtype, const char *const *archs, int narchs) {
-  sq_problem p;
-  sq_att_problem(&p, k->op, 1, 2, 256, 64, 64, causal, dtype);
-  if (k->op == &sq_op_linear_attn) sq_ax_set(&p, SQ_ATT_FEATURE, SQ_FMAP_ELU1), sq_ax_set(&p, SQ_ATT_NORMALIZE, 1);
+  sq_problem p = {.causal = causal, .dtype = dtype};
+  sq_shape_defaults(k->op, &p.shape);
+  char text[SQ_SHAPE_TEXT_MAX];
+  for (int a = 0; a < sq_op_naxes(k->op); a++)
+    if (k->op->axes[a].flags & SQ_AX_TOKENS)
+      snprintf(text, sizeof text, "%s%s%s=256", k->op->quick_shape ? k->op->quick_shape : "",
+               k->op->quick_shape ? "," : "", k->op->axes[a].name);
+  if (k->op->quick_shape && sq_shape_parse_op(k->op, text, causal, "quick shape", &p.shape))
+    tap_diag("%s", sq_last_error());
+  sq_suite_form(&p);
   int pv[SQ_MAX_PARAMS] = {0};
   sq_kernel_default_params(k, pv);
   char why[256] = "";
