@@ -799,7 +799,11 @@ static void on_row(struct reader *rd) {
     if (x->map[c] >= 0)
       rd->err = set_cell(rd, cols[c].v1 == 1 ? (void *)&old : (void *)r, &cols[c], rd->fields[x->map[c]],
                          rd->lens[x->map[c]]);
-  if (!rd->err) rd->err = x->format == 1 ? shape_from_v1(rd, &old, r) : check_shapes(rd, r);
+  /* A format 1 row becomes its format 2 case first; either way the shape
+   * must then be one its kernel's op accepts, so what reads is what the
+   * writer can write back. */
+  if (!rd->err && x->format == 1) rd->err = shape_from_v1(rd, &old, r);
+  if (!rd->err) rd->err = check_shapes(rd, r);
   if (rd->err) return;
   for (int i = 0; i < out->n; i++)
     if (out->rows[i].id == r->id) {
