@@ -1,6 +1,7 @@
 /* The tuning database: reading, writing and the fallback lookup (db.h). */
 #include "tuner/db.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -179,6 +180,25 @@ static int check_params(const char *path, int line, const sq_tunedb_entry *e) {
   return 0;
 }
 
+/* A key is NAME=VALUE and NAME~BUCKET fields in the characters shape texts
+ * use; an empty one would match every problem. (A kernel this build knows
+ * then has its key parsed as a shape of its op, in check_params.) */
+static int key_syntax(const char *path, int line, const char *key) {
+  if (!*key) return sq_fail(SQ_EPARSE, "%s:%d: key: empty", path, line);
+  for (const char *f = key; *f;) {
+    size_t len = strcspn(f, ",");
+    size_t name = strcspn(f, "=~");
+    if (!len || name == 0 || name >= len)
+      return sq_fail(SQ_EPARSE, "%s:%d: key: '%.40s' is not NAME=VALUE or NAME~BUCKET fields", path, line, key);
+    for (size_t i = 0; i < len; i++)
+      if (!(isalnum((unsigned char)f[i]) || strchr("_=~.-", f[i])))
+        return sq_fail(SQ_EPARSE, "%s:%d: key: '%.40s' is not NAME=VALUE or NAME~BUCKET fields", path, line, key);
+    f += len + (f[len] == ',');
+    if (f[-1] == ',' && !*f) return sq_fail(SQ_EPARSE, "%s:%d: key: '%.40s' ends in a comma", path, line, key);
+  }
+  return 0;
+}
+
 /* The key of a format 1 row: D, DV exact, T by its bucket. */
 static int key_v1(const char *path, int line, const sq_csvrow *r, sq_tunedb_entry *e) {
   int64_t D, DV, tb;
@@ -214,6 +234,7 @@ static int parse_entry(const char *path, const sq_csvrow *r, int format, sq_tune
   if (!rc) rc = integer(path, line, "causal", r->f[6], 0, 1, &causal);
   e->causal = (int)causal;
   if (!rc) rc = format == 1 ? key_v1(path, line, r, e) : text(path, line, "key", r->f[7], e->key, sizeof e->key);
+  if (!rc) rc = key_syntax(path, line, e->key);
   if (!rc) rc = time_ms(path, line, "time_ms", r->f[9 + shift], &e->time_ms);
   if (!rc) rc = time_ms(path, line, "default_ms", r->f[10 + shift], &e->default_ms);
   if (!rc) rc = check_params(path, line, e);
