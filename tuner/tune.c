@@ -81,7 +81,11 @@ static int want_recycle(sq_tuner *t) {
     t->rss_base_kb = rss;
     return 0;
   }
-  long slack = t->rss_base_kb / 10 > 16384 ? t->rss_base_kb / 10 : 16384;
+  /* A twentieth, 16 MiB at least: a long tune's memory stays within a few
+   * per cent of a fresh process's after its first evaluations (every
+   * segment measures at least SQ_TUNER_RSS_BASE_EVALS, so a driver that
+   * grows fast costs a fresh process per that many evaluations at most). */
+  long slack = t->rss_base_kb / 20 > 16384 ? t->rss_base_kb / 20 : 16384;
   if (!t->rss_base_kb || rss <= t->rss_base_kb + slack) return 0;
   if (t->notes)
     fprintf(stderr, "resident memory grew from %.0f to %.0f MiB over %lld evaluations (the driver keeps what "

@@ -32,7 +32,7 @@ typedef struct sq_tuner {
    * unloads a kernel it has launched) then cannot pile up over a long tune.
    * recycle_after: after this many measured evaluations of this process
    * (0: never); recycle_rss: when resident memory has grown by more than
-   * a tenth (16 MiB at least) over what it was after the first
+   * a twentieth (16 MiB at least) over what it was after the first
    * SQ_TUNER_RSS_BASE_EVALS measured evaluations of this process. */
   int64_t recycle_after;
   int recycle_rss;
