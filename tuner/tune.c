@@ -34,20 +34,23 @@ int sq_tuner_continue_env(sq_tuner *t) {
   const char *e = getenv(CONTINUE_ENV);
   long long m;
   double ms, el;
-  int ok = e && sscanf(e, "%lld %lf %lf", &m, &ms, &el) == 3 && m >= 0 && ms >= 0 && el >= 0;
+  long base;
+  int ok = e && sscanf(e, "%lld %lf %lf %ld", &m, &ms, &el, &base) == 4 && m >= 0 && ms >= 0 && el >= 0 &&
+           base >= 0;
   unsetenv(CONTINUE_ENV);   /* not for the processes this one starts */
   if (!ok) return 0;
   t->continuation = 1;
   t->measured = t->measured_before = m;
   t->measure_s = ms;
   t->elapsed_before = el;
+  t->rss_base_kb = base;
   return 1;
 }
 
 int sq_tuner_continue_set(const sq_tuner *t) {
-  char v[96];
-  snprintf(v, sizeof v, "%lld %.3f %.3f", (long long)t->measured, t->measure_s,
-           t->search ? now_s() - t->search->t0 : 0.0);
+  char v[128];
+  snprintf(v, sizeof v, "%lld %.3f %.3f %ld", (long long)t->measured, t->measure_s,
+           t->search ? now_s() - t->search->t0 : 0.0, t->rss_base_kb);
   return setenv(CONTINUE_ENV, v, 1) ? sq_fail(SQ_ENOMEM, "setenv: out of memory") : 0;
 }
 
@@ -63,7 +66,12 @@ long sq_tuner_rss_kb(void) {
 }
 
 /* After a measured evaluation: whether to continue in a fresh process
- * (never after the last one), saying why on stderr. */
+ * (never after the last one), saying why on stderr. The memory bound is the
+ * tune's, not one process's: its resident memory after its first
+ * SQ_TUNER_RSS_BASE_EVALS measured evaluations (carried to the processes
+ * that continue it) plus a tenth, 16 MiB at least. A process measures at
+ * least SQ_TUNER_RSS_BASE_EVALS evaluations, so a driver that grows fast
+ * costs a fresh process per that many evaluations at most. */
 static int want_recycle(sq_tuner *t) {
   const sq_search *s = t->search;
   int64_t seg = t->measured - t->measured_before;
@@ -77,16 +85,16 @@ static int want_recycle(sq_tuner *t) {
   }
   if (!t->recycle_rss || seg < SQ_TUNER_RSS_BASE_EVALS) return 0;
   long rss = sq_tuner_rss_kb();
-  if (seg == SQ_TUNER_RSS_BASE_EVALS) {
+  if (!t->rss_base_kb) {
     t->rss_base_kb = rss;
     return 0;
   }
   long slack = t->rss_base_kb / 10 > 16384 ? t->rss_base_kb / 10 : 16384;
-  if (!t->rss_base_kb || rss <= t->rss_base_kb + slack) return 0;
+  if (rss <= t->rss_base_kb + slack) return 0;
   if (t->notes)
-    fprintf(stderr, "resident memory grew from %.0f to %.0f MiB over %lld evaluations (the driver keeps what "
-            "it built); continuing in a fresh process\n", t->rss_base_kb / 1024.0, rss / 1024.0,
-            (long long)(seg - SQ_TUNER_RSS_BASE_EVALS));
+    fprintf(stderr, "resident memory %.0f MiB, over the tune's %.0f MiB after its first %d evaluations by more "
+            "than a tenth (the driver keeps what it built); continuing in a fresh process\n", rss / 1024.0,
+            t->rss_base_kb / 1024.0, SQ_TUNER_RSS_BASE_EVALS);
   return 1;
 }
 

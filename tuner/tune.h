@@ -31,14 +31,17 @@ typedef struct sq_tuner {
    * the cache. Memory a driver keeps per built kernel (PoCL 3.1 never
    * unloads a kernel it has launched) then cannot pile up over a long tune.
    * recycle_after: after this many measured evaluations of this process
-   * (0: never); recycle_rss: when resident memory has grown by more than
-   * a tenth (16 MiB at least) over what it was after the first
-   * SQ_TUNER_RSS_BASE_EVALS measured evaluations of this process. */
+   * (0: never); recycle_rss: when resident memory is more than a tenth (16
+   * MiB at least) over what it was after the tune's first
+   * SQ_TUNER_RSS_BASE_EVALS measured evaluations (rss_base_kb, carried to
+   * the processes that continue it), once this process has measured that
+   * many. */
   int64_t recycle_after;
   int recycle_rss;
   int recycled;
   /* A continuation of an earlier process (sq_tuner_continue_env): its
-   * measured evaluations, wall time in measure and elapsed time carry on;
+   * measured evaluations, wall time in measure, elapsed time and memory
+   * baseline carry on;
    * evaluations answered from the cache print no progress line again. */
   int continuation;
   double elapsed_before;

@@ -296,10 +296,12 @@ static int tune_run(const sq_tune_cli *a, dev_ctx *x, sq_space *sp) {
                            (long long)cache.ncrashed_now);
     fprintf(stderr, "\n");
   }
-  /* Each configuration is built and measured once: a few programs ahead
-   * are all a tune needs to keep. */
-  sq_progcache_set_capacity(SQ_PROGCACHE_TUNE_CAPACITY);
+  /* Each configuration is built and measured once: the programs compiled
+   * ahead are all a tune needs to keep, and without compile-ahead threads
+   * the one being measured and the one before it (neighbours in the
+   * enumeration often share a program). */
   int jobs = a->jobs >= 0 ? a->jobs : x->dev->info.is_gpu ? 2 : 0;
+  sq_progcache_set_capacity(jobs ? SQ_PROGCACHE_TUNE_CAPACITY : 2);
   if (jobs && !(x->prebuild_s = calloc((size_t)sp->n, sizeof(double)))) {
     rc = sq_fail(SQ_ENOMEM, "out of memory");
     goto out;
