@@ -9,7 +9,7 @@ libsubquad_a_SOURCES += \
 	harness/inputs.h harness/inputs.c \
 	harness/run.h harness/run.c harness/parse.c \
 	harness/verify.h harness/verify.c harness/progcache.h harness/progcache.c \
-	harness/npy.h harness/npy.c harness/files.h harness/files.c harness/dump.h harness/dump.c \
+	harness/npy.h harness/npy.c harness/files.h harness/files.c harness/csv.h harness/csv.c harness/dump.h harness/dump.c \
 	harness/commands.h \
 	harness/cmd_devices.c harness/cmd_run.c
 

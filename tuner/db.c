@@ -10,10 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "harness/csv.h"
 #include "harness/error.h"
 #include "harness/files.h"
 #include "harness/run.h"
-#include "tuner/csvrows.h"
 
 extern const char *const sq_src_tunedb;   /* tuner/db/tunedb.csv, embedded */
 
@@ -255,7 +255,7 @@ int sq_tunedb_read(const char *path, sq_tunedb *db) {
   memset(db, 0, sizeof *db);
   if (access(path, F_OK) != 0 && errno == ENOENT) return 0;
   sq_csvfile f;
-  int rc = sq_csv_read(path, &f, NULL);
+  int rc = sq_csv_read(path, SQ_CSV_ONE_LINE, &f, NULL);
   if (rc) return rc;
   rc = from_csv(path, &f, db);
   sq_csv_free(&f);
@@ -264,13 +264,11 @@ int sq_tunedb_read(const char *path, sq_tunedb *db) {
 
 int sq_tunedb_builtin(sq_tunedb *db) {
   memset(db, 0, sizeof *db);
-  FILE *fp = fmemopen((void *)sq_src_tunedb, strlen(sq_src_tunedb), "r");
-  if (!fp) return sq_fail(SQ_ENOMEM, "built-in tuning database: fmemopen failed");
+  static const char name[] = "(built-in tunedb.csv)";
   sq_csvfile f;
-  int rc = sq_csv_read_fp(fp, "(built-in tunedb.csv)", &f, NULL);
-  fclose(fp);
+  int rc = sq_csv_parse(sq_src_tunedb, strlen(sq_src_tunedb), name, SQ_CSV_ONE_LINE, &f, NULL);
   if (rc) return rc;
-  rc = from_csv("(built-in tunedb.csv)", &f, db);
+  rc = from_csv(name, &f, db);
   sq_csv_free(&f);
   return rc;
 }

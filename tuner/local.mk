@@ -1,7 +1,6 @@
 # tuner/: search spaces, strategies, the crash-safe cache, the tuning
 # database and `subquad tune`.
 libsubquad_a_SOURCES += \
-	tuner/csvrows.h tuner/csvrows.c \
 	tuner/space.h tuner/space.c \
 	tuner/strategy.h tuner/strategy.c tuner/strategy_local.c tuner/strategy_genetic.c \
 	tuner/db.h tuner/db.c \

@@ -15,7 +15,6 @@
 #include "harness/commands.h"
 #include "harness/error.h"
 #include "harness/files.h"
-#include "tuner/csvrows.h"
 #include "tuner/tune.h"
 #include "tuner/tune_cli.h"
 
@@ -56,21 +55,10 @@ static const char *base_name(const char *p) {
 
 /* The cache key of a recorded space: its file name and content hash. */
 static int replay_key(const char *path, sq_cache_key *key) {
-  FILE *fp = fopen(path, "rb");
-  if (!fp) return sq_fail(SQ_EIO, "%s: %s", path, strerror(errno));
-  char *buf = NULL;
-  size_t cap = 0, n = 0, got;
-  char chunk[65536];
-  while ((got = fread(chunk, 1, sizeof chunk, fp)) > 0) {
-    if (n + got > cap) {
-      char *b = realloc(buf, cap = 2 * (n + got));
-      if (!b) { free(buf); fclose(fp); return sq_fail(SQ_ENOMEM, "out of memory"); }
-      buf = b;
-    }
-    memcpy(buf + n, chunk, got);
-    n += got;
-  }
-  fclose(fp);
+  char *buf;
+  size_t n;
+  int rc = sq_read_file(path, &buf, &n);
+  if (rc) return rc;
   memset(key, 0, sizeof *key);
   snprintf(key->value[0], sizeof key->value[0], "replay");
   snprintf(key->value[1], sizeof key->value[1], "-");
@@ -78,7 +66,7 @@ static int replay_key(const char *path, sq_cache_key *key) {
   snprintf(key->value[3], sizeof key->value[3], "-");
   snprintf(key->value[4], sizeof key->value[4], "-");
   char h[17];
-  sq_hash_text(buf ? buf : "", n, h);
+  sq_hash_text(buf, n, h);
   snprintf(key->value[5], sizeof key->value[5], "%s", h);
   free(buf);
   return 0;

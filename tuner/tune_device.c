@@ -20,7 +20,6 @@
 #include "harness/files.h"
 #include "harness/progcache.h"
 #include "harness/run.h"
-#include "tuner/csvrows.h"
 #include "tuner/db.h"
 #include "tuner/pool.h"
 #include "tuner/tune.h"

@@ -7,7 +7,6 @@
  * Without --suite it lists every catalog row (runnable or `pending kernel`)
  * and every paper without a workload with its reason; with --suite it lists
  * the cases the suite expands to. Exit 0, or 2 for a bad flag or catalog. */
-#include <csv.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 
 #include "harness/commands.h"
 #include "harness/device.h"
+#include "harness/csv.h"
 #include "harness/error.h"
 #include "workloads/catalog.h"
 #include "workloads/planner.h"
@@ -89,19 +89,9 @@ static int parse_args(int argc, char **argv, wl_cli *a) {
   return 0;
 }
 
-/* CSV output: a cell is quoted (by libcsv) only when it needs it, so plain
- * cells stay greppable. */
-static void csv_cell(const char *s, int last) {
-  if (strpbrk(s, ",\"\r\n") || (*s && (s[0] == ' ' || s[strlen(s) - 1] == ' ')))
-    csv_fwrite(stdout, s, strlen(s));
-  else
-    fputs(s, stdout);
-  fputc(last ? '\n' : ',', stdout);
-}
-
-static void csv_row(const char *const *cells, int n) {
-  for (int i = 0; i < n; i++) csv_cell(cells[i] ? cells[i] : "", i == n - 1);
-}
+/* CSV output through the one writer: a cell is quoted only when it needs
+ * it, so plain cells stay greppable. */
+static void csv_row(const char *const *cells, int n) { sq_csv_write_row(stdout, cells, n); }
 
 static void fmt_bytes(double b, char *buf, size_t n) {
   if (b >= 1073741824.0) snprintf(buf, n, "%.1f GiB", b / 1073741824.0);

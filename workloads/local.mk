@@ -14,7 +14,6 @@ EXTRA_DIST += $(WORKLOADS_CATALOG)
 dist_pkgdata_DATA += $(WORKLOADS_CATALOG)
 
 libsubquad_a_SOURCES += \
-	workloads/csvtab.h workloads/csvtab.c \
 	workloads/catalog.h workloads/catalog_data.h workloads/catalog.c \
 	workloads/suite.h workloads/suite.c workloads/catalog_suite.c \
 	workloads/planner.h workloads/planner.c workloads/sliced.c \
