@@ -389,5 +389,10 @@ int sq_tunedb_lookup(const sq_device_info *dev, const sq_kernel *k, const sq_pro
   }
   sq_tunedb_free(&dbs[0]);
   sq_tunedb_free(&dbs[1]);
+  /* Entries skipped on the way (their parameters do not fit this problem)
+   * and a built-in database that would not read are no failure of the
+   * lookup: their detail must not outlive it, or the next error that sets
+   * none would be printed as a stale tuning-database message. */
+  sq_clear_error();
   return 0;
 }

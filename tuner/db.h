@@ -31,7 +31,8 @@
  * writes the level used ("tuned:device", "tuned:arch", "tuned:vendor", "default")
  * into level. Never fails: a missing or unreadable database means defaults (and
  * an unreadable user database is reported once on stderr by the caller via the
- * returned code SQ_EIO/SQ_EPARSE with detail, while pv still holds defaults). */
+ * returned code SQ_EIO/SQ_EPARSE with detail, while pv still holds defaults).
+ * On 0 the detail is empty: entries skipped on the way leave none behind. */
 int sq_tunedb_lookup(const sq_device_info *dev, const sq_kernel *k, const sq_problem *p,
                      int *pv, char *level, size_t n);
 
