@@ -10,10 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/csv.h"
+#include "base/error.h"
 #include "harness/commands.h"
 #include "harness/device.h"
-#include "harness/csv.h"
-#include "harness/error.h"
 #include "harness/topology.h"
 
 /* Spec-sheet bandwidth and f32 (non-tensor) peak, for context only: the

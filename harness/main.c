@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "config.h"
+#include "base/error.h"
 #include "harness/commands.h"
-#include "harness/error.h"
 
 int sq_argc;
 char **sq_argv;

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/error.h"
+#include "base/error.h"
 #include "harness/dump.h"
 #include "harness/inputs.h"
 #include "harness/progcache.h"

@@ -8,7 +8,7 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "harness/error.h"
+#include "base/error.h"
 #include "kernels/op.h"
 
 /* Limits shared by many axes. Tokens index with 32-bit ints in the kernel

@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/csv.h"
-#include "harness/error.h"
-#include "harness/files.h"
+#include "base/csv.h"
+#include "base/error.h"
+#include "base/files.h"
 
 #define MAXF 64
 #define MAXLEN 256

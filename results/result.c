@@ -1,6 +1,6 @@
 /* The result schema in code: the column table that both the writer and the
  * reader walk (so the two can never disagree on a field), the CSV writer
- * and the reader (both through harness/csv, whose records carry the line
+ * and the reader (both through base/csv, whose records carry the line
  * they start on, so every error can name its line; temporary files renamed
  * into place on close),
  * the raw-sample sidecar with the run id that ties it to its rows, and the
@@ -24,9 +24,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "harness/csv.h"
-#include "harness/error.h"
-#include "harness/files.h"
+#include "base/csv.h"
+#include "base/error.h"
+#include "base/files.h"
 #include "kernels/kernel.h"
 
 /* ---- column table ---------------------------------------------------- */

@@ -1,4 +1,4 @@
-/* The one CSV reader and writer (harness/csv.h): leading comments kept apart
+/* The one CSV reader and writer (base/csv.h): leading comments kept apart
  * with their lines, later comments and blank lines skipped, each record
  * with the line it starts on (quoted line breaks included), the one-line
  * mode of the tuner's files, a record cut short at the end (partial), the
@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness/csv.h"
-#include "harness/error.h"
+#include "base/csv.h"
+#include "base/error.h"
 #include "tests/tap.h"
 
 static int parse(const char *text, int flags, sq_csvfile *f, int *partial) {

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness/csv.h"
-#include "harness/error.h"
+#include "base/csv.h"
+#include "base/error.h"
 #include "kernels/attention.h"
 #include "tests/tap.h"
 #include "tuner/cache.h"

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/csv.h"
-#include "harness/error.h"
+#include "base/csv.h"
+#include "base/error.h"
 #include "kernels/attention.h"
 #include "tap.h"
 #include "workloads/catalog.h"

@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "harness/csv.h"
-#include "harness/error.h"
+#include "base/csv.h"
+#include "base/error.h"
 
 const char *const sq_cache_key_names[SQ_CACHE_NKEY] = {"device", "driver", "kernel",
                                                        "shape", "dtype", "source-hash"};

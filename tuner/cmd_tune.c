@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/error.h"
 #include "harness/commands.h"
-#include "harness/error.h"
 #include "tuner/strategy.h"
 #include "tuner/tune_cli.h"
 

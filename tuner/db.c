@@ -10,9 +10,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "harness/csv.h"
-#include "harness/error.h"
-#include "harness/files.h"
+#include "base/csv.h"
+#include "base/error.h"
+#include "base/files.h"
 #include "harness/run.h"
 
 extern const char *const sq_src_tunedb;   /* tuner/db/tunedb.csv, embedded */

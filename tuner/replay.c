@@ -12,9 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/error.h"
+#include "base/files.h"
 #include "harness/commands.h"
-#include "harness/error.h"
-#include "harness/files.h"
 #include "tuner/tune.h"
 #include "tuner/tune_cli.h"
 

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "harness/csv.h"
-#include "harness/error.h"
+#include "base/csv.h"
+#include "base/error.h"
 
 static double now_s(void) {
   struct timespec ts;

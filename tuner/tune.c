@@ -7,8 +7,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "harness/csv.h"
-#include "harness/error.h"
+#include "base/csv.h"
+#include "base/error.h"
 
 const char *const sq_tuner_status_names[8] = {"ok", "compile", "limits", "launch",
                                               "verify", "timeout", "crashed", "invalid"};

@@ -14,10 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/error.h"
+#include "base/files.h"
 #include "harness/commands.h"
 #include "harness/device.h"
-#include "harness/error.h"
-#include "harness/files.h"
 #include "harness/progcache.h"
 #include "harness/run.h"
 #include "tuner/db.h"

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/csv.h"
-#include "harness/error.h"
-#include "harness/files.h"
+#include "base/csv.h"
+#include "base/error.h"
+#include "base/files.h"
 #include "kernels/attention.h"
 #include "workloads/catalog.h"
 #include "workloads/catalog_data.h"

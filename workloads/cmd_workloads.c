@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/csv.h"
+#include "base/error.h"
 #include "harness/commands.h"
 #include "harness/device.h"
-#include "harness/csv.h"
-#include "harness/error.h"
 #include "workloads/catalog.h"
 #include "workloads/planner.h"
 #include "workloads/suite.h"

@@ -2,14 +2,14 @@
  * a time, so each record knows the line it starts on and each error the
  * line it was found on; comment lines are taken out before libcsv sees
  * them, and only between records. */
-#include "harness/csv.h"
+#include "base/csv.h"
 
 #include <csv.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/error.h"
-#include "harness/files.h"
+#include "base/error.h"
+#include "base/files.h"
 
 typedef struct scan {
   const char *name;

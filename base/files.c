@@ -2,7 +2,7 @@
  * where the file system has none, renamed over the target on commit), and
  * the up-front checks of output paths. Paths are allocated, never cut. */
 #define _GNU_SOURCE   /* O_TMPFILE, AT_EMPTY_PATH */
-#include "harness/files.h"
+#include "base/files.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "harness/error.h"
+#include "base/error.h"
 
 char *sq_strf(const char *fmt, ...) {
   va_list ap;
