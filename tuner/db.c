@@ -86,6 +86,8 @@ char *sq_tunedb_user_path(void) {
   return sq_strf("%s", "");
 }
 
+char *sq_tunedb_path(const char *given) { return given ? sq_strf("%s", given) : sq_tunedb_user_path(); }
+
 void sq_tunedb_free(sq_tunedb *db) {
   free(db->v);
   db->v = NULL;

@@ -1,4 +1,5 @@
-/* The evaluation path of a tuning run (tune.h). */
+/* The evaluation path of a tuning run (tune.h), and how a driver reports a
+ * failed step (drivers.h). */
 #include "tuner/tune.h"
 
 #include <math.h>
@@ -9,6 +10,7 @@
 
 #include "base/csv.h"
 #include "base/error.h"
+#include "tuner/drivers.h"
 
 const char *const sq_tuner_status_names[8] = {"ok", "compile", "limits", "launch",
                                               "verify", "timeout", "crashed", "invalid"};
@@ -209,4 +211,10 @@ int sq_tuner_run(sq_tuner *t, const sq_strategy *st, sq_search *s) {
   rc = sq_search_run(st, s);
   if (t->catch_sigint) signal(SIGINT, old);
   return rc;
+}
+
+sq_tune_end sq_tune_fail(sq_tune_end end, int rc, const char *prefix) {
+  const char *d = sq_last_error();
+  sq_fail(rc, "%s%s", prefix ? prefix : "", *d ? d : rc < 0 ? sq_strerror(rc) : "failed");
+  return end;
 }
