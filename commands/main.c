@@ -9,7 +9,7 @@
 
 #include "config.h"
 #include "base/error.h"
-#include "harness/commands.h"
+#include "commands/commands.h"
 
 int sq_argc;
 char **sq_argv;

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "base/error.h"
-#include "harness/commands.h"
+#include "commands/commands.h"
 #include "reports/outfile.h"
 #include "reports/report.h"
 #include "reports/tunefile.h"

@@ -14,7 +14,7 @@
 #include "config.h"
 #include "base/error.h"
 #include "base/files.h"
-#include "harness/commands.h"
+#include "commands/commands.h"
 #include "harness/run.h"
 #include "results/analysis.h"
 #include "results/result.h"

@@ -12,7 +12,7 @@
 
 #include "base/csv.h"
 #include "base/error.h"
-#include "harness/commands.h"
+#include "commands/commands.h"
 #include "harness/device.h"
 #include "harness/topology.h"
 

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "base/error.h"
-#include "harness/commands.h"
+#include "commands/commands.h"
 #include "tuner/db.h"
 #include "tuner/drivers.h"
 #include "tuner/strategy.h"

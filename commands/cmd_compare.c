@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "base/error.h"
-#include "harness/commands.h"
+#include "commands/commands.h"
 #include "reports/compare.h"
 #include "reports/outfile.h"
 #include "reports/table.h"

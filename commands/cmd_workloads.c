@@ -14,7 +14,7 @@
 
 #include "base/csv.h"
 #include "base/error.h"
-#include "harness/commands.h"
+#include "commands/commands.h"
 #include "harness/device.h"
 #include "workloads/catalog.h"
 #include "workloads/planner.h"

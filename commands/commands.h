@@ -5,12 +5,12 @@
 #ifndef SQ_COMMANDS_H
 #define SQ_COMMANDS_H
 
-int sq_cmd_devices(int argc, char **argv);     /* harness/cmd_devices.c */
-int sq_cmd_run(int argc, char **argv);         /* harness/cmd_run.c */
-int sq_cmd_tune(int argc, char **argv);        /* tuner/cmd_tune.c */
-int sq_cmd_workloads(int argc, char **argv);   /* workloads/cmd_workloads.c */
-int sq_cmd_report(int argc, char **argv);      /* reports/cmd_report.c */
-int sq_cmd_compare(int argc, char **argv);     /* reports/cmd_compare.c */
+int sq_cmd_devices(int argc, char **argv);     /* commands/cmd_devices.c */
+int sq_cmd_run(int argc, char **argv);         /* commands/cmd_run.c */
+int sq_cmd_tune(int argc, char **argv);        /* commands/cmd_tune.c */
+int sq_cmd_workloads(int argc, char **argv);   /* commands/cmd_workloads.c */
+int sq_cmd_report(int argc, char **argv);      /* commands/cmd_report.c */
+int sq_cmd_compare(int argc, char **argv);     /* commands/cmd_compare.c */
 
 /* Prints "subquad CMD: <detail>" on stderr as one line and returns 2. */
 int sq_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
