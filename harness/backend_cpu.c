@@ -11,8 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/error.h"
 #include "harness/backend.h"
-#include "harness/error.h"
 #include "harness/topology.h"
 
 typedef struct cpu_impl {

@@ -21,9 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/error.h"
 #include "harness/backend.h"
 #include "harness/cuda_compile.h"
-#include "harness/error.h"
 #include "kernels/sources.h"
 
 #define SQ_STR_(x) #x

@@ -20,8 +20,8 @@
 #include <unistd.h>
 #include <string.h>
 
+#include "base/error.h"
 #include "harness/backend.h"
-#include "harness/error.h"
 #include "kernels/sources.h"
 
 /* NVIDIA's and AMD's vendor queries, in case the headers predate them. */

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/error.h"
+#include "base/error.h"
 
 static const sq_backend *const backends[] = {
 #ifdef SQ_HAVE_CUDA

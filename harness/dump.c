@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/error.h"
-#include "harness/files.h"
+#include "base/error.h"
+#include "base/files.h"
 #include "harness/npy.h"
 
 /* "B1.H2.T4096.D64.DV64": the sizes, then options that differ from their

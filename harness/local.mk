@@ -1,17 +1,13 @@
-# harness/: the core library and the CLI: backends, device registry, timing
-# and statistics, verification, the case runner and the subcommands.
+# harness/: the core of the library: backends, the device registry,
+# timing, inputs, verification, dumps and the case runner.
 libsubquad_a_SOURCES += \
-	harness/error.h harness/error.c \
 	harness/backend.h harness/device.h harness/device.c \
 	harness/backend_cpu.c harness/topology.h harness/topology.c harness/peaks.c \
-	harness/stats.h harness/stats.c \
 	harness/measure.h harness/measure.c \
 	harness/inputs.h harness/inputs.c \
 	harness/run.h harness/run.c harness/parse.c \
 	harness/verify.h harness/verify.c harness/progcache.h harness/progcache.c \
-	harness/npy.h harness/npy.c harness/files.h harness/files.c harness/dump.h harness/dump.c \
-	harness/commands.h \
-	harness/cmd_devices.c harness/cmd_run.c
+	harness/npy.h harness/npy.c harness/dump.h harness/dump.c
 
 if SQ_OPENCL
 libsubquad_a_SOURCES += harness/backend_opencl.c

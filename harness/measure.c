@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "harness/error.h"
+#include "base/error.h"
 
 void sq_measure_defaults(sq_measure_opts *o) {
   o->mode = SQ_MODE_COLD;

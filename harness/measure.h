@@ -6,8 +6,8 @@
 #ifndef SQ_MEASURE_H
 #define SQ_MEASURE_H
 
+#include "base/stats.h"
 #include "harness/device.h"
-#include "harness/stats.h"
 
 typedef enum { SQ_MODE_COLD = 0, SQ_MODE_HOT = 1 } sq_mode;
 

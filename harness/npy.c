@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "harness/error.h"
-#include "harness/files.h"
+#include "base/error.h"
+#include "base/files.h"
 
 int sq_npy_write(const char *path, const char *descr, size_t elem_size, const void *data,
                  const int64_t *shape, int ndim) {

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/error.h"
+#include "base/error.h"
 #include "harness/run.h"
 
 #define SQ_MAX_ELEMS (1LL << 40)    /* ~4 TiB of f32 in one tensor: beyond any device */

@@ -14,8 +14,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/error.h"
 #include "harness/device.h"
-#include "harness/error.h"
 #include "kernels/sources.h"
 
 #define SQ_PEAK_REPEATS 5

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/error.h"
+#include "base/error.h"
 
 typedef struct entry {
   struct entry *next;      /* towards the least recently used */

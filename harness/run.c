@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/error.h"
+#include "base/error.h"
 #include "harness/dump.h"
 #include "harness/inputs.h"
 #include "harness/progcache.h"
@@ -322,7 +322,7 @@ static int stage(sq_case_times *t, int err) {
 /* The cpu device: the reference is what gets timed, over every row. */
 static int run_on_cpu(sq_device *dev, const sq_case *c, const sq_run_opts *o, sq_result *r, sq_case_times *t);
 
-int sq_case_run(sq_device *dev, const sq_case *c, const sq_run_opts *o, sq_result *r, sq_case_times *t) {
+static int case_run(sq_device *dev, const sq_case *c, const sq_run_opts *o, sq_result *r, sq_case_times *t) {
   case_ctx x = {.dev = dev, .c = c, .o = o};
   char why[400] = "";
   int rc;
@@ -529,7 +529,7 @@ static int sample_more_cpu(sq_device *dev, const sq_case *c, const sq_run_opts *
   return rc;
 }
 
-int sq_case_sample_more(sq_device *dev, const sq_case *c, const sq_run_opts *opts, sq_result *r) {
+static int sample_more(sq_device *dev, const sq_case *c, const sq_run_opts *opts, sq_result *r) {
   if (r->status != SQ_STATUS_OK || !r->nsamples) return 0;
   /* Every round takes as many samples as the first did (the round's
    * timeout still bounds it). Left to the noise rule, a round caught in a
@@ -576,4 +576,19 @@ int sq_case_prebuild(sq_device *dev, const sq_case *c) {
 void sq_run_release_programs(sq_device *dev) {
   sq_progcache_release(dev);
   sq_measure_release(dev);
+}
+
+/* A case's failure is its row's status and reason, not the caller's error:
+ * the detail it left is cleared, so a later failure that sets none cannot
+ * be reported with this one's text. */
+int sq_case_run(sq_device *dev, const sq_case *c, const sq_run_opts *o, sq_result *r, sq_case_times *t) {
+  int rc = case_run(dev, c, o, r, t);
+  if (!rc) sq_clear_error();
+  return rc;
+}
+
+int sq_case_sample_more(sq_device *dev, const sq_case *c, const sq_run_opts *opts, sq_result *r) {
+  int rc = sample_more(dev, c, opts, r);
+  if (!rc) sq_clear_error();
+  return rc;
 }

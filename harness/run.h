@@ -36,7 +36,8 @@ typedef struct sq_case_times {
 
 /* Runs the case and fills `out` (status ok / skipped / failed with reason).
  * Returns 0 when a row was produced, negative only when the host itself
- * failed (out of memory). `times` may be NULL. */
+ * failed (out of memory). A failure of the case is the row's: on 0 the
+ * detail is left empty. `times` may be NULL. */
 int sq_case_run(sq_device *dev, const sq_case *c, const sq_run_opts *o, sq_result *out,
                 sq_case_times *times);
 
@@ -47,8 +48,8 @@ int sq_case_run(sq_device *dev, const sq_case *c, const sq_run_opts *o, sq_resul
  * recomputed. Spreading a case's samples over rounds that are minutes apart
  * makes them see the machine's slow drifts, which a back-to-back burst of
  * samples cannot. Each round takes as many samples as the first, so every
- * round weighs the same. A failing round turns the row failed. Returns 0, or
- * SQ_ENOMEM when the host ran out of memory. */
+ * round weighs the same. A failing round turns the row failed. Returns 0
+ * (the detail left empty), or SQ_ENOMEM when the host ran out of memory. */
 int sq_case_sample_more(sq_device *dev, const sq_case *c, const sq_run_opts *o, sq_result *r);
 
 /* Fills a row's identity (device, kernel, shape, dtype, params, feature,

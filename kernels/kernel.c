@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "harness/error.h"
+#include "base/error.h"
 #include "kernels/attention.h"
 
 const char *sq_dtype_name(sq_dtype t) {

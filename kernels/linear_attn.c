@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "harness/error.h"
+#include "base/error.h"
 #include "kernels/linear_attn.h"
 #include "kernels/sources.h"
 

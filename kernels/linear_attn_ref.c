@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/error.h"
+#include "base/error.h"
 #include "kernels/linear_attn.h"
 
 static double phi(double x, sq_fmap f) {

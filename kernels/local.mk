@@ -16,7 +16,7 @@ nodist_libsubquad_a_SOURCES = kernels/sources.c
 EXTRA_DIST += $(KERNEL_TEXTS) kernels/embed.sh
 
 libsubquad_a_SOURCES += \
-	kernels/kernel.h kernels/kernel.c kernels/sources.h kernels/registry.c \
+	kernels/kernel.h kernels/kernel.c kernels/sources.h kernels/registry.c kernels/attention.h \
 	kernels/op.h kernels/op.c kernels/ops.c \
 	kernels/linear_attn.h kernels/linear_attn.c kernels/linear_attn_ref.c \
 	kernels/softmax_attn.h kernels/softmax_attn.c kernels/softmax_attn_ref.c

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/error.h"
+#include "base/error.h"
 #include "kernels/op.h"
 
 int sq_op_naxes(const sq_op *op) {

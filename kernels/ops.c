@@ -8,7 +8,7 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "harness/error.h"
+#include "base/error.h"
 #include "kernels/op.h"
 
 /* Limits shared by many axes. Tokens index with 32-bit ints in the kernel
@@ -81,12 +81,15 @@ static void same_heads(const sq_shape *s, sq_shape *out) {
                 sq_shape_int(s, "DV"));
 }
 
-/* The selective scan replaces an attention layer of the model's width:
- * D channels as heads of 64 (at least one head of D when D < 64). */
-static void scan_heads(const sq_shape *s, sq_shape *out) {
-  int64_t D = sq_shape_int(s, "D"), H = D >= 64 ? D / 64 : 1, hd = D >= 64 ? 64 : D;
+/* A channel axis as the attention layer of the model's width it replaces:
+ * heads of 64 (one head of all channels below 64). */
+static void heads_of_64(const sq_shape *s, const char *channels, sq_shape *out) {
+  int64_t C = sq_shape_int(s, channels), H = C >= 64 ? C / 64 : 1, hd = C >= 64 ? 64 : C;
   softmax_shape(out, sq_shape_int(s, "B"), H, sq_shape_tokens(s), hd, hd);
 }
+
+/* The selective scan's D channels (d_inner). */
+static void scan_heads(const sq_shape *s, sq_shape *out) { heads_of_64(s, "D", out); }
 
 /* SSD's duality: heads H, head dim P for values, the state size N as the
  * query/key dim. */
@@ -96,10 +99,7 @@ static void ssd_heads(const sq_shape *s, sq_shape *out) {
 }
 
 /* RWKV-4: channels C as heads of 64; RWKV-6/7: heads H of size N. */
-static void rwkv4_heads(const sq_shape *s, sq_shape *out) {
-  int64_t C = sq_shape_int(s, "C"), H = C >= 64 ? C / 64 : 1, hd = C >= 64 ? 64 : C;
-  softmax_shape(out, sq_shape_int(s, "B"), H, sq_shape_tokens(s), hd, hd);
-}
+static void rwkv4_heads(const sq_shape *s, sq_shape *out) { heads_of_64(s, "C", out); }
 
 static void rwkv_heads(const sq_shape *s, sq_shape *out) {
   softmax_shape(out, sq_shape_int(s, "B"), sq_shape_int(s, "H"), sq_shape_tokens(s), sq_shape_int(s, "N"),

@@ -9,7 +9,7 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "harness/error.h"
+#include "base/error.h"
 #include "kernels/softmax_attn.h"
 #include "kernels/sources.h"
 

@@ -7,7 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "harness/error.h"
+#include "base/error.h"
 #include "kernels/softmax_attn.h"
 
 /* One output row: scores into s (room for T doubles), then the weighted sum

@@ -1,6 +1,6 @@
-# reports/: gnuplot figures and the index page (`subquad report`) and the
-# regression gate (`subquad compare`).
-libsubquad_a_SOURCES += reports/cmd_report.c reports/cmd_compare.c \
+# reports/: gnuplot figures and the index page behind `subquad report`, and
+# the regression gate's comparison behind `subquad compare`.
+libsubquad_a_SOURCES += \
 	reports/compare.h reports/compare.c \
 	reports/mannwhitney.h reports/mannwhitney.c \
 	reports/table.h reports/table.c \

@@ -10,7 +10,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "harness/error.h"
+#include "base/error.h"
 
 typedef struct {
   double v;

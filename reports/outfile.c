@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "harness/error.h"
+#include "base/error.h"
 
 int sq_outfile_open(sq_outfile *o, const char *dir, const char *name) {
   o->f = NULL;

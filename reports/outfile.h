@@ -1,4 +1,4 @@
-/* Output files of the reports, each an sq_atomic file (harness/files.h):
+/* Output files of the reports, each an sq_atomic file (base/files.h):
  * written in full or not at all, so an interrupted report never leaves a
  * truncated script, data file or page under its final name. Paths are
  * allocated to size: a long output directory is used whole or refused by
@@ -8,7 +8,7 @@
 
 #include <stdio.h>
 
-#include "harness/files.h"
+#include "base/files.h"
 
 typedef struct sq_outfile {
   FILE *f;

@@ -17,12 +17,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "harness/error.h"
+#include "base/error.h"
 #include "kernels/kernel.h"
-#include "results/analysis.h"
 #include "reports/outfile.h"
 #include "reports/table.h"
 #include "reports/tunefile.h"
+#include "results/analysis.h"
 #include "workloads/catalog.h"
 
 typedef struct {

@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "config.h"
-#include "harness/error.h"
+#include "base/error.h"
 #include "reports/outfile.h"
 #include "reports/report.h"
 #include "reports/table.h"

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/error.h"
+#include "base/error.h"
 
 int sq_table_init(sq_table *t, int ncols, const char *const *header) {
   memset(t, 0, sizeof *t);

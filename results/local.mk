@@ -1,4 +1,5 @@
-# results/: the result schema, CSV writer and reader (libcsv), metadata and
-# raw-sample sidecars. Committed reference results of known devices live in
-# results/reference/; run outputs go to the ignored results/runs/.
+# results/: the result schema, its files (written and read through the one
+# CSV module), metadata and raw-sample sidecars. Committed reference results
+# of known devices live in results/reference/; run outputs go to the ignored
+# results/runs/.
 libsubquad_a_SOURCES += results/result.h results/result.c results/analysis.h results/analysis.c

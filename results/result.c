@@ -1,7 +1,8 @@
 /* The result schema in code: the column table that both the writer and the
  * reader walk (so the two can never disagree on a field), the CSV writer
- * (libcsv quoting, temporary files renamed into place on close), the reader
- * (libcsv parsing fed one line at a time so every error can name its line),
+ * and the reader (both through base/csv, whose records carry the line
+ * they start on, so every error can name its line; temporary files renamed
+ * into place on close),
  * the raw-sample sidecar with the run id that ties it to its rows, and the
  * standard metadata block. Numbers are written in the shortest form that
  * reads back to the same double, and NAN is an empty cell; every number read
@@ -10,7 +11,6 @@
 #include "results/result.h"
 
 #include <ctype.h>
-#include <csv.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <float.h>
@@ -24,8 +24,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "harness/error.h"
-#include "harness/files.h"
+#include "base/csv.h"
+#include "base/error.h"
+#include "base/files.h"
 #include "kernels/kernel.h"
 
 /* ---- column table ---------------------------------------------------- */
@@ -299,25 +300,15 @@ static void writer_free(sq_results_writer *w) {
   free(w);
 }
 
-/* Writes a text cell: bare when that reads back unchanged, else quoted by
- * libcsv (which doubles embedded quotes). libcsv trims unquoted blanks, so a
- * cell with leading or trailing blanks is quoted too. */
-static void put_str(FILE *f, const char *s) {
-  size_t n = strlen(s);
-  int quote = n && (s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t');
-  if (quote || strpbrk(s, ",\"\r\n")) csv_fwrite(f, s, n);
-  else fputs(s, f);
-}
-
-/* The shortest %.Ng (N = 15..17) that strtod reads back to exactly x. */
-static void put_double(FILE *f, double x) {
-  char buf[40];
+/* The shortest %.Ng (N = 15..17) that strtod reads back to exactly x; NAN
+ * is an empty cell. */
+static void fmt_double(char *buf, size_t n, double x) {
+  buf[0] = '\0';
   if (isnan(x)) return;
   for (int prec = 15; prec <= 17; prec++) {
-    snprintf(buf, sizeof buf, "%.*g", prec, x);
+    snprintf(buf, n, "%.*g", prec, x);
     if (strtod(buf, NULL) == x) break;
   }
-  fputs(buf, f);
 }
 
 /* A fresh run id: 64 random bits and the time, so the rows and the sidecar
@@ -368,9 +359,11 @@ int sq_results_open(const char *path, const sq_meta *meta, sq_results_writer **o
   fprintf(w->f, "# subquad-results %d\n# run_id: %s\n", SQ_RESULTS_FORMAT, run_id);
   for (int i = 0; meta && i < meta->n; i++)
     if (strcmp(meta->key[i], "run_id")) fprintf(w->f, "# %s: %s\n", meta->key[i], meta->value[i]);
-  for (int c = 0, first = 1; c < NCOLS; c++)
-    if (in_format(&cols[c], SQ_RESULTS_FORMAT)) fprintf(w->f, "%s%s", first ? "" : ",", cols[c].name), first = 0;
-  fputc('\n', w->f);
+  const char *names[NCOLS];
+  int n = 0;
+  for (int c = 0; c < NCOLS; c++)
+    if (in_format(&cols[c], SQ_RESULTS_FORMAT)) names[n++] = cols[c].name;
+  sq_csv_write_row(w->f, names, n);
   fprintf(w->fs, "# run_id: %s\nid,sample,ms,round\n", run_id);
   *out = w;
   return 0;
@@ -378,26 +371,33 @@ int sq_results_open(const char *path, const sq_meta *meta, sq_results_writer **o
 
 int sq_results_write(sq_results_writer *w, const sq_result *r) {
   const char *base = (const char *)r;
-  for (int c = 0, first = 1; c < NCOLS; c++) {
+  const char *cell[NCOLS];
+  char num[NCOLS][40];
+  int n = 0, rc = 0;
+  for (int c = 0; c < NCOLS; c++) {
     if (!in_format(&cols[c], SQ_RESULTS_FORMAT)) continue;
     const void *p = base + cols[c].off;
-    if (!first) fputc(',', w->f);
-    first = 0;
+    cell[n] = num[n];
     switch (cols[c].kind) {
-    case COL_INT: fprintf(w->f, "%d", *(const int *)p); break;
-    case COL_I64: fprintf(w->f, "%lld", (long long)*(const int64_t *)p); break;
-    case COL_STR: put_str(w->f, (const char *)p); break;
-    case COL_DBL: put_double(w->f, *(const double *)p); break;
-    case COL_STATUS: fputs(sq_status_name(*(const sq_status *)p), w->f); break;
+    case COL_INT: snprintf(num[n], sizeof num[n], "%d", *(const int *)p); break;
+    case COL_I64: snprintf(num[n], sizeof num[n], "%lld", (long long)*(const int64_t *)p); break;
+    case COL_STR: cell[n] = (const char *)p; break;
+    case COL_DBL: fmt_double(num[n], sizeof num[n], *(const double *)p); break;
+    case COL_STATUS: cell[n] = sq_status_name(*(const sq_status *)p); break;
     }
+    n++;
   }
-  fputc('\n', w->f);
-  for (int i = 0; i < r->nsamples; i++) {
-    fprintf(w->fs, "%d,%d,", r->id, i);
-    put_double(w->fs, r->samples[i]);
-    fprintf(w->fs, ",%d\n", sq_result_round(r, i));
+  rc = sq_csv_write_row(w->f, cell, n);
+  for (int i = 0; !rc && i < r->nsamples; i++) {
+    char id[16], k[16], ms[40], round[16];
+    const char *f[4] = {id, k, ms, round};
+    snprintf(id, sizeof id, "%d", r->id);
+    snprintf(k, sizeof k, "%d", i);
+    fmt_double(ms, sizeof ms, r->samples[i]);
+    snprintf(round, sizeof round, "%d", sq_result_round(r, i));
+    rc = sq_csv_write_row(w->fs, f, 4);
   }
-  if (ferror(w->f) || ferror(w->fs))
+  if (rc || ferror(w->f) || ferror(w->fs))
     return sq_fail(SQ_EIO, "%s: write failed: %s", w->path, strerror(errno));
   return 0;
 }
@@ -436,108 +436,33 @@ void sq_results_abort(sq_results_writer *w) {
 
 /* ---- reader ---------------------------------------------------------- */
 
-/* Parser state shared with the libcsv callbacks. */
+/* The state of a reader, handed each record by the CSV scanner. */
 struct reader {
   const char *file;
-  int line;             /* line being fed */
-  int rec_line;         /* line where the current record began */
+  int rec_line;         /* the line the current record starts on */
   int err;              /* first error (sticky) */
-  int nfields;          /* fields seen in the current record */
-  char **fields;        /* the current record's fields */
-  size_t *lens;
-  int cap;
+  int nfields;          /* the current record's fields */
+  char **fields;
   void (*on_record)(struct reader *);
   void *ctx;
 };
 
-static void rd_field(void *s, size_t len, void *data) {
-  struct reader *rd = data;
-  if (rd->err) return;
-  if (rd->nfields == rd->cap) {
-    int cap = rd->cap ? 2 * rd->cap : 64;
-    char **f = realloc(rd->fields, cap * sizeof *f);
-    size_t *l = f ? realloc(rd->lens, cap * sizeof *l) : NULL;
-    if (f) rd->fields = f;
-    if (!l) {
-      rd->err = sq_fail(SQ_ENOMEM, "%s:%d: out of memory", rd->file, rd->rec_line);
-      return;
-    }
-    rd->lens = l;
-    for (int i = rd->cap; i < cap; i++) rd->fields[i] = NULL;
-    rd->cap = cap;
-  }
-  char *copy = realloc(rd->fields[rd->nfields], len + 1);
-  if (!copy) {
-    rd->err = sq_fail(SQ_ENOMEM, "%s:%d: out of memory", rd->file, rd->rec_line);
-    return;
-  }
-  if (len) memcpy(copy, s, len);
-  copy[len] = 0;
-  rd->fields[rd->nfields] = copy;
-  rd->lens[rd->nfields++] = len;
+static int rd_row(void *ctx, sq_csvrow *r) {
+  struct reader *rd = ctx;
+  rd->rec_line = r->line;
+  rd->nfields = r->nf;
+  rd->fields = r->f;
+  rd->on_record(rd);
+  rd->fields = NULL;
+  return rd->err;
 }
 
-static void rd_record(int c, void *data) {
-  struct reader *rd = data;
-  if (!rd->err && rd->nfields) rd->on_record(rd);
-  rd->nfields = 0;
-}
-
-static void rd_free(struct reader *rd) {
-  for (int i = 0; i < rd->cap; i++) free(rd->fields[i]);
-  free(rd->fields);
-  free(rd->lens);
-}
-
-/* Reads a whole file into a NUL-terminated buffer. */
-static int slurp(const char *path, char **buf, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return sq_fail(errno == ENOENT ? SQ_ENOTFOUND : SQ_EIO, "%s: %s", path, strerror(errno));
-  size_t cap = 1 << 16, n = 0;
-  char *b = malloc(cap);
-  while (b) {
-    n += fread(b + n, 1, cap - n - 1, f);
-    if (n < cap - 1) break;
-    char *nb = realloc(b, cap *= 2);
-    if (!nb) free(b);
-    b = nb;
-  }
-  int bad = ferror(f);
-  fclose(f);
-  if (!b) return sq_fail(SQ_ENOMEM, "%s: out of memory", path);
-  if (bad) {
-    free(b);
-    return sq_fail(SQ_EIO, "%s: read error", path);
-  }
-  b[n] = 0;
-  *buf = b;
-  *len = n;
-  return 0;
-}
-
-/* Feeds text[0..len) to libcsv one line at a time, starting at line
- * `first_line`, so each record knows the line it began on. */
-static int parse_csv(struct reader *rd, const char *text, size_t len, int first_line) {
-  struct csv_parser p;
-  if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
-    return sq_fail(SQ_ENOMEM, "%s: out of memory", rd->file);
-  rd->line = first_line;
-  size_t pos = 0;
-  while (pos < len && !rd->err) {
-    const char *nl = memchr(text + pos, '\n', len - pos);
-    size_t end = nl ? (size_t)(nl - text) + 1 : len;
-    if (p.pstate == 0) rd->rec_line = rd->line; /* no record in progress */
-    if (csv_parse(&p, text + pos, end - pos, rd_field, rd_record, rd) != end - pos) {
-      rd->err = sq_fail(SQ_EPARSE, "%s:%d: %s", rd->file, rd->line,
-                        p.status == CSV_EPARSE ? "malformed quoting" : csv_strerror(csv_error(&p)));
-      break;
-    }
-    pos = end;
-    rd->line++;
-  }
-  if (!rd->err && csv_fini(&p, rd_field, rd_record, rd) != 0)
-    rd->err = sq_fail(SQ_EPARSE, "%s:%d: file ends inside a quoted field", rd->file, rd->rec_line);
-  csv_free(&p);
+/* Parses the text's records, past its leading comments (on_comment gets
+ * them), into rd's on_record. */
+static int parse_csv(struct reader *rd, const char *text, size_t len,
+                     int (*on_comment)(void *ctx, int line, const char *text)) {
+  sq_csv_hooks h = {.on_comment = on_comment, .on_row = rd_row, .ctx = rd};
+  rd->err = sq_csv_scan(text, len, rd->file, 0, &h, NULL);
   return rd->err;
 }
 
@@ -638,6 +563,7 @@ struct rows_ctx {
   int format;            /* of the file: 1 or 2 */
   int header_seen;
   int map[NCOLS];        /* our column -> field index in the file */
+  int body_line;         /* the first line after the leading comments */
   int nfile;             /* fields per record in the file */
   int cap;
 };
@@ -798,7 +724,7 @@ static void on_row(struct reader *rd) {
   for (int c = 0; c < NCOLS && !rd->err; c++)
     if (x->map[c] >= 0)
       rd->err = set_cell(rd, cols[c].v1 == 1 ? (void *)&old : (void *)r, &cols[c], rd->fields[x->map[c]],
-                         rd->lens[x->map[c]]);
+                         strlen(rd->fields[x->map[c]]));
   /* A format 1 row becomes its format 2 case first; either way the shape
    * must then be one its kernel's op accepts, so what reads is what the
    * writer can write back. */
@@ -813,47 +739,20 @@ static void on_row(struct reader *rd) {
   out->n++;
 }
 
-/* Splits the comment line [s, e) "# key: value" into key and value; 0 for
+/* Splits a comment "key: value" (its '#' gone) into key and value; 0 for
  * a comment without a key. */
-static int comment_kv(const char *s, const char *e, char *key, size_t kn, char *value, size_t vn) {
-  s++; /* the '#' */
-  while (s < e && *s == ' ') s++;
-  while (e > s && e[-1] == '\r') e--;
-  const char *colon = memchr(s, ':', (size_t)(e - s));
+static int comment_kv(const char *s, char *key, size_t kn, char *value, size_t vn) {
+  const char *colon = strchr(s, ':');
   if (!colon || colon == s) return 0;
   snprintf(key, kn, "%.*s", (int)(colon - s), s);
   const char *v = colon + 1;
-  if (v < e && *v == ' ') v++;
-  snprintf(value, vn, "%.*s", (int)(e - v), v);
+  if (*v == ' ') v++;
+  snprintf(value, vn, "%s", v);
   return 1;
 }
 
-/* Walks the leading comment lines of text[0..len), calling on_kv for each
- * "# key: value" after the first `skip` lines. Returns the offset of the
- * first line after them; *line becomes that line's number. */
-static size_t read_comments(const char *text, size_t len, int skip, int *line,
-                            void (*on_kv)(const char *key, const char *value, void *ctx), void *ctx) {
-  size_t pos = 0;
-  *line = 1;
-  while (pos < len && text[pos] == '#') {
-    const char *nl = memchr(text + pos, '\n', len - pos);
-    size_t end = nl ? (size_t)(nl - text) : len;
-    char key[32], value[512];
-    if (*line > skip && comment_kv(text + pos, text + end, key, sizeof key, value, sizeof value))
-      on_kv(key, value, ctx);
-    pos = nl ? end + 1 : len;
-    (*line)++;
-  }
-  return pos;
-}
-
-static void meta_kv(const char *key, const char *value, void *ctx) { sq_meta_set(ctx, key, value); }
-
-/* Reads the leading comment block: the version line, then `# key: value`
- * lines (a comment without a key is kept out of the block). Returns the
- * offset of the first line after it. */
-static int read_preamble(const char *path, const char *text, size_t len, sq_meta *meta,
-                         size_t *body, int *line, int *format) {
+/* The version line: "# subquad-results N" first in the file. */
+static int check_version(const char *path, const char *text, int *format) {
   int version;
   char tail;
   int got = sscanf(text, "# subquad-results %d%c", &version, &tail);
@@ -864,13 +763,25 @@ static int read_preamble(const char *path, const char *text, size_t len, sq_meta
     return sq_fail(SQ_EPARSE, "%s:1: results format %d, this subquad reads formats 1 to %d", path, version,
                    SQ_RESULTS_FORMAT);
   *format = version;
-  *body = read_comments(text, len, 1, line, meta_kv, meta);
+  return 0;
+}
+
+/* The metadata block: the leading `# key: value` lines after the version
+ * (a comment without a key is kept out of the block). */
+static int meta_comment(void *ctx, int line, const char *text) {
+  struct reader *rd = ctx;
+  struct rows_ctx *x = rd->ctx;
+  char key[32], value[512];
+  x->body_line = line + 1;
+  if (line > 1 && comment_kv(text, key, sizeof key, value, sizeof value)) sq_meta_set(&x->out->meta, key, value);
   return 0;
 }
 
 /* State of the sidecar reader. */
 struct samples_ctx {
   sq_results *res;
+  const char *path;      /* the results file */
+  char run_id[512];      /* the sidecar's ("" when it has none) */
   int header_seen;
   int nfields;           /* 4 with the round column, 3 without (older files) */
   int *cap;              /* per row */
@@ -890,12 +801,36 @@ static int grow_samples(struct samples_ctx *x, int i) {
   return 0;
 }
 
+static int run_id_comment(void *ctx, int line, const char *text) {
+  struct reader *rd = ctx;
+  struct samples_ctx *x = rd->ctx;
+  char key[32], value[512];
+  if (comment_kv(text, key, sizeof key, value, sizeof value) && !strcmp(key, "run_id"))
+    snprintf(x->run_id, sizeof x->run_id, "%s", value);
+  return 0;
+}
+
+/* A sidecar belongs to its results file when both carry the same run id,
+ * or (files of older versions) neither does. A kill between the writer's
+ * two renames leaves one run's samples next to another run's rows. */
+static int check_run_id(const struct samples_ctx *x, const char *spath) {
+  const char *rows_id = sq_meta_get(&x->res->meta, "run_id"), *side_id = x->run_id;
+  if (!rows_id) rows_id = "";
+  if (!strcmp(rows_id, side_id)) return 0;
+  char a[SHOW_BUF], b[SHOW_BUF];
+  return sq_fail(SQ_EPARSE, "%s: sidecar %s belongs to another run (run_id %s, results say %s)", x->path, spath,
+                 *side_id ? show(a, side_id, strlen(side_id)) : "none",
+                 *rows_id ? show(b, rows_id, strlen(rows_id)) : "none");
+}
+
 static void on_sample(struct reader *rd) {
   struct samples_ctx *x = rd->ctx;
   static const char *const names[] = {"id", "sample", "ms", "round"};
   /* A sample is a measured time; the others are indices. */
   static const struct num_spec specs[] = {ID, ID, {0, 1e12, 0}, ID};
   if (!x->header_seen) {
+    x->header_seen = 1;
+    if ((rd->err = check_run_id(x, rd->file))) return;
     int ok = rd->nfields == 3 || rd->nfields == 4;
     for (int c = 0; ok && c < rd->nfields; c++) ok = !strcmp(rd->fields[c], names[c]);
     if (!ok) rd->err = sq_fail(SQ_EPARSE, "%s:%d: header is not 'id,sample,ms,round'", rd->file, rd->rec_line);
@@ -910,7 +845,7 @@ static void on_sample(struct reader *rd) {
     return;
   }
   for (int c = 0; c < x->nfields; c++)
-    if ((rd->err = parse_num(rd, names[c], rd->fields[c], rd->lens[c], &specs[c], &v[c]))) return;
+    if ((rd->err = parse_num(rd, names[c], rd->fields[c], strlen(rd->fields[c]), &specs[c], &v[c]))) return;
   sq_results *res = x->res;
   int id = (int)v[0], i;
   for (i = 0; i < res->n && res->rows[i].id != id; i++) {}
@@ -928,54 +863,34 @@ static void on_sample(struct reader *rd) {
   r->samples[r->nsamples++] = v[2];
 }
 
-static void run_id_kv(const char *key, const char *value, void *ctx) {
-  if (!strcmp(key, "run_id")) snprintf(ctx, 512, "%s", value);
-}
-
-/* A sidecar belongs to its results file when both carry the same run id,
- * or (files of older versions) neither does. A kill between the writer's
- * two renames leaves one run's samples next to another run's rows. */
-static int check_run_id(const char *path, const char *spath, const sq_results *res, const char *side_id) {
-  const char *rows_id = sq_meta_get(&res->meta, "run_id");
-  if (!rows_id) rows_id = "";
-  if (!strcmp(rows_id, side_id)) return 0;
-  char a[SHOW_BUF], b[SHOW_BUF];
-  return sq_fail(SQ_EPARSE, "%s: sidecar %s belongs to another run (run_id %s, results say %s)", path, spath,
-                 *side_id ? show(a, side_id, strlen(side_id)) : "none",
-                 *rows_id ? show(b, rows_id, strlen(rows_id)) : "none");
-}
-
 /* Joins the sidecar's samples to the rows. A missing sidecar is not an
  * error (a file may have been trimmed to its rows); a present one must be
  * of the same run and agree with each row's sample count. */
 static int read_samples(const char *path, sq_results *res) {
-  char *spath = sq_results_samples_path(path), *text, side_id[512] = "";
-  size_t len, body;
-  int line = 1;
+  char *spath = sq_results_samples_path(path), *text;
+  size_t len;
   if (!spath) return sq_fail(SQ_ENOMEM, "%s: out of memory", path);
   if (access(spath, F_OK) != 0) {
     free(spath);
     return 0;
   }
-  int rc = slurp(spath, &text, &len);
+  int rc = sq_read_file(spath, &text, &len);
   if (rc) {
     free(spath);
     return rc;
   }
-  struct samples_ctx x = {.res = res, .cap = calloc(res->n ? res->n : 1, sizeof(int))};
+  struct samples_ctx x = {.res = res, .path = path, .cap = calloc(res->n ? res->n : 1, sizeof(int))};
   struct reader rd = {.file = spath, .on_record = on_sample, .ctx = &x};
   if (!x.cap) rc = sq_fail(SQ_ENOMEM, "%s: out of memory", spath);
   else if (memchr(text, 0, len)) rc = sq_fail(SQ_EPARSE, "%s: binary data in a samples file", spath);
-  body = rc ? 0 : read_comments(text, len, 0, &line, run_id_kv, side_id);
-  if (!rc) rc = check_run_id(path, spath, res, side_id);
-  if (!rc) rc = parse_csv(&rd, text + body, len - body, line);
+  if (!rc) rc = parse_csv(&rd, text, len, run_id_comment);
+  if (!rc && !x.header_seen) rc = check_run_id(&x, spath);
   for (int i = 0; !rc && i < res->n; i++) {
     const sq_result *r = &res->rows[i];
     if (r->nsamples && r->nsamples != r->stats.n)
       rc = sq_fail(SQ_EPARSE, "%s: row id %d has %d samples, its row says %d", spath, r->id,
                    r->nsamples, r->stats.n);
   }
-  rd_free(&rd);
   free(x.cap);
   free(text);
   free(spath);
@@ -985,16 +900,15 @@ static int read_samples(const char *path, sq_results *res) {
 int sq_results_read(const char *path, sq_results *out) {
   memset(out, 0, sizeof *out);
   char *text;
-  size_t len = 0, body = 0;
-  int line = 1, rc = slurp(path, &text, &len);
-  if (rc) return rc;
+  size_t len = 0;
+  int rc = sq_read_file(path, &text, &len);
+  if (rc) return rc == SQ_EIO && errno == ENOENT ? SQ_ENOTFOUND : rc;
+  struct rows_ctx x = {.out = out, .body_line = 1};
   if (memchr(text, 0, len)) rc = sq_fail(SQ_EPARSE, "%s: binary data in a results file", path);
-  struct rows_ctx x = {.out = out};
-  if (!rc) rc = read_preamble(path, text, len, &out->meta, &body, &line, &x.format);
+  if (!rc) rc = check_version(path, text, &x.format);
   struct reader rd = {.file = path, .on_record = on_row, .ctx = &x};
-  if (!rc) rc = parse_csv(&rd, text + body, len - body, line);
-  if (!rc && !x.header_seen) rc = sq_fail(SQ_EPARSE, "%s:%d: no header line", path, line);
-  rd_free(&rd);
+  if (!rc) rc = parse_csv(&rd, text, len, meta_comment);
+  if (!rc && !x.header_seen) rc = sq_fail(SQ_EPARSE, "%s:%d: no header line", path, x.body_line);
   free(text);
   if (!rc) rc = read_samples(path, out);
   if (rc) sq_results_free(out);

@@ -22,7 +22,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "harness/stats.h"
+#include "base/stats.h"
 #include "kernels/op.h"
 
 /* Format 2 names a row's case by its op's canonical shape; format 1 files

@@ -10,9 +10,12 @@ EXTRA_DIST += tests/tap.h tests/tap.sh
 
 # --- core (harness, kernels, results) ---
 core_tests =
-core_tests += tests/test_harness_units tests/test_kernels tests/test_canary tests/test_ops
+core_tests += tests/test_harness_units tests/test_kernels tests/test_canary tests/test_ops tests/test_csv
 TESTS += tests/test_cli_errors.sh tests/test_run_cli.sh
 EXTRA_DIST += tests/test_cli_errors.sh tests/test_run_cli.sh
+# The layer order of the folders, from their #include lines.
+TESTS += tests/test_layering.sh
+EXTRA_DIST += tests/test_layering.sh
 core_tests += tests/test_results_csv
 TESTS += tests/test_results_hostile.sh
 EXTRA_DIST += tests/test_results_hostile.sh \

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/error.h"
 #include "harness/backend.h"
-#include "harness/error.h"
 #include "tests/tap.h"
 
 static const char *saxpy_src =

@@ -6,9 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "kernels/attention.h"
+#include "base/error.h"
 #include "harness/device.h"
 #include "harness/run.h"
+#include "kernels/attention.h"
 #include "tests/tap.h"
 
 static const char *const faulty_text =
@@ -80,9 +81,12 @@ int main(void) {
   tap_ok(r.status == SQ_STATUS_OK && r.max_rel_err == 0 && r.nsamples > 0,
          "an in-bounds copy verifies and is timed (%s %s)", sq_status_name(r.status), r.reason);
   sq_result_free(&r);
+  sq_fail(SQ_EINVAL, "an older failure");
   run_copy(dev, 1, 0, &r);
   tap_ok(r.status == SQ_STATUS_FAILED && strstr(r.reason, "canary") && r.nsamples == 0,
          "a write one element past O is caught by the canary and not timed (%s)", r.reason);
+  tap_ok(!sq_last_error()[0], "a case's failure is its row's: no detail is left for the caller ('%s')",
+         sq_last_error());
   sq_result_free(&r);
   run_copy(dev, 0, 1, &r);
   tap_ok(r.status == SQ_STATUS_FAILED && strstr(r.reason, "verify") && strstr(r.reason, "NaN") && r.nsamples == 0,

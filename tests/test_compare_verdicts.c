@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/error.h"
-#include "harness/stats.h"
+#include "base/error.h"
+#include "base/stats.h"
 #include "reports/compare.h"
 #include "reports/mannwhitney.h"
 #include "tests/tap.h"

@@ -10,9 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/error.h"
 #include "harness/backend.h"
 #include "harness/device.h"
-#include "harness/error.h"
 #include "tests/tap.h"
 
 #ifdef SQ_HAVE_CUDA

@@ -14,14 +14,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/error.h"
+#include "base/files.h"
+#include "base/stats.h"
 #include "harness/dump.h"
-#include "harness/error.h"
-#include "harness/files.h"
 #include "harness/inputs.h"
 #include "harness/measure.h"
 #include "harness/npy.h"
 #include "harness/run.h"
-#include "harness/stats.h"
 #include "harness/verify.h"
 #include "kernels/attention.h"
 #include "results/analysis.h"

@@ -6,10 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "kernels/attention.h"
+#include "base/error.h"
 #include "harness/device.h"
-#include "harness/error.h"
 #include "harness/run.h"
+#include "kernels/attention.h"
 #include "tests/tap.h"
 
 typedef struct shape { int64_t B, H, T, D, DV; } shape;

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/error.h"
+#include "base/error.h"
 #include "kernels/kernel.h"
 #include "kernels/sources.h"
 #include "workloads/suite.h"

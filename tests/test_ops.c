@@ -6,7 +6,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "harness/error.h"
+#include "base/error.h"
 #include "kernels/attention.h"
 #include "kernels/op.h"
 #include "tests/tap.h"

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness/error.h"
+#include "base/error.h"
 #include "results/result.h"
 #include "tests/tap.h"
 

@@ -9,11 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/csv.h"
+#include "base/error.h"
 #include "kernels/attention.h"
-#include "harness/error.h"
 #include "tests/tap.h"
 #include "tuner/cache.h"
-#include "tuner/csvrows.h"
 
 static const sq_kernel toy = {
   .name = "toy", .op = &sq_op_softmax_attn, .nparams = 2,
@@ -29,7 +29,7 @@ static sq_outcome ok_ms(double ms) {
 /* Result records per configuration (everything but attempting). */
 static int results_of(const char *path, const sq_space *sp, int *per, int *crashed) {
   sq_csvfile f;
-  if (sq_csv_read(path, &f, NULL)) return -1;
+  if (sq_csv_read(path, SQ_CSV_ONE_LINE, &f, NULL)) return -1;
   memset(per, 0, (size_t)sp->n * sizeof *per);
   *crashed = 0;
   for (int r = 1; r < f.nrows; r++) {

@@ -13,8 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/error.h"
 #include "kernels/attention.h"
-#include "harness/error.h"
 #include "tests/tap.h"
 #include "tuner/db.h"
 
@@ -234,6 +234,17 @@ int main(void) {
   sq_tunedb_write(path, &db);
   rc = lookup(&dev, k, &p, pv, lvl);
   tap_ok(rc == 0 && !strcmp(lvl, "tuned:arch") && pv[bm] == 32, "with none left at the device: the next level (%s)", lvl);
+
+  /* Regression: a lookup that skips entries whose parameters do not fit the
+   * problem (here B*H over the grid limit) succeeds with the defaults and
+   * leaves no detail, so a later error that sets none is not printed with
+   * this stale tuning-database text. */
+  sq_problem wide = p;
+  sq_ax_set(&wide, SQ_ATT_H, 70000);
+  sq_clear_error();
+  rc = lookup(&dev, k, &wide, pv, lvl);
+  tap_ok(rc == 0 && !strcmp(lvl, "default") && !sq_last_error()[0],
+         "entries skipped by a lookup leave no detail behind ('%s')", sq_last_error());
 
   sq_tunedb_entry e = db.v[1];
   snprintf(e.params, sizeof e.params, "FL_BM=64;FL_BN=16");

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/error.h"
 #include "kernels/attention.h"
-#include "harness/error.h"
 #include "tests/tap.h"
 #include "tuner/space.h"
 

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/error.h"
 #include "kernels/attention.h"
-#include "harness/error.h"
 #include "tests/tap.h"
 #include "tuner/strategy.h"
 

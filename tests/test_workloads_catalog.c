@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/csv.h"
+#include "base/error.h"
 #include "kernels/attention.h"
-#include "harness/error.h"
 #include "tap.h"
 #include "workloads/catalog.h"
-#include "workloads/csvtab.h"
 
 static char datadir[512];
 
@@ -94,15 +94,13 @@ static void shapes_validate(const sq_catalog *c) {
 /* The problems of the runnable rows before the shape column
  * (tests/data/workloads_runnable_problems.csv, from the old columns). */
 static void same_problems(const sq_catalog *c) {
-  char path[700], *text;
-  size_t len;
-  sq_csvtab t;
+  char path[700];
+  sq_csvfile t;
   snprintf(path, sizeof path, "%s/workloads_runnable_problems.csv", datadir);
-  if (!tap_ok(!sq_read_file(path, &text, &len) && !sq_csvtab_parse(text, len, path, &t), "%s reads", path))
-    return;
+  if (!tap_ok(!sq_csv_read(path, 0, &t, NULL), "%s reads", path)) return;
   int same = 0, rows = 0, runnable = 0;
-  for (int i = 1; i < t.n; i++) {
-    char **f = t.r[i].f;
+  for (int i = 1; i < t.nrows; i++) {
+    char **f = t.rows[i].f;
     const sq_workload *w = sq_catalog_find(c, f[0]);
     sq_problem p;
     rows++;
@@ -118,8 +116,7 @@ static void same_problems(const sq_catalog *c) {
   for (int i = 0; i < c->n; i++) runnable += c->w[i].k != NULL;
   tap_ok(rows == 149 && same == rows && runnable == rows,
          "the %d runnable rows give the same problems as before the shape column (%d same)", runnable, same);
-  sq_csvtab_free(&t);
-  free(text);
+  sq_csv_free(&t);
 }
 
 /* The ops declared for the catalog's pending kinds (kernels/ops.c) and

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "base/error.h"
 #include "kernels/attention.h"
-#include "harness/error.h"
 #include "tap.h"
 #include "workloads/planner.h"
 #include "workloads/suite.h"

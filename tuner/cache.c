@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "harness/error.h"
-#include "tuner/csvrows.h"
+#include "base/csv.h"
+#include "base/error.h"
 
 const char *const sq_cache_key_names[SQ_CACHE_NKEY] = {"device", "driver", "kernel",
                                                        "shape", "dtype", "source-hash"};
@@ -36,10 +36,14 @@ static int write_header(sq_cache *c, const sq_cache_key *key) {
   for (int i = 0; i < SQ_CACHE_NKEY; i++) fprintf(c->fp, "# %s: %s\n", sq_cache_key_names[i], key->value[i]);
   fprintf(c->fp, "# params:");
   for (int p = 0; p < sp->np; p++) fprintf(c->fp, "%s%s", p ? "," : " ", sp->name[p]);
-  fprintf(c->fp, "\nstatus");
-  for (int p = 0; p < sp->np; p++) fprintf(c->fp, ",%s", sp->name[p]);
-  fprintf(c->fp, ",time_ms,compile_s,verify_s,bench_s,message\n");
-  if (fflush(c->fp) || fsync(fileno(c->fp))) return sq_fail(SQ_EIO, "%s: %s", c->path, strerror(errno));
+  fprintf(c->fp, "\n");
+  const char *h[SQ_SPACE_MAXP + 6] = {"status"};
+  int k = 1;
+  for (int p = 0; p < sp->np; p++) h[k++] = sp->name[p];
+  static const char *const tail[] = {"time_ms", "compile_s", "verify_s", "bench_s", "message"};
+  for (int i = 0; i < 5; i++) h[k++] = tail[i];
+  int rc = sq_csv_write_row(c->fp, h, k);
+  if (rc || fflush(c->fp) || fsync(fileno(c->fp))) return sq_fail(SQ_EIO, "%s: %s", c->path, strerror(errno));
   return 0;
 }
 
@@ -168,7 +172,7 @@ static int truncate_partial(const char *path) {
 
 static int resume_file(sq_cache *c, const sq_cache_key *key) {
   sq_csvfile f;
-  int cut = 0, rc = sq_csv_read(c->path, &f, &cut);
+  int cut = 0, rc = sq_csv_read(c->path, SQ_CSV_ONE_LINE, &f, &cut);
   if (rc) return rc;
   uint8_t *pending = calloc((size_t)c->space->n + 1, 1);
   if (!pending) rc = sq_fail(SQ_ENOMEM, "out of memory");

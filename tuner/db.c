@@ -11,10 +11,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "harness/error.h"
-#include "harness/files.h"
+#include "base/csv.h"
+#include "base/error.h"
+#include "base/files.h"
 #include "harness/run.h"
-#include "tuner/csvrows.h"
 
 extern const char *const sq_src_tunedb;   /* tuner/db/tunedb.csv, embedded */
 
@@ -86,6 +86,8 @@ char *sq_tunedb_user_path(void) {
   if (h && *h) return sq_strf("%s/.local/share/subquad/tunedb.csv", h);
   return sq_strf("%s", "");
 }
+
+char *sq_tunedb_path(const char *given) { return given ? sq_strf("%s", given) : sq_tunedb_user_path(); }
 
 void sq_tunedb_free(sq_tunedb *db) {
   free(db->v);
@@ -277,7 +279,7 @@ int sq_tunedb_read(const char *path, sq_tunedb *db) {
   memset(db, 0, sizeof *db);
   if (access(path, F_OK) != 0 && errno == ENOENT) return 0;
   sq_csvfile f;
-  int rc = sq_csv_read(path, &f, NULL);
+  int rc = sq_csv_read(path, SQ_CSV_ONE_LINE, &f, NULL);
   if (rc) return rc;
   rc = from_csv(path, &f, db);
   sq_csv_free(&f);
@@ -286,13 +288,11 @@ int sq_tunedb_read(const char *path, sq_tunedb *db) {
 
 int sq_tunedb_builtin(sq_tunedb *db) {
   memset(db, 0, sizeof *db);
-  FILE *fp = fmemopen((void *)sq_src_tunedb, strlen(sq_src_tunedb), "r");
-  if (!fp) return sq_fail(SQ_ENOMEM, "built-in tuning database: fmemopen failed");
+  static const char name[] = "(built-in tunedb.csv)";
   sq_csvfile f;
-  int rc = sq_csv_read_fp(fp, "(built-in tunedb.csv)", &f, NULL);
-  fclose(fp);
+  int rc = sq_csv_parse(sq_src_tunedb, strlen(sq_src_tunedb), name, SQ_CSV_ONE_LINE, &f, NULL);
   if (rc) return rc;
-  rc = from_csv("(built-in tunedb.csv)", &f, db);
+  rc = from_csv(name, &f, db);
   sq_csv_free(&f);
   return rc;
 }
@@ -413,5 +413,10 @@ int sq_tunedb_lookup(const sq_device_info *dev, const sq_kernel *k, const sq_pro
   }
   sq_tunedb_free(&dbs[0]);
   sq_tunedb_free(&dbs[1]);
+  /* Entries skipped on the way (their parameters do not fit this problem)
+   * and a built-in database that would not read are no failure of the
+   * lookup: their detail must not outlive it, or the next error that sets
+   * none would be printed as a stale tuning-database message. */
+  sq_clear_error();
   return 0;
 }

@@ -31,7 +31,8 @@
  * writes the level used ("tuned:device", "tuned:arch", "tuned:vendor", "default")
  * into level. Never fails: a missing or unreadable database means defaults (and
  * an unreadable user database is reported once on stderr by the caller via the
- * returned code SQ_EIO/SQ_EPARSE with detail, while pv still holds defaults). */
+ * returned code SQ_EIO/SQ_EPARSE with detail, while pv still holds defaults).
+ * On 0 the detail is empty: entries skipped on the way leave none behind. */
 int sq_tunedb_lookup(const sq_device_info *dev, const sq_kernel *k, const sq_problem *p,
                      int *pv, char *level, size_t n);
 
@@ -60,6 +61,9 @@ int sq_tunedb_key(const sq_problem *p, char *buf, size_t n);
 /* The user database's path, malloc'd ("" when no home can be found; NULL,
  * with the detail set, when out of memory). */
 char *sq_tunedb_user_path(void);
+/* The database a tune writes and --show lists, malloc'd: `given` (--db)
+ * when not NULL, else the user's; NULL when out of memory. */
+char *sq_tunedb_path(const char *given);
 /* Reads a database file; a missing file is an empty database. SQ_EIO or
  * SQ_EPARSE ("file:line: what") otherwise. */
 int sq_tunedb_read(const char *path, sq_tunedb *db);

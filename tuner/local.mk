@@ -1,13 +1,11 @@
 # tuner/: search spaces, strategies, the crash-safe cache, the tuning
-# database and `subquad tune`.
+# database and the drivers behind `subquad tune` (on a device, replay).
 libsubquad_a_SOURCES += \
-	tuner/csvrows.h tuner/csvrows.c \
 	tuner/space.h tuner/space.c \
 	tuner/strategy.h tuner/strategy.c tuner/strategy_local.c tuner/strategy_genetic.c \
 	tuner/db.h tuner/db.c \
 	tuner/cache.h tuner/cache.c tuner/pool.h tuner/pool.c \
-	tuner/tune.h tuner/tune.c tuner/tune_cli.h tuner/replay.c tuner/tune_device.c \
-	tuner/cmd_tune.c
+	tuner/tune.h tuner/tune.c tuner/drivers.h tuner/replay.c tuner/tune_device.c
 
 # The shipped tuning database is embedded like the kernel texts, so
 # `subquad run` finds it from any directory.

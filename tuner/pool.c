@@ -5,7 +5,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "harness/error.h"
+#include "base/error.h"
 
 enum { ST_NONE = 0, ST_QUEUED, ST_RUNNING, ST_DONE };
 

@@ -12,12 +12,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "harness/commands.h"
-#include "harness/error.h"
-#include "harness/files.h"
-#include "tuner/csvrows.h"
+#include "base/error.h"
+#include "base/files.h"
+#include "tuner/drivers.h"
 #include "tuner/tune.h"
-#include "tuner/tune_cli.h"
 
 typedef struct replay_ctx {
   const sq_space *sp;
@@ -56,21 +54,10 @@ static const char *base_name(const char *p) {
 
 /* The cache key of a recorded space: its file name and content hash. */
 static int replay_key(const char *path, sq_cache_key *key) {
-  FILE *fp = fopen(path, "rb");
-  if (!fp) return sq_fail(SQ_EIO, "%s: %s", path, strerror(errno));
-  char *buf = NULL;
-  size_t cap = 0, n = 0, got;
-  char chunk[65536];
-  while ((got = fread(chunk, 1, sizeof chunk, fp)) > 0) {
-    if (n + got > cap) {
-      char *b = realloc(buf, cap = 2 * (n + got));
-      if (!b) { free(buf); fclose(fp); return sq_fail(SQ_ENOMEM, "out of memory"); }
-      buf = b;
-    }
-    memcpy(buf + n, chunk, got);
-    n += got;
-  }
-  fclose(fp);
+  char *buf;
+  size_t n;
+  int rc = sq_read_file(path, &buf, &n);
+  if (rc) return rc;
   memset(key, 0, sizeof *key);
   snprintf(key->value[0], sizeof key->value[0], "replay");
   snprintf(key->value[1], sizeof key->value[1], "-");
@@ -78,21 +65,22 @@ static int replay_key(const char *path, sq_cache_key *key) {
   snprintf(key->value[3], sizeof key->value[3], "-");
   snprintf(key->value[4], sizeof key->value[4], "-");
   char h[17];
-  sq_hash_text(buf ? buf : "", n, h);
+  sq_hash_text(buf, n, h);
   snprintf(key->value[5], sizeof key->value[5], "%s", h);
   free(buf);
   return 0;
 }
 
-static const sq_strategy *strategy_of(const sq_tune_cli *a, int i) {
+static const sq_strategy *strategy_of(const sq_tune_opts *a, int i) {
   return sq_strategy_find(a->nstrategy ? a->strategy[i] : "anneal");
 }
 
 /* One run, with optional cache and trace file. */
-static int replay_one(const sq_tune_cli *a, const sq_space *sp) {
+static sq_tune_end replay_one(const sq_tune_opts *a, const sq_space *sp) {
   const char *path = a->replay[0];
   sq_cache cache;
-  int have_cache = 0, rc = 0, status = 1;
+  int have_cache = 0, rc = 0;
+  sq_tune_end end = SQ_TUNE_FAILED;
   sq_atomic out;
   FILE *trace = NULL;
   replay_ctx rx = {.sp = sp};
@@ -106,12 +94,13 @@ static int replay_one(const sq_tune_cli *a, const sq_space *sp) {
   /* The trace's temporary file first: an -o that cannot be written is
    * refused before the cache is touched. */
   if (a->out && !(trace = sq_atomic_open(&out, a->out)))
-    return sq_tune_error(2, sq_fail(SQ_EIO, "-o %s: cannot write there: %s", a->out, sq_atomic_reason(a->out)), NULL);
+    return sq_tune_fail(SQ_TUNE_REFUSED,
+                        sq_fail(SQ_EIO, "-o %s: cannot write there: %s", a->out, sq_atomic_reason(a->out)), NULL);
   if (a->cache) {
     sq_cache_key key;
     if ((rc = replay_key(path, &key)) || (rc = sq_cache_open(a->cache, &key, sp, a->resume || cont, &cache))) {
       if (trace) sq_atomic_abort(&out);
-      return sq_tune_error(2, rc, NULL);
+      return sq_tune_fail(SQ_TUNE_REFUSED, rc, NULL);
     }
     have_cache = 1;
     cache.sync = 0;   /* replay launches nothing that could take the machine down */
@@ -133,7 +122,8 @@ static int replay_one(const sq_tune_cli *a, const sq_space *sp) {
   rc = sq_tuner_run(&t, strategy_of(a, 0), &s);
   if (!rc && t.recycled && !(rc = sq_tuner_continue_set(&t))) {
     sq_cache_close(&cache);
-    return sq_tune_error(1, sq_tune_continue_fresh(a), NULL);
+    sq_search_free(&s);
+    return SQ_TUNE_CONTINUE;
   }
   t.cached = s.nevals - t.measured;   /* over every process of this run */
   if (trace) {
@@ -162,13 +152,13 @@ static int replay_one(const sq_tune_cli *a, const sq_space *sp) {
       printf("cache best ok record: %s: %.6g ms\n", cfg, cms);
     }
   }
-  status = 0;
+  end = SQ_TUNE_DONE;
 out:
   sq_search_free(&s);
   if (trace) sq_atomic_abort(&out);
   if (have_cache) sq_cache_close(&cache);
-  if (rc) return sq_tune_error(1, rc, NULL);
-  return status;
+  if (rc) return sq_tune_fail(SQ_TUNE_FAILED, rc, NULL);
+  return end;
 }
 
 static int cmp_i64(const void *x, const void *y) {
@@ -183,9 +173,13 @@ static double median_of(int64_t *v, int n) {
 }
 
 /* --seeds: every (space, strategy) pair over the seeds. */
-static int replay_seeds(const sq_tune_cli *a, sq_space *sps) {
+static sq_tune_end replay_seeds(const sq_tune_opts *a, sq_space *sps) {
   int64_t *h10 = malloc((size_t)a->seeds * sizeof *h10), *h5 = malloc((size_t)a->seeds * sizeof *h5);
-  if (!h10 || !h5) { free(h10); free(h5); return sq_tune_error(1, sq_fail(SQ_ENOMEM, "out of memory"), NULL); }
+  if (!h10 || !h5) {
+    free(h10);
+    free(h5);
+    return sq_tune_fail(SQ_TUNE_FAILED, sq_fail(SQ_ENOMEM, "out of memory"), NULL);
+  }
   printf("%-16s %8s %9s %-11s %9s %9s %10s %10s\n", "space", "configs", "best_ms", "strategy",
          "within10%", "within5%", "med_evals10", "med_evals5");
   int ns = a->nstrategy ? a->nstrategy : 1, rc = 0;
@@ -213,15 +207,14 @@ static int replay_seeds(const sq_tune_cli *a, sq_space *sps) {
   }
   free(h10);
   free(h5);
-  if (rc) return sq_tune_error(1, rc, NULL);
-  return 0;
+  return rc ? sq_tune_fail(SQ_TUNE_FAILED, rc, NULL) : SQ_TUNE_DONE;
 }
 
 /* The outputs of a replay (-o, --cache) name no input of the command nor
  * each other (compared by device and inode, so another spelling or a
  * symbolic link is caught), and -o is no folder: refused before any work,
  * so an input is never replaced by a trace. */
-static int check_outputs(const sq_tune_cli *a) {
+static int check_outputs(const sq_tune_opts *a) {
   struct stat st;
   for (int i = 0; i < a->nreplay; i++) {
     if (a->out && sq_same_file(a->out, a->replay[i]))
@@ -236,19 +229,20 @@ static int check_outputs(const sq_tune_cli *a) {
   return 0;
 }
 
-int sq_tune_replay(const sq_tune_cli *a) {
+sq_tune_end sq_tune_replay(const sq_tune_opts *a) {
   sq_space sps[SQ_TUNE_MAX_REPLAY];
-  int n = 0, status, rc = check_outputs(a);
-  if (rc) return sq_tune_error(2, rc, NULL);
+  sq_tune_end end;
+  int n = 0, rc = check_outputs(a);
+  if (rc) return sq_tune_fail(SQ_TUNE_REFUSED, rc, NULL);
   for (; n < a->nreplay; n++) {
     rc = sq_space_from_csv(a->replay[n], &sps[n]);
     if (rc) {
-      status = sq_tune_error(2, rc, "--replay ");
+      end = sq_tune_fail(SQ_TUNE_REFUSED, rc, "--replay ");
       goto out;
     }
   }
-  status = a->seeds ? replay_seeds(a, sps) : replay_one(a, &sps[0]);
+  end = a->seeds ? replay_seeds(a, sps) : replay_one(a, &sps[0]);
 out:
   for (int i = 0; i < n; i++) sq_space_free(&sps[i]);
-  return status;
+  return end;
 }

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "harness/error.h"
-#include "tuner/csvrows.h"
+#include "base/csv.h"
+#include "base/error.h"
 
 static double now_s(void) {
   struct timespec ts;
@@ -266,7 +266,7 @@ int sq_space_from_csv(const char *path, sq_space *out) {
   double t0 = now_s();
   memset(out, 0, sizeof *out);
   sq_csvfile f;
-  int rc = sq_csv_read(path, &f, NULL), tcol = -1;
+  int rc = sq_csv_read(path, SQ_CSV_ONE_LINE, &f, NULL), tcol = -1;
   if (rc) return rc;
   if (!(rc = csv_header(path, &f, out, &tcol)) && !(rc = csv_values(path, &f, out, tcol)) &&
       !(rc = csv_configs(path, &f, out, tcol))) {

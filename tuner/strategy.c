@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "harness/error.h"
+#include "base/error.h"
 
 static double now_s(void) {
   struct timespec ts;

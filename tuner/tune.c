@@ -1,4 +1,5 @@
-/* The evaluation path of a tuning run (tune.h). */
+/* The evaluation path of a tuning run (tune.h), and how a driver reports a
+ * failed step (drivers.h). */
 #include "tuner/tune.h"
 
 #include <math.h>
@@ -7,7 +8,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "harness/error.h"
+#include "base/csv.h"
+#include "base/error.h"
+#include "tuner/drivers.h"
 
 const char *const sq_tuner_status_names[8] = {"ok", "compile", "limits", "launch",
                                               "verify", "timeout", "crashed", "invalid"};
@@ -182,10 +185,12 @@ static double eval_cb(void *ctx, int64_t cfg) {
   double ms = !strcmp(o.status, "ok") && isfinite(o.ms) && o.ms > 0 ? o.ms : INFINITY;
   if (t->trace) {
     double best = fmin(t->search->best_ms, ms);
-    fprintf(t->trace, "%lld,", (long long)t->search->nevals + 1);
-    if (isfinite(ms)) fprintf(t->trace, "%.6g", ms);
-    if (isfinite(best)) fprintf(t->trace, ",%.6g\n", best);
-    else fprintf(t->trace, ",\n");
+    char f[3][32] = {"", "", ""};
+    const char *row[3] = {f[0], f[1], f[2]};
+    snprintf(f[0], sizeof f[0], "%lld", (long long)t->search->nevals + 1);
+    if (isfinite(ms)) snprintf(f[1], sizeof f[1], "%.6g", ms);
+    if (isfinite(best)) snprintf(f[2], sizeof f[2], "%.6g", best);
+    sq_csv_write_row(t->trace, row, 3);
   }
   if (t->progress && !(cached && t->continuation)) progress(t, cfg, &o, cached);
   return ms;
@@ -208,9 +213,16 @@ int sq_tuner_run(sq_tuner *t, const sq_strategy *st, sq_search *s) {
   int rc = sq_search_init(s);
   if (rc) return rc;
   s->t0 -= t->elapsed_before;   /* a --time budget spans recycled processes */
-  if (t->trace) fprintf(t->trace, "eval,time_ms,best_ms\n");
+  static const char *const trace_header[] = {"eval", "time_ms", "best_ms"};
+  if (t->trace) sq_csv_write_row(t->trace, trace_header, 3);
   void (*old)(int) = t->catch_sigint ? signal(SIGINT, on_sigint) : SIG_DFL;
   rc = sq_search_run(st, s);
   if (t->catch_sigint) signal(SIGINT, old);
   return rc;
+}
+
+sq_tune_end sq_tune_fail(sq_tune_end end, int rc, const char *prefix) {
+  const char *d = sq_last_error();
+  sq_fail(rc, "%s%s", prefix ? prefix : "", *d ? d : rc < 0 ? sq_strerror(rc) : "failed");
+  return end;
 }

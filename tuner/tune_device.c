@@ -3,8 +3,8 @@
  * cache, runs the strategy with every evaluation going through sq_case_run
  * (compile, limits, verify, measure) while a thread pool compiles ahead,
  * then measures the best and the default configurations side by side,
- * prints the summary and stores the best in the tuning database. Also the
- * database listing (--show). */
+ * prints the summary and stores the best in the tuning database. Errors go
+ * back to the command as an sq_tune_end and the detail (drivers.h). */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -14,17 +14,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "harness/commands.h"
+#include "base/error.h"
+#include "base/files.h"
 #include "harness/device.h"
-#include "harness/error.h"
-#include "harness/files.h"
 #include "harness/progcache.h"
 #include "harness/run.h"
-#include "tuner/csvrows.h"
 #include "tuner/db.h"
+#include "tuner/drivers.h"
 #include "tuner/pool.h"
 #include "tuner/tune.h"
-#include "tuner/tune_cli.h"
 
 typedef struct dev_ctx {
   sq_device *dev;
@@ -141,12 +139,6 @@ static char *default_cache(const dev_ctx *x) {
   return path;
 }
 
-/* The tuning database to write and show, malloc'd: --db, else the user's
- * ("" when there is no home); NULL when out of memory. */
-static char *db_path(const sq_tune_cli *a) {
-  return a->db ? sq_strf("%s", a->db) : sq_tunedb_user_path();
-}
-
 static void cache_key(const dev_ctx *x, sq_cache_key *key) {
   char shape[SQ_SHAPE_TEXT_MAX];
   memset(key, 0, sizeof *key);
@@ -183,7 +175,7 @@ static int side_by_side(dev_ctx *x, const int *best, double *best_ms, double *de
   return 0;
 }
 
-static int setup_problem(const sq_tune_cli *a, dev_ctx *x) {
+static int setup_problem(const sq_tune_opts *a, dev_ctx *x) {
   if (!(x->k = sq_kernel_find(a->kernel)))
     return sq_fail(SQ_EINVAL, "--kernel: unknown kernel '%s' (subquad workloads lists them)", a->kernel);
   int rc = sq_problem_parse(x->k, a->shape, a->causal, a->dtype, &x->prob);
@@ -266,28 +258,29 @@ static int check_db(const char *db, const char *cache) {
   return rc;
 }
 
-static int tune_run(const sq_tune_cli *a, dev_ctx *x, sq_space *sp) {
+static sq_tune_end tune_run(const sq_tune_opts *a, dev_ctx *x, sq_space *sp) {
   sq_cache cache = {0};
   sq_cache_key key;
-  int rc, failed = 0;
-  char *path = a->cache ? sq_strf("%s", a->cache) : default_cache(x), *db = a->save ? db_path(a) : NULL;
+  sq_tune_end end = SQ_TUNE_DONE;
+  int rc;
+  char *path = a->cache ? sq_strf("%s", a->cache) : default_cache(x), *db = a->save ? sq_tunedb_path(a->db) : NULL;
   if (!path || (a->save && !db)) {
-    rc = sq_tune_error(1, SQ_ENOMEM, NULL);
+    end = sq_tune_fail(SQ_TUNE_FAILED, SQ_ENOMEM, NULL);
     goto early;
   }
   /* The database is read and rewritten at the end: a bad one is refused
    * now, not after hours of tuning. */
   if (db && (rc = check_db(db, path))) {
-    rc = sq_tune_error(2, rc, NULL);
+    end = sq_tune_fail(SQ_TUNE_REFUSED, rc, NULL);
     goto early;
   }
   if ((rc = sq_mkdirs_parent(path))) {
-    rc = sq_tune_error(2, rc, "--cache ");
+    end = sq_tune_fail(SQ_TUNE_REFUSED, rc, "--cache ");
     goto early;
   }
   cache_key(x, &key);
   if ((rc = sq_cache_open(path, &key, sp, a->resume || x->continuation, &cache))) {
-    rc = sq_tune_error(2, rc, NULL);
+    end = sq_tune_fail(SQ_TUNE_REFUSED, rc, NULL);
     goto early;
   }
   if (!a->quiet && !x->continuation) {
@@ -335,7 +328,7 @@ static int tune_run(const sq_tune_cli *a, dev_ctx *x, sq_space *sp) {
   sq_search_free(&s);
   if (best < 0) {
     printf("no configuration passed; nothing stored\n");
-    failed = 1;
+    end = SQ_TUNE_NOTHING;
     goto out;
   }
   int pv[SQ_SPACE_MAXP], def[SQ_MAX_PARAMS];
@@ -355,76 +348,37 @@ out:
   free(x->prebuild_s);
   x->prebuild_s = NULL;
   sq_cache_close(&cache);
-  free(path);
-  free(db);
-  if (rc) return sq_tune_error(1, rc, NULL);
-  return failed;
+  if (rc) end = sq_tune_fail(SQ_TUNE_FAILED, rc, NULL);
 early:
   free(path);
   free(db);
-  return rc;
+  return end;
 }
 
-int sq_tune_device(const sq_tune_cli *a) {
+sq_tune_end sq_tune_device(const sq_tune_opts *a) {
   dev_ctx x = {.continuation = getenv("SUBQUAD_TUNE_CONTINUE") != NULL};
   sq_space sp = {0};
-  int status;
+  sq_tune_end end;
   int rc = setup_problem(a, &x);
-  if (rc) return sq_tune_error(2, rc, NULL);
-  if ((rc = sq_device_open(a->device, &x.dev))) return sq_tune_error(2, rc, "--device: ");
+  if (rc) return sq_tune_fail(SQ_TUNE_REFUSED, rc, NULL);
+  if ((rc = sq_device_open(a->device, &x.dev))) return sq_tune_fail(SQ_TUNE_REFUSED, rc, "--device: ");
   int brc = sq_space_from_kernel(x.k, &x.prob, limits_filter, &x, &sp);
   x.sp = &sp;
   if (brc) {
-    status = sq_tune_error(2, brc, NULL);
+    end = sq_tune_fail(SQ_TUNE_REFUSED, brc, NULL);
   } else if (a->space_only) {
     print_space(&x, &sp);
-    status = 0;
+    end = SQ_TUNE_DONE;
   } else if (sp.n == 0) {
     print_space(&x, &sp);
-    status = sq_usage_error("tune", "%s has no valid configuration for this shape on %s", x.k->name, x.dev->id);
+    sq_fail(SQ_EINFEASIBLE, "%s has no valid configuration for this shape on %s", x.k->name, x.dev->id);
+    end = SQ_TUNE_REFUSED;
   } else {
     if (!a->quiet && !x.continuation) print_space(&x, &sp);
-    status = tune_run(a, &x, &sp);
+    end = tune_run(a, &x, &sp);
   }
   sq_space_free(&sp);
   sq_run_release_programs(x.dev);
   sq_device_close(x.dev);
-  if (x.recycle) status = sq_tune_error(1, sq_tune_continue_fresh(a), NULL);
-  return status;
-}
-
-static void show_db(const char *title, const sq_tunedb *db) {
-  printf("%s: %d entr%s\n", title, db->n, db->n == 1 ? "y" : "ies");
-  if (!db->n) return;
-  printf("  %-7s %-28.28s %-14s %-28s %-5s %-6s %-40s %-36s %10s %10s %7s\n", "backend", "device", "arch",
-         "kernel", "dtype", "causal", "key", "params", "tuned_ms", "default_ms", "speedup");
-  for (int i = 0; i < db->n; i++) {
-    const sq_tunedb_entry *e = &db->v[i];
-    printf("  %-7s %-28.28s %-14.14s %-28s %-5s %-6d %-40s %-36s %10.4g %10.4g %6.2fx\n", e->backend,
-           e->device, e->arch, e->kernel, e->dtype, e->causal, e->key, e->params, e->time_ms, e->default_ms,
-           e->default_ms / e->time_ms);
-  }
-}
-
-int sq_tune_show(const sq_tune_cli *a) {
-  char *path = db_path(a);
-  if (!path) return sq_tune_error(1, SQ_ENOMEM, NULL);
-  sq_tunedb db;
-  int status = 0;
-  if (path[0]) {
-    int rc = sq_tunedb_read(path, &db);
-    if (rc) {
-      status = sq_tune_error(2, rc, NULL);
-    } else {
-      printf("user database ");
-      show_db(path, &db);
-      sq_tunedb_free(&db);
-    }
-  }
-  free(path);
-  int rc = sq_tunedb_builtin(&db);
-  if (rc) return sq_tune_error(1, rc, NULL);
-  show_db("shipped database (built in)", &db);
-  sq_tunedb_free(&db);
-  return status;
+  return x.recycle ? SQ_TUNE_CONTINUE : end;
 }

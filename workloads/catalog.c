@@ -9,11 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/error.h"
+#include "base/csv.h"
+#include "base/error.h"
+#include "base/files.h"
 #include "kernels/attention.h"
 #include "workloads/catalog.h"
 #include "workloads/catalog_data.h"
-#include "workloads/csvtab.h"
 
 enum { C_NAME, C_PAPER, C_DOMAIN, C_FAMILY, C_OP, C_KERNEL, C_CAUSAL, C_SHAPE, C_OPERATOR, C_SOURCE,
        C_NOTES, C_COUNT };
@@ -171,7 +172,7 @@ static int check_shape(const char *file, int line, sq_workload *w) {
   return 0;
 }
 
-static int parse_row(const char *file, const sq_csvrec *r, const int *map, sq_workload *w) {
+static int parse_row(const char *file, const sq_csvrow *r, const int *map, sq_workload *w) {
   int line = r->line, rc;
   memset(w, 0, sizeof *w);
   w->line = line;
@@ -208,9 +209,9 @@ static int parse_row(const char *file, const sq_csvrec *r, const int *map, sq_wo
 
 /* Maps header names to columns: unknown, duplicate or missing required
  * columns are errors on line of the header. */
-static int map_header(const char *file, const sq_csvrec *h, int *map) {
+static int map_header(const char *file, const sq_csvrow *h, int *map) {
   for (int c = 0; c < C_COUNT; c++) map[c] = -1;
-  for (int j = 0; j < h->n; j++) {
+  for (int j = 0; j < h->nf; j++) {
     int c = 0;
     while (c < C_COUNT && strcmp(col_names[c], h->f[j])) c++;
     if (c == C_COUNT)
@@ -227,20 +228,20 @@ static int map_header(const char *file, const sq_csvrec *h, int *map) {
 }
 
 static int parse_papers(const char *text, size_t len, const char *name, sq_catalog *c) {
-  sq_csvtab t;
-  int rc = sq_csvtab_parse(text, len, name, &t);
+  sq_csvfile t;
+  int rc = sq_csv_parse(text, len, name, 0, &t, NULL);
   if (rc) return rc;
-  if (t.n == 0 || t.r[0].n != 3 || strcmp(t.r[0].f[0], "paper") || strcmp(t.r[0].f[1], "title") ||
-      strcmp(t.r[0].f[2], "reason")) {
-    rc = BAD("%s:%d: header: expected 'paper,title,reason'", name, t.n ? t.r[0].line : 1);
+  if (t.nrows == 0 || t.rows[0].nf != 3 || strcmp(t.rows[0].f[0], "paper") || strcmp(t.rows[0].f[1], "title") ||
+      strcmp(t.rows[0].f[2], "reason")) {
+    rc = BAD("%s:%d: header: expected 'paper,title,reason'", name, t.nrows ? t.rows[0].line : 1);
     goto out;
   }
-  c->papers = calloc((size_t)t.n, sizeof *c->papers);
+  c->papers = calloc((size_t)t.nrows, sizeof *c->papers);
   if (!c->papers) { rc = sq_fail(SQ_ENOMEM, "%s: out of memory", name); goto out; }
-  for (int i = 1; i < t.n && !rc; i++) {
-    const sq_csvrec *r = &t.r[i];
+  for (int i = 1; i < t.nrows && !rc; i++) {
+    const sq_csvrow *r = &t.rows[i];
     sq_paper *p = &c->papers[c->npapers];
-    if (r->n != 3) { rc = BAD("%s:%d: %d fields, expected 3", name, r->line, r->n); break; }
+    if (r->nf != 3) { rc = BAD("%s:%d: %d fields, expected 3", name, r->line, r->nf); break; }
     if (!r->f[0][0]) { rc = BAD("%s:%d: paper: empty", name, r->line); break; }
     if (!r->f[1][0]) { rc = BAD("%s:%d: title: empty", name, r->line); break; }
     if ((rc = copy_field(name, r->line, "paper", r->f[0], p->paper, sizeof p->paper)) ||
@@ -254,7 +255,7 @@ static int parse_papers(const char *text, size_t len, const char *name, sq_catal
     c->npapers++;
   }
 out:
-  sq_csvtab_free(&t);
+  sq_csv_free(&t);
   return rc;
 }
 
@@ -264,17 +265,17 @@ static int all_assumed(const sq_workload *w) { return w->nassumed == w->nvalues;
 
 static int parse_workloads(const char *text, size_t len, const char *name, int check_papers,
                            sq_catalog *c) {
-  sq_csvtab t;
-  int rc = sq_csvtab_parse(text, len, name, &t), map[C_COUNT];
+  sq_csvfile t;
+  int rc = sq_csv_parse(text, len, name, 0, &t, NULL), map[C_COUNT];
   if (rc) return rc;
-  if (t.n == 0) { rc = BAD("%s:1: header: the file is empty", name); goto out; }
-  if ((rc = map_header(name, &t.r[0], map))) goto out;
-  c->w = calloc((size_t)t.n, sizeof *c->w);
+  if (t.nrows == 0) { rc = BAD("%s:1: header: the file is empty", name); goto out; }
+  if ((rc = map_header(name, &t.rows[0], map))) goto out;
+  c->w = calloc((size_t)t.nrows, sizeof *c->w);
   if (!c->w) { rc = sq_fail(SQ_ENOMEM, "%s: out of memory", name); goto out; }
-  for (int i = 1; i < t.n && !rc; i++) {
-    const sq_csvrec *r = &t.r[i];
-    if (r->n != t.r[0].n) {
-      rc = BAD("%s:%d: %d fields, the header has %d", name, r->line, r->n, t.r[0].n);
+  for (int i = 1; i < t.nrows && !rc; i++) {
+    const sq_csvrow *r = &t.rows[i];
+    if (r->nf != t.rows[0].nf) {
+      rc = BAD("%s:%d: %d fields, the header has %d", name, r->line, r->nf, t.rows[0].nf);
       break;
     }
     sq_workload *w = &c->w[c->n];
@@ -297,7 +298,7 @@ static int parse_workloads(const char *text, size_t len, const char *name, int c
       rc = BAD("%s:%d: paper: '%s' is not in papers.csv", name, r->line, w->paper);
   }
 out:
-  sq_csvtab_free(&t);
+  sq_csv_free(&t);
   return rc;
 }
 

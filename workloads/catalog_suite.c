@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "harness/error.h"
+#include "base/error.h"
 #include "workloads/catalog.h"
 #include "workloads/suite.h"
 

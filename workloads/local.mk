@@ -1,5 +1,5 @@
 # workloads/: the paper catalog (data files with a source for every number),
-# suites, the sweep generator, the feasibility planner and `subquad workloads`.
+# suites, the sweep generator, the feasibility planner and slice-by-slice runs.
 # The catalog CSVs are embedded into the binary (kernels/embed.sh), so
 # subquad finds them from any directory.
 WORKLOADS_CATALOG = workloads/catalog/workloads.csv workloads/catalog/papers.csv
@@ -14,8 +14,6 @@ EXTRA_DIST += $(WORKLOADS_CATALOG)
 dist_pkgdata_DATA += $(WORKLOADS_CATALOG)
 
 libsubquad_a_SOURCES += \
-	workloads/csvtab.h workloads/csvtab.c \
 	workloads/catalog.h workloads/catalog_data.h workloads/catalog.c \
 	workloads/suite.h workloads/suite.c workloads/catalog_suite.c \
-	workloads/planner.h workloads/planner.c workloads/sliced.c \
-	workloads/cmd_workloads.c
+	workloads/planner.h workloads/planner.c workloads/sliced.c

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/error.h"
+#include "base/error.h"
 #include "harness/inputs.h"
 #include "workloads/planner.h"
 #include "workloads/suite.h"

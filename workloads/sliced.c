@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/error.h"
-#include "harness/stats.h"
+#include "base/error.h"
+#include "base/stats.h"
 #include "workloads/planner.h"
 
 /* Adds slice row `r` into the running sums; 0 or SQ_ENOMEM. */

@@ -11,7 +11,7 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "harness/error.h"
+#include "base/error.h"
 #include "kernels/attention.h"
 #include "tests/fuzz/fuzz.h"
 #include "tuner/cache.h"

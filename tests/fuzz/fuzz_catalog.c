@@ -7,7 +7,7 @@
  * that op whose canonical text parses back to the same shape, a resolved
  * kernel of that op that supports the row's mode, and, when runnable, a
  * problem with every tensor non-empty. */
-#include "harness/error.h"
+#include "base/error.h"
 #include "tests/fuzz/fuzz.h"
 #include "workloads/catalog.h"
 

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "harness/error.h"
+#include "base/error.h"
 #include "tests/fuzz/fuzz.h"
 
 static char scratch[200];

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "harness/error.h"
+#include "base/error.h"
 #include "results/result.h"
 #include "tests/fuzz/fuzz.h"
 

@@ -1,5 +1,5 @@
 /* Fuzz target: a recorded search space, as `tune --replay FILE` loads it
- * (tuner/space.c, sq_space_from_csv over tuner/csvrows.c). Guarantees: a
+ * (tuner/space.c, sq_space_from_csv over base/csv.c). Guarantees: a
  * refusal names the file and frees the space; an accepted space has 1 to
  * SQ_SPACE_MAXP parameters, each with 1 to SQ_SPACE_MAXV values in strictly
  * ascending order, at least one configuration, every configuration found
@@ -11,7 +11,7 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "harness/error.h"
+#include "base/error.h"
 #include "tests/fuzz/fuzz.h"
 #include "tuner/space.h"
 

@@ -10,7 +10,7 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "harness/error.h"
+#include "base/error.h"
 #include "kernels/kernel.h"
 #include "tests/fuzz/fuzz.h"
 #include "tuner/db.h"

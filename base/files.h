@@ -1,6 +1,6 @@
-/* Small file-system helpers: mkdir -p, the atomic file writer every output
- * goes through, and the checks a command makes on its outputs before it
- * starts any work. */
+/* Small file-system helpers: reading a whole file, mkdir -p, the atomic
+ * file writer every output goes through, and the checks a command makes on
+ * its outputs before it starts any work. */
 #ifndef SQ_FILES_H
 #define SQ_FILES_H
 
@@ -9,6 +9,15 @@
 /* printf into a fresh allocation: paths are sized to fit, never cut. NULL
  * (with the detail) when out of memory. */
 char *sq_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Reads the file at `path` into a malloc'd buffer with a NUL after its
+ * `len` bytes (the text itself may hold NULs). 0, SQ_ENOMEM, or SQ_EIO with
+ * the detail "path: cannot open: reason" (errno left as the failed open
+ * set it, so a caller can tell a missing file) or "path: read error:
+ * reason". The one place that slurps a file. */
+int sq_read_file(const char *path, char **text, size_t *len);
+/* The same from an open stream, read to its end; `name` names it. */
+int sq_read_stream(FILE *fp, const char *name, char **text, size_t *len);
 
 /* mkdir -p: creates the directory and its parents. 0, or SQ_EIO with the
  * detail "path: reason" and errno set (ENOTDIR when the path or a parent is

@@ -13,8 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness/commands.h"
-#include "harness/error.h"
+#include "base/error.h"
+#include "commands/commands.h"
 #include "reports/outfile.h"
 #include "reports/report.h"
 #include "reports/tunefile.h"

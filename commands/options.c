@@ -1,5 +1,5 @@
-/* The `subquad` program: dispatches to a subcommand. Only this layer turns
- * library error codes into exit statuses. */
+/* The option helpers of the commands: the one-line usage error and strict
+ * parsing of numbers and durations given as flags (commands.h). */
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -7,31 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "harness/commands.h"
-#include "harness/error.h"
-
-int sq_argc;
-char **sq_argv;
-
-static const struct {
-  const char *name;
-  int (*fn)(int, char **);
-  const char *summary;
-} commands[] = {
-  {"devices", sq_cmd_devices, "list devices and host topology; --peaks measures them"},
-  {"workloads", sq_cmd_workloads, "list the paper catalog and suites"},
-  {"run", sq_cmd_run, "verify and benchmark a kernel or a suite"},
-  {"tune", sq_cmd_tune, "autotune a kernel's parameters, or replay a recorded space"},
-  {"report", sq_cmd_report, "gnuplot figures and an index page from result files"},
-  {"compare", sq_cmd_compare, "regression gate between two result files"},
-};
-
-static void usage(FILE *f) {
-  fprintf(f, "usage: subquad COMMAND [options]   (subquad COMMAND --help for its options)\n\ncommands:\n");
-  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-    fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-}
+#include "base/error.h"
+#include "commands/commands.h"
 
 /* One line whatever the arguments hold: a value with a newline in it is
  * printed escaped, as sq_fail does. */
@@ -82,21 +59,4 @@ int sq_parse_duration(const char *s, const char *what, double *seconds) {
     return sq_fail(SQ_EINVAL, "%s: '%s' is not a duration (e.g. 90s, 10m, 2h)", what, s);
   *seconds = v * unit;
   return 0;
-}
-
-int main(int argc, char **argv) {
-  sq_argc = argc;
-  sq_argv = argv;
-  if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-    usage(argc < 2 ? stderr : stdout);
-    return argc < 2 ? 2 : 0;
-  }
-  if (!strcmp(argv[1], "--version")) {
-    printf("subquad %s (%s)\n", PACKAGE_VERSION, SQ_GIT_REVISION);
-    return 0;
-  }
-  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-    if (!strcmp(argv[1], commands[i].name)) return commands[i].fn(argc - 1, argv + 1);
-  fprintf(stderr, "subquad: unknown command '%s' (try subquad --help)\n", argv[1]);
-  return 2;
 }

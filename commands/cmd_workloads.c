@@ -7,15 +7,15 @@
  * Without --suite it lists every catalog row (runnable or `pending kernel`)
  * and every paper without a workload with its reason; with --suite it lists
  * the cases the suite expands to. Exit 0, or 2 for a bad flag or catalog. */
-#include <csv.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/commands.h"
+#include "base/csv.h"
+#include "base/error.h"
+#include "commands/commands.h"
 #include "harness/device.h"
-#include "harness/error.h"
 #include "workloads/catalog.h"
 #include "workloads/planner.h"
 #include "workloads/suite.h"
@@ -89,20 +89,6 @@ static int parse_args(int argc, char **argv, wl_cli *a) {
   return 0;
 }
 
-/* CSV output: a cell is quoted (by libcsv) only when it needs it, so plain
- * cells stay greppable. */
-static void csv_cell(const char *s, int last) {
-  if (strpbrk(s, ",\"\r\n") || (*s && (s[0] == ' ' || s[strlen(s) - 1] == ' ')))
-    csv_fwrite(stdout, s, strlen(s));
-  else
-    fputs(s, stdout);
-  fputc(last ? '\n' : ',', stdout);
-}
-
-static void csv_row(const char *const *cells, int n) {
-  for (int i = 0; i < n; i++) csv_cell(cells[i] ? cells[i] : "", i == n - 1);
-}
-
 static void fmt_bytes(double b, char *buf, size_t n) {
   if (b >= 1073741824.0) snprintf(buf, n, "%.1f GiB", b / 1073741824.0);
   else if (b >= 1048576.0) snprintf(buf, n, "%.1f MiB", b / 1048576.0);
@@ -125,7 +111,7 @@ static int list_suite(const wl_cli *a, const sq_catalog *cat, sq_device *dev) {
   static const char *const hdr[] = {"suite", "workload", "paper", "kernel", "family", "causal",
                                     "B", "H", "T", "D", "DV", "tokens", "pred_mem_bytes",
                                     "pred_ms", "plan", "reason"};
-  if (a->csv) csv_row(hdr, 16);
+  if (a->csv) sq_csv_write_row(stdout, hdr, 16);
   else
     printf("%-40s %-28s %-6s %5s %3s %8s %4s %11s %9s %10s %-6s %s\n", "workload", "kernel", "mode",
            "B", "H", "T", "D", "tokens", "memory", "a call", "plan", "reason");
@@ -160,7 +146,7 @@ static int list_suite(const wl_cli *a, const sq_catalog *cat, sq_device *dev) {
       const char *row[] = {a->suite, sc->workload, sc->paper, sc->c.kernel->name,
                            sc->c.kernel->family, p->causal ? "1" : "0", c[0], c[1], c[2], c[3],
                            c[4], c[5], c[6], c[7], verdict(&pr), pr.why};
-      csv_row(row, 16);
+      sq_csv_write_row(stdout, row, 16);
     } else {
       fmt_bytes(pr.bytes, mem, sizeof mem);
       sq_format_duration(pr.ms * 1e-3, ms, sizeof ms);
@@ -209,7 +195,7 @@ static void catalog_row(const wl_cli *a, const sq_catalog *cat, const sq_workloa
                                      w->op->name, w->k ? w->k->name : w->kernel, status, w->causal ? "1" : "0",
                                      canon, w->shape_text, tokens, w->k ? mem : "", w->k ? ms : "", pr.why,
                                      w->source};
-    csv_row(row, CATALOG_COLS);
+    sq_csv_write_row(stdout, row, CATALOG_COLS);
   } else {
     char mem[32] = "-", ms[32] = "-", brief[256];
     if (w->k) {
@@ -226,7 +212,7 @@ static int list_catalog(const wl_cli *a, const sq_catalog *cat, sq_device *dev) 
   static const char *const hdr[CATALOG_COLS] = {
     "paper", "title", "workload", "domain", "family", "operator", "op", "kernel", "status", "causal",
     "shape", "catalog_shape", "tokens", "pred_mem_bytes", "pred_ms", "reason", "source"};
-  if (a->csv) csv_row(hdr, CATALOG_COLS);
+  if (a->csv) sq_csv_write_row(stdout, hdr, CATALOG_COLS);
   else
     printf("%-16s %-44s %-26s %-6s %-36s %9s %9s %-14s %s\n", "paper", "workload", "kernel", "mode",
            "shape", "memory", "a call", "status", "reason");
@@ -247,7 +233,7 @@ static int list_catalog(const wl_cli *a, const sq_catalog *cat, sq_device *dev) 
     if (a->csv) {
       const char *row[CATALOG_COLS] = {p->paper, p->title, "", "", "", "", "", "", "no workload"};
       row[15] = why;
-      csv_row(row, CATALOG_COLS);
+      sq_csv_write_row(stdout, row, CATALOG_COLS);
     } else {
       printf("%-16s %-44s %-26s %s\n", p->paper, "-", "-", why);
     }

@@ -12,9 +12,9 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "harness/commands.h"
-#include "harness/error.h"
-#include "harness/files.h"
+#include "base/error.h"
+#include "base/files.h"
+#include "commands/commands.h"
 #include "harness/run.h"
 #include "results/analysis.h"
 #include "results/result.h"

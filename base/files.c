@@ -1,8 +1,8 @@
-/* mkdir -p, the atomic file writer (an O_TMPFILE, or a named temporary
+/* Whole-file reading, mkdir -p, the atomic file writer (an O_TMPFILE, or a named temporary
  * where the file system has none, renamed over the target on commit), and
  * the up-front checks of output paths. Paths are allocated, never cut. */
 #define _GNU_SOURCE   /* O_TMPFILE, AT_EMPTY_PATH */
-#include "harness/files.h"
+#include "base/files.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "harness/error.h"
+#include "base/error.h"
 
 char *sq_strf(const char *fmt, ...) {
   va_list ap;
@@ -30,6 +30,46 @@ char *sq_strf(const char *fmt, ...) {
   vsnprintf(s, (size_t)n + 1, fmt, ap);
   va_end(ap);
   return s;
+}
+
+int sq_read_stream(FILE *fp, const char *name, char **text, size_t *len) {
+  *text = NULL;
+  *len = 0;
+  size_t cap = 1 << 16, n = 0;
+  char *buf = malloc(cap + 1);
+  while (buf) {
+    n += fread(buf + n, 1, cap - n, fp);
+    if (n < cap) break;
+    char *b = realloc(buf, 2 * cap + 1);
+    if (!b) free(buf);
+    buf = b;
+    cap *= 2;
+  }
+  if (!buf) return sq_fail(SQ_ENOMEM, "%s: out of memory reading it", name);
+  if (ferror(fp)) {
+    int e = errno;
+    free(buf);
+    return sq_fail(SQ_EIO, "%s: read error: %s", name, strerror(e));
+  }
+  buf[n] = '\0';
+  *text = buf;
+  *len = n;
+  return 0;
+}
+
+int sq_read_file(const char *path, char **text, size_t *len) {
+  *text = NULL;
+  *len = 0;
+  FILE *fp = fopen(path, "rb");
+  if (!fp) {
+    int e = errno;
+    sq_fail(SQ_EIO, "%s: cannot open: %s", path, strerror(e));
+    errno = e;
+    return SQ_EIO;
+  }
+  int rc = sq_read_stream(fp, path, text, len);
+  fclose(fp);
+  return rc;
 }
 
 int sq_mkdirs(const char *path) {

@@ -10,9 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness/commands.h"
+#include "base/csv.h"
+#include "base/error.h"
+#include "commands/commands.h"
 #include "harness/device.h"
-#include "harness/error.h"
 #include "harness/topology.h"
 
 /* Spec-sheet bandwidth and f32 (non-tensor) peak, for context only: the
@@ -83,21 +84,6 @@ static int parse(int argc, char **argv, opts *o, int *done) {
   return 0;
 }
 
-/* A CSV field, quoted when it holds a separator, quote or newline. */
-static void csv_field(const char *s, int last) {
-  if (strpbrk(s, ",\"\n\r")) {
-    putchar('"');
-    for (const char *c = s; *c; c++) {
-      if (*c == '"') putchar('"');
-      putchar(*c);
-    }
-    putchar('"');
-  } else {
-    fputs(s, stdout);
-  }
-  putchar(last ? '\n' : ',');
-}
-
 static void fmt_peak(char *out, size_t n, double v) {
   if (v > 0) snprintf(out, n, "%.1f", v);
   else snprintf(out, n, "n/a");
@@ -110,41 +96,45 @@ typedef struct row {
   char peaks_err[256];
 } row;
 
+/* One row per device through the one CSV writer (quoting where needed). */
 static void print_csv(row *rows, int n, const sq_topology *t, int peaks) {
-  printf("id,backend,name,vendor,driver,platform,arch,is_gpu,compute_units,clock_mhz,global_mem,local_mem,"
-         "cache_bytes,max_alloc,max_wg,pci_bus_id,numa_node,host_packages,host_cores,host_pus,host_numa_nodes,"
-         "host_l3_bytes%s\n",
-         peaks ? ",peak_gbs,peak_gflops,peak_gexps,spec_gbs,spec_gflops" : "");
+  static const char *const hdr[] = {
+    "id", "backend", "name", "vendor", "driver", "platform", "arch", "is_gpu", "compute_units", "clock_mhz",
+    "global_mem", "local_mem", "cache_bytes", "max_alloc", "max_wg", "pci_bus_id", "numa_node", "host_packages",
+    "host_cores", "host_pus", "host_numa_nodes", "host_l3_bytes", "peak_gbs", "peak_gflops", "peak_gexps",
+    "spec_gbs", "spec_gflops"};
+  enum { NBASE = 22, NALL = 27 };
+  sq_csv_write_row(stdout, hdr, peaks ? NALL : NBASE);
   for (int i = 0; i < n; i++) {
     const sq_device_info *in = &rows[i].dev->info;
-    char buf[64];
-    csv_field(rows[i].dev->id, 0);
-    csv_field(in->backend, 0);
-    csv_field(in->name, 0);
-    csv_field(in->vendor, 0);
-    csv_field(in->driver, 0);
-    csv_field(in->platform, 0);
-    csv_field(in->arch, 0);
-    printf("%d,%d,%d,%llu,%llu,%llu,%llu,%zu,", in->is_gpu, in->compute_units, in->clock_mhz,
-           (unsigned long long)in->global_mem, (unsigned long long)in->local_mem,
-           (unsigned long long)in->cache_bytes, (unsigned long long)in->max_alloc, in->max_wg);
-    csv_field(in->pci_bus_id, 0);
-    printf("%d,%d,%d,%d,%d,%llu%s", rows[i].numa, t->packages, t->cores, t->pus, t->numa_nodes,
-           (unsigned long long)t->l3_bytes, peaks ? "," : "\n");
+    char num[NALL][32];
+    const char *f[NALL] = {rows[i].dev->id, in->backend, in->name, in->vendor, in->driver, in->platform, in->arch};
+    for (int k = 7; k < NALL; k++) f[k] = num[k];
+    snprintf(num[7], 32, "%d", in->is_gpu);
+    snprintf(num[8], 32, "%d", in->compute_units);
+    snprintf(num[9], 32, "%d", in->clock_mhz);
+    snprintf(num[10], 32, "%llu", (unsigned long long)in->global_mem);
+    snprintf(num[11], 32, "%llu", (unsigned long long)in->local_mem);
+    snprintf(num[12], 32, "%llu", (unsigned long long)in->cache_bytes);
+    snprintf(num[13], 32, "%llu", (unsigned long long)in->max_alloc);
+    snprintf(num[14], 32, "%zu", in->max_wg);
+    f[15] = in->pci_bus_id;
+    snprintf(num[16], 32, "%d", rows[i].numa);
+    snprintf(num[17], 32, "%d", t->packages);
+    snprintf(num[18], 32, "%d", t->cores);
+    snprintf(num[19], 32, "%d", t->pus);
+    snprintf(num[20], 32, "%d", t->numa_nodes);
+    snprintf(num[21], 32, "%llu", (unsigned long long)t->l3_bytes);
     if (peaks) {
       const sq_peaks *p = &rows[i].dev->peaks;
       int s = spec_index(in->name);
-      fmt_peak(buf, sizeof buf, p->gbs);
-      printf("%s,", buf);
-      fmt_peak(buf, sizeof buf, p->gflops);
-      printf("%s,", buf);
-      fmt_peak(buf, sizeof buf, p->gexps);
-      printf("%s,", buf);
-      fmt_peak(buf, sizeof buf, s >= 0 ? known_gpus[s].gbs : 0);
-      printf("%s,", buf);
-      fmt_peak(buf, sizeof buf, s >= 0 ? known_gpus[s].gflops : 0);
-      printf("%s\n", buf);
+      fmt_peak(num[22], 32, p->gbs);
+      fmt_peak(num[23], 32, p->gflops);
+      fmt_peak(num[24], 32, p->gexps);
+      fmt_peak(num[25], 32, s >= 0 ? known_gpus[s].gbs : 0);
+      fmt_peak(num[26], 32, s >= 0 ? known_gpus[s].gflops : 0);
     }
+    sq_csv_write_row(stdout, f, peaks ? NALL : NBASE);
   }
 }
 

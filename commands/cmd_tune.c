@@ -1,5 +1,7 @@
-/* `subquad tune`: option parsing and dispatch to the device tuner, the
- * replay driver and the database listing. */
+/* `subquad tune`: option parsing, dispatch to the device tuner and the
+ * replay driver (tuner/drivers.h), the database listing (--show), and what
+ * the drivers' ends become: an error line, an exit status, or the same
+ * command in a fresh process. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -7,10 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness/commands.h"
-#include "harness/error.h"
+#include "base/error.h"
+#include "commands/commands.h"
+#include "tuner/db.h"
+#include "tuner/drivers.h"
 #include "tuner/strategy.h"
-#include "tuner/tune_cli.h"
 
 static void usage(FILE *f) {
   fprintf(f,
@@ -62,7 +65,15 @@ static const struct option longopts[] = {
   {"replay", required_argument, 0, O_REPLAY}, {"db", required_argument, 0, O_DB}, {"seeds", required_argument, 0, O_SEEDS},
   {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, O_HELP}, {0, 0, 0, 0}};
 
-static int strategies(sq_tune_cli *a, char *list) {
+/* The command's options: the drivers' and its own. */
+typedef struct tune_cli {
+  sq_tune_opts o;
+  int show;
+  int argc;                /* the command's own arguments ("tune", ...), to */
+  char **argv;             /* continue a long tune in a fresh process */
+} tune_cli;
+
+static int strategies(sq_tune_opts *a, char *list) {
   char *save = NULL;
   for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
     if (!sq_strategy_find(t))
@@ -74,7 +85,8 @@ static int strategies(sq_tune_cli *a, char *list) {
   return 0;
 }
 
-static int parse(int argc, char **argv, sq_tune_cli *a, int *help) {
+static int parse(int argc, char **argv, tune_cli *cli, int *help) {
+  sq_tune_opts *a = &cli->o;
   long long v;
   int c, rc = 0;
   optind = 1;
@@ -101,7 +113,7 @@ static int parse(int argc, char **argv, sq_tune_cli *a, int *help) {
     case O_SPACE: a->space_only = 1; break;
     case O_JOBS: if (!(rc = sq_parse_i64(optarg, "--jobs", 0, 64, &v))) a->jobs = (int)v; break;
     case O_NOSAVE: a->save = 0; break;
-    case O_SHOW: a->show = 1; break;
+    case O_SHOW: cli->show = 1; break;
     case O_REPLAY:
       if (a->nreplay == SQ_TUNE_MAX_REPLAY) rc = sq_fail(SQ_EINVAL, "--replay: at most %d files", SQ_TUNE_MAX_REPLAY);
       else a->replay[a->nreplay++] = optarg;
@@ -124,8 +136,9 @@ static int parse(int argc, char **argv, sq_tune_cli *a, int *help) {
 }
 
 /* Combinations that make no sense are refused before any work. */
-static int validate(const sq_tune_cli *a) {
-  if (a->show) return a->kernel || a->nreplay ? sq_fail(SQ_EINVAL, "--show takes no kernel or --replay") : 0;
+static int validate(const tune_cli *cli) {
+  const sq_tune_opts *a = &cli->o;
+  if (cli->show) return a->kernel || a->nreplay ? sq_fail(SQ_EINVAL, "--show takes no kernel or --replay") : 0;
   if (a->nreplay) {
     if (a->kernel || a->shape || a->device) return sq_fail(SQ_EINVAL, "--replay does not go with --kernel, --shape or --device");
     if (a->seeds && (a->out || a->cache)) return sq_fail(SQ_EINVAL, "--seeds does not go with -o or --cache (one run each)");
@@ -141,7 +154,11 @@ static int validate(const sq_tune_cli *a) {
   return 0;
 }
 
-int sq_tune_error(int status, int rc, const char *prefix) {
+/* Prints the error of a failed step as one line, "subquad tune: " then
+ * `prefix` (may be NULL) then the step's detail, or the code's message when
+ * the step left no detail, so no path prints an empty error; control
+ * characters are shown as '?'. Returns status. */
+static int tune_error(int status, int rc, const char *prefix) {
   const char *d = sq_last_error();
   if (!d || !*d) d = rc < 0 ? sq_strerror(rc) : "failed";
   fprintf(stderr, "subquad tune: %s", prefix ? prefix : "");
@@ -150,13 +167,16 @@ int sq_tune_error(int status, int rc, const char *prefix) {
   return status;
 }
 
-int sq_tune_continue_fresh(const sq_tune_cli *a) {
+/* Continues this tune in a fresh process, the same command with --resume
+ * (the state it needs passed by sq_tuner_continue_set): whatever a driver
+ * kept in memory goes with the old process. Returns only on failure. */
+static int continue_fresh(const tune_cli *a) {
   char **v = calloc((size_t)a->argc + 3, sizeof *v);
   if (!v) return sq_fail(SQ_ENOMEM, "out of memory");
   int n = 0;
   v[n++] = sq_argv && sq_argc ? sq_argv[0] : "subquad";
   v[n++] = a->argv[0];
-  if (!a->resume) v[n++] = "--resume";
+  if (!a->o.resume) v[n++] = "--resume";
   for (int i = 1; i < a->argc; i++) v[n++] = a->argv[i];
   fflush(stdout);
   fflush(stderr);
@@ -168,18 +188,67 @@ int sq_tune_continue_fresh(const sq_tune_cli *a) {
                  strerror(e));
 }
 
+/* A driver's end as the command's exit status: 2 refused, 1 failed or
+ * nothing found, 0 done. */
+static int finish(const tune_cli *a, sq_tune_end end) {
+  switch (end) {
+  case SQ_TUNE_DONE: return 0;
+  case SQ_TUNE_NOTHING: return 1;
+  case SQ_TUNE_REFUSED: return tune_error(2, 0, NULL);
+  case SQ_TUNE_FAILED: return tune_error(1, 0, NULL);
+  case SQ_TUNE_CONTINUE: return tune_error(1, continue_fresh(a), NULL);
+  }
+  return 1;
+}
+
+static void show_db(const char *title, const sq_tunedb *db) {
+  printf("%s: %d entr%s\n", title, db->n, db->n == 1 ? "y" : "ies");
+  if (!db->n) return;
+  printf("  %-7s %-28.28s %-14s %-28s %-5s %-6s %-40s %-36s %10s %10s %7s\n", "backend", "device", "arch",
+         "kernel", "dtype", "causal", "key", "params", "tuned_ms", "default_ms", "speedup");
+  for (int i = 0; i < db->n; i++) {
+    const sq_tunedb_entry *e = &db->v[i];
+    printf("  %-7s %-28.28s %-14.14s %-28s %-5s %-6d %-40s %-36s %10.4g %10.4g %6.2fx\n", e->backend,
+           e->device, e->arch, e->kernel, e->dtype, e->causal, e->key, e->params, e->time_ms, e->default_ms,
+           e->default_ms / e->time_ms);
+  }
+}
+
+/* --show: the user's database (--db), then the shipped one. */
+static int show(const sq_tune_opts *a) {
+  char *path = sq_tunedb_path(a->db);
+  if (!path) return tune_error(1, SQ_ENOMEM, NULL);
+  sq_tunedb db;
+  int status = 0;
+  if (path[0]) {
+    int rc = sq_tunedb_read(path, &db);
+    if (rc) {
+      status = tune_error(2, rc, NULL);
+    } else {
+      printf("user database ");
+      show_db(path, &db);
+      sq_tunedb_free(&db);
+    }
+  }
+  free(path);
+  int rc = sq_tunedb_builtin(&db);
+  if (rc) return tune_error(1, rc, NULL);
+  show_db("shipped database (built in)", &db);
+  sq_tunedb_free(&db);
+  return status;
+}
+
 int sq_cmd_tune(int argc, char **argv) {
-  sq_tune_cli a = {.causal = -1, .seed = 1, .save = 1, .jobs = -1, .dtype = SQ_F32, .argc = argc, .argv = argv};
+  tune_cli a = {.o = {.causal = -1, .seed = 1, .save = 1, .jobs = -1, .dtype = SQ_F32}, .argc = argc, .argv = argv};
   int help = 0;
   sq_clear_error();
   int rc = parse(argc, argv, &a, &help);
-  if (rc) return sq_tune_error(2, rc, NULL);
+  if (rc) return tune_error(2, rc, NULL);
   if (help) {
     usage(stdout);
     return 0;
   }
-  if ((rc = validate(&a))) return sq_tune_error(2, rc, NULL);
-  if (a.show) return sq_tune_show(&a);
-  if (a.nreplay) return sq_tune_replay(&a);
-  return sq_tune_device(&a);
+  if ((rc = validate(&a))) return tune_error(2, rc, NULL);
+  if (a.show) return show(&a.o);
+  return finish(&a, a.o.nreplay ? sq_tune_replay(&a.o) : sq_tune_device(&a.o));
 }

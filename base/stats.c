@@ -1,6 +1,6 @@
 /* Summary statistics of timing samples: order statistics by sorting a
  * copy, moments in one pass over the sorted values. */
-#include "harness/stats.h"
+#include "base/stats.h"
 
 #include <math.h>
 #include <stdlib.h>

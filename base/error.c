@@ -1,6 +1,6 @@
 /* The error table's strings, the thread-local detail buffer, and the
  * escaping that keeps every detail on one line. */
-#include "harness/error.h"
+#include "base/error.h"
 
 #include <stdarg.h>
 #include <stdio.h>

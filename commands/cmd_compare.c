@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness/commands.h"
-#include "harness/error.h"
+#include "base/error.h"
+#include "commands/commands.h"
 #include "reports/compare.h"
 #include "reports/outfile.h"
 #include "reports/table.h"
@@ -139,7 +139,7 @@ static int check_output(const struct args *a) {
   return 0;
 }
 
-/* Writes the table to stdout, or to -o as a whole file (harness/files.h):
+/* Writes the table to stdout, or to -o as a whole file (base/files.h):
  * the old table stays until the new one is complete. */
 static int write_output(const struct args *a, const sq_comparison *c, int status) {
   const char *path = a->out, *base = a->files[0], *cur = a->files[1];

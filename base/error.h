@@ -2,8 +2,15 @@
  * names and the messages (the libuv way), so a code never lacks its text.
  * Functions return 0 or a negative SQ_E* code and leave a one-line detail
  * (which input, which call, the backend's own error name) in a thread-local
- * buffer that sq_last_error() returns. Only main.c turns codes into exit
- * statuses; the library never exits. */
+ * buffer that sq_last_error() returns. Only the command layer turns codes
+ * into exit statuses; the library never exits.
+ *
+ * The detail belongs to the failure that set it. A function that returns 0
+ * leaves none of the failures it handled on the way (an entry it skipped, a
+ * case whose failure became a row): otherwise the next failure that sets no
+ * detail of its own would be printed with that stale text. A caller prints
+ * the detail only after a call that failed, and the code's message
+ * (sq_strerror) when the detail is empty. */
 #ifndef SQ_ERROR_H
 #define SQ_ERROR_H
 

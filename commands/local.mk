@@ -1,0 +1,9 @@
+# commands/: the top layer, the `subquad` program itself: main, one file per
+# subcommand (option parsing, usage texts, printing errors, exit statuses)
+# and the option helpers they share. It is linked into the program only, so
+# the library (libsubquad.a, which the tests link) holds no command-line
+# code: a library file that called sq_usage_error would not link.
+subquad_SOURCES += \
+	commands/commands.h commands/main.c commands/options.c \
+	commands/cmd_devices.c commands/cmd_run.c commands/cmd_tune.c \
+	commands/cmd_workloads.c commands/cmd_report.c commands/cmd_compare.c
