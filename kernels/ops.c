@@ -47,6 +47,8 @@ static double inv_sqrt_d(const sq_shape *s) { return 1.0 / sqrt((double)sq_shape
 #define OUT(n, dims) {n, 1, dims, 0, NULL, NULL, NULL}
 #define STATE_IN(dims) {"h0", 0, dims, 1, "state", NULL, NULL}
 #define STATE_OUT(dims) {"ht", 1, dims, 1, "state", NULL, NULL}
+/* q, k [B][H][T][D] and v, o [B][H][T][DV]: the attention layout. */
+#define ATTN_TENSORS IN("q", "B,H,T,D"), IN("k", "B,H,T,D"), IN("v", "B,H,T,DV"), OUT("o", "B,H,T,DV")
 
 static int state_needs_causal(const sq_shape *s, int causal, char *why, size_t n) {
   if (sq_shape_int(s, "state") && !causal) {
@@ -117,14 +119,14 @@ const sq_op sq_op_linear_attn = {
     "feature map phi applied to q and k"},
    {"normalize", SQ_AXIS_BOOL, 1, SQ_AX_OPTION | KEY, 0, 1, 0, NULL, NULL, "NORMALIZE", NULL,
     "divide by phi(q_t) . sum phi(k_s)"}},
-  {IN("q", "B,H,T,D"), IN("k", "B,H,T,D"), IN("v", "B,H,T,DV"), OUT("o", "B,H,T,DV")},
+  {ATTN_TENSORS},
   NULL, NULL, 1, same_heads, "B=1,H=2,D=64", "B=1,H=1,D=64",
 };
 
 const sq_op sq_op_softmax_attn = {
   "softmax_attn", "softmax attention o = softmax(q k^T / sqrt(D)) v",
   {AX_B, AX_H, AX_T, AX_D, AX_DV},
-  {IN("q", "B,H,T,D"), IN("k", "B,H,T,D"), IN("v", "B,H,T,DV"), OUT("o", "B,H,T,DV")},
+  {ATTN_TENSORS},
   NULL, NULL, 1, NULL, "B=1,H=2,D=64", "B=1,H=1,D=64",
 };
 
@@ -282,7 +284,7 @@ const sq_op sq_op_sliding_1d = {
   "local_attn.sliding_1d", "banded softmax attention, keys in [t - left, t + right]",
   {AX_B, AX_H, AX_T, AX_D, AX_DV, AX_INT("window_left", KEY | REQ, 0, MAX_TOKENS, 0, "keys before the query"),
    AX_INT("window_right", KEY, 0, MAX_TOKENS, 0, "keys after the query"), AX_SCALE},
-  {IN("q", "B,H,T,D"), IN("k", "B,H,T,D"), IN("v", "B,H,T,DV"), OUT("o", "B,H,T,DV")},
+  {ATTN_TENSORS},
   sliding_check, NULL, 0, same_heads, NULL, NULL,
 };
 
@@ -356,7 +358,7 @@ const sq_op sq_op_hyper_attn = {
    AX_INT("sample_size", KEY, 0, 65536, 256, "key columns sampled for the residual"),
    AX_INT("lsh_num_projs", KEY, 1, 30, 7, "bits of the sortLSH hash"),
    AX_INT("min_seq_len", KEY, 1, MAX_TOKENS, 4096, "below this length, exact attention")},
-  {IN("q", "B,H,T,D"), IN("k", "B,H,T,D"), IN("v", "B,H,T,DV"), OUT("o", "B,H,T,DV")},
+  {ATTN_TENSORS},
   NULL, "pending:approx_attn", 0, same_heads, NULL, NULL,
 };
 
@@ -383,7 +385,7 @@ const sq_op sq_op_softmax_attn_varlen = {
   {AX_B, AX_H, AX_T, AX_D, AX_DV,
    {"scales", SQ_AXIS_ENUM, 1, SQ_AX_OPTION | KEY, 0, 0, 0, NULL, NULL, NULL, varlen_names,
     "segment layout: var256 = VAR's 10 scales 1,4,9,...,256 (680 tokens)"}},
-  {IN("q", "B,H,T,D"), IN("k", "B,H,T,D"), IN("v", "B,H,T,DV"), OUT("o", "B,H,T,DV")},
+  {ATTN_TENSORS},
   varlen_check, "pending:varlen_attn", 0, same_heads, NULL, NULL,
 };
 
@@ -398,7 +400,7 @@ const sq_op sq_op_local_linear_attn = {
    AX_INT("cg_max_iters", KEY, 1, 1024, 32, "conjugate-gradient iterations per query"),
    {"ridge_lambda", SQ_AXIS_REAL, 1, SQ_AX_OPTION, 1e-6, 1e6, 1, NULL, NULL, NULL, NULL,
     "ridge regularisation of the local fit"}},
-  {IN("q", "B,H,T,D"), IN("k", "B,H,T,D"), IN("v", "B,H,T,DV"), OUT("o", "B,H,T,DV")},
+  {ATTN_TENSORS},
   NULL, "pending:local_linear_attn", 0, same_heads, NULL, NULL,
 };
 
