@@ -236,10 +236,15 @@ static int64_t axis_product(const sq_shape *s, int a) {
   return p;
 }
 
+int sq_op_token_axis(const sq_op *op) {
+  for (int a = 0; a < sq_op_naxes(op); a++)
+    if (op->axes[a].flags & SQ_AX_TOKENS) return a;
+  return -1;
+}
+
 int64_t sq_shape_tokens(const sq_shape *s) {
-  for (int a = 0; a < sq_op_naxes(s->op); a++)
-    if (s->op->axes[a].flags & SQ_AX_TOKENS) return axis_product(s, a);
-  return 0;
+  int a = sq_op_token_axis(s->op);
+  return a < 0 ? 0 : axis_product(s, a);
 }
 
 int sq_tensor_present(const sq_shape *s, const sq_tensor *t, int causal) {
@@ -308,7 +313,7 @@ int sq_tensor_token_dim(const sq_shape *s, const sq_tensor *t) {
     char name[40];
     dims_entry(t->dims, i, name, sizeof name);
     int a = sq_op_axis_index(s->op, name);
-    if (a >= 0 && (s->op->axes[a].flags & SQ_AX_TOKENS) && !strchr(t->dims, '[')) return i;
+    if (a >= 0 && a == sq_op_token_axis(s->op) && !strchr(t->dims, '[')) return i;
   }
   return -1;
 }

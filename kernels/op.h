@@ -131,6 +131,10 @@ void sq_shape_format(const sq_shape *s, char *buf, size_t n);
 /* The value of axis a alone, as the canonical text writes it ("14x14"). */
 void sq_shape_format_axis(const sq_shape *s, int a, char *buf, size_t n);
 
+/* The index of the op's token axis (every op declares exactly one; the
+ * tests check it). */
+int sq_op_token_axis(const sq_op *op);
+
 /* Values: an int/bool/enum axis, the i-th value of a list, a real. */
 int64_t sq_shape_int(const sq_shape *s, const char *axis);
 int64_t sq_shape_list(const sq_shape *s, const char *axis, int i);

@@ -236,6 +236,14 @@ const sq_op sq_op_rwkv7 = {
   IN("q", "B,H," tok ",D"), IN("k", "B,H," tok ",D"), IN("v", "B,H," tok ",DV"),               \
   {"rpb", 0, NULL, 1, "has_rpb", rpb_dims, NULL}, OUT("o", "B,H," tok ",DV")
 
+/* Swin and Video Swin: a grid of `rank` axes tiled by windows, a cyclic
+ * shift, an optional bias. */
+#define WINDOW_AXES(rank, grid_doc, win_doc)                                                   \
+  AX_B, AX_H, AX_D, AX_DV, AX_LIST("grid", rank, TOKENS | REQ, 1, 65536, 0, grid_doc),          \
+  AX_LIST("win", rank, KEY | REQ, 1, 256, 0, win_doc),                                          \
+  AX_LIST("shift", rank, KEY, 0, 255, 0, "cyclic shift per axis"), AX_SCALE,                    \
+  AX_BOOL("has_rpb", KEY, 0, "relative position bias rpb")
+
 /* Swin's bias table, head-major: [H][2M_0-1][2M_1-1](...). */
 static int rpb_dims(const sq_shape *s, int64_t *dims) {
   int a = sq_op_axis_index(s->op, "win");
@@ -290,20 +298,14 @@ const sq_op sq_op_sliding_1d = {
 
 const sq_op sq_op_window_2d = {
   "local_attn.window_2d", "Swin window attention on an Hg x Wg grid, optional cyclic shift and bias",
-  {AX_B, AX_H, AX_D, AX_DV, AX_LIST("grid", 2, TOKENS | REQ, 1, 65536, 0, "token grid Hg x Wg"),
-   AX_LIST("win", 2, KEY | REQ, 1, 256, 0, "window Mh x Mw"),
-   AX_LIST("shift", 2, KEY, 0, 255, 0, "cyclic shift per axis"), AX_SCALE,
-   AX_BOOL("has_rpb", KEY, 0, "relative position bias rpb")},
+  {WINDOW_AXES(2, "token grid Hg x Wg", "window Mh x Mw")},
   {WINDOW_TENSORS("grid")},
   windows_check, NULL, 0, same_heads, NULL, NULL,
 };
 
 const sq_op sq_op_window_3d = {
   "local_attn.window_3d", "Video Swin window attention on a Tg x Hg x Wg grid",
-  {AX_B, AX_H, AX_D, AX_DV, AX_LIST("grid", 3, TOKENS | REQ, 1, 65536, 0, "token grid Tg x Hg x Wg"),
-   AX_LIST("win", 3, KEY | REQ, 1, 256, 0, "window Mt x Mh x Mw"),
-   AX_LIST("shift", 3, KEY, 0, 255, 0, "cyclic shift per axis"), AX_SCALE,
-   AX_BOOL("has_rpb", KEY, 0, "relative position bias rpb")},
+  {WINDOW_AXES(3, "token grid Tg x Hg x Wg", "window Mt x Mh x Mw")},
   {WINDOW_TENSORS("grid")},
   windows_check, NULL, 0, same_heads, NULL, NULL,
 };

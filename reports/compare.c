@@ -213,14 +213,10 @@ void sq_compare_pair(const sq_result *base, const sq_result *cur, const sq_compa
   }
 }
 
-/* One case on both sides: the rows' keys agree (sq_result_key: kernel,
- * causal, the whole shape with its options, dtype, mode), and so do the
- * devices unless told to ignore them. */
+/* One case on both sides (sq_result_same_case), on one device unless told
+ * to ignore the devices. */
 static int same_key(const sq_result *a, const sq_result *b, int ignore_device) {
-  char ka[2 * SQ_SHAPE_TEXT_MAX], kb[2 * SQ_SHAPE_TEXT_MAX];
-  sq_result_key(a, ka, sizeof ka);
-  sq_result_key(b, kb, sizeof kb);
-  return (ignore_device || !strcmp(a->device, b->device)) && !strcmp(ka, kb);
+  return (ignore_device || !strcmp(a->device, b->device)) && sq_result_same_case(a, b);
 }
 
 /* The distinct devices of a file, as "a, b" for messages; the count. */

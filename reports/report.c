@@ -85,15 +85,10 @@ static int is_quadratic(const sq_result *r) {
   return !strcmp(r->family, "softmax_attn") || !strncmp(r->kernel, "softmax_attn", 12);
 }
 
-/* One scaling figure per group (sq_result_group_key: the baseline's shape
+/* One scaling figure per group (sq_result_same_group: the baseline's shape
  * without its token axis, causal, dtype, mode): every kernel of that
  * problem at every token count, the softmax baselines included. */
-static int same_group(const sq_result *a, const sq_result *b) {
-  char ka[2 * SQ_SHAPE_TEXT_MAX], kb[2 * SQ_SHAPE_TEXT_MAX];
-  sq_result_group_key(a, ka, sizeof ka);
-  sq_result_group_key(b, kb, sizeof kb);
-  return !strcmp(ka, kb);
-}
+static int same_group(const sq_result *a, const sq_result *b) { return sq_result_same_group(a, b); }
 
 static int same_shape(const sq_result *a, const sq_result *b) {
   return same_group(a, b) && a->tokens == b->tokens && !strcmp(a->device, b->device);
@@ -101,8 +96,7 @@ static int same_shape(const sq_result *a, const sq_result *b) {
 
 static void group_label(const sq_result *r, char *buf, size_t n) {
   char sans[SQ_SHAPE_TEXT_MAX];
-  if (r->baseline[0]) sq_result_shape_sans_tokens("softmax_attn.flash", r->baseline, sans, sizeof sans);
-  else sq_result_shape_sans_tokens(r->kernel, r->shape, sans, sizeof sans);
+  sq_result_group_shape(r, sans, sizeof sans);
   snprintf(buf, n, "%s, %s, %s, %s", r->causal ? "causal" : "non-causal", sans, r->dtype, r->mode);
 }
 

@@ -1,5 +1,5 @@
 /* Slopes, speedups and crossovers over result rows. Rows are grouped by
- * their group key (sq_result_group_key: the baseline shape without its token
+ * their group (sq_result_same_group: the baseline shape without its token
  * axis, causal, dtype, mode) and device, so a linear kernel is always
  * compared with the softmax baselines of its own problem. */
 #include "results/analysis.h"
@@ -46,10 +46,7 @@ double sq_rows_slope(const sq_result *rows, int n, const char *kernel, int causa
 }
 
 static int same_group(const sq_result *a, const sq_result *b) {
-  char ka[2 * SQ_SHAPE_TEXT_MAX], kb[2 * SQ_SHAPE_TEXT_MAX];
-  sq_result_group_key(a, ka, sizeof ka);
-  sq_result_group_key(b, kb, sizeof kb);
-  return !strcmp(ka, kb) && !strcmp(a->device, b->device);
+  return sq_result_same_group(a, b) && !strcmp(a->device, b->device);
 }
 
 /* Median of `kernel` at T in the group of `g`, or NAN. */
@@ -144,8 +141,7 @@ static void print_group(FILE *f, const sq_result *rows, int n, int g) {
   for (int k = 0; k < nk; k++) nquad += sq_kernel_find(ks[k]) && sq_kernel_find(ks[k])->quadratic;
   if (nt < 2 && (nquad == 0 || nquad == nk)) goto out; /* nothing to compare or fit */
   char sans[SQ_SHAPE_TEXT_MAX];
-  if (r->baseline[0]) sq_result_shape_sans_tokens("softmax_attn.flash", r->baseline, sans, sizeof sans);
-  else sq_result_shape_sans_tokens(r->kernel, r->shape, sans, sizeof sans);
+  sq_result_group_shape(r, sans, sizeof sans);
   fprintf(f, "%s, %s %s %s: median ms per kernel, then x = speedup of each linear kernel over the faster softmax baseline\n",
           r->causal ? "causal" : "non-causal", sans, r->dtype, r->mode);
   fprintf(f, "%9s", "T");

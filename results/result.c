@@ -136,41 +136,51 @@ const char *const sq_result_columns[] = {
     "mean_ms", "q3_ms", "max_ms", "stddev_ms", "noise", "gflops", "gbs", "peak_frac",
     "pred_ms", "pred_mem_bytes", "suite", "workload", NULL};
 
-/* ---- the keys rows are matched by ------------------------------------- */
+/* ---- the tests rows are matched by ------------------------------------ */
 
-void sq_result_key(const sq_result *r, char *buf, size_t n) {
-  snprintf(buf, n, "%s|%d|%s|%s|%s", r->kernel, r->causal, r->shape, r->dtype, r->mode);
+int sq_result_same_case(const sq_result *a, const sq_result *b) {
+  return !strcmp(a->kernel, b->kernel) && a->causal == b->causal && !strcmp(a->shape, b->shape) &&
+         !strcmp(a->dtype, b->dtype) && !strcmp(a->mode, b->mode);
 }
 
-/* The name of the token axis of `kernel`'s op ("T" when unknown). */
-static const char *token_axis(const char *kernel) {
-  const sq_kernel *k = sq_kernel_find(kernel);
-  for (int a = 0; k && a < sq_op_naxes(k->op); a++)
-    if (k->op->axes[a].flags & SQ_AX_TOKENS) return k->op->axes[a].name;
-  return "T";
+/* The shape a row is grouped by and the name of its token axis: the
+ * baseline (a softmax_attn shape: T) or, for a quadratic row, its own shape
+ * and its kernel's token axis ("T" for a kernel this build lacks). */
+static const char *group_shape(const sq_result *r, const char **tokens) {
+  const sq_kernel *k = r->baseline[0] ? NULL : sq_kernel_find(r->kernel);
+  *tokens = k ? k->op->axes[sq_op_token_axis(k->op)].name : "T";
+  return r->baseline[0] ? r->baseline : r->shape;
 }
 
-static void drop_field(const char *shape, const char *axis, char *buf, size_t n) {
-  size_t used = 0, alen = strlen(axis);
-  if (n) buf[0] = '\0';
-  for (const char *p = shape; *p && used < n;) {
-    size_t len = strcspn(p, ",");
-    if (!(len > alen && !strncmp(p, axis, alen) && p[alen] == '='))
-      used += (size_t)snprintf(buf + used, n - used, "%s%.*s", used ? "," : "", (int)len, p);
-    p += len + (p[len] == ',');
+/* The next field of a shape text after *p that is not the token axis:
+ * its start and length (0 at the end); *p moves past it. */
+static size_t next_field(const char **p, const char *tokens, const char **field) {
+  size_t tlen = strlen(tokens);
+  while (**p) {
+    size_t len = strcspn(*p, ",");
+    *field = *p;
+    *p += len + ((*p)[len] == ',');
+    if (!(len > tlen && !strncmp(*field, tokens, tlen) && (*field)[tlen] == '=')) return len;
+  }
+  return 0;
+}
+
+int sq_result_same_group(const sq_result *a, const sq_result *b) {
+  if (a->causal != b->causal || strcmp(a->dtype, b->dtype) || strcmp(a->mode, b->mode)) return 0;
+  const char *ta, *tb, *pa = group_shape(a, &ta), *pb = group_shape(b, &tb), *fa, *fb;
+  for (;;) {
+    size_t la = next_field(&pa, ta, &fa), lb = next_field(&pb, tb, &fb);
+    if (la != lb || (la && strncmp(fa, fb, la))) return 0;
+    if (!la) return 1;
   }
 }
 
-void sq_result_shape_sans_tokens(const char *kernel, const char *shape, char *buf, size_t n) {
-  drop_field(shape, token_axis(kernel), buf, n);
-}
-
-void sq_result_group_key(const sq_result *r, char *buf, size_t n) {
-  char sans[SQ_SHAPE_TEXT_MAX];
-  /* A baseline is a softmax_attn shape, whose token axis is T. */
-  if (r->baseline[0]) drop_field(r->baseline, "T", sans, sizeof sans);
-  else sq_result_shape_sans_tokens(r->kernel, r->shape, sans, sizeof sans);
-  snprintf(buf, n, "%d|%s|%s|%s", r->causal, sans, r->dtype, r->mode);
+void sq_result_group_shape(const sq_result *r, char *buf, size_t n) {
+  const char *tokens, *p = group_shape(r, &tokens), *f;
+  size_t used = 0, len;
+  if (n) buf[0] = '\0';
+  while (used < n && (len = next_field(&p, tokens, &f)))
+    used += (size_t)snprintf(buf + used, n - used, "%s%.*s", used ? "," : "", (int)len, f);
 }
 
 /* ---- status, rows, metadata ------------------------------------------ */

@@ -67,16 +67,16 @@ typedef struct sq_result {
 void sq_result_init(sq_result *r);
 void sq_result_free(sq_result *r);   /* frees the samples */
 
-/* The identity of a row's case, the one key every consumer matches rows by
- * (compare, report, the gate): kernel, causal, shape, dtype and mode. Two
- * rows of one device are the same case exactly when their keys are equal. */
-void sq_result_key(const sq_result *r, char *buf, size_t n);
+/* The identity of a row's case, the one test every consumer matches rows
+ * by (compare, report, the gate): kernel, causal, shape, dtype and mode
+ * equal. Two rows of one device are the same case exactly when it holds. */
+int sq_result_same_case(const sq_result *a, const sq_result *b);
 /* The row's comparison group: its baseline shape (its own shape for a
- * quadratic row) with the token axis left out, plus causal, dtype and mode.
- * A scaling figure holds one group: every kernel at every token count. */
-void sq_result_group_key(const sq_result *r, char *buf, size_t n);
-/* The shape text without its token axis ("B=1,H=2,D=64,DV=64"). */
-void sq_result_shape_sans_tokens(const char *kernel, const char *shape, char *buf, size_t n);
+ * quadratic row) without the token axis, plus causal, dtype and mode. A
+ * scaling figure holds one group: every kernel at every token count. */
+int sq_result_same_group(const sq_result *a, const sq_result *b);
+/* The group's shape as text ("B=1,H=2,D=64,DV=64"), for labels. */
+void sq_result_group_shape(const sq_result *r, char *buf, size_t n);
 
 /* The round of sample i: 0 when the row keeps no rounds. */
 static inline int sq_result_round(const sq_result *r, int i) { return r->sample_round ? r->sample_round[i] : 0; }

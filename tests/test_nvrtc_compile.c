@@ -52,10 +52,8 @@ static void kernel_case(const sq_kernel *k, int causal, sq_dtype dtype, const ch
   sq_problem p = {.causal = causal, .dtype = dtype};
   sq_shape_defaults(k->op, &p.shape);
   char text[SQ_SHAPE_TEXT_MAX];
-  for (int a = 0; a < sq_op_naxes(k->op); a++)
-    if (k->op->axes[a].flags & SQ_AX_TOKENS)
-      snprintf(text, sizeof text, "%s%s%s=256", k->op->quick_shape ? k->op->quick_shape : "",
-               k->op->quick_shape ? "," : "", k->op->axes[a].name);
+  snprintf(text, sizeof text, "%s%s%s=256", k->op->quick_shape ? k->op->quick_shape : "",
+           k->op->quick_shape ? "," : "", k->op->axes[sq_op_token_axis(k->op)].name);
   if (k->op->quick_shape && sq_shape_parse_op(k->op, text, causal, "quick shape", &p.shape))
     tap_diag("%s", sq_last_error());
   sq_suite_form(&p);

@@ -48,8 +48,7 @@ static void test_declarations(void) {
       const char *sweep = k ? op->scaling_shape : op->quick_shape;
       if (!sweep) continue;
       char text[SQ_SHAPE_TEXT_MAX];
-      for (int a = 0; a < sq_op_naxes(op); a++)
-        if (op->axes[a].flags & SQ_AX_TOKENS) snprintf(text, sizeof text, "%s,%s=1024", sweep, op->axes[a].name);
+      snprintf(text, sizeof text, "%s,%s=1024", sweep, op->axes[sq_op_token_axis(op)].name);
       sq_shape sw;
       ok &= !sq_shape_parse_op(op, text, 1, "sweep", &sw) || !sq_shape_parse_op(op, text, 0, "sweep", &sw);
     }

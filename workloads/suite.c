@@ -87,11 +87,8 @@ void sq_case_list_free(sq_case_list *l) {
  * axis at T, in the suites' form. */
 static int sweep_problem(const sq_kernel *k, const char *shape, int64_t T, int causal, sq_problem *p) {
   const sq_op *op = k->op;
-  const char *tokens = "T";
-  for (int a = 0; a < sq_op_naxes(op); a++)
-    if (op->axes[a].flags & SQ_AX_TOKENS) tokens = op->axes[a].name;
   char text[SQ_SHAPE_TEXT_MAX];
-  snprintf(text, sizeof text, "%s,%s=%lld", shape, tokens, (long long)T);
+  snprintf(text, sizeof text, "%s,%s=%lld", shape, op->axes[sq_op_token_axis(op)].name, (long long)T);
   memset(p, 0, sizeof *p);
   p->causal = causal;
   p->dtype = SQ_F32;
