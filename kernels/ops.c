@@ -147,8 +147,8 @@ const sq_op sq_op_linear_attn_gla = {
   {AX_B, AX_H, AX_T, AX_D, {"DV", SQ_AXIS_INT, 1, KEY, 1, 1024, 0, "D", NULL, "HEAD_DV", NULL,
                                 "head dim of v and o (default D)"}, AX_SCALE,
    AX_STATE},
-  {IN("q", "B,H,T,D"), IN("k", "B,H,T,D"), IN("g", "B,H,T,D"), IN_IF("gb", "B,H,T,D", "!causal"),
-   IN("v", "B,H,T,DV"), STATE_IN("B,H,D,DV"), OUT("o", "B,H,T,DV"), STATE_OUT("B,H,D,DV")},
+  {IN("q", "B,H,T,D"), IN("k", "B,H,T,D"), IN("v", "B,H,T,DV"), IN("g", "B,H,T,D"),
+   IN_IF("gb", "B,H,T,D", "!causal"), STATE_IN("B,H,D,DV"), OUT("o", "B,H,T,DV"), STATE_OUT("B,H,D,DV")},
   state_needs_causal, "pending:gated_linear_attn", 1, same_heads, NULL, NULL,
 };
 
