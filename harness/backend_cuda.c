@@ -296,10 +296,10 @@ int sq_cuda_compile_ptx(const char *source, const char *defines, const char *arc
   pthread_once(&nvrtc_once, load_nvrtc);
   if (!nv.lib) return sq_fail(SQ_EUNSUPPORTED, "nvrtc: libnvrtc could not be loaded");
   if (!source || !arch) return sq_fail(SQ_EINVAL, "nvrtc: no source text or architecture");
-  size_t n = strlen(sq_src_prelude_cuda) + strlen(source) + 2;
+  size_t n = strlen(sq_src_prelude_cuda) + strlen(sq_src_tiles) + strlen(source) + 3;
   char *text = malloc(n);
   if (!text) return sq_fail(SQ_ENOMEM, "nvrtc: out of memory");
-  snprintf(text, n, "%s\n%s", sq_src_prelude_cuda, source);
+  snprintf(text, n, "%s\n%s\n%s", sq_src_prelude_cuda, sq_src_tiles, source);
   char *l = NULL;
   int rc = compile_once(text, defines, arch, 0, ptx, &l);
   /* Older NVRTC lacks the built-in cuda_fp16.h: retry with the toolkit's. */

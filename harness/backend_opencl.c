@@ -486,9 +486,9 @@ static int ocl_build(void *impl, const char *source, const char *defines, sq_pro
   if (log) *log = NULL;
   out->h = out->impl = NULL;
   if (!source) return sq_fail(SQ_EINVAL, "opencl build: no source text");
-  const char *parts[3] = {sq_src_prelude_opencl, "\n", source};
+  const char *parts[5] = {sq_src_prelude_opencl, "\n", sq_src_tiles, "\n", source};
   cl_int err;
-  cl_program p = clCreateProgramWithSource(c->ctx, 3, parts, NULL, &err);
+  cl_program p = clCreateProgramWithSource(c->ctx, 5, parts, NULL, &err);
   if (!p) return CL_FAIL(SQ_EBACKEND, "clCreateProgramWithSource", err);
   size_t dlen = defines ? strlen(defines) : 0;
   char *opts = malloc(dlen + 32);

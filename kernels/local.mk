@@ -3,12 +3,14 @@
 KERNEL_TEXTS = \
 	kernels/prelude_opencl.cl \
 	kernels/prelude_cuda.cuh \
+	kernels/tiles.sqh \
 	kernels/linear_attn.sqk \
 	kernels/softmax_attn.sqk \
+	kernels/gated_attn.sqk \
 	kernels/peaks.sqk
 
 kernels/sources.c: $(KERNEL_TEXTS) $(srcdir)/kernels/embed.sh
-	$(AM_V_GEN)$(MKDIR_P) kernels && $(SHELL) $(srcdir)/kernels/embed.sh $@ $(filter %.cl %.cuh %.sqk,$^)
+	$(AM_V_GEN)$(MKDIR_P) kernels && $(SHELL) $(srcdir)/kernels/embed.sh $@ $(filter %.cl %.cuh %.sqh %.sqk,$^)
 
 BUILT_SOURCES += kernels/sources.c
 CLEANFILES += kernels/sources.c
@@ -19,4 +21,5 @@ libsubquad_a_SOURCES += \
 	kernels/kernel.h kernels/kernel.c kernels/sources.h kernels/registry.c kernels/attention.h \
 	kernels/op.h kernels/op.c kernels/ops.c \
 	kernels/linear_attn.h kernels/linear_attn.c kernels/linear_attn_ref.c \
-	kernels/softmax_attn.h kernels/softmax_attn.c kernels/softmax_attn_ref.c
+	kernels/softmax_attn.h kernels/softmax_attn.c kernels/softmax_attn_ref.c \
+	kernels/gated_attn.h kernels/gated_attn.c kernels/gated_attn_ref.c

@@ -28,6 +28,7 @@ DEVFN int sq_ngrp(int d) { return d == 0 ? (int)gridDim.x : d == 1 ? (int)gridDi
 typedef long long IDX;
 #define EXP2(x) exp2f(x)
 #define EXP(x) expf(x)
+#define EXPM1(x) expm1f(x)
 #define LOG2(x) log2f(x)
 #define SQRT(x) sqrtf(x)
 #define FMA(a, b, c) fmaf(a, b, c)

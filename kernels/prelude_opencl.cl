@@ -19,6 +19,7 @@
 typedef long IDX;
 #define EXP2(x) exp2(x)
 #define EXP(x) exp(x)
+#define EXPM1(x) expm1(x)
 #define LOG2(x) log2(x)
 #define SQRT(x) sqrt(x)
 #define FMA(a, b, c) fma(a, b, c)

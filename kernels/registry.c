@@ -2,6 +2,7 @@
  * the sub-quadratic kernels first, then the quadratic baselines. */
 #include <string.h>
 
+#include "kernels/gated_attn.h"
 #include "kernels/kernel.h"
 #include "kernels/linear_attn.h"
 #include "kernels/softmax_attn.h"
@@ -10,6 +11,10 @@ const sq_kernel *const sq_kernels[] = {
   &sq_linear_attn_causal_recurrent,
   &sq_linear_attn_causal_chunked,
   &sq_linear_attn_noncausal,
+  &sq_decay_attn_chunked,
+  &sq_decay_attn_recurrent,
+  &sq_gla_chunked,
+  &sq_gla_recurrent,
   &sq_softmax_attn_naive,
   &sq_softmax_attn_flash,
 };
