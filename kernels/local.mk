@@ -19,4 +19,5 @@ libsubquad_a_SOURCES += \
 	kernels/kernel.h kernels/kernel.c kernels/sources.h kernels/registry.c kernels/attention.h \
 	kernels/op.h kernels/op.c kernels/ops.c \
 	kernels/linear_attn.h kernels/linear_attn.c kernels/linear_attn_ref.c \
-	kernels/softmax_attn.h kernels/softmax_attn.c kernels/softmax_attn_ref.c
+	kernels/softmax_attn.h kernels/softmax_attn.c kernels/softmax_attn_ref.c \
+	kernels/gated_attn.h kernels/gated_attn_ref.c

@@ -24,6 +24,9 @@ EXTRA_DIST += tests/test_results_hostile.sh \
 core_tests += tests/test_backend_opencl tests/test_cuda_absent tests/test_nvrtc_compile
 TESTS += tests/test_devices.sh
 EXTRA_DIST += tests/test_devices.sh
+# Gated and decayed linear attention (FAMILIES.md §5): the reference
+# against a parallel form.
+core_tests += tests/test_gated_attn_ref
 check_PROGRAMS += $(core_tests)
 TESTS += $(core_tests)
 
