@@ -68,11 +68,17 @@ static int write_json(const char *path, const sq_case *c, const sq_result *r, ui
   sq_atomic a;
   FILE *f = sq_atomic_open(&a, path);
   if (!f) return SQ_EIO;
+  /* "kernel" is what is computed, the op (FAMILIES.md §0.1: "ssm.ssd");
+   * which implementation computed it is provenance. */
   fprintf(f, "{\n  \"kernel\": ");
+  json_string(f, op->name);
+  fprintf(f, ",\n  \"implementation\": ");
   json_string(f, c->kernel->name);
   fprintf(f, ",\n  \"dtype\": \"%s\",\n", sq_dtype_name(p->dtype));
   if (op->causal_key) fprintf(f, "  \"causal\": %s,\n", p->causal ? "true" : "false");
   for (int i = 0; i < sq_op_naxes(op); i++) {
+    /* The contract's "state (causal only)": a bidirectional case has none. */
+    if (op->causal_key && !p->causal && !strcmp(op->axes[i].name, "state")) continue;
     fprintf(f, "  \"%s\": ", op->axes[i].name);
     json_axis(f, &op->axes[i], p->shape.v[i]);
     fprintf(f, ",\n");

@@ -7,9 +7,10 @@
 
 /* Writes ROOT/<kernel>.<causal|noncausal>.<sizes>[.<options>].<dtype>/ with
  * NAME.npy for every present tensor of the op (float32, its dims) and
- * case.json: kernel, dtype, the op's axes as their kinds (booleans true/
- * false, lists as arrays), causal where the op's contract has it, and the
- * provenance keys (seed, max_rel_err, verify, device, params). in[t] holds
+ * case.json: kernel (the op's name), dtype, the op's axes as their kinds
+ * (booleans true/false, lists as arrays; no state key in a non-causal
+ * case), causal where the op's contract has it, and the provenance keys
+ * (implementation, seed, max_rel_err, verify, device, params). in[t] holds
  * input t as float, out[t] output t (NULL elsewhere). */
 int sq_dump_case(const char *root, const sq_case *c, const sq_result *r, uint64_t seed, const float *const *in,
                  const float *const *out);

@@ -43,6 +43,9 @@ static double inv_sqrt_d(const sq_shape *s) { return 1.0 / sqrt((double)sq_shape
  * pending families come with their kernels (FAMILIES.md gives each). */
 #define IN(n, dims) {n, 0, dims, 0, NULL, NULL, NULL}
 #define IN_IF(n, dims, when) {n, 0, dims, 0, when, NULL, NULL}
+/* The same with a transform of the draws (FAMILIES.md's initialisation). */
+#define IN_INIT(n, dims, when, init) {n, 0, dims, 0, when, NULL, init}
+#define PARAM_INIT(n, dims, init) {n, 0, dims, 1, NULL, NULL, init}
 #define PARAM(n, dims) {n, 0, dims, 1, NULL, NULL, NULL}
 #define OUT(n, dims) {n, 1, dims, 0, NULL, NULL, NULL}
 #define STATE_IN(dims) {"h0", 0, dims, 1, "state", NULL, NULL}
@@ -132,12 +135,29 @@ const sq_op sq_op_softmax_attn = {
 
 /* ---- gated and decayed linear attention (FAMILIES.md §5) -------------- */
 
+/* RetNet's decays (fla chunk_retention): gamma_h = 1 - 2^(-5-h), stored as
+ * its log, which log1p keeps exact where gamma itself rounds to 1 in f32
+ * (h >= 20). The draws are not used. */
+static void retnet_log_gamma(const sq_shape *s, float *v, int64_t n) {
+  (void)s;
+  for (int64_t h = 0; h < n; h++) v[h] = (float)log1p(-ldexp(1.0, (int)(-5 - h)));
+}
+
+/* GLA's standard gates, log sigmoid(2r + 3) in [-0.31, -0.0067] (decays
+ * 0.73 to 0.993), as -log1p(exp(-x)), which neither overflows nor rounds a
+ * weak gate to 0. */
+static void log_sigmoid_gate(const sq_shape *s, float *v, int64_t n) {
+  (void)s;
+  for (int64_t i = 0; i < n; i++) v[i] = (float)-log1p(exp(-(2.0 * v[i] + 3.0)));
+}
+
 const sq_op sq_op_linear_attn_decay = {
   "linear_attn.decay", "linear attention with a decay per head (RetNet, Lightning-2)",
   {AX_B, AX_H, AX_T, AX_D, AX_DV, AX_SCALE, AX_STATE},
-  {IN("q", "B,H,T,D"), IN("k", "B,H,T,D"), IN("v", "B,H,T,DV"), PARAM("log_gamma", "H"),
-   STATE_IN("B,H,D,DV"), OUT("o", "B,H,T,DV"), STATE_OUT("B,H,D,DV")},
-  state_needs_causal, "pending:decay_linear_attn", 1, same_heads, NULL, NULL,
+  {IN("q", "B,H,T,D"), IN("k", "B,H,T,D"), IN("v", "B,H,T,DV"),
+   PARAM_INIT("log_gamma", "H", retnet_log_gamma), STATE_IN("B,H,D,DV"), OUT("o", "B,H,T,DV"),
+   STATE_OUT("B,H,D,DV")},
+  state_needs_causal, "pending:decay_linear_attn", 1, same_heads, "B=1,H=2,D=64", "B=1,H=1,D=64",
 };
 
 /* GLA's value head is wider than attention's: expand_v 1 over 4 heads of a
@@ -147,9 +167,10 @@ const sq_op sq_op_linear_attn_gla = {
   {AX_B, AX_H, AX_T, AX_D, {"DV", SQ_AXIS_INT, 1, KEY, 1, 1024, 0, "D", NULL, "HEAD_DV", NULL,
                                 "head dim of v and o (default D)"}, AX_SCALE,
    AX_STATE},
-  {IN("q", "B,H,T,D"), IN("k", "B,H,T,D"), IN("v", "B,H,T,DV"), IN("g", "B,H,T,D"),
-   IN_IF("gb", "B,H,T,D", "!causal"), STATE_IN("B,H,D,DV"), OUT("o", "B,H,T,DV"), STATE_OUT("B,H,D,DV")},
-  state_needs_causal, "pending:gated_linear_attn", 1, same_heads, NULL, NULL,
+  {IN("q", "B,H,T,D"), IN("k", "B,H,T,D"), IN("v", "B,H,T,DV"), IN_INIT("g", "B,H,T,D", NULL, log_sigmoid_gate),
+   IN_INIT("gb", "B,H,T,D", "!causal", log_sigmoid_gate), STATE_IN("B,H,D,DV"), OUT("o", "B,H,T,DV"),
+   STATE_OUT("B,H,D,DV")},
+  state_needs_causal, "pending:gated_linear_attn", 1, same_heads, "B=1,H=2,D=64", "B=1,H=1,D=64",
 };
 
 /* ---- SSM scans (FAMILIES.md §1, §2) ------------------------------------ */

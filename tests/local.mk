@@ -24,6 +24,12 @@ EXTRA_DIST += tests/test_results_hostile.sh \
 core_tests += tests/test_backend_opencl tests/test_cuda_absent tests/test_nvrtc_compile
 TESTS += tests/test_devices.sh
 EXTRA_DIST += tests/test_devices.sh
+# Gated and decayed linear attention (FAMILIES.md §5): the reference
+# against a parallel form, and the cpu device's dumps against the
+# independent NumPy check of the dump contract.
+core_tests += tests/test_gated_attn_ref
+TESTS += tests/test_ga_dump_check.sh
+EXTRA_DIST += tests/test_ga_dump_check.sh tests/check_ga_dump.py
 check_PROGRAMS += $(core_tests)
 TESTS += $(core_tests)
 

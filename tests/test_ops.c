@@ -137,7 +137,7 @@ static void test_gla(void) {
   sq_shape s;
   tap_ok(!parse("linear_attn.gla", "B=1,H=4,T=100,D=256,DV=256,state=1", 1, &s), "gla with state");
   const sq_op *op = s.op;
-  tap_ok(!sq_tensor_present(&s, &op->tensors[3], 1) && sq_tensor_present(&s, &op->tensors[3], 0),
+  tap_ok(!sq_tensor_present(&s, &op->tensors[4], 1) && sq_tensor_present(&s, &op->tensors[4], 0),
          "gb only when not causal");
   tap_ok(sq_tensor_elems(&s, &op->tensors[5]) == 1.0 * 4 * 256 * 256, "h0 is [B][H][D][DV]");
   tap_ok(fabs(sq_shape_real(&s, "scale") - 1.0 / 16) < 1e-15, "scale defaults to D^-1/2");

@@ -18,7 +18,8 @@ check "table printed on stdout" grep -q "softmax_attn.flash" "$tmp/out.txt"
 dir=$(ls -d "$tmp"/dump/softmax_attn.flash.noncausal.B1.H2.T77.D40.DV40.f32 2>/dev/null)
 check "dump folder named after the case" test -n "$dir"
 for f in q k v o; do check "dump has $f.npy" test -s "$dir/$f.npy"; done
-check "dump has case.json" grep -q '"kernel": "softmax_attn.flash"' "$dir/case.json"
+check "dump has case.json" grep -q '"kernel": "softmax_attn"' "$dir/case.json"
+check "case.json names the implementation" grep -q '"implementation": "softmax_attn.flash"' "$dir/case.json"
 py=""
 for p in python3 /usr/bin/python3; do
   if command -v "$p" > /dev/null 2>&1 && "$p" -c "import numpy" 2> /dev/null; then py=$p; break; fi
