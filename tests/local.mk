@@ -50,6 +50,7 @@ workloads_tests += tests/test_workloads_catalog tests/test_workloads_suite
 TESTS += tests/test_workloads_cli.sh
 EXTRA_DIST += tests/test_workloads_cli.sh \
 	tests/data/workloads_good.csv tests/data/workloads_missing_column.csv \
+	tests/data/workloads_baselines.csv \
 	tests/data/workloads_unknown_column.csv tests/data/workloads_non_numeric.csv \
 	tests/data/workloads_negative.csv tests/data/workloads_absurd.csv \
 	tests/data/workloads_zero.csv tests/data/workloads_duplicate.csv \

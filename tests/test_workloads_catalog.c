@@ -2,9 +2,12 @@
  * reading list (with workloads or a reason), names are unique, most numbers
  * carry a source, every row's shape validates against its declared op
  * (pending rows included) and reads back from its canonical text, runnable
- * rows map to registered kernels and give exactly the problems they gave
- * before the shape column; and each kind of malformed file is rejected with
- * "file:line: column: what". */
+ * rows map to registered kernels of their own op and give exactly the
+ * problems they gave before the shape column, a pending row resolves to its
+ * op's preferred kernel for its mode once one is registered, the 31 rows of
+ * the gated and decayed linear-attention family have their papers' modes
+ * (LAWCAT's normaliser as a ones column on v: DV = D + 1); and each kind of
+ * malformed file is rejected with "file:line: column: what". */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,9 +116,11 @@ static void same_problems(const sq_catalog *c) {
       tap_diag("%s: B=%lld H=%lld T=%lld D=%lld DV=%lld", w->name, (long long)att_B(&p), (long long)att_H(&p),
                (long long)att_T(&p), (long long)att_D(&p), (long long)att_DV(&p));
   }
-  for (int i = 0; i < c->n; i++) runnable += c->w[i].k != NULL;
+  /* Rows that name their kernel; pending rows that resolved since come on top. */
+  for (int i = 0; i < c->n; i++) runnable += c->w[i].k && strncmp(c->w[i].kernel, "pending:", 8);
   tap_ok(rows == 149 && same == rows && runnable == rows,
-         "the %d runnable rows give the same problems as before the shape column (%d same)", runnable, same);
+         "the %d rows that name their kernel give the same problems as before the shape column (%d same)",
+         runnable, same);
   sq_csv_free(&t);
 }
 
@@ -150,6 +155,88 @@ static void pending_ops(void) {
   tap_ok(!sq_shape_parse_op(sq_op_find("linear_attn.gla"), "H=4,T=16,D=256,DV=512", 1, "t", &s),
          "GLA takes ZeCO's DV=512");
   op_fails("linear_attn.gla", "T=16,D=64,DV=1025", 1, "DV=1025 is larger than the maximum 1024");
+}
+
+/* The kernel a pending row of op in this mode should run: the first
+ * registered kernel of the op that supports the mode, NULL when none. */
+static const sq_kernel *preferred(const sq_op *op, int causal) {
+  for (int i = 0; i < sq_nkernels; i++)
+    if (sq_kernels[i]->op == op && (sq_kernels[i]->modes & (causal ? SQ_CAUSAL : SQ_NONCAUSAL)))
+      return sq_kernels[i];
+  return NULL;
+}
+
+/* Kernels are matched by the op their descriptor points at: every
+ * runnable row's kernel computes the row's op in the row's mode, and every
+ * pending row is resolved exactly when its op has a kernel for its mode,
+ * to the first registered one. */
+static void resolve_by_op(const sq_catalog *c) {
+  int bad = 0, resolved = 0;
+  for (int i = 0; i < c->n; i++) {
+    const sq_workload *w = &c->w[i];
+    int pending = !strncmp(w->kernel, "pending:", 8);
+    if (w->k && (w->k->op != w->op || !(w->k->modes & (w->causal ? SQ_CAUSAL : SQ_NONCAUSAL)))) bad++;
+    if (pending && w->k != preferred(w->op, w->causal)) bad++;
+    resolved += pending && w->k;
+  }
+  tap_ok(bad == 0, "every row runs a kernel of its own op in its mode; pending rows resolve to the op's "
+                   "preferred kernel (%d resolved, %d wrong)", resolved, bad);
+  /* A file's pending rows of linear_attn, whose kernels are registered. */
+  const char *text = HEADER
+                     "a/c,A,lm,linear_attn,linear_attn,pending:linear_attn,1,\"T=1024,D=64\",op,src,\n"
+                     "a/nc,A,lm,linear_attn,linear_attn,pending:linear_attn,0,\"T=1024,D=64\",op,src,\n"
+                     "a/gla,A,lm,gated_linear_attn,linear_attn.gla,pending:gated_linear_attn,0,\"T=64,D=16,DV=32\",op,src,\n";
+  sq_catalog f;
+  int rc = sq_catalog_parse(text, strlen(text), "w.csv", NULL, 0, NULL, 0, &f);
+  if (!tap_ok(rc == 0, "a file of pending rows loads (%s)", rc ? sq_last_error() : "ok")) return;
+  const sq_kernel *kc = f.w[0].k, *knc = f.w[1].k;
+  tap_ok(kc && kc == preferred(&sq_op_linear_attn, 1) && kc->op == &sq_op_linear_attn && knc &&
+             !strcmp(knc->name, "linear_attn.noncausal"),
+         "pending linear_attn rows resolve by op and mode: causal to %s, non-causal to %s", kc ? kc->name : "-",
+         knc ? knc->name : "-");
+  const sq_kernel *kg = preferred(sq_op_find("linear_attn.gla"), 0);
+  tap_ok(f.w[2].k == kg, "a bidirectional GLA row resolves to %s", kg ? kg->name : "nothing (no GLA kernel yet)");
+  sq_catalog_free(&f);
+}
+
+/* The 31 rows FAMILIES.md section 6 assigns to linear_attn.decay and
+ * linear_attn.gla: in their op, kind and mode as their papers run them. */
+static void gated_rows(const sq_catalog *c) {
+  int fam_decay = 0, fam_gated = 0, kind_decay = 0, kind_gated = 0, lawcat = 0, lawcat_ok = 0;
+  int vig = 0, lion = 0, zeco = 0, lightning = 0, lightnet = 0;
+  for (int i = 0; i < c->n; i++) {
+    const sq_workload *w = &c->w[i];
+    int decay = !strcmp(w->op->name, "linear_attn.decay"), gla = !strcmp(w->op->name, "linear_attn.gla");
+    if (!decay && !gla) continue;
+    fam_decay += !strcmp(w->family, "decay_linear_attn");
+    fam_gated += !strcmp(w->family, "gated_linear_attn");
+    kind_decay += !strcmp(w->kernel, "pending:decay_linear_attn");
+    kind_gated += !strcmp(w->kernel, "pending:gated_linear_attn");
+    int64_t D = sq_shape_int(&w->shape, "D"), DV = sq_shape_int(&w->shape, "DV");
+    if (!strcmp(w->paper, "LAWCAT")) {
+      lawcat++;
+      lawcat_ok += gla && w->causal && DV == D + 1 && strstr(w->notes, "ones column") != NULL;
+    }
+    vig += !strcmp(w->paper, "ViG") && gla && !w->causal && !strcmp(w->domain, "vision");
+    lion += !strcmp(w->paper, "LION") && decay && w->causal;
+    zeco += !strcmp(w->paper, "ZeCO") && gla && w->causal && sq_shape_int(&w->shape, "state") == 1;
+    lightning += !strcmp(w->paper, "LightningAttn2") && decay && w->causal;
+    lightnet += !strcmp(w->paper, "LightNet") && gla && w->causal;
+  }
+  tap_ok(fam_decay == 13 && fam_gated == 18 && kind_decay == 12 && kind_gated == 19,
+         "31 rows of the family: families decay 13 and gated 18 (%d, %d), kinds decay 12 and gated 19 (%d, %d)",
+         fam_decay, fam_gated, kind_decay, kind_gated);
+  tap_ok(lawcat == 7 && lawcat_ok == 7,
+         "LAWCAT's 7 rows: causal GLA with DV = D + 1, the normaliser's ones column, said in the notes (%d of %d)",
+         lawcat_ok, lawcat);
+  tap_ok(vig == 8 && lion == 4 && zeco == 3 && lightning == 8 && lightnet == 1,
+         "modes: ViG 8 bidirectional vision rows (%d), LION-RetNet 4 causal (%d), ZeCO 3 causal with state (%d), "
+         "Lightning-2 8 causal (%d), LightNet 1 causal on linear_attn.gla (%d)",
+         vig, lion, zeco, lightning, lightnet);
+  const sq_workload *w = sq_catalog_find(c, "lawcat/lawcat-mistral-7b-passkey.t1024");
+  tap_ok(w && sq_shape_int(&w->shape, "D") == 128 && sq_shape_int(&w->shape, "DV") == 129 &&
+             sq_shape_int(&w->shape, "H") == 32 && sq_shape_int(&w->shape, "T") == 1024,
+         "LAWCAT Mistral-7B at 1K: 32 heads, D=128, DV=129");
 }
 
 static void embedded(void) {
@@ -188,6 +275,8 @@ static void embedded(void) {
   shapes_validate(&c);
   rows_per_op(&c);
   same_problems(&c);
+  resolve_by_op(&c);
+  gated_rows(&c);
   const sq_workload *w = sq_catalog_find(&c, "swin/swin-t-224.s1");
   tap_ok(w && w->k && !strcmp(w->shape_text, "B=64*64,H=3,T=49,D=32") && w->nvalues == 5 && !w->nassumed,
          "Swin-T stage 1: batch 64 x 64 windows of 49 tokens, 3 heads of 32 (%s)", w ? w->shape_text : "?");

@@ -59,6 +59,14 @@ else not_ok "softmax at 8M tokens should be skipped"; fi
 if [ $((end - start)) -le 2 ]; then ok "the scaling suite is planned in $((end - start)) s"
 else not_ok "planning the scaling suite took $((end - start)) s"; fi
 
+# Each sub-quadratic row is followed by softmax at the same B, H, T, D, DV and
+# mode; over the case limit it is planned as skipped with its prediction.
+"$SUBQUAD" workloads --suite papers --format csv --max-case-seconds 0.01 >"$tmp/papers.csv" 2>/dev/null
+if grep -A1 '^papers,l2vit/l2vit-t-224-lga.s1,L2ViT,linear_attn.noncausal,' "$tmp/papers.csv" |
+    grep -q '^papers,l2vit/l2vit-t-224-lga.s1,L2ViT,softmax_attn.flash,softmax_attn,0,64,3,3136,32,32,200704,[0-9]*,[0-9.e+]*,skip,"predicted [^>]*> 10 ms'; then
+  ok "the papers suite lists a linear row's softmax baseline, skipped with a prediction"
+else not_ok "baseline of l2vit-t-224-lga.s1: $(grep l2vit-t-224-lga.s1, "$tmp/papers.csv")"; fi
+
 "$SUBQUAD" workloads --paper Swin --format csv >"$tmp/swin.csv" 2>/dev/null
 if [ "$(tail -n +2 "$tmp/swin.csv" | grep -vc '^Swin,')" -eq 0 ] && [ "$(wc -l <"$tmp/swin.csv")" -gt 20 ]; then
   ok "--paper Swin lists only Swin's rows"

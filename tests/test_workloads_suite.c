@@ -4,7 +4,10 @@
  * on a described (not opened) PoCL-like device with 24 GiB, predicts the
  * 8M-token chunked linear attention feasible and softmax at 8M infeasible
  * with a reason, slices a batch that fits only per (b, h), and plans the
- * whole scaling suite in well under a second. */
+ * whole scaling suite in well under a second. The catalog suites follow
+ * every sub-quadratic row with softmax_attn.flash at its baseline shape
+ * (the same B, H, T, D, DV and mode) and never run one case twice for it;
+ * the vision suite holds every runnable vision row. */
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
@@ -13,6 +16,7 @@
 #include "base/error.h"
 #include "kernels/attention.h"
 #include "tap.h"
+#include "workloads/catalog.h"
 #include "workloads/planner.h"
 #include "workloads/suite.h"
 
@@ -160,10 +164,151 @@ static void catalog_suites(void) {
   tap_ok(all && sq_suite_doc("bogus") == NULL, "every suite name has a description");
 }
 
+/* The same case: kernel, mode, dtype and every axis value. */
+static int same_case(const sq_case *a, const sq_case *b) {
+  char ta[SQ_SHAPE_TEXT_MAX], tb[SQ_SHAPE_TEXT_MAX];
+  sq_shape_format(&a->prob.shape, ta, sizeof ta);
+  sq_shape_format(&b->prob.shape, tb, sizeof tb);
+  return a->kernel == b->kernel && a->prob.causal == b->prob.causal && a->prob.dtype == b->prob.dtype &&
+         !strcmp(ta, tb);
+}
+
+/* The index of the case of `kernel` under `workload`, or -1. */
+static int case_of(const sq_suite_case *v, int n, const char *workload, const char *kernel) {
+  for (int i = 0; i < n; i++)
+    if (!strcmp(v[i].workload, workload) && !strcmp(v[i].c.kernel->name, kernel)) return i;
+  return -1;
+}
+
+static int att_is(const sq_case *c, int causal, int64_t B, int64_t H, int64_t T, int64_t D, int64_t DV) {
+  const sq_shape *s = &c->prob.shape;
+  return c->prob.causal == causal && sq_shape_int(s, "B") == B && sq_shape_int(s, "H") == H &&
+         sq_shape_tokens(s) == T && sq_shape_int(s, "D") == D && sq_shape_int(s, "DV") == DV;
+}
+
+/* Whether softmax attention takes the baseline of c (its head dims stop
+ * at 256). */
+static int has_baseline(const sq_case *c, sq_problem *b) {
+  char text[SQ_SHAPE_TEXT_MAX];
+  sq_shape back;
+  b->causal = c->prob.causal;
+  b->dtype = c->prob.dtype;
+  if (c->kernel->quadratic || sq_shape_baseline(&c->prob.shape, &b->shape)) return 0;
+  sq_shape_format(&b->shape, text, sizeof text);
+  int ok = !sq_shape_parse_op(b->shape.op, text, b->causal, "t", &back);
+  sq_clear_error();
+  return ok;
+}
+
+/* The embedded papers suite: every sub-quadratic case has softmax at its
+ * baseline in the list; the only cases listed twice are distinct catalog
+ * rows (two papers with one shape), never an added baseline. */
+static void papers_baselines(void) {
+  const sq_catalog *cat;
+  sq_suite_case *v;
+  int n;
+  if (!tap_ok(!sq_catalog_get(&cat) && !sq_suite_expand("papers", &v, &n), "papers expands")) return;
+  const sq_kernel *flash = sq_kernel_find("softmax_attn.flash");
+  int linear = 0, covered = 0, without = 0, baselines = 0, dup_rows = 0, dup_bad = 0;
+  for (int i = 0; i < n; i++) {
+    const sq_workload *w = sq_catalog_find(cat, v[i].workload);
+    int added = w && w->k != v[i].c.kernel;
+    baselines += added;
+    if (added && (v[i].c.kernel != flash || w->k->quadratic || strcmp(v[i].paper, w->paper))) dup_bad++;
+    for (int j = 0; j < i; j++) {
+      if (!same_case(&v[i].c, &v[j].c)) continue;
+      const sq_workload *u = sq_catalog_find(cat, v[j].workload);
+      if (added || !u || u->k != v[j].c.kernel || !strcmp(v[j].workload, v[i].workload)) dup_bad++;
+      else dup_rows++;
+    }
+    if (v[i].c.kernel->quadratic) continue;
+    linear++;
+    sq_case want = {.kernel = flash};
+    if (!has_baseline(&v[i].c, &want.prob)) {
+      without++;
+      continue;
+    }
+    for (int j = 0; j < n; j++)
+      if (same_case(&v[j].c, &want)) {
+        covered++;
+        break;
+      }
+  }
+  tap_ok(linear > 0 && covered + without == linear,
+         "papers: each of the %d sub-quadratic cases has softmax_attn.flash at its baseline (%d; %d beyond softmax's "
+         "head dims)",
+         linear, covered, without);
+  tap_ok(baselines > 0 && dup_bad == 0,
+         "papers: %d baselines added under their row's workload and paper, none a duplicate (%d identical pairs are "
+         "distinct catalog rows)",
+         baselines, dup_rows);
+  int l = case_of(v, n, "l2vit/l2vit-t-224-lga.s1", "linear_attn.noncausal");
+  tap_ok(l >= 0 && l + 1 < n && !strcmp(v[l + 1].c.kernel->name, "softmax_attn.flash") &&
+             !strcmp(v[l + 1].workload, v[l].workload) && !strcmp(v[l + 1].paper, "L2ViT") &&
+             att_is(&v[l + 1].c, 0, 64, 3, 3136, 32, 32) && att_is(&v[l].c, 0, 64, 3, 3136, 32, 32),
+         "L2ViT-T stage 1's linear attention is followed by softmax at B=64 H=3 T=3136 D=32 DV=32, non-causal");
+  free(v);
+  if (!tap_ok(!sq_suite_expand("vision", &v, &n), "vision expands")) return;
+  int rows = 0, found = 0, vig = 0;
+  for (int i = 0; i < cat->n; i++) {
+    const sq_workload *w = &cat->w[i];
+    if (!w->k || strcmp(w->domain, "vision")) continue;
+    rows++;
+    int j = case_of(v, n, w->name, w->k->name);
+    found += j >= 0 && v[j].c.prob.causal == w->causal;
+    vig += j >= 0 && !strcmp(w->op->name, "linear_attn.gla") && !strcmp(w->paper, "ViG") && !w->causal;
+  }
+  tap_ok(rows > 0 && found == rows, "vision holds all %d runnable vision rows in their modes (%d; ViG's bidirectional GLA: %d)",
+         rows, found, vig);
+  free(v);
+}
+
+/* A small catalog: a baseline that a softmax row already runs is not
+ * repeated, nor one that an earlier row added; GLA rows (once a GLA
+ * kernel is registered) take a baseline at DV = D + 1 and none at
+ * ZeCO's DV = 512. */
+static void baselines_file(void) {
+  const char *top = getenv("top_srcdir");
+  char path[600];
+  snprintf(path, sizeof path, "%s/tests/data/workloads_baselines.csv", top ? top : ".");
+  sq_suite_case *v;
+  int n;
+  int rc = sq_catalog_set_path(path);
+  if (!rc) rc = sq_suite_expand("papers", &v, &n);
+  if (!tap_ok(rc == 0, "%s expands (%s)", path, rc ? sq_last_error() : "ok")) {
+    sq_catalog_set_path(NULL);
+    return;
+  }
+  const sq_kernel *gla = NULL;
+  for (int i = 0; i < sq_nkernels && !gla; i++)
+    if (!strcmp(sq_kernels[i]->op->name, "linear_attn.gla") && (sq_kernels[i]->modes & SQ_CAUSAL)) gla = sq_kernels[i];
+  int want = gla ? 8 : 5, flash196 = 0;
+  for (int i = 0; i < n; i++)
+    flash196 += !strcmp(v[i].c.kernel->name, "softmax_attn.flash") && att_is(&v[i].c, 0, 2, 3, 196, 32, 32);
+  tap_ok(n == want, "%d cases: 4 rows and one baseline, with GLA 2 rows and one baseline more (%d)", want, n);
+  tap_ok(flash196 == 1 && case_of(v, n, "b/lin", "softmax_attn.flash") < 0,
+         "a baseline that a softmax row runs is listed once, as that row");
+  int b2 = case_of(v, n, "b/lin2", "softmax_attn.flash");
+  tap_ok(b2 >= 1 && !strcmp(v[b2 - 1].workload, "b/lin2") && att_is(&v[b2].c, 1, 1, 2, 512, 64, 64) &&
+             !strcmp(v[b2].paper, "A") && case_of(v, n, "b/lin3", "softmax_attn.flash") < 0,
+         "a causal linear row is followed by its causal baseline, which a second row does not repeat");
+  int z = case_of(v, n, "b/zeco", gla ? gla->name : "-"), lc = case_of(v, n, "b/lawcat", "softmax_attn.flash");
+  if (gla)
+    tap_ok(z >= 0 && case_of(v, n, "b/zeco", "softmax_attn.flash") < 0 && lc >= 0 &&
+               att_is(&v[lc].c, 1, 1, 4, 1024, 64, 65),
+           "GLA: no softmax at DV=512; the ones-column row's baseline has DV=65");
+  else
+    tap_ok(z < 0 && lc < 0 && !sq_last_error()[0], "GLA rows wait for their kernel, with no baseline and no error");
+  free(v);
+  sq_catalog_set_path(NULL);
+}
+
 int main(void) {
   quick();
   scaling();
   planner_memory();
   catalog_suites();
+  papers_baselines();
+  baselines_file();
   return tap_done();
 }

@@ -2,9 +2,11 @@
  * column by column (required columns, an operator that is declared, a
  * kernel that exists or is marked pending with its op's kind, a mode the
  * kernel supports, a shape the op's parser accepts, unique names, a known
- * paper); the first problem becomes "file:line: column: what is wrong". A
- * pending row whose op gains a registered kernel resolves to it here, so
- * rows become runnable as kernels land without editing the data. */
+ * paper); the first problem becomes "file:line: column: what is wrong".
+ * Kernels are matched to rows by the op their descriptor points at. A
+ * pending row resolves here to its op's preferred kernel for its mode as
+ * soon as one is registered, so rows become runnable as kernels land
+ * without editing the data. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,12 +48,14 @@ static int check_op(const char *file, int line, const char *name, sq_workload *w
   return BAD("%s:%d: op: '%s' is not a declared operator (known: %s)", file, line, name, known);
 }
 
-/* Until kernel descriptors point at their op, a kernel computes the op its
- * family names (linear_attn.noncausal: linear_attn). */
+/* The op's preferred kernel in a mode: the first registered kernel of that
+ * op which supports it. The registry lists an op's kernels best first (the
+ * chunked forms before the recurrent ones), so a pending row runs the fast
+ * form as soon as one lands. */
 static const sq_kernel *op_kernel(const sq_op *op, int causal) {
   for (int i = 0; i < sq_nkernels; i++) {
     const sq_kernel *k = sq_kernels[i];
-    if (!strcmp(k->family, op->name) && (k->modes & (causal ? SQ_CAUSAL : SQ_NONCAUSAL))) return k;
+    if (k->op == op && (k->modes & (causal ? SQ_CAUSAL : SQ_NONCAUSAL))) return k;
   }
   return NULL;
 }
@@ -69,8 +73,8 @@ static int check_kernel(const char *file, int line, sq_workload *w) {
   if (!w->k)
     return BAD("%s:%d: kernel: '%s' is not a registered kernel (write pending:KIND)", file,
                line, w->kernel);
-  if (strcmp(w->k->family, w->op->name))
-    return BAD("%s:%d: op: %s computes %s, not %s", file, line, w->kernel, w->k->family, w->op->name);
+  if (w->k->op != w->op)
+    return BAD("%s:%d: op: %s computes %s, not %s", file, line, w->kernel, w->k->op->name, w->op->name);
   if (!(w->k->modes & (w->causal ? SQ_CAUSAL : SQ_NONCAUSAL)))
     return BAD("%s:%d: causal: %s does not support %s mode", file, line, w->kernel,
                w->causal ? "causal" : "non-causal");

@@ -1,12 +1,15 @@
 /* The catalog-drawn suites. `papers` is every runnable catalog row at its
- * real size (kernel batch = batch x windows); `vision`, `video` and
- * `pointcloud` are the rows of that domain plus sweeps built on the papers'
- * own token layouts: the vision suite runs the InLine-Swin-T stage shapes at
- * 224 ... 1024 px and beyond (tokens per stage = (R/4/2^s)^2), the video
- * suite a frames x latent-resolution sweep to minute-long clips, the
- * point-cloud suite PCM's point counts. Pending rows (no kernel yet) are
- * listed by `subquad workloads`, not expanded here, until a kernel of their
- * family lands. */
+ * real size (kernel batch = batch x windows), each sub-quadratic row
+ * followed by softmax attention over the same tokens, heads and head dims
+ * (the op's baseline shape, run by softmax_attn.flash in the row's mode),
+ * so every row has its comparison in the same run; `vision`, `video` and
+ * `pointcloud` are the rows of that domain, with their baselines, plus
+ * sweeps built on the papers' own token layouts: the vision suite runs the
+ * InLine-Swin-T stage shapes at 224 ... 1024 px and beyond (tokens per
+ * stage = (R/4/2^s)^2), the video suite a frames x latent-resolution sweep
+ * to minute-long clips, the point-cloud suite PCM's point counts. Pending
+ * rows (no kernel of their op yet) are listed by `subquad workloads`, not
+ * expanded here, until a kernel of their op lands. */
 #include <stdio.h>
 #include <string.h>
 
@@ -22,14 +25,72 @@ static int add_row(sq_case_list *l, const sq_workload *w) {
   return sq_case_list_add_problem(l, w->k, &p, w->name, w->paper);
 }
 
-static int add_rows(sq_case_list *l, const sq_catalog *c, const char *domain) {
-  for (int i = 0; i < c->n; i++) {
-    const sq_workload *w = &c->w[i];
-    if (!w->k || (domain && strcmp(w->domain, domain))) continue;
-    int rc = add_row(l, w);
-    if (rc) return rc;
+/* The same shape: one op and equal values on every axis (the canonical
+ * text would say the same, without formatting two texts per pair). */
+static int same_shape(const sq_shape *a, const sq_shape *b) {
+  if (a->op != b->op) return 0;
+  for (int i = 0; i < sq_op_naxes(a->op); i++) {
+    int len = a->op->axes[i].kind == SQ_AXIS_LIST ? a->op->axes[i].len : 1;
+    for (int j = 0; j < len; j++)
+      if (a->v[i][j] != b->v[i][j]) return 0;
+  }
+  return 1;
+}
+
+/* Whether the list already runs kernel k on problem p. */
+static int listed(const sq_case_list *l, const sq_kernel *k, const sq_problem *p) {
+  for (int i = 0; i < l->n; i++) {
+    const sq_case *c = &l->v[i].c;
+    if (c->kernel == k && c->prob.causal == p->causal && c->prob.dtype == p->dtype &&
+        same_shape(&c->prob.shape, &p->shape))
+      return 1;
   }
   return 0;
+}
+
+/* A baseline shape the softmax op accepts: its ranges are what the
+ * baseline kernels take and what a results file is read back against, so
+ * a head dim beyond them (ZeCO's DV=512) gets no baseline case. */
+static int softmax_accepts(const sq_problem *b) {
+  char text[SQ_SHAPE_TEXT_MAX];
+  sq_shape again;
+  sq_shape_format(&b->shape, text, sizeof text);
+  if (!sq_shape_parse_op(b->shape.op, text, b->causal, "baseline", &again)) return 1;
+  sq_clear_error();
+  return 0;
+}
+
+/* After a sub-quadratic row: softmax_attn.flash at the row's baseline
+ * shape in its mode, under the row's workload and paper (the catalog entry
+ * the case comes from), unless a row of the suite or an earlier baseline
+ * already runs that very case. */
+static int add_baseline(sq_case_list *l, const sq_case_list *rows, const sq_suite_case *sc) {
+  const sq_kernel *flash = sq_kernel_find("softmax_attn.flash");
+  sq_problem b = {.causal = sc->c.prob.causal, .dtype = sc->c.prob.dtype};
+  if (sc->c.kernel->quadratic || !flash || !(flash->modes & (b.causal ? SQ_CAUSAL : SQ_NONCAUSAL)) ||
+      sq_shape_baseline(&sc->c.prob.shape, &b.shape) || !softmax_accepts(&b) || listed(rows, flash, &b) ||
+      listed(l, flash, &b))
+    return 0;
+  return sq_case_list_add_problem(l, flash, &b, sc->workload, sc->paper);
+}
+
+/* The runnable rows of a domain (NULL: all) in catalog order, each
+ * sub-quadratic one followed by its baseline. The rows are gathered first
+ * so a baseline never repeats a softmax row further down. */
+static int add_rows(sq_case_list *l, const sq_catalog *c, const char *domain) {
+  sq_case_list rows = {0};
+  int rc = 0;
+  for (int i = 0; !rc && i < c->n; i++) {
+    const sq_workload *w = &c->w[i];
+    if (w->k && (!domain || !strcmp(w->domain, domain))) rc = add_row(&rows, w);
+  }
+  for (int i = 0; !rc && i < rows.n; i++) {
+    const sq_suite_case *sc = &rows.v[i];
+    rc = sq_case_list_add_problem(l, sc->c.kernel, &sc->c.prob, sc->workload, sc->paper);
+    if (!rc) rc = add_baseline(l, &rows, sc);
+  }
+  sq_case_list_free(&rows);
+  return rc;
 }
 
 /* Every registered kernel of the linear-attention and softmax families in
