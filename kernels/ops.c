@@ -126,9 +126,13 @@ const sq_op sq_op_linear_attn = {
   NULL, NULL, 1, same_heads, "B=1,H=2,D=64", "B=1,H=1,D=64",
 };
 
+/* DV as wide as any op whose baseline it is (GLA's 512 in ZeCO's rows):
+ * the kernels say which head dims they run. */
+#define AX_DV_WIDE {"DV", SQ_AXIS_INT, 1, KEY, 1, 1024, 0, "D", NULL, "HEAD_DV", NULL, "head dim of v and o (default D)"}
+
 const sq_op sq_op_softmax_attn = {
   "softmax_attn", "softmax attention o = softmax(q k^T / sqrt(D)) v",
-  {AX_B, AX_H, AX_T, AX_D, AX_DV},
+  {AX_B, AX_H, AX_T, AX_D, AX_DV_WIDE},
   {ATTN_TENSORS},
   NULL, NULL, 1, NULL, "B=1,H=2,D=64", "B=1,H=1,D=64",
 };
@@ -157,20 +161,18 @@ const sq_op sq_op_linear_attn_decay = {
   {IN("q", "B,H,T,D"), IN("k", "B,H,T,D"), IN("v", "B,H,T,DV"),
    PARAM_INIT("log_gamma", "H", retnet_log_gamma), STATE_IN("B,H,D,DV"), OUT("o", "B,H,T,DV"),
    STATE_OUT("B,H,D,DV")},
-  state_needs_causal, "pending:decay_linear_attn", 1, same_heads, "B=1,H=2,D=64", "B=1,H=1,D=64",
+  state_needs_causal, NULL, 1, same_heads, "B=1,H=2,D=64", "B=1,H=1,D=64",
 };
 
 /* GLA's value head is wider than attention's: expand_v 1 over 4 heads of a
  * 2048 model is DV=512 (ZeCO's GLA-1B rows). */
 const sq_op sq_op_linear_attn_gla = {
   "linear_attn.gla", "gated linear attention, a log gate per key channel (GLA, ViG, ZeCO)",
-  {AX_B, AX_H, AX_T, AX_D, {"DV", SQ_AXIS_INT, 1, KEY, 1, 1024, 0, "D", NULL, "HEAD_DV", NULL,
-                                "head dim of v and o (default D)"}, AX_SCALE,
-   AX_STATE},
+  {AX_B, AX_H, AX_T, AX_D, AX_DV_WIDE, AX_SCALE, AX_STATE},
   {IN("q", "B,H,T,D"), IN("k", "B,H,T,D"), IN("v", "B,H,T,DV"), IN_INIT("g", "B,H,T,D", NULL, log_sigmoid_gate),
    IN_INIT("gb", "B,H,T,D", "!causal", log_sigmoid_gate), STATE_IN("B,H,D,DV"), OUT("o", "B,H,T,DV"),
    STATE_OUT("B,H,D,DV")},
-  state_needs_causal, "pending:gated_linear_attn", 1, same_heads, "B=1,H=2,D=64", "B=1,H=1,D=64",
+  state_needs_causal, NULL, 1, same_heads, "B=1,H=2,D=64", "B=1,H=1,D=64",
 };
 
 /* ---- SSM scans (FAMILIES.md §1, §2) ------------------------------------ */

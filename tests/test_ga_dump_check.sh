@@ -2,7 +2,9 @@
 # Dumps of the gated linear-attention family against the independent NumPy
 # check (tests/check_ga_dump.py, FAMILIES.md §0.1 and §5): the cpu device
 # dumps its reference for decay (causal with state, f32; bidirectional,
-# bf16) and gla (causal with state, f16; bidirectional with gb, f32); each
+# bf16) and gla (causal with state, f16; bidirectional with gb, f32), PoCL
+# the chunked kernels' outputs (decay causal with state, gla bidirectional
+# bf16); each
 # dump must pass the check, and copies broken one way each (a missing key,
 # state written 1 instead of true, a wrong shape, a positive gate) must be
 # refused as malformed (status 2).
@@ -13,19 +15,15 @@ if ! "$py" -c "import numpy" 2> /dev/null; then
   echo "1..0 # SKIP numpy is not installed for $py (apt-get install python3-numpy)"
   exit 0
 fi
-# The kernels come with the family's descriptors (kernels/gated_attn.c).
-if ! "$SUBQUAD" run --help 2>&1 | grep -q "linear_attn.decay.recurrent"; then
-  echo "1..0 # SKIP kernels not registered yet"
-  exit 0
-fi
 tmp=${TMPDIR:-/tmp}/subquad-gadump-$$
 mkdir -p "$tmp"
 trap 'rm -rf "$tmp"' EXIT
 
-# dump NAME KERNEL SHAPE MODE DTYPE: one verified case dumped to $tmp/NAME.
+# dump NAME KERNEL SHAPE MODE DTYPE [DEVICE]: one verified case dumped to
+# $tmp/NAME (the cpu device dumps its reference, opencl:0 the kernel's output).
 dump() {
-  name=$1 kernel=$2 shape=$3 mode=$4 dtype=$5
-  "$SUBQUAD" run --device cpu --kernel "$kernel" --shape "$shape" "$mode" --dtype "$dtype" --verify-only \
+  name=$1 kernel=$2 shape=$3 mode=$4 dtype=$5 device=${6:-cpu}
+  "$SUBQUAD" run --device "$device" --kernel "$kernel" --shape "$shape" "$mode" --dtype "$dtype" --verify-only \
     --no-peaks -q -o "$tmp/$name.csv" --dump "$tmp/$name.out" > /dev/null 2> "$tmp/$name.err"
   st=$?
   dir=$(ls -d "$tmp/$name.out"/*/ 2> /dev/null | head -1)
@@ -41,6 +39,9 @@ dump decay_state linear_attn.decay.recurrent B=2,H=3,T=37,D=8,DV=12,state=1 --ca
 dump decay_bidir linear_attn.decay.recurrent B=1,H=2,T=29,D=16 --noncausal bf16
 dump gla_state linear_attn.gla.recurrent B=1,H=2,T=41,D=8,DV=6,state=1 --causal f16
 dump gla_bidir linear_attn.gla.recurrent B=2,H=1,T=33,D=12,DV=8 --noncausal f32
+# The chunked kernels' own outputs on PoCL, ragged against their chunks.
+dump decay_chunked linear_attn.decay.chunked B=1,H=2,T=77,D=40,DV=24,state=1 --causal f32 opencl:0
+dump gla_chunked linear_attn.gla.chunked B=2,H=1,T=70,D=24,DV=17 --noncausal bf16 opencl:0
 
 # passes NAME: the check exits 0 and reports err=.
 passes() {
@@ -48,7 +49,7 @@ passes() {
   if [ "$st" -eq 0 ] && printf '%s' "$out" | grep -q '^err='; then ok "$1 passes the check ($out)"
   else not_ok "$1 passes the check (status $st: $out)"; fi
 }
-for n in decay_state decay_bidir gla_state gla_bidir; do passes "$n"; done
+for n in decay_state decay_bidir gla_state gla_bidir decay_chunked gla_chunked; do passes "$n"; done
 check "decay_state holds h0 and ht" test -s "$tmp/decay_state/h0.npy" -a -s "$tmp/decay_state/ht.npy"
 check "gla_bidir holds gb, and no h0" test -s "$tmp/gla_bidir/gb.npy" -a ! -e "$tmp/gla_bidir/h0.npy"
 check "decay_state: case.json says state true" grep -q '"state": true' "$tmp/decay_state/case.json"
