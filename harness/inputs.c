@@ -104,7 +104,8 @@ static void store(sq_dtype dt, float *v, size_t n, void *dst) {
   }
 }
 
-int sq_inputs_tensor(const sq_problem *p, int t, uint64_t seed, void **stored, float **as_float) {
+int sq_inputs_tensor(const sq_problem *p, int t, uint64_t seed, const sq_input_hook *hook, void **stored,
+                     float **as_float) {
   const sq_tensor *ts = &p->shape.op->tensors[t];
   sq_dtype dt = sq_tensor_dtype(p, t);
   size_t n = (size_t)sq_tensor_elems(&p->shape, ts);
@@ -117,6 +118,7 @@ int sq_inputs_tensor(const sq_problem *p, int t, uint64_t seed, void **stored, f
   }
   for (size_t i = 0; i < n; i++) f[i] = sq_input_value(seed, t, i);
   if (ts->init) ts->init(&p->shape, f, (int64_t)n);
+  if (hook && hook->fn) hook->fn(p, t, f, (int64_t)n, hook->ctx);
   store(dt, f, n, s);
   *stored = s;
   *as_float = f;

@@ -11,13 +11,24 @@
 /* Uniform value in [-1, 1) for element `index` of `tensor`. */
 float sq_input_value(uint64_t seed, int tensor, uint64_t index);
 
+/* A caller's say over the inputs (tests that need chosen gates or a state
+ * carried from another call): fn sees each input tensor's n values after
+ * the op's init and before rounding to the storage type, and may rewrite
+ * them. */
+typedef struct sq_input_hook {
+  void (*fn)(const sq_problem *p, int t, float *v, int64_t n, void *ctx);
+  void *ctx;
+} sq_input_hook;
+
 /* Input tensor t of a problem, from its own stream (stream = tensor index,
  * so q, k and v of the attention ops keep streams 0, 1 and 2): the uniform
  * draws go through the tensor's init, are rounded to its storage type (the
  * dtype, or f32 for parameters and states) and read back as float. Sets
  * *stored (the bytes to upload) and *as_float; for f32 storage they are one
- * array. 0, or SQ_ENOMEM with the detail. */
-int sq_inputs_tensor(const sq_problem *p, int t, uint64_t seed, void **stored, float **as_float);
+ * array. A hook (or NULL) rewrites the values before the rounding. 0, or
+ * SQ_ENOMEM with the detail. */
+int sq_inputs_tensor(const sq_problem *p, int t, uint64_t seed, const sq_input_hook *hook, void **stored,
+                     float **as_float);
 /* Storage dtype and bytes of tensor t (parameters and states stay f32). */
 sq_dtype sq_tensor_dtype(const sq_problem *p, int t);
 double sq_tensor_bytes(const sq_problem *p, int t);

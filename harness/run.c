@@ -159,7 +159,7 @@ static int alloc_writable(case_ctx *x, int slot, size_t bytes) {
 static int upload_input(case_ctx *x, int t) {
   const sq_problem *p = &x->c->prob;
   void *stored;
-  int rc = sq_inputs_tensor(p, t, x->o->seed, &stored, &x->in[t]);
+  int rc = sq_inputs_tensor(p, t, x->o->seed, &x->o->input, &stored, &x->in[t]);
   if (rc) return rc;
   size_t bytes = (size_t)sq_tensor_bytes(p, t);
   rc = sq_buf_alloc(x->dev, bytes, &x->bufs[t]);
@@ -394,6 +394,10 @@ static int case_run(sq_device *dev, const sq_case *c, const sq_run_opts *o, sq_r
     stage(t, SQ_EIO);
     goto out;
   }
+  for (int ti = 0; o->output && ti < sq_op_ntensors(c->prob.shape.op); ti++)
+    if (x.out[ti])
+      o->output(&c->prob, ti, x.out[ti], (int64_t)sq_tensor_elems(&c->prob.shape, &c->prob.shape.op->tensors[ti]),
+                o->output_ctx);
   if (o->verify_only) goto out;
   sq_measure_opts m = o->measure;
   /* A verification run of over a second already warmed caches and clocks. */
@@ -448,7 +452,7 @@ static int dump_cpu(const sq_case *c, const sq_run_opts *o, cpu_ctx *x, const sq
 }
 
 /* Inputs, every token row and full outputs for the reference as a kernel. */
-static int cpu_setup(const sq_problem *p, uint64_t seed, cpu_ctx *x) {
+static int cpu_setup(const sq_problem *p, uint64_t seed, const sq_input_hook *hook, cpu_ctx *x) {
   const sq_op *op = p->shape.op;
   const int64_t T = sq_shape_tokens(&p->shape);
   for (int t = 0; t < sq_op_ntensors(op); t++) {
@@ -459,7 +463,7 @@ static int cpu_setup(const sq_problem *p, uint64_t seed, cpu_ctx *x) {
       continue;
     }
     void *stored;
-    int rc = sq_inputs_tensor(p, t, seed, &stored, &x->in[t]);
+    int rc = sq_inputs_tensor(p, t, seed, hook, &stored, &x->in[t]);
     if (rc) return rc;
     if (stored != (void *)x->in[t]) free(stored);
   }
@@ -470,7 +474,7 @@ static int cpu_setup(const sq_problem *p, uint64_t seed, cpu_ctx *x) {
 
 static int run_on_cpu(sq_device *dev, const sq_case *c, const sq_run_opts *o, sq_result *r, sq_case_times *t) {
   cpu_ctx x = {.c = c};
-  int rc = cpu_setup(&c->prob, o->seed, &x);
+  int rc = cpu_setup(&c->prob, o->seed, &o->input, &x);
   if (rc) {
     set_status(r, SQ_STATUS_SKIPPED, "memory: %s", sq_last_error());
     stage(t, SQ_ELIMITS);

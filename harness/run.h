@@ -7,6 +7,7 @@
 #define SQ_RUN_H
 
 #include "harness/device.h"
+#include "harness/inputs.h"
 #include "harness/measure.h"
 #include "kernels/kernel.h"
 #include "results/result.h"
@@ -17,6 +18,12 @@ typedef struct sq_run_opts {
   double ref_budget_flops; /* full reference when it costs less, else sampled rows (default 4e9) */
   const char *dump_dir;    /* write verified inputs/outputs as .npy here, or NULL */
   int verify_only;         /* verify, do not time */
+  /* Tests' say over a case: `input` rewrites input tensors before they are
+   * rounded and uploaded; `output` sees each output tensor, as float, of a
+   * verified device run. Zero: neither. */
+  sq_input_hook input;
+  void (*output)(const sq_problem *p, int t, const float *v, int64_t n, void *ctx);
+  void *output_ctx;
 } sq_run_opts;
 
 void sq_run_defaults(sq_run_opts *o);

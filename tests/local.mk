@@ -25,9 +25,9 @@ core_tests += tests/test_backend_opencl tests/test_cuda_absent tests/test_nvrtc_
 TESTS += tests/test_devices.sh
 EXTRA_DIST += tests/test_devices.sh
 # Gated and decayed linear attention (FAMILIES.md §5): the reference
-# against a parallel form, and the cpu device's dumps against the
-# independent NumPy check of the dump contract.
-core_tests += tests/test_gated_attn_ref
+# against a parallel form, the kernels against the reference on PoCL, and
+# dumps against the independent NumPy check of the dump contract.
+core_tests += tests/test_gated_attn_ref tests/test_gated_attn
 TESTS += tests/test_ga_dump_check.sh
 EXTRA_DIST += tests/test_ga_dump_check.sh tests/check_ga_dump.py
 check_PROGRAMS += $(core_tests)

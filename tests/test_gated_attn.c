@@ -1,0 +1,256 @@
+/* The gated and decayed linear-attention kernels (linear_attn.decay and
+ * linear_attn.gla, recurrent and chunked) against their double-precision
+ * reference on the default OpenCL device: ragged shapes (T = 1, T not a
+ * multiple of any chunk, D = 40 and 80, DV != D, GLA's DV = 512), causal and
+ * bidirectional, the 16-bit dtypes, chunked configurations off their
+ * defaults, strong (log gate -8) and weak (-1e-4) decays, and state passing:
+ * a sequence split in two, the first call's ht handed to the second as h0,
+ * equals one call over the whole. Verification only, never timing. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/error.h"
+#include "harness/device.h"
+#include "harness/run.h"
+#include "kernels/gated_attn.h"
+#include "tests/tap.h"
+
+static sq_device *dev;
+
+/* A test that cannot go on (a shape or parameter the test itself wrote). */
+static void bail(const char *what, const char *detail) {
+  printf("Bail out! %s: %s\n", what, detail);
+  exit(1);
+}
+
+typedef struct shape { int64_t B, H, T, D, DV; } shape;
+
+static const shape shapes[] = {
+  {1, 1, 1, 16, 16}, {2, 3, 7, 40, 40}, {1, 2, 65, 40, 24}, {1, 1, 129, 80, 80},
+  {1, 1, 200, 64, 65}, {2, 1, 300, 100, 100}, {1, 1, 33, 256, 256},
+};
+
+static void problem(const sq_kernel *k, const shape *s, int causal, int state, sq_dtype dt, sq_problem *p) {
+  char text[160];
+  snprintf(text, sizeof text, "B=%lld,H=%lld,T=%lld,D=%lld,DV=%lld,state=%d", (long long)s->B, (long long)s->H,
+           (long long)s->T, (long long)s->D, (long long)s->DV, state);
+  if (sq_problem_parse(k, text, causal, dt, p)) bail(text, sq_last_error());
+}
+
+/* Runs one case verified; `params` (or NULL: defaults) as "NAME=V,...". */
+static int run_case(const sq_kernel *k, const sq_problem *p, const char *params, const sq_run_opts *opts,
+                    const char *what) {
+  sq_case c = {.kernel = k, .prob = *p};
+  sq_kernel_default_params(k, c.params);
+  char buf[128];
+  snprintf(buf, sizeof buf, "%s", params ? params : "");
+  for (char *a = strtok(buf, ","); a; a = strtok(NULL, ","))
+    if (sq_params_parse(k, a, c.params)) bail(a, sq_last_error());
+  sq_run_opts o;
+  if (opts) o = *opts;
+  else sq_run_defaults(&o);
+  o.verify_only = 1;
+  sq_result r;
+  sq_case_run(dev, &c, &o, &r, NULL);
+  char shape[SQ_SHAPE_TEXT_MAX];
+  sq_shape_format(&p->shape, shape, sizeof shape);
+  int ok = tap_ok(r.status == SQ_STATUS_OK, "%s %s %s %s%s%s %s: %s err %.2g %s", k->name,
+                  p->causal ? "causal" : "bidirectional", shape, sq_dtype_name(p->dtype), params ? " " : "",
+                  params ? params : "", what, sq_status_name(r.status), r.max_rel_err, r.reason);
+  sq_result_free(&r);
+  return ok;
+}
+
+static void ragged(const sq_kernel *k) {
+  for (int causal = 1; causal >= 0; causal--)
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+      sq_problem p;
+      problem(k, &shapes[i], causal, 0, SQ_F32, &p);
+      run_case(k, &p, NULL, NULL, "ragged");
+    }
+}
+
+static void dtypes_and_state(const sq_kernel *k) {
+  static const shape s = {2, 2, 150, 32, 48};
+  static const sq_dtype dts[] = {SQ_F16, SQ_BF16};
+  for (int causal = 1; causal >= 0; causal--)
+    for (int d = 0; d < 2; d++) {
+      sq_problem p;
+      problem(k, &s, causal, 0, dts[d], &p);
+      run_case(k, &p, NULL, NULL, "16-bit storage");
+    }
+  sq_problem p;
+  problem(k, &s, 1, 1, SQ_F32, &p);
+  run_case(k, &p, NULL, NULL, "h0 in, ht out");
+  problem(k, &s, 1, 1, SQ_BF16, &p);
+  run_case(k, &p, NULL, NULL, "h0 in, ht out");
+}
+
+/* The chunked plan's other configurations: chunks of 16 and 128, taller
+ * groups (and diagonal blocks), narrow tiles, interleaved staging. */
+static void configurations(const sq_kernel *k) {
+  static const char *const cfg[] = {"CHUNK=16", "CHUNK=128,GA_WY=4", "GA_WY=2,GA_BK=4,GA_BN=16",
+                                    "GA_WY=16,GA_BK=8,GA_BN=32,GA_RUNS=0", "CHUNK=32,GA_BK=32,GA_RUNS=0"};
+  static const shape s = {1, 2, 333, 40, 72};
+  for (size_t i = 0; i < sizeof cfg / sizeof cfg[0]; i++)
+    for (int causal = 1; causal >= 0; causal--) {
+      sq_problem p;
+      problem(k, &s, causal, causal, SQ_F32, &p);
+      run_case(k, &p, cfg[i], NULL, "configuration");
+    }
+}
+
+/* ---- gates chosen by the test ------------------------------------------ */
+
+typedef struct gates { double lo, hi; } gates;
+
+/* Every gate (log_gamma, or g and gb) drawn uniformly in [lo, hi]. */
+static void set_gates(const sq_problem *p, int t, float *v, int64_t n, void *ctx) {
+  const gates *g = ctx;
+  sq_ga_slots sl = sq_ga_slots_of(p);
+  if (t != sl.gate && t != sl.gate_b) return;
+  for (int64_t i = 0; i < n; i++) v[i] = (float)(g->lo + (g->hi - g->lo) * 0.5 * (v[i] + 1.0));
+}
+
+static void gate_range(const sq_kernel *k, double lo, double hi, const char *what) {
+  static const shape s = {1, 2, 300, 64, 64};
+  gates g = {lo, hi};
+  sq_run_opts o;
+  sq_run_defaults(&o);
+  o.input = (sq_input_hook){set_gates, &g};
+  for (int causal = 1; causal >= 0; causal--) {
+    sq_problem p;
+    problem(k, &s, causal, causal, SQ_F32, &p);
+    run_case(k, &p, NULL, &o, what);
+  }
+}
+
+/* ---- state passing ------------------------------------------------------- */
+
+/* The tensors of one call as float, by tensor index: what a run drew
+ * (inputs) and computed (outputs). */
+typedef struct capture {
+  float *v[SQ_OP_MAX_TENSORS];
+  int64_t n[SQ_OP_MAX_TENSORS];
+  /* When set, inputs are replaced by these rows [t0, t0 + T) of `from`. */
+  const struct capture *from;
+  int64_t t0, from_T;
+  const float *h0;            /* ... and h0 by this, when set */
+} capture;
+
+static void keep(capture *c, int t, const float *v, int64_t n) {
+  free(c->v[t]);
+  c->v[t] = malloc(sizeof(float) * (size_t)(n ? n : 1));
+  if (!c->v[t]) bail("capture", "no memory");
+  memcpy(c->v[t], v, sizeof(float) * (size_t)n);
+  c->n[t] = n;
+}
+
+/* Input hook: token tensors [B][H][T][X] cut from the source's rows. */
+static void take_inputs(const sq_problem *p, int t, float *v, int64_t n, void *ctx) {
+  capture *c = ctx;
+  sq_ga_slots sl = sq_ga_slots_of(p);
+  if (c->from && t == sl.h0 && c->h0) {
+    memcpy(v, c->h0, sizeof(float) * (size_t)n);
+  } else if (c->from && t != sl.h0 && t != sl.gate_b && !(t == sl.gate && !sl.per_channel)) {
+    int64_t T = ga_T(p), bh = ga_B(p) * ga_H(p), X = n / (bh * T);
+    for (int64_t b = 0; b < bh; b++)
+      memcpy(v + b * T * X, c->from->v[t] + (b * c->from_T + c->t0) * X, sizeof(float) * (size_t)(T * X));
+  }
+  keep(c, t, v, n);
+}
+
+static void take_outputs(const sq_problem *p, int t, const float *v, int64_t n, void *ctx) {
+  (void)p;
+  keep(ctx, t, v, n);
+}
+
+static int run_captured(const sq_kernel *k, const sq_problem *p, capture *c, const char *what) {
+  sq_run_opts o;
+  sq_run_defaults(&o);
+  o.input = (sq_input_hook){take_inputs, c};
+  o.output = take_outputs;
+  o.output_ctx = c;
+  return run_case(k, p, NULL, &o, what);
+}
+
+/* Largest |a - b| over max |b| of rows [t0, t0 + T) of b ([BH][Tb][X]). */
+static double rel_diff(const float *a, const float *b, int64_t bh, int64_t T, int64_t Tb, int64_t t0, int64_t X) {
+  double d = 0, m = 0;
+  for (int64_t h = 0; h < bh; h++)
+    for (int64_t i = 0; i < T * X; i++) {
+      double x = a[h * T * X + i], y = b[(h * Tb + t0) * X + i];
+      d = fmax(d, fabs(x - y));
+      m = fmax(m, fabs(y));
+    }
+  return d / (m + 1e-30);
+}
+
+static void free_capture(capture *c) {
+  for (int t = 0; t < SQ_OP_MAX_TENSORS; t++) free(c->v[t]);
+}
+
+static void split(const sq_kernel *k) {
+  const int64_t T = 150, T1 = 77;
+  const shape whole = {2, 2, T, 24, 40}, first = {2, 2, T1, 24, 40}, second = {2, 2, T - T1, 24, 40};
+  sq_problem pw, p1, p2;
+  problem(k, &whole, 1, 1, SQ_F32, &pw);
+  problem(k, &first, 1, 1, SQ_F32, &p1);
+  problem(k, &second, 1, 1, SQ_F32, &p2);
+  sq_ga_slots sl = sq_ga_slots_of(&pw);
+  capture w = {0}, a = {0}, b = {0};
+  a.from = b.from = &w;
+  a.from_T = b.from_T = T;
+  b.t0 = T1;
+  int ok = run_captured(k, &pw, &w, "split: the whole");
+  a.h0 = w.v[sl.h0];
+  ok = ok && run_captured(k, &p1, &a, "split: the first part");
+  b.h0 = a.v[sl.ht];
+  ok = ok && run_captured(k, &p2, &b, "split: the second part, from the first's ht");
+  if (!ok) {
+    tap_ok(0, "%s: split runs failed", k->name);
+  } else {
+    int64_t bh = 4, DV = 40;
+    double d1 = rel_diff(a.v[sl.o], w.v[sl.o], bh, T1, T, 0, DV);
+    double d2 = rel_diff(b.v[sl.o], w.v[sl.o], bh, T - T1, T, T1, DV);
+    double dh = rel_diff(b.v[sl.ht], w.v[sl.ht], 1, 1, 1, 0, bh * 24 * DV);
+    tap_ok(d1 < 1e-5 && d2 < 1e-5 && dh < 1e-5,
+           "%s: T=%lld in two calls (%lld + %lld, ht passed as h0) = one call: o %.2g, %.2g, ht %.2g", k->name,
+           (long long)T, (long long)T1, (long long)(T - T1), d1, d2, dh);
+  }
+  free_capture(&w);
+  free_capture(&a);
+  free_capture(&b);
+}
+
+int main(void) {
+  if (sq_device_open("opencl:0", &dev)) {
+    tap_skip("gated linear-attention kernels", "no OpenCL device (install pocl-opencl-icd)");
+    return tap_done();
+  }
+  tap_diag("device: %s %s", dev->id, dev->info.name);
+  const sq_kernel *const ks[] = {&sq_decay_attn_recurrent, &sq_decay_attn_chunked, &sq_gla_recurrent,
+                                 &sq_gla_chunked};
+  for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++) {
+    const sq_kernel *k = ks[i];
+    ragged(k);
+    dtypes_and_state(k);
+    if (k == &sq_decay_attn_chunked || k == &sq_gla_chunked) configurations(k);
+    gate_range(k, -8.0, -8.0, "strong decay, log gate -8");
+    gate_range(k, -1e-4, -1e-4, "weak decay, log gate -1e-4");
+    gate_range(k, -8.0, 0.0, "gates anywhere in [-8, 0]");
+    split(k);
+  }
+  /* ZeCO's GLA-1B head: DV = 512, beyond attention's head dims. */
+  sq_problem p;
+  static const shape zeco = {1, 1, 70, 32, 512};
+  problem(&sq_gla_chunked, &zeco, 1, 1, SQ_F32, &p);
+  run_case(&sq_gla_chunked, &p, NULL, NULL, "DV=512");
+  problem(&sq_gla_recurrent, &zeco, 1, 1, SQ_F32, &p);
+  run_case(&sq_gla_recurrent, &p, NULL, NULL, "DV=512");
+  sq_run_release_programs(dev);
+  sq_device_close(dev);
+  return tap_done();
+}
