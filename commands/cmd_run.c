@@ -173,6 +173,21 @@ static int single_case(run_cli *a, sq_case_list *l) {
   return rc ? rc : sq_case_list_add_problem(l, k, &p, "", "");
 }
 
+/* A tuned configuration was measured at its own token bucket; where the
+ * device cannot run it at this case's size (GLA's 16-token chunks keep 8M
+ * tokens' chunk states in one 8 GiB buffer), the defaults run the case. */
+static void drop_unfit_tuning(sq_device *dev, sq_case *c) {
+  sq_plan pl;
+  char why[256];
+  if (strncmp(c->config_source, "tuned", 5)) return;
+  if (!c->kernel->check(&c->prob, c->params, c->kernel->nparams, why, sizeof why) &&
+      !c->kernel->plan(&c->prob, c->params, &pl) && !sq_case_check_limits(dev, c, &pl, why, sizeof why))
+    return;
+  sq_clear_error();
+  sq_kernel_default_params(c->kernel, c->params);
+  snprintf(c->config_source, sizeof c->config_source, "default");
+}
+
 /* Applies dtype, tuned parameters and --param overrides to every case. */
 static int configure_cases(run_cli *a, sq_device *dev, sq_case_list *l) {
   int used[MAX_CLI_PARAMS] = {0};
@@ -185,6 +200,7 @@ static int configure_cases(run_cli *a, sq_device *dev, sq_case_list *l) {
       int rc = sq_tunedb_lookup(&dev->info, c->kernel, &c->prob, c->params, c->config_source,
                                 sizeof c->config_source);
       if (rc && i == 0) fprintf(stderr, "subquad run: warning: tuning database: %s\n", sq_last_error());
+      drop_unfit_tuning(dev, c);
     }
     int forced = 0;
     for (int j = 0; j < a->nparams; j++) {

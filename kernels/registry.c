@@ -1,5 +1,7 @@
 /* The registry of every kernel descriptor, in the order suites list them:
- * the sub-quadratic kernels first, then the quadratic baselines. */
+ * the sub-quadratic kernels first, then the quadratic baselines. Within an
+ * op the preferred form comes first: a catalog row left `pending:` runs the
+ * first kernel of its op that has its mode (workloads/catalog.c). */
 #include <string.h>
 
 #include "kernels/gated_attn.h"
