@@ -87,6 +87,12 @@ typedef struct sq_backend {
   int (*timer_end)(void *impl, double *ms);    /* waits, returns device ms since begin */
   int (*finish)(void *impl);
   void (*fini)(void);
+  /* A read-only buffer over `bytes` of host memory the device reads in
+   * place, where device memory is host memory (PoCL's CPU device): inputs
+   * are then not held twice. `host` is page-aligned and outlives the
+   * buffer. SQ_EUNSUPPORTED (or a NULL hook) where the device has its own
+   * memory. */
+  int (*wrap)(void *impl, void *host, size_t bytes, sq_buf *out);
 } sq_backend;
 
 extern const sq_backend sq_backend_cpu;

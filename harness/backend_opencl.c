@@ -356,6 +356,7 @@ typedef struct ocl_impl {
   cl_device_id dev;
   int timing;            /* between timer_begin and timer_end */
   cl_event first, last;  /* first and latest launch since timer_begin */
+  int unified;           /* device memory is the host's (CL_DEVICE_HOST_UNIFIED_MEMORY) */
 } ocl_impl;
 
 static int ocl_open(int index, void **impl) {
@@ -381,6 +382,9 @@ static int ocl_open(int index, void **impl) {
     free(c);
     return CL_FAIL(SQ_EBACKEND, "clCreateCommandQueue", err);
   }
+  cl_bool unified = CL_FALSE;
+  c->unified = clGetDeviceInfo(c->dev, CL_DEVICE_HOST_UNIFIED_MEMORY, sizeof unified, &unified, NULL) == CL_SUCCESS &&
+               unified;
   *impl = c;
   return 0;
 }
@@ -410,6 +414,17 @@ static int ocl_alloc(void *impl, size_t bytes, sq_buf *out) {
   cl_mem m = clCreateBuffer(c->ctx, CL_MEM_READ_WRITE, bytes ? bytes : 4, NULL, &err);
   if (!m) return sq_fail(err == CL_INVALID_BUFFER_SIZE ? SQ_ELIMITS : SQ_ENOMEM, "clCreateBuffer(%zu bytes): %s",
                          bytes, cl_err_name(err));
+  out->h = m;
+  out->bytes = bytes;
+  return 0;
+}
+
+static int ocl_wrap(void *impl, void *host, size_t bytes, sq_buf *out) {
+  ocl_impl *c = impl;
+  if (!c->unified || !bytes) return SQ_EUNSUPPORTED;
+  cl_int err;
+  cl_mem m = clCreateBuffer(c->ctx, CL_MEM_READ_ONLY | CL_MEM_USE_HOST_PTR, bytes, host, &err);
+  if (!m) return SQ_EUNSUPPORTED;   /* the caller allocates and writes instead */
   out->h = m;
   out->bytes = bytes;
   return 0;
@@ -696,4 +711,5 @@ const sq_backend sq_backend_opencl = {
   .timer_end = ocl_timer_end,
   .finish = ocl_finish,
   .fini = ocl_fini,
+  .wrap = ocl_wrap,
 };

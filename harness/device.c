@@ -191,6 +191,13 @@ int sq_buf_alloc(sq_device *dev, size_t bytes, sq_buf *out) {
   return dev->backend->alloc(dev->impl, bytes, out);
 }
 
+int sq_buf_wrap(sq_device *dev, void *host, size_t bytes, sq_buf *out) {
+  out->h = NULL;
+  out->bytes = 0;
+  if (!dev->backend->wrap) return SQ_EUNSUPPORTED;
+  return dev->backend->wrap(dev->impl, host, bytes, out);
+}
+
 void sq_buf_free(sq_device *dev, sq_buf *buf) {
   if (buf && buf->h) dev->backend->free(dev->impl, buf);
 }

@@ -38,6 +38,10 @@ void sq_device_close(sq_device *dev);
 
 /* Buffer helpers that forward to the backend. */
 int sq_buf_alloc(sq_device *dev, size_t bytes, sq_buf *out);
+/* A buffer the device reads in place from page-aligned host memory, when it
+ * shares the host's memory; SQ_EUNSUPPORTED otherwise (then allocate and
+ * write). */
+int sq_buf_wrap(sq_device *dev, void *host, size_t bytes, sq_buf *out);
 void sq_buf_free(sq_device *dev, sq_buf *buf);
 
 /* Measures the device's peaks (a few seconds) into dev->peaks. */

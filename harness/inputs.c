@@ -109,7 +109,10 @@ int sq_inputs_tensor(const sq_problem *p, int t, uint64_t seed, const sq_input_h
   const sq_tensor *ts = &p->shape.op->tensors[t];
   sq_dtype dt = sq_tensor_dtype(p, t);
   size_t n = (size_t)sq_tensor_elems(&p->shape, ts);
-  float *f = malloc((n ? n : 1) * sizeof(float));
+  /* Page-aligned, so a device sharing the host's memory can read it in
+   * place (sq_buf_wrap). */
+  float *f = NULL;
+  if (posix_memalign((void **)&f, 4096, (n ? n : 1) * sizeof(float))) f = NULL;
   void *s = dt == SQ_F32 ? (void *)f : malloc((n ? n : 1) * 2);
   if (!f || !s) {
     free(f);
