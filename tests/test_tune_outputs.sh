@@ -55,6 +55,7 @@ check "a replay writes a trace and a cache under a long path" test -s "$long/tra
 "$SUBQUAD" tune --replay S.csv --strategy exhaustive --cache "$long/cache.csv" --resume -q > out 2>&1
 check "and resumes that cache (11 from the cache)" grep -q '11 evaluations (11 from the cache)' out
 cp "$top_srcdir/tuner/db/tunedb.csv" "$long/db.csv"
+n=$(grep -vc '^#\|^backend,' "$long/db.csv")
 SUBQUAD_TUNEDB="$long/db.csv" "$SUBQUAD" tune --show > out 2>&1
-check "--show reads a database under a long path" grep -q "user database $long/db.csv: 3 entries" out
+check "--show reads a database under a long path ($n entries)" grep -q "user database $long/db.csv: $n entries" out
 tap_done
