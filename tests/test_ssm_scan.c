@@ -98,19 +98,23 @@ static void dtypes(void) {
     }
 }
 
-/* Other configurations: segment lengths, channels per work-group (one, a
- * block past a small group, a block as wide as the group), staging steps
- * and interleaved staging. */
+/* Other configurations: segment lengths (one segment for the whole
+ * sequence too), channels per work-group (one, a block past a small group,
+ * a block as wide as the group) and per work-item (lanes of 1 to 16),
+ * staging steps and interleaved staging. */
 static void configurations(void) {
   static const char *const cfg[] = {
-    "SEG=64,SS_CPW=4,SS_TSTEP=8,SS_RUNS=0", "SEG=128,SS_CPW=32,SS_TSTEP=64", "SEG=256,SS_CPW=1,SS_TSTEP=32",
-    "SEG=512,SS_CPW=64,SS_RUNS=0",          "SEG=1024,SS_CPW=2,SS_TSTEP=16", "SEG=64,SS_CPW=8,SS_TSTEP=64,SS_RUNS=0",
+    "SEG=64,SS_CPW=4,SS_VEC=1,SS_TSTEP=8,SS_RUNS=0", "SEG=128,SS_CPW=32,SS_VEC=8,SS_TSTEP=64",
+    "SEG=256,SS_CPW=1,SS_VEC=1,SS_TSTEP=32",         "SEG=512,SS_CPW=64,SS_VEC=4,SS_RUNS=0",
+    "SEG=1024,SS_CPW=2,SS_VEC=2,SS_TSTEP=16",        "SEG=64,SS_CPW=8,SS_VEC=8,SS_TSTEP=64,SS_RUNS=0",
+    "SEG=8192,SS_CPW=32,SS_VEC=16",                  "SEG=65536,SS_CPW=64,SS_VEC=1,SS_RUNS=0",
   };
   static const char *const shapes[] = {"B=2,D=30,T=1500,N=16,G=3,K=2,has_z=1",
                                        "B=1,D=20,T=1300,N=16,G=2,has_z=1,state=1"};
   for (size_t i = 0; i < sizeof cfg / sizeof cfg[0]; i++)
     for (size_t s = 0; s < 2; s++) one(shapes[s], cfg[i], "configuration");
-  one("B=1,D=8,T=600,N=256", "SEG=128,SS_CPW=8,SS_TSTEP=8", "N=256");
+  one("B=1,D=8,T=600,N=256", "SEG=128,SS_CPW=8,SS_VEC=8,SS_TSTEP=8", "N=256");
+  one("B=1,D=8,T=600,N=256", "SEG=128,SS_CPW=8,SS_VEC=1,SS_TSTEP=8", "N=256");
 }
 
 /* ---- inputs chosen by the test ------------------------------------------- */
