@@ -7,6 +7,7 @@ KERNEL_TEXTS = \
 	kernels/linear_attn.sqk \
 	kernels/softmax_attn.sqk \
 	kernels/gated_attn.sqk \
+	kernels/ssm_scan.sqk \
 	kernels/peaks.sqk
 
 kernels/sources.c: $(KERNEL_TEXTS) $(srcdir)/kernels/embed.sh
@@ -22,4 +23,5 @@ libsubquad_a_SOURCES += \
 	kernels/op.h kernels/op.c kernels/ops.c \
 	kernels/linear_attn.h kernels/linear_attn.c kernels/linear_attn_ref.c \
 	kernels/softmax_attn.h kernels/softmax_attn.c kernels/softmax_attn_ref.c \
-	kernels/gated_attn.h kernels/gated_attn.c kernels/gated_attn_ref.c
+	kernels/gated_attn.h kernels/gated_attn.c kernels/gated_attn_ref.c \
+	kernels/ssm_scan.h kernels/ssm_scan.c kernels/ssm_scan_ref.c

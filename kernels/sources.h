@@ -7,6 +7,7 @@ extern const char *const sq_src_prelude_opencl;
 extern const char *const sq_src_prelude_cuda;
 extern const char *const sq_src_tiles;      /* between the prelude and every kernel text */
 extern const char *const sq_src_gated_attn;
+extern const char *const sq_src_ssm_scan;
 extern const char *const sq_src_linear_attn;
 extern const char *const sq_src_softmax_attn;
 extern const char *const sq_src_peaks;

@@ -30,6 +30,12 @@ EXTRA_DIST += tests/test_devices.sh
 core_tests += tests/test_gated_attn_ref tests/test_gated_attn
 TESTS += tests/test_ga_dump_check.sh
 EXTRA_DIST += tests/test_ga_dump_check.sh tests/check_ga_dump.py
+# The Mamba-1 selective scan (FAMILIES.md §1): the reference against its
+# closed form, the kernel against the reference on PoCL, and dumps against
+# the independent NumPy check.
+core_tests += tests/test_ssm_scan_ref tests/test_ssm_scan
+TESTS += tests/test_ssm_scan_dump.sh
+EXTRA_DIST += tests/test_ssm_scan_dump.sh tests/check_ssm_scan_dump.py
 check_PROGRAMS += $(core_tests)
 TESTS += $(core_tests)
 

@@ -3,8 +3,10 @@
  * under default parameters, in each mode (causal / non-causal) it supports;
  * the PTX holds every entry point the plan launches. f16 storage is
  * compiled once per kernel for compute_90 (cuda_fp16.h must resolve). The peak kernels
- * compile too, and a broken text is SQ_ECOMPILE with a log. Runs without a
- * GPU: NVRTC only needs the toolkit; without NVRTC the checks SKIP. */
+ * compile too, and a broken text is SQ_ECOMPILE with a log. Ops outside the
+ * quick suite also compile at shapes that reach their options
+ * (extra_shapes). Runs without a GPU: NVRTC only needs the toolkit; without
+ * NVRTC the checks SKIP. */
 #include "kernels/attention.h"
 #include "config.h"
 
@@ -13,6 +15,7 @@
 #include <string.h>
 
 #include "base/error.h"
+#include "harness/run.h"
 #include "kernels/kernel.h"
 #include "kernels/sources.h"
 #include "workloads/suite.h"
@@ -47,21 +50,28 @@ static void compile_check(const char *what, const char *src, const char *defines
 }
 
 /* Every kernel compiles at its op's quick-suite shape with 256 tokens (the
- * op's defaults where it has none), in the suites' form. */
-static void kernel_case(const sq_kernel *k, int causal, sq_dtype dtype, const char *const *archs, int narchs) {
+ * op's defaults where it has none), in the suites' form; or at `shape`. */
+static void kernel_case_at(const sq_kernel *k, const char *shape, const char *params, int causal, sq_dtype dtype,
+                           const char *const *archs, int narchs) {
   sq_problem p = {.causal = causal, .dtype = dtype};
   sq_shape_defaults(k->op, &p.shape);
   char text[SQ_SHAPE_TEXT_MAX];
   snprintf(text, sizeof text, "%s%s%s=256", k->op->quick_shape ? k->op->quick_shape : "",
            k->op->quick_shape ? "," : "", k->op->axes[sq_op_token_axis(k->op)].name);
-  if (k->op->quick_shape && sq_shape_parse_op(k->op, text, causal, "quick shape", &p.shape))
+  if (shape) snprintf(text, sizeof text, "%s", shape);
+  if ((shape || k->op->quick_shape) && sq_shape_parse_op(k->op, text, causal, "quick shape", &p.shape))
     tap_diag("%s", sq_last_error());
   sq_suite_form(&p);
   int pv[SQ_MAX_PARAMS] = {0};
   sq_kernel_default_params(k, pv);
+  char buf[128];
+  snprintf(buf, sizeof buf, "%s", params ? params : "");
+  for (char *a = strtok(buf, ","); a; a = strtok(NULL, ","))
+    if (sq_params_parse(k, a, pv)) tap_diag("%s", sq_last_error());
   char why[256] = "";
-  char what[160];
-  snprintf(what, sizeof what, "%s %s %s", k->name, causal ? "causal" : "non-causal", sq_dtype_name(dtype));
+  char what[224];
+  snprintf(what, sizeof what, "%s %s %s%s%s%s%s", k->name, causal ? "causal" : "non-causal", sq_dtype_name(dtype),
+           shape ? " " : "", shape ? shape : "", params ? " " : "", params ? params : "");
   if (k->check && k->check(&p, pv, k->nparams, why, sizeof why)) {
     tap_ok(0, "%s: default parameters rejected: %s", what, why);
     return;
@@ -74,6 +84,20 @@ static void kernel_case(const sq_kernel *k, int causal, sq_dtype dtype, const ch
   for (int i = 0; i < plan.nlaunch; i++) entries[i] = plan.launch[i].entry;
   for (int a = 0; a < narchs; a++) compile_check(what, *k->source, plan.defines, archs[a], entries, plan.nlaunch);
 }
+
+static void kernel_case(const sq_kernel *k, int causal, sq_dtype dtype, const char *const *archs, int narchs) {
+  kernel_case_at(k, NULL, NULL, causal, dtype, archs, narchs);
+}
+
+/* Shapes that reach the options an op's defaults leave off (every pass of
+ * a chunked plan, a second direction, a gate, a state), for ops outside
+ * the quick suite: each of the op's kernels compiles there too. */
+static const struct { const char *op, *shape, *params; } extra_shapes[] = {
+  {"ssm.selective_scan", "B=2,D=48,T=5000,N=16,G=2,K=2,has_z=1", NULL},
+  {"ssm.selective_scan", "B=1,D=40,T=5000,N=1,state=1,delta_softplus=0", NULL},
+  /* A GPU's configuration: one channel per work-item. */
+  {"ssm.selective_scan", "B=2,D=48,T=5000,N=16,G=2,K=2,has_z=1", "SS_VEC=1,SS_CPW=64,SS_RUNS=0"},
+};
 #endif
 
 int main(void) {
@@ -103,6 +127,14 @@ int main(void) {
       }
     }
   }
+  for (size_t e = 0; e < sizeof extra_shapes / sizeof extra_shapes[0]; e++)
+    for (int i = 0; i < sq_nkernels; i++) {
+      const sq_kernel *k = sq_kernels[i];
+      if (strcmp(k->op->name, extra_shapes[e].op)) continue;
+      int causal = (k->modes & SQ_CAUSAL) != 0;
+      kernel_case_at(k, extra_shapes[e].shape, extra_shapes[e].params, causal, SQ_F32, both, 2);
+      kernel_case_at(k, extra_shapes[e].shape, extra_shapes[e].params, causal, SQ_BF16, sm90, 1);
+    }
   const char *peaks[] = {"sq_peak_triad", "sq_peak_fma", "sq_peak_exp"};
   compile_check("peaks.sqk", sq_src_peaks, "", "compute_80", peaks, 3);
   compile_check("peaks.sqk", sq_src_peaks, "", "compute_90", peaks, 3);

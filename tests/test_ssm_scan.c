@@ -1,0 +1,268 @@
+/* The chunked selective scan (ssm.selective_scan.chunked) against its
+ * double-precision reference on the default OpenCL device: ragged shapes
+ * (T = 1, T not a multiple of the segment or the staging step, D not a
+ * power of two, N = 1 and 16, G > 1), K = 1 and 2, the gate, h0/ht, no
+ * softplus, both of the harness's modes (the computation is K's), the
+ * 16-bit dtypes, configurations off the defaults, strong decays and a
+ * delta of 1e4 set through the run options' input hook, and state passing:
+ * a sequence split in two, the first call's ht handed to the second as h0,
+ * equals one call over the whole. Verification only, never timing. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/error.h"
+#include "harness/device.h"
+#include "harness/run.h"
+#include "kernels/ssm_scan.h"
+#include "tests/tap.h"
+
+static sq_device *dev;
+static const sq_kernel *const kern = &sq_selective_scan_chunked;
+
+/* A test that cannot go on (a shape or parameter the test itself wrote). */
+static void bail(const char *what, const char *detail) {
+  printf("Bail out! %s: %s\n", what, detail);
+  exit(1);
+}
+
+static void problem(const char *shape, int causal, sq_dtype dt, sq_problem *p) {
+  if (sq_problem_parse(kern, shape, causal, dt, p)) bail(shape, sq_last_error());
+}
+
+/* Runs one case verified; `params` (or NULL: defaults) as "NAME=V,...". */
+static int run_case(const sq_problem *p, const char *params, const sq_run_opts *opts, const char *what) {
+  sq_case c = {.kernel = kern, .prob = *p};
+  sq_kernel_default_params(kern, c.params);
+  char buf[128];
+  snprintf(buf, sizeof buf, "%s", params ? params : "");
+  for (char *a = strtok(buf, ","); a; a = strtok(NULL, ","))
+    if (sq_params_parse(kern, a, c.params)) bail(a, sq_last_error());
+  sq_run_opts o;
+  if (opts) o = *opts;
+  else sq_run_defaults(&o);
+  o.verify_only = 1;
+  sq_result r;
+  sq_case_run(dev, &c, &o, &r, NULL);
+  char shape[SQ_SHAPE_TEXT_MAX];
+  sq_shape_format(&p->shape, shape, sizeof shape);
+  int ok = tap_ok(r.status == SQ_STATUS_OK, "%s %s %s%s%s %s: %s err %.2g %s", p->causal ? "causal" : "noncausal",
+                  shape, sq_dtype_name(p->dtype), params ? " " : "", params ? params : "", what,
+                  sq_status_name(r.status), r.max_rel_err, r.reason);
+  sq_result_free(&r);
+  return ok;
+}
+
+static void one(const char *shape, const char *params, const char *what) {
+  sq_problem p;
+  problem(shape, 1, SQ_F32, &p);
+  run_case(&p, params, NULL, what);
+}
+
+/* T = 1, T past one default segment (2048) and not a multiple of any
+ * segment or step, D not a power of two, N = 1 and 16, groups, both
+ * directions, the gate and the state. */
+static void ragged(void) {
+  static const char *const shapes[] = {
+    "B=1,D=16,T=1,N=16",           "B=2,D=6,T=1,N=16,K=2,has_z=1", "B=1,D=3,T=1,N=1,state=1",
+    "B=1,D=10,T=37,N=16",          "B=2,D=24,T=2049,N=16,G=2",     "B=1,D=40,T=3001,N=1,G=4",
+    "B=1,D=17,T=2100,N=16,K=2",    "B=2,D=12,T=4500,N=1,G=3,K=2,has_z=1",
+    "B=1,D=20,T=2500,N=16,G=5,has_z=1,state=1", "B=2,D=7,T=4097,N=16,state=1",
+    "B=1,D=9,T=2222,N=4,G=3,delta_softplus=0,has_z=1,state=1",
+  };
+  for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) one(shapes[i], NULL, "ragged");
+  /* Segments of 64 over short sequences: many segments, ragged tails. */
+  static const char *const short_segs[] = {
+    "B=1,D=10,T=65,N=16", "B=2,D=6,T=200,N=16,G=2,K=2,has_z=1", "B=1,D=5,T=129,N=1,state=1",
+    "B=1,D=33,T=300,N=16,G=3,K=2", "B=2,D=18,T=191,N=16,G=2,has_z=1,state=1,delta_softplus=0",
+  };
+  for (size_t i = 0; i < sizeof short_segs / sizeof short_segs[0]; i++) one(short_segs[i], "SEG=64", "ragged");
+  /* The harness's non-causal mode runs the same computation. */
+  sq_problem p;
+  problem("B=1,D=12,T=300,N=16,state=1", 0, SQ_F32, &p);
+  run_case(&p, "SEG=64", NULL, "K=1 in the non-causal mode");
+  problem("B=1,D=12,T=300,N=16,K=2,has_z=1", 0, SQ_F32, &p);
+  run_case(&p, "SEG=128", NULL, "K=2 in the non-causal mode");
+}
+
+static void dtypes(void) {
+  static const char *const shapes[] = {"B=2,D=24,T=700,N=16,G=2,K=2,has_z=1", "B=1,D=20,T=900,N=16,has_z=1,state=1",
+                                       "B=2,D=8,T=333,N=1,G=2"};
+  static const sq_dtype dts[] = {SQ_F16, SQ_BF16};
+  for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
+    for (int d = 0; d < 2; d++) {
+      sq_problem p;
+      problem(shapes[i], 1, dts[d], &p);
+      run_case(&p, i == 2 ? NULL : "SEG=128", NULL, "16-bit storage");
+    }
+}
+
+/* Other configurations: segment lengths (one segment for the whole
+ * sequence too), channels per work-group (one, a block past a small group,
+ * a block as wide as the group) and per work-item (lanes of 1 to 16),
+ * staging steps and interleaved staging. */
+static void configurations(void) {
+  static const char *const cfg[] = {
+    "SEG=64,SS_CPW=4,SS_VEC=1,SS_TSTEP=8,SS_RUNS=0", "SEG=128,SS_CPW=32,SS_VEC=8,SS_TSTEP=64",
+    "SEG=256,SS_CPW=1,SS_VEC=1,SS_TSTEP=32",         "SEG=512,SS_CPW=64,SS_VEC=4,SS_RUNS=0",
+    "SEG=1024,SS_CPW=2,SS_VEC=2,SS_TSTEP=16",        "SEG=64,SS_CPW=8,SS_VEC=8,SS_TSTEP=64,SS_RUNS=0",
+    "SEG=8192,SS_CPW=32,SS_VEC=16",                  "SEG=65536,SS_CPW=64,SS_VEC=1,SS_RUNS=0",
+  };
+  static const char *const shapes[] = {"B=2,D=30,T=1500,N=16,G=3,K=2,has_z=1",
+                                       "B=1,D=20,T=1300,N=16,G=2,has_z=1,state=1"};
+  for (size_t i = 0; i < sizeof cfg / sizeof cfg[0]; i++)
+    for (size_t s = 0; s < 2; s++) one(shapes[s], cfg[i], "configuration");
+  one("B=1,D=8,T=600,N=256", "SEG=128,SS_CPW=8,SS_VEC=8,SS_TSTEP=8", "N=256");
+  one("B=1,D=8,T=600,N=256", "SEG=128,SS_CPW=8,SS_VEC=1,SS_TSTEP=8", "N=256");
+}
+
+/* ---- inputs chosen by the test ------------------------------------------- */
+
+typedef struct chosen { float delta, ascale; } chosen;
+
+/* Every delta set to `delta`, A scaled by `ascale`. */
+static void set_inputs(const sq_problem *p, int t, float *v, int64_t n, void *ctx) {
+  const chosen *c = ctx;
+  (void)p;
+  if (t == SQ_SS_DELTA)
+    for (int64_t i = 0; i < n; i++) v[i] = c->delta;
+  if (t == SQ_SS_A)
+    for (int64_t i = 0; i < n; i++) v[i] *= c->ascale;
+}
+
+static void decays(float delta, float ascale, const char *what) {
+  static const char *const shapes[] = {"B=1,D=12,T=700,N=16,G=2,K=2,has_z=1", "B=1,D=10,T=700,N=16,state=1"};
+  chosen c = {delta, ascale};
+  sq_run_opts o;
+  sq_run_defaults(&o);
+  o.input = (sq_input_hook){set_inputs, &c};
+  for (int s = 0; s < 2; s++) {
+    sq_problem p;
+    problem(shapes[s], 1, SQ_F32, &p);
+    run_case(&p, "SEG=64", &o, what);
+    run_case(&p, NULL, &o, what);
+  }
+}
+
+/* ---- state passing --------------------------------------------------------- */
+
+/* The tensors of one call as float, by tensor index: what a run drew
+ * (inputs) and computed (outputs). */
+typedef struct capture {
+  float *v[SQ_OP_MAX_TENSORS];
+  int64_t n[SQ_OP_MAX_TENSORS];
+  /* When set, token tensors are replaced by tokens [t0, t0 + T) of `from`. */
+  const struct capture *from;
+  int64_t t0, from_T;
+  const float *h0;            /* ... and h0 by this, when set */
+} capture;
+
+static void keep(capture *c, int t, const float *v, int64_t n) {
+  free(c->v[t]);
+  c->v[t] = malloc(sizeof(float) * (size_t)(n ? n : 1));
+  if (!c->v[t]) bail("capture", "no memory");
+  memcpy(c->v[t], v, sizeof(float) * (size_t)n);
+  c->n[t] = n;
+}
+
+static int token_tensor(int t) {
+  return t == SQ_SS_U || t == SQ_SS_DELTA || t == SQ_SS_BM || t == SQ_SS_CM || t == SQ_SS_Z;
+}
+
+/* Input hook: token tensors ([rows][T], T last) cut from the source's. */
+static void take_inputs(const sq_problem *p, int t, float *v, int64_t n, void *ctx) {
+  capture *c = ctx;
+  if (c->from && t == SQ_SS_H0 && c->h0) {
+    memcpy(v, c->h0, sizeof(float) * (size_t)n);
+  } else if (c->from && token_tensor(t)) {
+    int64_t T = ss_T(p), rows = n / T;
+    for (int64_t r = 0; r < rows; r++)
+      memcpy(v + r * T, c->from->v[t] + r * c->from_T + c->t0, sizeof(float) * (size_t)T);
+  }
+  keep(c, t, v, n);
+}
+
+static void take_outputs(const sq_problem *p, int t, const float *v, int64_t n, void *ctx) {
+  (void)p;
+  keep(ctx, t, v, n);
+}
+
+static int run_captured(const sq_problem *p, const char *params, capture *c, const char *what) {
+  sq_run_opts o;
+  sq_run_defaults(&o);
+  o.input = (sq_input_hook){take_inputs, c};
+  o.output = take_outputs;
+  o.output_ctx = c;
+  return run_case(p, params, &o, what);
+}
+
+/* Largest |a - b| over max |b| of tokens [t0, t0 + T) of b ([R][Tb]). */
+static double rel_diff(const float *a, const float *b, int64_t R, int64_t T, int64_t Tb, int64_t t0) {
+  double d = 0, m = 0;
+  for (int64_t r = 0; r < R; r++)
+    for (int64_t i = 0; i < T; i++) {
+      double x = a[r * T + i], y = b[r * Tb + t0 + i];
+      d = fmax(d, fabs(x - y));
+      m = fmax(m, fabs(y));
+    }
+  return d / (m + 1e-30);
+}
+
+static void free_capture(capture *c) {
+  for (int t = 0; t < SQ_OP_MAX_TENSORS; t++) free(c->v[t]);
+}
+
+static void split(const char *params) {
+  const int64_t T = 700, T1 = 333, B = 2, D = 12, N = 16;
+  char sw[128], s1[128], s2[128];
+  const char *fmt = "B=2,D=12,T=%lld,N=16,G=2,has_z=1,state=1";
+  snprintf(sw, sizeof sw, fmt, (long long)T);
+  snprintf(s1, sizeof s1, fmt, (long long)T1);
+  snprintf(s2, sizeof s2, fmt, (long long)(T - T1));
+  sq_problem pw, p1, p2;
+  problem(sw, 1, SQ_F32, &pw);
+  problem(s1, 1, SQ_F32, &p1);
+  problem(s2, 1, SQ_F32, &p2);
+  capture w = {0}, a = {0}, b = {0};
+  a.from = b.from = &w;
+  a.from_T = b.from_T = T;
+  b.t0 = T1;
+  int ok = run_captured(&pw, params, &w, "split: the whole");
+  a.h0 = w.v[SQ_SS_H0];
+  ok = ok && run_captured(&p1, params, &a, "split: the first part");
+  b.h0 = a.v[SQ_SS_HT];
+  ok = ok && run_captured(&p2, params, &b, "split: the second part, from the first's ht");
+  if (!ok) {
+    tap_ok(0, "split runs failed (%s)", params);
+  } else {
+    double d1 = rel_diff(a.v[SQ_SS_O], w.v[SQ_SS_O], B * D, T1, T, 0);
+    double d2 = rel_diff(b.v[SQ_SS_O], w.v[SQ_SS_O], B * D, T - T1, T, T1);
+    double dh = rel_diff(b.v[SQ_SS_HT], w.v[SQ_SS_HT], 1, B * D * N, B * D * N, 0);
+    tap_ok(d1 < 1e-5 && d2 < 1e-5 && dh < 1e-5,
+           "T=%lld in two calls (%lld + %lld, ht passed as h0) = one call (%s): o %.2g, %.2g, ht %.2g", (long long)T,
+           (long long)T1, (long long)(T - T1), params, d1, d2, dh);
+  }
+  free_capture(&w);
+  free_capture(&a);
+  free_capture(&b);
+}
+
+int main(void) {
+  if (sq_device_open("opencl:0", &dev)) {
+    tap_skip("selective scan kernel", "no OpenCL device (install pocl-opencl-icd)");
+    return tap_done();
+  }
+  tap_diag("device: %s %s", dev->id, dev->info.name);
+  ragged();
+  dtypes();
+  configurations();
+  decays(8.0f, 1.0f, "strong decay, delta 8 (A Delta down to -92)");
+  decays(50.0f, 100.0f, "decays that underflow, A Delta down to -80000");
+  decays(1e4f, 1.0f, "delta 1e4 through the softplus");
+  split("SEG=64");
+  split("SEG=2048");
+  sq_run_release_programs(dev);
+  sq_device_close(dev);
+  return tap_done();
+}
