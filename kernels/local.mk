@@ -22,4 +22,5 @@ libsubquad_a_SOURCES += \
 	kernels/op.h kernels/op.c kernels/ops.c \
 	kernels/linear_attn.h kernels/linear_attn.c kernels/linear_attn_ref.c \
 	kernels/softmax_attn.h kernels/softmax_attn.c kernels/softmax_attn_ref.c \
-	kernels/gated_attn.h kernels/gated_attn.c kernels/gated_attn_ref.c
+	kernels/gated_attn.h kernels/gated_attn.c kernels/gated_attn_ref.c \
+	kernels/ssd.h kernels/ssd_ref.c
