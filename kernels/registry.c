@@ -6,6 +6,7 @@
 #include "kernels/kernel.h"
 #include "kernels/linear_attn.h"
 #include "kernels/softmax_attn.h"
+#include "kernels/ssd.h"
 
 const sq_kernel *const sq_kernels[] = {
   &sq_linear_attn_causal_recurrent,
@@ -15,6 +16,7 @@ const sq_kernel *const sq_kernels[] = {
   &sq_decay_attn_recurrent,
   &sq_gla_chunked,
   &sq_gla_recurrent,
+  &sq_ssd_chunked,
   &sq_softmax_attn_naive,
   &sq_softmax_attn_flash,
 };

@@ -9,6 +9,7 @@ extern const char *const sq_src_tiles;      /* between the prelude and every ker
 extern const char *const sq_src_gated_attn;
 extern const char *const sq_src_linear_attn;
 extern const char *const sq_src_softmax_attn;
+extern const char *const sq_src_ssd;
 extern const char *const sq_src_peaks;
 
 #endif

@@ -30,8 +30,9 @@ EXTRA_DIST += tests/test_devices.sh
 core_tests += tests/test_gated_attn_ref tests/test_gated_attn
 TESTS += tests/test_ga_dump_check.sh
 EXTRA_DIST += tests/test_ga_dump_check.sh tests/check_ga_dump.py
-# Mamba-2 SSD (FAMILIES.md §2): the reference against the quadratic form.
-core_tests += tests/test_ssd_ref
+# Mamba-2 SSD (FAMILIES.md §2): the reference against the quadratic form,
+# the chunked kernel against the reference on PoCL.
+core_tests += tests/test_ssd_ref tests/test_ssd
 check_PROGRAMS += $(core_tests)
 TESTS += $(core_tests)
 
