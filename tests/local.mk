@@ -31,8 +31,11 @@ core_tests += tests/test_gated_attn_ref tests/test_gated_attn
 TESTS += tests/test_ga_dump_check.sh
 EXTRA_DIST += tests/test_ga_dump_check.sh tests/check_ga_dump.py
 # Mamba-2 SSD (FAMILIES.md §2): the reference against the quadratic form,
-# the chunked kernel against the reference on PoCL.
+# the chunked kernel against the reference on PoCL, dumps against the
+# independent NumPy check.
 core_tests += tests/test_ssd_ref tests/test_ssd
+TESTS += tests/test_ssd_dump.sh
+EXTRA_DIST += tests/test_ssd_dump.sh tests/check_ssd_dump.py
 check_PROGRAMS += $(core_tests)
 TESTS += $(core_tests)
 
