@@ -85,6 +85,9 @@ static int write_json(const char *path, const sq_case *c, const sq_result *r, ui
   }
   fprintf(f, "  \"note\": \"arrays hold the stored values as float32 (exact for f16 and bf16)\",\n  \"params\": ");
   json_string(f, r->params);
+  /* The contract's optional provenance key for ssm.ssd: the chunk size. */
+  int chunk = sq_kernel_param_index(c->kernel, "CHUNK");
+  if (chunk >= 0 && !strcmp(op->name, "ssm.ssd")) fprintf(f, ",\n  \"chunk\": %d", c->params[chunk]);
   fprintf(f, ",\n  \"seed\": %llu,\n  \"max_rel_err\": %.6g,\n  \"verify\": ", (unsigned long long)seed,
           r->max_rel_err);
   json_string(f, r->verify);

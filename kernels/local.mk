@@ -8,6 +8,7 @@ KERNEL_TEXTS = \
 	kernels/softmax_attn.sqk \
 	kernels/gated_attn.sqk \
 	kernels/ssm_scan.sqk \
+	kernels/ssd.sqk \
 	kernels/peaks.sqk
 
 kernels/sources.c: $(KERNEL_TEXTS) $(srcdir)/kernels/embed.sh
@@ -24,4 +25,5 @@ libsubquad_a_SOURCES += \
 	kernels/linear_attn.h kernels/linear_attn.c kernels/linear_attn_ref.c \
 	kernels/softmax_attn.h kernels/softmax_attn.c kernels/softmax_attn_ref.c \
 	kernels/gated_attn.h kernels/gated_attn.c kernels/gated_attn_ref.c \
-	kernels/ssm_scan.h kernels/ssm_scan.c kernels/ssm_scan_ref.c
+	kernels/ssm_scan.h kernels/ssm_scan.c kernels/ssm_scan_ref.c \
+	kernels/ssd.h kernels/ssd.c kernels/ssd_ref.c

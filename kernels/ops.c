@@ -230,6 +230,31 @@ const sq_op sq_op_selective_scan = {
   selective_scan_check, "pending:ssm_scan", 0, scan_heads, NULL, NULL,
 };
 
+/* Mamba-2's init (FAMILIES.md §2.3, dt0 as §1.3): dt0 = exp(ln 1e-3 + (r+1)/2
+ * ln 100) in [1e-3, 1e-1]; with softplus, dt = 0.5 r and dt_bias =
+ * softplus^-1(dt0) = dt0 + ln(-expm1(-dt0)); without it the step must stay
+ * positive, as §1.3 says for delta: dt = 0.02 (r + 1.5), dt_bias = 0.5 dt0. */
+static double ssd_dt0(double r) { return exp(log(1e-3) + 0.5 * (r + 1.0) * log(100.0)); }
+
+static void ssd_dt(const sq_shape *s, float *v, int64_t n) {
+  int sp = (int)sq_shape_int(s, "dt_softplus");
+  for (int64_t i = 0; i < n; i++) v[i] = (float)(sp ? 0.5 * v[i] : 0.02 * (v[i] + 1.5));
+}
+
+static void ssd_dt_bias(const sq_shape *s, float *v, int64_t n) {
+  int sp = (int)sq_shape_int(s, "dt_softplus");
+  for (int64_t i = 0; i < n; i++) {
+    double dt0 = ssd_dt0(v[i]);
+    v[i] = (float)(sp ? dt0 + log(-expm1(-dt0)) : 0.5 * dt0);
+  }
+}
+
+/* A_h = -exp((r+1)/2 ln 16) in [-16, -1] (A_init_range (1, 16)). */
+static void ssd_A(const sq_shape *s, float *v, int64_t n) {
+  (void)s;
+  for (int64_t i = 0; i < n; i++) v[i] = (float)-exp(0.5 * (v[i] + 1.0) * log(16.0));
+}
+
 static int ssd_check(const sq_shape *s, int causal, char *why, size_t n) {
   if (divides(s, "H", "G", why, n)) return SQ_EINVAL;
   return state_needs_causal(s, causal, why, n);
@@ -242,8 +267,9 @@ const sq_op sq_op_ssd = {
    AX_INT("N", KEY, 1, 512, 128, "state size (d_state)"),
    AX_BOOL("dt_softplus", KEY, 1, "softplus on dt + dt_bias"), AX_BOOL("has_z", KEY, 0, "output gate silu(z)"),
    AX_STATE},
-  {IN("x", "B,T,H,P"), IN("dt", "B,T,H"), PARAM("A", "H"), IN("Bm", "B,T,G,N"), IN("Cm", "B,T,G,N"),
-   PARAM("Dskip", "H"), PARAM("dt_bias", "H"), IN_IF("z", "B,T,H,P", "has_z"), STATE_IN("B,H,P,N"),
+  {IN("x", "B,T,H,P"), IN_INIT("dt", "B,T,H", NULL, ssd_dt), PARAM_INIT("A", "H", ssd_A), IN("Bm", "B,T,G,N"),
+   IN("Cm", "B,T,G,N"), PARAM("Dskip", "H"), PARAM_INIT("dt_bias", "H", ssd_dt_bias), IN_IF("z", "B,T,H,P", "has_z"),
+   STATE_IN("B,H,P,N"),
    OUT("o", "B,T,H,P"), STATE_OUT("B,H,P,N")},
   ssd_check, "pending:ssd", 1, ssd_heads, NULL, NULL,
 };

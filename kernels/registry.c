@@ -9,6 +9,7 @@
 #include "kernels/linear_attn.h"
 #include "kernels/softmax_attn.h"
 #include "kernels/ssm_scan.h"
+#include "kernels/ssd.h"
 
 const sq_kernel *const sq_kernels[] = {
   &sq_linear_attn_causal_recurrent,
@@ -19,6 +20,7 @@ const sq_kernel *const sq_kernels[] = {
   &sq_gla_chunked,
   &sq_gla_recurrent,
   &sq_selective_scan_chunked,
+  &sq_ssd_chunked,
   &sq_softmax_attn_naive,
   &sq_softmax_attn_flash,
 };

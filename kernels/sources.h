@@ -10,6 +10,7 @@ extern const char *const sq_src_gated_attn;
 extern const char *const sq_src_ssm_scan;
 extern const char *const sq_src_linear_attn;
 extern const char *const sq_src_softmax_attn;
+extern const char *const sq_src_ssd;
 extern const char *const sq_src_peaks;
 
 #endif

@@ -36,6 +36,12 @@ EXTRA_DIST += tests/test_ga_dump_check.sh tests/check_ga_dump.py
 core_tests += tests/test_ssm_scan_ref tests/test_ssm_scan
 TESTS += tests/test_ssm_scan_dump.sh
 EXTRA_DIST += tests/test_ssm_scan_dump.sh tests/check_ssm_scan_dump.py
+# Mamba-2 SSD (FAMILIES.md §2): the reference against the quadratic form,
+# the chunked kernel against the reference on PoCL, dumps against the
+# independent NumPy check.
+core_tests += tests/test_ssd_ref tests/test_ssd
+TESTS += tests/test_ssd_dump.sh
+EXTRA_DIST += tests/test_ssd_dump.sh tests/check_ssd_dump.py
 check_PROGRAMS += $(core_tests)
 TESTS += $(core_tests)
 

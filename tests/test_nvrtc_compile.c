@@ -92,11 +92,14 @@ static void kernel_case(const sq_kernel *k, int causal, sq_dtype dtype, const ch
 /* Shapes that reach the options an op's defaults leave off (every pass of
  * a chunked plan, a second direction, a gate, a state), for ops outside
  * the quick suite: each of the op's kernels compiles there too. */
-static const struct { const char *op, *shape, *params; } extra_shapes[] = {
-  {"ssm.selective_scan", "B=2,D=48,T=5000,N=16,G=2,K=2,has_z=1", NULL},
-  {"ssm.selective_scan", "B=1,D=40,T=5000,N=1,state=1,delta_softplus=0", NULL},
+static const struct { const char *op, *shape, *params; int noncausal; } extra_shapes[] = {
+  {"ssm.selective_scan", "B=2,D=48,T=5000,N=16,G=2,K=2,has_z=1", NULL, 0},
+  {"ssm.selective_scan", "B=1,D=40,T=5000,N=1,state=1,delta_softplus=0", NULL, 0},
   /* A GPU's configuration: one channel per work-item. */
-  {"ssm.selective_scan", "B=2,D=48,T=5000,N=16,G=2,K=2,has_z=1", "SS_VEC=1,SS_CPW=64,SS_RUNS=0"},
+  {"ssm.selective_scan", "B=2,D=48,T=5000,N=16,G=2,K=2,has_z=1", "SS_VEC=1,SS_CPW=64,SS_RUNS=0", 0},
+  /* SSD at a catalog-like shape with every option on, in both modes. */
+  {"ssm.ssd", "B=1,T=5000,H=2,P=64,G=1,N=64,has_z=1,state=1", NULL, 0},
+  {"ssm.ssd", "B=1,T=5000,H=2,P=64,G=1,N=64,has_z=1", NULL, 1},
 };
 #endif
 
@@ -131,7 +134,7 @@ int main(void) {
     for (int i = 0; i < sq_nkernels; i++) {
       const sq_kernel *k = sq_kernels[i];
       if (strcmp(k->op->name, extra_shapes[e].op)) continue;
-      int causal = (k->modes & SQ_CAUSAL) != 0;
+      int causal = !extra_shapes[e].noncausal && (k->modes & SQ_CAUSAL);
       kernel_case_at(k, extra_shapes[e].shape, extra_shapes[e].params, causal, SQ_F32, both, 2);
       kernel_case_at(k, extra_shapes[e].shape, extra_shapes[e].params, causal, SQ_BF16, sm90, 1);
     }

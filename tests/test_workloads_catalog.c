@@ -285,10 +285,12 @@ static void embedded(void) {
   tap_ok(w && !sq_workload_problem(w, &p) && att_B(&p) == 64 * 64 && att_T(&p) == 49,
          "its kernel batch is batch x windows (4096)");
   w = sq_catalog_find(&c, "mmmamba/mmmamba-linear-103k-tokens");
-  tap_ok(w && !w->k && !strcmp(w->kernel, "pending:ssd") && !strcmp(w->op->name, "ssm.ssd") &&
-             sq_shape_int(&w->shape, "G") == 8 && sq_shape_int(&w->shape, "P") == 128 &&
-             sq_workload_problem(w, &p) == SQ_EUNSUPPORTED,
-         "a Mamba2 row stays pending, its shape in ssm.ssd's axes (G=8 from ngroups)");
+  tap_ok(w && w->k && w->k == sq_kernel_find("ssm.ssd.chunked") && !strcmp(w->kernel, "pending:ssd") &&
+             !strcmp(w->op->name, "ssm.ssd") && sq_shape_int(&w->shape, "G") == 8 &&
+             sq_shape_int(&w->shape, "P") == 128 && sq_workload_problem(w, &p) == 0 && p.causal &&
+             sq_shape_int(&p.shape, "T") == 103000,
+         "a Mamba2 row keeps pending:ssd and resolves to ssm.ssd.chunked, its shape in ssm.ssd's axes (G=8 from "
+         "ngroups)");
   w = sq_catalog_find(&c, "hrvmamba/hrvmamba-b-pose-256x192.s1");
   tap_ok(w && sq_shape_int(&w->shape, "D") == 640 && sq_shape_int(&w->shape, "G") == 4 &&
              sq_shape_int(&w->shape, "N") == 1 && !sq_shape_int(&w->shape, "has_z"),

@@ -1,0 +1,264 @@
+/* ssm.ssd.chunked against its double-precision reference on the default
+ * OpenCL device: ragged shapes (T = 1, T not a multiple of any chunk, P and
+ * N not powers of two, P = 128 over two column tiles, G > 1), causal and
+ * non-causal, the z gate, h0 and ht, steps without softplus, the 16-bit
+ * dtypes, configurations off the defaults (every chunk, tall work-groups,
+ * narrow tiles, interleaved copies, reduction trees of one to three levels),
+ * chosen steps and decays through the run options' input hook (dt = 8 and
+ * 1e4: chunk decays that underflow, a softplus that must not overflow; A =
+ * -1e-6: hardly any decay), and state passing: a sequence split in two, the
+ * first call's ht handed to the second as h0, equals one call over the
+ * whole. Verification only, never timing. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/error.h"
+#include "harness/device.h"
+#include "harness/run.h"
+#include "kernels/ssd.h"
+#include "tests/tap.h"
+
+static sq_device *dev;
+
+/* A test that cannot go on (a shape or parameter the test itself wrote). */
+static void bail(const char *what, const char *detail) {
+  printf("Bail out! %s: %s\n", what, detail);
+  exit(1);
+}
+
+typedef struct shape { int64_t B, T, H, P, G, N; } shape;
+
+static const shape shapes[] = {
+  {1, 1, 1, 16, 1, 16}, {2, 7, 3, 5, 1, 3}, {1, 65, 2, 48, 1, 48}, {1, 200, 4, 17, 2, 9},
+  {2, 129, 2, 64, 1, 128}, {1, 300, 8, 24, 4, 16}, {1, 70, 1, 128, 1, 64}, {1, 257, 2, 1, 1, 1},
+};
+
+/* `extra` adds option keys ("has_z=1,state=1"). */
+static void problem(const shape *s, int causal, const char *extra, sq_dtype dt, sq_problem *p) {
+  char text[200];
+  snprintf(text, sizeof text, "B=%lld,T=%lld,H=%lld,P=%lld,G=%lld,N=%lld%s%s", (long long)s->B, (long long)s->T,
+           (long long)s->H, (long long)s->P, (long long)s->G, (long long)s->N, extra && *extra ? "," : "",
+           extra ? extra : "");
+  if (sq_problem_parse(&sq_ssd_chunked, text, causal, dt, p)) bail(text, sq_last_error());
+}
+
+/* Runs one case verified; `params` (or NULL: defaults) as "NAME=V,...". */
+static int run_case(const sq_problem *p, const char *params, const sq_run_opts *opts, const char *what) {
+  const sq_kernel *k = &sq_ssd_chunked;
+  sq_case c = {.kernel = k, .prob = *p};
+  sq_kernel_default_params(k, c.params);
+  char buf[128];
+  snprintf(buf, sizeof buf, "%s", params ? params : "");
+  for (char *a = strtok(buf, ","); a; a = strtok(NULL, ","))
+    if (sq_params_parse(k, a, c.params)) bail(a, sq_last_error());
+  sq_run_opts o;
+  if (opts) o = *opts;
+  else sq_run_defaults(&o);
+  o.verify_only = 1;
+  sq_result r;
+  sq_case_run(dev, &c, &o, &r, NULL);
+  char shape[SQ_SHAPE_TEXT_MAX];
+  sq_shape_format(&p->shape, shape, sizeof shape);
+  int ok = tap_ok(r.status == SQ_STATUS_OK, "%s %s %s%s%s %s: %s err %.2g %s", p->causal ? "causal" : "non-causal",
+                  shape, sq_dtype_name(p->dtype), params ? " " : "", params ? params : "", what,
+                  sq_status_name(r.status), r.max_rel_err, r.reason);
+  sq_result_free(&r);
+  return ok;
+}
+
+static void ragged(void) {
+  for (int causal = 1; causal >= 0; causal--)
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+      sq_problem p;
+      problem(&shapes[i], causal, NULL, SQ_F32, &p);
+      run_case(&p, NULL, NULL, "ragged");
+    }
+}
+
+static void options_and_dtypes(void) {
+  static const shape s = {2, 150, 4, 32, 2, 24};
+  static const sq_dtype dts[] = {SQ_F32, SQ_F16, SQ_BF16};
+  for (int causal = 1; causal >= 0; causal--)
+    for (int d = 0; d < 3; d++) {
+      sq_problem p;
+      problem(&s, causal, causal ? "has_z=1,state=1" : "has_z=1", dts[d], &p);
+      run_case(&p, NULL, NULL, "z gate, G=2");
+    }
+  for (int causal = 1; causal >= 0; causal--) {
+    sq_problem p;
+    problem(&s, causal, "dt_softplus=0", SQ_F32, &p);
+    run_case(&p, NULL, NULL, "steps without softplus");
+  }
+  sq_problem p;
+  problem(&s, 1, "state=1", SQ_F16, &p);
+  run_case(&p, NULL, NULL, "h0 in, ht out");
+}
+
+/* Every chunk, taller groups and their key tiles, narrow tiles, the
+ * interleaved copies; the non-causal tree over 18 chunks at fan-in 8 (two
+ * levels) and 66 (three). */
+static void configurations(void) {
+  static const char *const cfg[] = {
+    "CHUNK=128", "CHUNK=256,SSD_WY=4,SSD_KT=64", "SSD_WY=2,SSD_BK=8,SSD_BN=16,SSD_KT=16",
+    "SSD_WY=16,SSD_BK=32,SSD_BN=32,SSD_RUNS=0", "CHUNK=256,SSD_BK=32,SSD_KT=16,SSD_FAN=64",
+  };
+  static const shape s = {1, 333, 2, 40, 1, 36};
+  for (size_t i = 0; i < sizeof cfg / sizeof cfg[0]; i++)
+    for (int causal = 1; causal >= 0; causal--) {
+      sq_problem p;
+      problem(&s, causal, causal ? "state=1,has_z=1" : "has_z=1", SQ_F32, &p);
+      run_case(&p, cfg[i], NULL, "configuration");
+    }
+  static const shape two = {1, 1100, 2, 16, 1, 8}, three = {1, 4200, 1, 16, 1, 8};
+  sq_problem p;
+  problem(&two, 0, NULL, SQ_F32, &p);
+  run_case(&p, "SSD_FAN=8", NULL, "a two-level KV tree");
+  problem(&three, 0, NULL, SQ_F32, &p);
+  run_case(&p, "SSD_FAN=8,SSD_RUNS=0", NULL, "a three-level KV tree");
+}
+
+/* ---- steps and decays chosen by the test ----------------------------------- */
+
+typedef struct chosen { int tensor; double value; } chosen;
+
+static void set_value(const sq_problem *p, int t, float *v, int64_t n, void *ctx) {
+  (void)p;
+  const chosen *c = ctx;
+  if (t == c->tensor)
+    for (int64_t i = 0; i < n; i++) v[i] = (float)c->value;
+}
+
+static void chosen_inputs(int tensor, double value, const char *what) {
+  static const shape s = {1, 300, 3, 32, 1, 16};
+  chosen c = {tensor, value};
+  sq_run_opts o;
+  sq_run_defaults(&o);
+  o.input = (sq_input_hook){set_value, &c};
+  for (int causal = 1; causal >= 0; causal--) {
+    sq_problem p;
+    problem(&s, causal, causal ? "state=1" : NULL, SQ_F32, &p);
+    run_case(&p, NULL, &o, what);
+  }
+}
+
+/* ---- state passing ------------------------------------------------------- */
+
+/* The tensors of one call as float, by tensor index: what a run drew
+ * (inputs) and computed (outputs). */
+typedef struct capture {
+  float *v[SQ_OP_MAX_TENSORS];
+  int64_t n[SQ_OP_MAX_TENSORS];
+  /* When set, token tensors are replaced by rows [t0, t0 + T) of `from`,
+   * parameters by `from`'s ... */
+  const struct capture *from;
+  int64_t t0, from_T;
+  const float *h0;            /* ... and h0 by this, when set */
+} capture;
+
+static void keep(capture *c, int t, const float *v, int64_t n) {
+  free(c->v[t]);
+  c->v[t] = malloc(sizeof(float) * (size_t)(n ? n : 1));
+  if (!c->v[t]) bail("capture", "no memory");
+  memcpy(c->v[t], v, sizeof(float) * (size_t)n);
+  c->n[t] = n;
+}
+
+/* Input hook: token tensors are [B][T][X] (x, z, dt, Bm, Cm). */
+static void take_inputs(const sq_problem *p, int t, float *v, int64_t n, void *ctx) {
+  capture *c = ctx;
+  const sq_tensor *ts = &p->shape.op->tensors[t];
+  if (c->from && t == SQ_SSD_H0 && c->h0) {
+    memcpy(v, c->h0, sizeof(float) * (size_t)n);
+  } else if (c->from && sq_tensor_token_dim(&p->shape, ts) >= 0) {
+    int64_t T = ssd_T(p), B = ssd_B(p), X = n / (B * T);
+    for (int64_t b = 0; b < B; b++)
+      memcpy(v + b * T * X, c->from->v[t] + (b * c->from_T + c->t0) * X, sizeof(float) * (size_t)(T * X));
+  } else if (c->from && t != SQ_SSD_H0) {
+    memcpy(v, c->from->v[t], sizeof(float) * (size_t)n);
+  }
+  keep(c, t, v, n);
+}
+
+static void take_outputs(const sq_problem *p, int t, const float *v, int64_t n, void *ctx) {
+  (void)p;
+  keep(ctx, t, v, n);
+}
+
+static int run_captured(const sq_problem *p, capture *c, const char *params, const char *what) {
+  sq_run_opts o;
+  sq_run_defaults(&o);
+  o.input = (sq_input_hook){take_inputs, c};
+  o.output = take_outputs;
+  o.output_ctx = c;
+  return run_case(p, params, &o, what);
+}
+
+/* Largest |a - b| over max |b| of rows [t0, t0 + T) of b ([B][Tb][X]). */
+static double rel_diff(const float *a, const float *b, int64_t B, int64_t T, int64_t Tb, int64_t t0, int64_t X) {
+  double d = 0, m = 0;
+  for (int64_t i = 0; i < B; i++)
+    for (int64_t e = 0; e < T * X; e++) {
+      double x = a[i * T * X + e], y = b[(i * Tb + t0) * X + e];
+      d = fmax(d, fabs(x - y));
+      m = fmax(m, fabs(y));
+    }
+  return d / (m + 1e-30);
+}
+
+static void free_capture(capture *c) {
+  for (int t = 0; t < SQ_OP_MAX_TENSORS; t++) free(c->v[t]);
+}
+
+/* T = 150 in one call, then 77 + 73 with the state passed; the split is
+ * inside a chunk of 64 and of 128. */
+static void split(const char *params) {
+  const int64_t T = 150, T1 = 77, B = 2, H = 4, P = 24, N = 20;
+  const shape whole = {B, T, H, P, 2, N}, first = {B, T1, H, P, 2, N}, second = {B, T - T1, H, P, 2, N};
+  sq_problem pw, p1, p2;
+  problem(&whole, 1, "has_z=1,state=1", SQ_F32, &pw);
+  problem(&first, 1, "has_z=1,state=1", SQ_F32, &p1);
+  problem(&second, 1, "has_z=1,state=1", SQ_F32, &p2);
+  capture w = {0}, a = {0}, b = {0};
+  a.from = b.from = &w;
+  a.from_T = b.from_T = T;
+  b.t0 = T1;
+  int ok = run_captured(&pw, &w, params, "split: the whole");
+  a.h0 = w.v[SQ_SSD_H0];
+  ok = ok && run_captured(&p1, &a, params, "split: the first part");
+  b.h0 = a.v[SQ_SSD_HT];
+  ok = ok && run_captured(&p2, &b, params, "split: the second part, from the first's ht");
+  if (!ok) {
+    tap_ok(0, "split runs failed");
+  } else {
+    double d1 = rel_diff(a.v[SQ_SSD_O], w.v[SQ_SSD_O], B, T1, T, 0, H * P);
+    double d2 = rel_diff(b.v[SQ_SSD_O], w.v[SQ_SSD_O], B, T - T1, T, T1, H * P);
+    double dh = rel_diff(b.v[SQ_SSD_HT], w.v[SQ_SSD_HT], 1, 1, 1, 0, B * H * P * N);
+    tap_ok(d1 < 1e-5 && d2 < 1e-5 && dh < 1e-5,
+           "%s: T=%lld in two calls (%lld + %lld, ht passed as h0) = one call: o %.2g, %.2g, ht %.2g",
+           params ? params : "defaults", (long long)T, (long long)T1, (long long)(T - T1), d1, d2, dh);
+  }
+  free_capture(&w);
+  free_capture(&a);
+  free_capture(&b);
+}
+
+int main(void) {
+  if (sq_device_open("opencl:0", &dev)) {
+    tap_skip("ssm.ssd kernels", "no OpenCL device (install pocl-opencl-icd)");
+    return tap_done();
+  }
+  tap_diag("device: %s %s", dev->id, dev->info.name);
+  ragged();
+  options_and_dtypes();
+  configurations();
+  chosen_inputs(SQ_SSD_DT, 8.0, "strong decay, dt = 8");
+  chosen_inputs(SQ_SSD_DT, 1e4, "dt = 1e4 through softplus");
+  chosen_inputs(SQ_SSD_A, -1e-6, "weak decay, A = -1e-6");
+  split(NULL);
+  split("CHUNK=128,SSD_WY=2");
+  sq_run_release_programs(dev);
+  sq_device_close(dev);
+  return tap_done();
+}
