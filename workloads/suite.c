@@ -98,12 +98,14 @@ static int sweep_problem(const sq_kernel *k, const char *shape, int64_t T, int c
 }
 
 /* Every mode the kernel supports, causal first, over T = tmin..tmax in
- * powers of two, at the op's sweep shape. */
+ * powers of two, at the op's sweep shape. An op without a causal form
+ * (the selective scan: its K axis says the directions) runs once. */
 static int sweep_kernel(sq_case_list *l, const sq_kernel *k, const char *shape, int64_t tmin, int64_t tmax) {
   static const struct { unsigned bit; int causal; } modes[] = {{SQ_CAUSAL, 1},
                                                                {SQ_NONCAUSAL, 0}};
-  for (int m = 0; m < 2; m++) {
+  for (int m = 0, swept = 0; m < 2 && (k->op->causal_key || !swept); m++) {
     if (!(k->modes & modes[m].bit)) continue;
+    swept = 1;
     for (int64_t T = tmin; T <= tmax; T *= 2) {
       sq_problem p;
       int rc = sweep_problem(k, shape, T, modes[m].causal, &p);
