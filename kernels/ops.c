@@ -227,7 +227,7 @@ const sq_op sq_op_selective_scan = {
    IN("Bm", "B,K,G,N,T"), IN("Cm", "B,K,G,N,T"), PARAM("Dskip", "K,D"),
    PARAM_INIT("delta_bias", "K,D", scan_delta_bias), IN_IF("z", "B,D,T", "has_z"),
    STATE_IN("B,D,N"), OUT("o", "B,D,T"), STATE_OUT("B,D,N")},
-  selective_scan_check, "pending:ssm_scan", 0, scan_heads, NULL, NULL,
+  selective_scan_check, "pending:ssm_scan", 0, scan_heads, "B=1,D=16,N=16", "B=1,D=16,N=16",
 };
 
 /* Mamba-2's init (FAMILIES.md §2.3, dt0 as §1.3): dt0 = exp(ln 1e-3 + (r+1)/2
@@ -271,7 +271,7 @@ const sq_op sq_op_ssd = {
    IN("Cm", "B,T,G,N"), PARAM("Dskip", "H"), PARAM_INIT("dt_bias", "H", ssd_dt_bias), IN_IF("z", "B,T,H,P", "has_z"),
    STATE_IN("B,H,P,N"),
    OUT("o", "B,T,H,P"), STATE_OUT("B,H,P,N")},
-  ssd_check, "pending:ssd", 1, ssd_heads, NULL, NULL,
+  ssd_check, "pending:ssd", 1, ssd_heads, "B=1,H=1,P=64,N=16", "B=1,H=1,P=64,N=16",
 };
 
 /* ---- RWKV WKV (FAMILIES.md §3) ----------------------------------------- */
