@@ -26,6 +26,23 @@ static double now_s(void) {
   return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* Whether p is the op's sweep shape `text` at p's own token count. */
+static int sweep_shape_is(const sq_problem *p, const char *text) {
+  const sq_op *op = p->shape.op;
+  char full[SQ_SHAPE_TEXT_MAX], a[SQ_SHAPE_TEXT_MAX], b[SQ_SHAPE_TEXT_MAX];
+  sq_shape want;
+  if (!text) return 0;
+  snprintf(full, sizeof full, "%s,%s=%lld", text, op->axes[sq_op_token_axis(op)].name,
+           (long long)sq_shape_tokens(&p->shape));
+  if (sq_shape_parse_op(op, full, p->causal, "sweep", &want)) return 0;
+  sq_problem q = *p;
+  q.shape = want;
+  sq_suite_form(&q);
+  sq_shape_format(&q.shape, a, sizeof a);
+  sq_shape_format(&p->shape, b, sizeof b);
+  return !strcmp(a, b);
+}
+
 static void quick(void) {
   sq_suite_case *v;
   int n, rc = sq_suite_expand("quick", &v, &n);
@@ -41,8 +58,9 @@ static void quick(void) {
   int ordered = 1, shape = 1;
   for (int i = 0; i < n; i++) {
     const sq_problem *p = &v[i].c.prob;
-    if (att_B(p) != 1 || att_H(p) != 2 || att_D(p) != 64 || att_DV(p) != 64 || p->dtype != SQ_F32 ||
-        att_T(p) < 512 || att_T(p) > 16384 || strcmp(v[i].c.config_source, "default"))
+    int64_t T = sq_shape_tokens(&p->shape);
+    if (!sweep_shape_is(p, p->shape.op->quick_shape) || p->dtype != SQ_F32 || T < 512 || T > 16384 ||
+        strcmp(v[i].c.config_source, "default"))
       shape = 0;
     if (i > 0) {
       const sq_suite_case *a = &v[i - 1], *b = &v[i];
@@ -52,11 +70,12 @@ static void quick(void) {
         if (sq_kernels[k] == b->c.kernel) kb = k;
       }
       if (ka > kb || (ka == kb && a->c.prob.causal < b->c.prob.causal) ||
-          (ka == kb && a->c.prob.causal == b->c.prob.causal && att_T(&a->c.prob) != att_T(&b->c.prob) / 2))
+          (ka == kb && a->c.prob.causal == b->c.prob.causal &&
+           sq_shape_tokens(&a->c.prob.shape) != sq_shape_tokens(&b->c.prob.shape) / 2))
         ordered = 0;
     }
   }
-  tap_ok(shape, "quick: B=1 H=2 D=64 f32, T in 512..16384, default parameters");
+  tap_ok(shape, "quick: each op's quick shape (attention: B=1 H=2 D=64) f32, T in 512..16384, default parameters");
   tap_ok(ordered, "quick is ordered by kernel, mode (causal first), T");
   free(v);
 }
@@ -88,8 +107,8 @@ static void scaling(void) {
   tap_ok(lin >= 0 && smx >= 0 && find_case(v, n, "softmax_attn.flash", 0, 1024) >= 0,
          "scaling runs T=1K..8M for linear and softmax kernels");
   int h1 = 1;
-  for (int i = 0; i < n; i++) h1 &= att_B(&v[i].c.prob) == 1 && att_H(&v[i].c.prob) == 1 && att_D(&v[i].c.prob) == 64;
-  tap_ok(h1, "scaling: B=1 H=1 D=64");
+  for (int i = 0; i < n; i++) h1 &= sweep_shape_is(&v[i].c.prob, v[i].c.prob.shape.op->scaling_shape);
+  tap_ok(h1, "scaling: each op's scaling shape (attention: B=1 H=1 D=64)");
   sq_device dev = pocl24();
   sq_prediction pr;
   if (lin >= 0) {
