@@ -341,7 +341,16 @@ static sq_tune_end tune_run(const sq_tune_opts *a, dev_ctx *x, sq_space *sp) {
   if ((rc = side_by_side(x, pv, &bms, &dms))) goto out;
   sq_params_format(x->k, def, cfg, sizeof cfg);
   printf("side by side: best %.4g ms, default (%s) %.4g ms: speedup %.2fx\n", bms, cfg, dms, dms / bms);
-  if (a->save && isfinite(bms) && (rc = store_db(db, x, pv, bms, dms))) goto out;
+  /* A search that never met the default, or a best that only won on a
+   * noisy sample, must not replace it: the database then records that the
+   * default stays (and overwrites an older entry saying otherwise). */
+  const int *keep = pv;
+  if (isfinite(dms) && dms <= bms) {
+    printf("the default is not slower side by side: it stays the configuration\n");
+    keep = def;
+    bms = dms;
+  }
+  if (a->save && isfinite(bms) && (rc = store_db(db, x, keep, bms, dms))) goto out;
 out:
   sq_pool_stop(x->pool);
   x->pool = NULL;
