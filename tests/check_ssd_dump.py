@@ -14,81 +14,14 @@ says why), 3 when numpy is missing.
 Written from the contract alone, not from subquad's code: it shares no
 reader, no reference and no tolerance with the harness."""
 
-import ast
 import json
-import math
 import os
 import sys
 
-try:
-    import numpy as np
-except ImportError:
-    print("check_ssd_dump: numpy is not installed", file=sys.stderr)
-    sys.exit(3)
+from dumpcheck import DTYPES, Malformed, key, load_npy, main, np
 
-TOLERANCE = {"f32": 2e-4, "f16": 2e-2, "bf16": 5e-2}
-DTYPES = {"f32": "f32", "float32": "f32", "fp32": "f32", "f16": "f16", "float16": "f16", "fp16": "f16",
-          "bf16": "bf16", "bfloat16": "bf16"}
+
 SIZES = ("B", "T", "H", "P", "G", "N")
-
-
-class Malformed(Exception):
-    """The dump breaks the contract; the message is the one-line reason."""
-
-
-def load_npy(path, shape):
-    """The array at path as float64, after checking by hand that the file is
-    .npy version 1.0 holding '<f4' in C order, of exactly this shape and
-    with exactly the bytes that shape needs."""
-    name = os.path.basename(path)
-    try:
-        with open(path, "rb") as f:
-            raw = f.read()
-    except OSError as e:
-        raise Malformed("%s: cannot read: %s" % (name, e.strerror or e))
-    if len(raw) < 10 or raw[:6] != b"\x93NUMPY":
-        raise Malformed("%s: not a .npy file (bad magic)" % name)
-    if raw[6] != 1 or raw[7] != 0:
-        raise Malformed("%s: .npy format version %d.%d, want 1.0" % (name, raw[6], raw[7]))
-    hlen = int.from_bytes(raw[8:10], "little")
-    if len(raw) < 10 + hlen:
-        raise Malformed("%s: header runs past the end of the file" % name)
-    text = raw[10:10 + hlen].decode("latin1")
-    try:
-        header = ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        raise Malformed("%s: the header is not a Python dict literal" % name)
-    if not text.endswith("\n"):
-        raise Malformed("%s: the header does not end with a newline" % name)
-    if not isinstance(header, dict) or sorted(header) != ["descr", "fortran_order", "shape"]:
-        raise Malformed("%s: the header keys are not descr, fortran_order, shape" % name)
-    if header["descr"] != "<f4":
-        raise Malformed("%s: dtype %r, want '<f4' (float32)" % (name, header["descr"]))
-    if header["fortran_order"] is not False:
-        raise Malformed("%s: fortran_order %r, want False (C order)" % (name, header["fortran_order"]))
-    got = header["shape"]
-    if not isinstance(got, tuple) or not all(type(d) is int for d in got):
-        raise Malformed("%s: shape %r is not a tuple of integers" % (name, got))
-    if got != tuple(shape):
-        raise Malformed("%s: shape %s, want %s" % (name, got, tuple(shape)))
-    body = raw[10 + hlen:]
-    want = 4 * int(np.prod(shape, dtype=np.int64))
-    if len(body) != want:
-        raise Malformed("%s: %d data bytes, want %d for shape %s" % (name, len(body), want, tuple(shape)))
-    return np.frombuffer(body, dtype="<f4").reshape(shape).astype(np.float64)
-
-
-def key(case, name, kind):
-    """case[name], required, of this kind: 'size' (an integer >= 1), 'bool'
-    (true or false, never 0 or 1) or 'str'."""
-    if name not in case:
-        raise Malformed("case.json: missing key '%s'" % name)
-    v = case[name]
-    ok = {"size": type(v) is int and v >= 1, "bool": type(v) is bool, "str": type(v) is str}[kind]
-    if not ok:
-        what = {"size": "an integer >= 1", "bool": "true or false", "str": "a string"}[kind]
-        raise Malformed("case.json: '%s' is %s, want %s" % (name, json.dumps(v), what))
-    return v
 
 
 def read_case(d):
@@ -108,7 +41,7 @@ def read_case(d):
         raise Malformed("case.json: dtype '%s' is not f32, f16 or bf16" % c["dtype"])
     c["dtype"] = DTYPES[c["dtype"]]
     for k in SIZES:
-        c[k] = key(case, k, "size")
+        c[k] = key(case, k, "int")
     for k in ("causal", "dt_softplus", "has_z"):
         c[k] = key(case, k, "bool")
     # "state (causal only)": required when causal; a non-causal case has no
@@ -189,36 +122,12 @@ def reference(c, x):
     return y, (S if c["state"] else None)
 
 
-def rel_err(got, want):
-    if not np.isfinite(got).all():
-        return math.inf
-    return float(np.abs(got - want).max() / (np.abs(want).max() + 1e-6))
-
-
-def main(argv):
-    if len(argv) != 2:
-        print("usage: check_ssd_dump.py DIR", file=sys.stderr)
-        return 2
-    d = argv[1]
-    try:
-        if not os.path.isdir(d):
-            raise Malformed("%s is not a directory" % d)
-        c = read_case(d)
-        x = read_tensors(d, c)
-    except Malformed as e:
-        print("malformed dump: %s" % e, file=sys.stderr)
-        return 2
-    r, ht = reference(c, x)
-    err = rel_err(x["o"], r)
-    if ht is not None:
-        err = max(err, rel_err(x["ht"], ht))
-    tol = TOLERANCE[c["dtype"]]
-    print("err=%.3g tol=%g ssm.ssd %s B=%d T=%d H=%d P=%d G=%d N=%d %s%s%s%s" % (
-        err, tol, c["dtype"], c["B"], c["T"], c["H"], c["P"], c["G"], c["N"],
+def describe(c):
+    return "ssm.ssd %s B=%d T=%d H=%d P=%d G=%d N=%d %s%s%s%s" % (
+        c["dtype"], c["B"], c["T"], c["H"], c["P"], c["G"], c["N"],
         "causal" if c["causal"] else "non-causal", "" if c["dt_softplus"] else " no-softplus",
-        " z" if c["has_z"] else "", " state" if c["state"] else ""))
-    return 0 if err <= tol else 1
+        " z" if c["has_z"] else "", " state" if c["state"] else "")
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(main(sys.argv, read_case, read_tensors, reference, describe))

@@ -13,88 +13,14 @@ says why), 3 when numpy is missing.
 Written from the contract alone, not from subquad's code: it shares no
 reader, no reference and no tolerance with the harness."""
 
-import ast
 import json
-import math
 import os
 import sys
 
-try:
-    import numpy as np
-except ImportError:
-    print("check_ssm_scan_dump: numpy is not installed", file=sys.stderr)
-    sys.exit(3)
+from dumpcheck import DTYPES, Malformed, key, load_npy, main, np
+
 
 KERNEL = "ssm.selective_scan"
-TOLERANCE = {"f32": 2e-4, "f16": 2e-2, "bf16": 5e-2}
-DTYPES = {"f32": "f32", "float32": "f32", "fp32": "f32", "f16": "f16", "float16": "f16", "fp16": "f16",
-          "bf16": "bf16", "bfloat16": "bf16"}
-
-
-class Malformed(Exception):
-    """The dump breaks the contract; the message is the one-line reason."""
-
-
-def load_npy(path, shape):
-    """The array at path as float64, once its bytes are checked by hand:
-    .npy version 1.0, descr '<f4', C order, exactly `shape`, no trailing or
-    missing data."""
-    name = os.path.basename(path)
-    if not os.path.isfile(path):
-        raise Malformed("%s is missing" % name)
-    try:
-        with open(path, "rb") as f:
-            raw = f.read()
-    except OSError as e:
-        raise Malformed("%s: cannot read: %s" % (name, e.strerror or e))
-    if len(raw) < 10 or not raw.startswith(b"\x93NUMPY"):
-        raise Malformed("%s: not a .npy file (bad magic)" % name)
-    if raw[6:8] != b"\x01\x00":
-        raise Malformed("%s: .npy format version %d.%d, want 1.0" % (name, raw[6], raw[7]))
-    hlen = int.from_bytes(raw[8:10], "little")
-    if len(raw) < 10 + hlen:
-        raise Malformed("%s: the header runs past the end of the file" % name)
-    text = raw[10:10 + hlen].decode("latin1")
-    try:
-        header = ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        raise Malformed("%s: the header is not a dict literal" % name)
-    if not text.endswith("\n"):
-        raise Malformed("%s: the header does not end with a newline" % name)
-    if not isinstance(header, dict) or sorted(header) != ["descr", "fortran_order", "shape"]:
-        raise Malformed("%s: the header's keys are not descr, fortran_order and shape" % name)
-    if header["descr"] != "<f4":
-        raise Malformed("%s: dtype %r, want '<f4' (float32)" % (name, header["descr"]))
-    if header["fortran_order"] is not False:
-        raise Malformed("%s: fortran_order is %r, want False (C order)" % (name, header["fortran_order"]))
-    dims = header["shape"]
-    if not isinstance(dims, tuple) or not all(type(x) is int for x in dims):
-        raise Malformed("%s: shape %r is not a tuple of integers" % (name, dims))
-    if dims != tuple(shape):
-        raise Malformed("%s: shape %s, want %s" % (name, dims, tuple(shape)))
-    count = int(np.prod(shape, dtype=np.int64))
-    body = raw[10 + hlen:]
-    if len(body) != 4 * count:
-        raise Malformed("%s: %d bytes of data, want %d for shape %s" % (name, len(body), 4 * count, tuple(shape)))
-    return np.frombuffer(body, dtype="<f4").reshape(shape).astype(np.float64)
-
-
-def key(case, name, kind):
-    """case[name], present and of the kind the contract says."""
-    if name not in case:
-        raise Malformed("case.json: missing key '%s'" % name)
-    v = case[name]
-    if kind == "int":
-        ok, want = type(v) is int and v >= 1, "an integer >= 1"
-    elif kind == "bool":
-        ok, want = type(v) is bool, "true or false"
-    else:
-        ok, want = type(v) is str, "a string"
-    if not ok:
-        raise Malformed("case.json: '%s' is %s, want %s" % (name, json.dumps(v), want))
-    return v
-
-
 def read_case(d):
     try:
         with open(os.path.join(d, "case.json"), encoding="utf-8") as f:
@@ -186,36 +112,11 @@ def reference(c, x):
     return y, (ht if c["state"] else None)
 
 
-def rel_err(got, want):
-    if not np.isfinite(got).all():
-        return math.inf
-    return float(np.abs(got - want).max() / (np.abs(want).max() + 1e-6))
-
-
-def main(argv):
-    if len(argv) != 2:
-        print("usage: check_ssm_scan_dump.py DIR", file=sys.stderr)
-        return 2
-    d = argv[1]
-    try:
-        if not os.path.isdir(d):
-            raise Malformed("%s is not a directory" % d)
-        c = read_case(d)
-        x = read_tensors(d, c)
-    except Malformed as e:
-        print("malformed dump: %s" % e, file=sys.stderr)
-        return 2
-    with np.errstate(over="ignore", under="ignore"):
-        r, ht = reference(c, x)
-    err = rel_err(x["o"], r)
-    if ht is not None:
-        err = max(err, rel_err(x["ht"], ht))
-    tol = TOLERANCE[c["dtype"]]
-    print("err=%.3g tol=%g %s %s B=%d D=%d T=%d N=%d G=%d K=%d%s%s%s" % (
-        err, tol, c["kernel"], c["dtype"], c["B"], c["D"], c["T"], c["N"], c["G"], c["K"],
-        "" if c["delta_softplus"] else " no-softplus", " z" if c["has_z"] else "", " state" if c["state"] else ""))
-    return 0 if err <= tol else 1
+def describe(c):
+    return "%s %s B=%d D=%d T=%d N=%d G=%d K=%d%s%s%s" % (
+        c["kernel"], c["dtype"], c["B"], c["D"], c["T"], c["N"], c["G"], c["K"],
+        "" if c["delta_softplus"] else " no-softplus", " z" if c["has_z"] else "", " state" if c["state"] else "")
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(main(sys.argv, read_case, read_tensors, reference, describe))

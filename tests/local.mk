@@ -6,7 +6,7 @@ TEST_EXTENSIONS = .sh
 SH_LOG_DRIVER = $(LOG_DRIVER)
 AM_TESTS_ENVIRONMENT = SUBQUAD='$(abs_top_builddir)/subquad'; top_srcdir='$(abs_top_srcdir)'; export SUBQUAD top_srcdir;
 LDADD = libsubquad.a
-EXTRA_DIST += tests/tap.h tests/tap.sh
+EXTRA_DIST += tests/tap.h tests/tap.sh tests/capture.h
 
 # --- core (harness, kernels, results) ---
 core_tests =
@@ -29,7 +29,7 @@ EXTRA_DIST += tests/test_devices.sh
 # dumps against the independent NumPy check of the dump contract.
 core_tests += tests/test_gated_attn_ref tests/test_gated_attn
 TESTS += tests/test_ga_dump_check.sh
-EXTRA_DIST += tests/test_ga_dump_check.sh tests/check_ga_dump.py
+EXTRA_DIST += tests/test_ga_dump_check.sh tests/check_ga_dump.py tests/dumpcheck.py
 # The Mamba-1 selective scan (FAMILIES.md §1): the reference against its
 # closed form, the kernel against the reference on PoCL, and dumps against
 # the independent NumPy check.

@@ -15,6 +15,7 @@
 #include "harness/device.h"
 #include "harness/run.h"
 #include "kernels/gated_attn.h"
+#include "tests/capture.h"
 #include "tests/tap.h"
 
 static sq_device *dev;
@@ -129,67 +130,10 @@ static void gate_range(const sq_kernel *k, double lo, double hi, const char *wha
 
 /* ---- state passing ------------------------------------------------------- */
 
-/* The tensors of one call as float, by tensor index: what a run drew
- * (inputs) and computed (outputs). */
-typedef struct capture {
-  float *v[SQ_OP_MAX_TENSORS];
-  int64_t n[SQ_OP_MAX_TENSORS];
-  /* When set, inputs are replaced by these rows [t0, t0 + T) of `from`. */
-  const struct capture *from;
-  int64_t t0, from_T;
-  const float *h0;            /* ... and h0 by this, when set */
-} capture;
-
-static void keep(capture *c, int t, const float *v, int64_t n) {
-  free(c->v[t]);
-  c->v[t] = malloc(sizeof(float) * (size_t)(n ? n : 1));
-  if (!c->v[t]) bail("capture", "no memory");
-  memcpy(c->v[t], v, sizeof(float) * (size_t)n);
-  c->n[t] = n;
-}
-
-/* Input hook: token tensors [B][H][T][X] cut from the source's rows. */
-static void take_inputs(const sq_problem *p, int t, float *v, int64_t n, void *ctx) {
-  capture *c = ctx;
-  sq_ga_slots sl = sq_ga_slots_of(p);
-  if (c->from && t == sl.h0 && c->h0) {
-    memcpy(v, c->h0, sizeof(float) * (size_t)n);
-  } else if (c->from && t != sl.h0 && t != sl.gate_b && !(t == sl.gate && !sl.per_channel)) {
-    int64_t T = ga_T(p), bh = ga_B(p) * ga_H(p), X = n / (bh * T);
-    for (int64_t b = 0; b < bh; b++)
-      memcpy(v + b * T * X, c->from->v[t] + (b * c->from_T + c->t0) * X, sizeof(float) * (size_t)(T * X));
-  }
-  keep(c, t, v, n);
-}
-
-static void take_outputs(const sq_problem *p, int t, const float *v, int64_t n, void *ctx) {
-  (void)p;
-  keep(ctx, t, v, n);
-}
-
 static int run_captured(const sq_kernel *k, const sq_problem *p, capture *c, const char *what) {
   sq_run_opts o;
-  sq_run_defaults(&o);
-  o.input = (sq_input_hook){take_inputs, c};
-  o.output = take_outputs;
-  o.output_ctx = c;
+  capture_options(&o, c);
   return run_case(k, p, NULL, &o, what);
-}
-
-/* Largest |a - b| over max |b| of rows [t0, t0 + T) of b ([BH][Tb][X]). */
-static double rel_diff(const float *a, const float *b, int64_t bh, int64_t T, int64_t Tb, int64_t t0, int64_t X) {
-  double d = 0, m = 0;
-  for (int64_t h = 0; h < bh; h++)
-    for (int64_t i = 0; i < T * X; i++) {
-      double x = a[h * T * X + i], y = b[(h * Tb + t0) * X + i];
-      d = fmax(d, fabs(x - y));
-      m = fmax(m, fabs(y));
-    }
-  return d / (m + 1e-30);
-}
-
-static void free_capture(capture *c) {
-  for (int t = 0; t < SQ_OP_MAX_TENSORS; t++) free(c->v[t]);
 }
 
 static void split(const sq_kernel *k) {

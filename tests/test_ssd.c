@@ -18,6 +18,7 @@
 #include "harness/device.h"
 #include "harness/run.h"
 #include "kernels/ssd.h"
+#include "tests/capture.h"
 #include "tests/tap.h"
 
 static sq_device *dev;
@@ -145,70 +146,10 @@ static void chosen_inputs(int tensor, double value, const char *what) {
 
 /* ---- state passing ------------------------------------------------------- */
 
-/* The tensors of one call as float, by tensor index: what a run drew
- * (inputs) and computed (outputs). */
-typedef struct capture {
-  float *v[SQ_OP_MAX_TENSORS];
-  int64_t n[SQ_OP_MAX_TENSORS];
-  /* When set, token tensors are replaced by rows [t0, t0 + T) of `from`,
-   * parameters by `from`'s ... */
-  const struct capture *from;
-  int64_t t0, from_T;
-  const float *h0;            /* ... and h0 by this, when set */
-} capture;
-
-static void keep(capture *c, int t, const float *v, int64_t n) {
-  free(c->v[t]);
-  c->v[t] = malloc(sizeof(float) * (size_t)(n ? n : 1));
-  if (!c->v[t]) bail("capture", "no memory");
-  memcpy(c->v[t], v, sizeof(float) * (size_t)n);
-  c->n[t] = n;
-}
-
-/* Input hook: token tensors are [B][T][X] (x, z, dt, Bm, Cm). */
-static void take_inputs(const sq_problem *p, int t, float *v, int64_t n, void *ctx) {
-  capture *c = ctx;
-  const sq_tensor *ts = &p->shape.op->tensors[t];
-  if (c->from && t == SQ_SSD_H0 && c->h0) {
-    memcpy(v, c->h0, sizeof(float) * (size_t)n);
-  } else if (c->from && sq_tensor_token_dim(&p->shape, ts) >= 0) {
-    int64_t T = ssd_T(p), B = ssd_B(p), X = n / (B * T);
-    for (int64_t b = 0; b < B; b++)
-      memcpy(v + b * T * X, c->from->v[t] + (b * c->from_T + c->t0) * X, sizeof(float) * (size_t)(T * X));
-  } else if (c->from && t != SQ_SSD_H0) {
-    memcpy(v, c->from->v[t], sizeof(float) * (size_t)n);
-  }
-  keep(c, t, v, n);
-}
-
-static void take_outputs(const sq_problem *p, int t, const float *v, int64_t n, void *ctx) {
-  (void)p;
-  keep(ctx, t, v, n);
-}
-
 static int run_captured(const sq_problem *p, capture *c, const char *params, const char *what) {
   sq_run_opts o;
-  sq_run_defaults(&o);
-  o.input = (sq_input_hook){take_inputs, c};
-  o.output = take_outputs;
-  o.output_ctx = c;
+  capture_options(&o, c);
   return run_case(p, params, &o, what);
-}
-
-/* Largest |a - b| over max |b| of rows [t0, t0 + T) of b ([B][Tb][X]). */
-static double rel_diff(const float *a, const float *b, int64_t B, int64_t T, int64_t Tb, int64_t t0, int64_t X) {
-  double d = 0, m = 0;
-  for (int64_t i = 0; i < B; i++)
-    for (int64_t e = 0; e < T * X; e++) {
-      double x = a[i * T * X + e], y = b[(i * Tb + t0) * X + e];
-      d = fmax(d, fabs(x - y));
-      m = fmax(m, fabs(y));
-    }
-  return d / (m + 1e-30);
-}
-
-static void free_capture(capture *c) {
-  for (int t = 0; t < SQ_OP_MAX_TENSORS; t++) free(c->v[t]);
 }
 
 /* T = 150 in one call, then 77 + 73 with the state passed; the split is

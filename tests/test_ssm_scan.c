@@ -16,6 +16,7 @@
 #include "harness/device.h"
 #include "harness/run.h"
 #include "kernels/ssm_scan.h"
+#include "tests/capture.h"
 #include "tests/tap.h"
 
 static sq_device *dev;
@@ -147,70 +148,10 @@ static void decays(float delta, float ascale, const char *what) {
 
 /* ---- state passing --------------------------------------------------------- */
 
-/* The tensors of one call as float, by tensor index: what a run drew
- * (inputs) and computed (outputs). */
-typedef struct capture {
-  float *v[SQ_OP_MAX_TENSORS];
-  int64_t n[SQ_OP_MAX_TENSORS];
-  /* When set, token tensors are replaced by tokens [t0, t0 + T) of `from`. */
-  const struct capture *from;
-  int64_t t0, from_T;
-  const float *h0;            /* ... and h0 by this, when set */
-} capture;
-
-static void keep(capture *c, int t, const float *v, int64_t n) {
-  free(c->v[t]);
-  c->v[t] = malloc(sizeof(float) * (size_t)(n ? n : 1));
-  if (!c->v[t]) bail("capture", "no memory");
-  memcpy(c->v[t], v, sizeof(float) * (size_t)n);
-  c->n[t] = n;
-}
-
-static int token_tensor(int t) {
-  return t == SQ_SS_U || t == SQ_SS_DELTA || t == SQ_SS_BM || t == SQ_SS_CM || t == SQ_SS_Z;
-}
-
-/* Input hook: token tensors ([rows][T], T last) cut from the source's. */
-static void take_inputs(const sq_problem *p, int t, float *v, int64_t n, void *ctx) {
-  capture *c = ctx;
-  if (c->from && t == SQ_SS_H0 && c->h0) {
-    memcpy(v, c->h0, sizeof(float) * (size_t)n);
-  } else if (c->from && token_tensor(t)) {
-    int64_t T = ss_T(p), rows = n / T;
-    for (int64_t r = 0; r < rows; r++)
-      memcpy(v + r * T, c->from->v[t] + r * c->from_T + c->t0, sizeof(float) * (size_t)T);
-  }
-  keep(c, t, v, n);
-}
-
-static void take_outputs(const sq_problem *p, int t, const float *v, int64_t n, void *ctx) {
-  (void)p;
-  keep(ctx, t, v, n);
-}
-
 static int run_captured(const sq_problem *p, const char *params, capture *c, const char *what) {
   sq_run_opts o;
-  sq_run_defaults(&o);
-  o.input = (sq_input_hook){take_inputs, c};
-  o.output = take_outputs;
-  o.output_ctx = c;
+  capture_options(&o, c);
   return run_case(p, params, &o, what);
-}
-
-/* Largest |a - b| over max |b| of tokens [t0, t0 + T) of b ([R][Tb]). */
-static double rel_diff(const float *a, const float *b, int64_t R, int64_t T, int64_t Tb, int64_t t0) {
-  double d = 0, m = 0;
-  for (int64_t r = 0; r < R; r++)
-    for (int64_t i = 0; i < T; i++) {
-      double x = a[r * T + i], y = b[r * Tb + t0 + i];
-      d = fmax(d, fabs(x - y));
-      m = fmax(m, fabs(y));
-    }
-  return d / (m + 1e-30);
-}
-
-static void free_capture(capture *c) {
-  for (int t = 0; t < SQ_OP_MAX_TENSORS; t++) free(c->v[t]);
 }
 
 static void split(const char *params) {
@@ -236,9 +177,9 @@ static void split(const char *params) {
   if (!ok) {
     tap_ok(0, "split runs failed (%s)", params);
   } else {
-    double d1 = rel_diff(a.v[SQ_SS_O], w.v[SQ_SS_O], B * D, T1, T, 0);
-    double d2 = rel_diff(b.v[SQ_SS_O], w.v[SQ_SS_O], B * D, T - T1, T, T1);
-    double dh = rel_diff(b.v[SQ_SS_HT], w.v[SQ_SS_HT], 1, B * D * N, B * D * N, 0);
+    double d1 = rel_diff(a.v[SQ_SS_O], w.v[SQ_SS_O], B * D, T1, T, 0, 1);
+    double d2 = rel_diff(b.v[SQ_SS_O], w.v[SQ_SS_O], B * D, T - T1, T, T1, 1);
+    double dh = rel_diff(b.v[SQ_SS_HT], w.v[SQ_SS_HT], 1, B * D * N, B * D * N, 0, 1);
     tap_ok(d1 < 1e-5 && d2 < 1e-5 && dh < 1e-5,
            "T=%lld in two calls (%lld + %lld, ht passed as h0) = one call (%s): o %.2g, %.2g, ht %.2g", (long long)T,
            (long long)T1, (long long)(T - T1), params, d1, d2, dh);
