@@ -120,7 +120,7 @@ int sq_inputs_tensor(const sq_problem *p, int t, uint64_t seed, const sq_input_h
     return sq_fail(SQ_ENOMEM, "no host memory for the %zu elements of input %s", n, ts->name);
   }
   for (size_t i = 0; i < n; i++) f[i] = sq_input_value(seed, t, i);
-  if (ts->init) ts->init(&p->shape, f, (int64_t)n);
+  if (ts->init) ts->init(&p->shape, p->causal, f, (int64_t)n);
   if (hook && hook->fn) hook->fn(p, t, f, (int64_t)n, hook->ctx);
   store(dt, f, n, s);
   *stored = s;

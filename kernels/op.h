@@ -72,8 +72,10 @@ typedef struct sq_tensor {
   int (*dims_fn)(const sq_shape *s, int64_t *dims);
   /* Well-conditioned inputs: turns the n uniform draws r in [-1, 1) of this
    * tensor's stream into its values, in place, before rounding to the
-   * storage dtype (A = -exp(...), log-sigmoid gates ...). NULL: r as is. */
-  void (*init)(const sq_shape *s, float *v, int64_t n);
+   * storage dtype (A = -exp(...), log-sigmoid gates ...). NULL: r as is.
+   * causal: the form being run (RWKV-4's decay w > 0 when causal, a
+   * growth-allowing w/T in Bi-WKV). */
+  void (*init)(const sq_shape *s, int causal, float *v, int64_t n);
 } sq_tensor;
 
 typedef struct sq_op {

@@ -142,7 +142,7 @@ const sq_op sq_op_softmax_attn = {
 /* RetNet's decays (fla chunk_retention): gamma_h = 1 - 2^(-5-h), stored as
  * its log, which log1p keeps exact where gamma itself rounds to 1 in f32
  * (h >= 20). The draws are not used. */
-static void retnet_log_gamma(const sq_shape *s, float *v, int64_t n) {
+static void retnet_log_gamma(const sq_shape *s, int causal, float *v, int64_t n) {
   (void)s;
   for (int64_t h = 0; h < n; h++) v[h] = (float)log1p(-ldexp(1.0, (int)(-5 - h)));
 }
@@ -150,7 +150,7 @@ static void retnet_log_gamma(const sq_shape *s, float *v, int64_t n) {
 /* GLA's standard gates, log sigmoid(2r + 3) in [-0.31, -0.0067] (decays
  * 0.73 to 0.993), as -log1p(exp(-x)), which neither overflows nor rounds a
  * weak gate to 0. */
-static void log_sigmoid_gate(const sq_shape *s, float *v, int64_t n) {
+static void log_sigmoid_gate(const sq_shape *s, int causal, float *v, int64_t n) {
   (void)s;
   for (int64_t i = 0; i < n; i++) v[i] = (float)-log1p(exp(-(2.0 * v[i] + 3.0)));
 }
@@ -185,12 +185,12 @@ const sq_op sq_op_linear_attn_gla = {
  * 1.5) and delta_bias = 0.5 dt0. */
 static double scan_dt0(float r) { return exp(log(1e-3) + 0.5 * ((double)r + 1.0) * log(100.0)); }
 
-static void scan_delta(const sq_shape *s, float *v, int64_t n) {
+static void scan_delta(const sq_shape *s, int causal, float *v, int64_t n) {
   int sp = (int)sq_shape_int(s, "delta_softplus");
   for (int64_t i = 0; i < n; i++) v[i] = (float)(sp ? 0.5 * v[i] : 0.02 * (v[i] + 1.5));
 }
 
-static void scan_delta_bias(const sq_shape *s, float *v, int64_t n) {
+static void scan_delta_bias(const sq_shape *s, int causal, float *v, int64_t n) {
   int sp = (int)sq_shape_int(s, "delta_softplus");
   for (int64_t i = 0; i < n; i++) {
     double dt0 = scan_dt0(v[i]);
@@ -199,7 +199,7 @@ static void scan_delta_bias(const sq_shape *s, float *v, int64_t n) {
 }
 
 /* A[k][d][n] = -(n + 1) (S4D-real, deterministic: the draws are not used). */
-static void scan_a(const sq_shape *s, float *v, int64_t n) {
+static void scan_a(const sq_shape *s, int causal, float *v, int64_t n) {
   int64_t N = sq_shape_int(s, "N");
   for (int64_t i = 0; i < n; i++) v[i] = (float)-(double)(i % N + 1);
 }
@@ -236,12 +236,12 @@ const sq_op sq_op_selective_scan = {
  * positive, as §1.3 says for delta: dt = 0.02 (r + 1.5), dt_bias = 0.5 dt0. */
 static double ssd_dt0(double r) { return exp(log(1e-3) + 0.5 * (r + 1.0) * log(100.0)); }
 
-static void ssd_dt(const sq_shape *s, float *v, int64_t n) {
+static void ssd_dt(const sq_shape *s, int causal, float *v, int64_t n) {
   int sp = (int)sq_shape_int(s, "dt_softplus");
   for (int64_t i = 0; i < n; i++) v[i] = (float)(sp ? 0.5 * v[i] : 0.02 * (v[i] + 1.5));
 }
 
-static void ssd_dt_bias(const sq_shape *s, float *v, int64_t n) {
+static void ssd_dt_bias(const sq_shape *s, int causal, float *v, int64_t n) {
   int sp = (int)sq_shape_int(s, "dt_softplus");
   for (int64_t i = 0; i < n; i++) {
     double dt0 = ssd_dt0(v[i]);
@@ -250,7 +250,7 @@ static void ssd_dt_bias(const sq_shape *s, float *v, int64_t n) {
 }
 
 /* A_h = -exp((r+1)/2 ln 16) in [-16, -1] (A_init_range (1, 16)). */
-static void ssd_A(const sq_shape *s, float *v, int64_t n) {
+static void ssd_A(const sq_shape *s, int causal, float *v, int64_t n) {
   (void)s;
   for (int64_t i = 0; i < n; i++) v[i] = (float)-exp(0.5 * (v[i] + 1.0) * log(16.0));
 }

@@ -380,7 +380,7 @@ static void test_inits(void) {
   sq_shape s;
   sq_shape_parse_op(&sq_op_linear_attn_decay, "H=32,T=4,D=8", 1, "test", &s);
   for (int h = 0; h < 32; h++) v[h] = 0.5f;
-  if (lgt->init) lgt->init(&s, v, 32);
+  if (lgt->init) lgt->init(&s, 1, v, 32);
   int ok = !!lgt->init;
   for (int h = 0; h < 32; h++) {
     double want = log1p(-ldexp(1.0, -5 - h));
@@ -393,7 +393,7 @@ static void test_inits(void) {
   float r[5] = {-1.0f, -0.5f, 0.0f, 0.5f, 0.99999988f}, rb[5];
   memcpy(rb, r, sizeof r);
   ok = g->init && gb->init;
-  if (ok) g->init(&s, r, 5), gb->init(&s, rb, 5);
+  if (ok) g->init(&s, 1, r, 5), gb->init(&s, 1, rb, 5);
   /* Every value is log sigmoid(2r + 3) to f32 rounding, from -0.31 at
    * r = -1 to -0.0067 at the largest r, and g and gb share the transform. */
   const float r0[5] = {-1.0f, -0.5f, 0.0f, 0.5f, 0.99999988f};

@@ -59,7 +59,7 @@ static int tcase_make(tcase *c, const char *shape, int causal, double dt) {
     }
     c->in[t] = malloc(sizeof(float) * ((size_t)n + 1));
     for (int64_t i = 0; i < n; i++) c->in[t][i] = draw();
-    if (ts->init) ts->init(&c->p.shape, c->in[t], n);
+    if (ts->init) ts->init(&c->p.shape, c->p.causal, c->in[t], n);
     if (t == SQ_SSD_DT && !isnan(dt))
       for (int64_t i = 0; i < n; i++) c->in[t][i] = (float)dt;
   }
@@ -419,8 +419,8 @@ static void test_inits(void) {
   memcpy(a, r0, sizeof a), memcpy(dt, r0, sizeof a), memcpy(bias, r0, sizeof a);
   memcpy(dt_np, r0, sizeof a), memcpy(bias_np, r0, sizeof a);
   if (ok) {
-    ta->init(&s, a, 5), td->init(&s, dt, 5), tb->init(&s, bias, 5);
-    td->init(&snp, dt_np, 5), tb->init(&snp, bias_np, 5);
+    ta->init(&s, 1, a, 5), td->init(&s, 1, dt, 5), tb->init(&s, 1, bias, 5);
+    td->init(&snp, 1, dt_np, 5), tb->init(&snp, 1, bias_np, 5);
   }
   for (int i = 0; ok && i < 5; i++) {
     double u = 0.5 * (r0[i] + 1.0), dt0 = 1e-3 * pow(100.0, u);
