@@ -62,7 +62,7 @@ static int tcase_make(tcase *c, const char *shape) {
     }
     c->in[t] = malloc(sizeof(float) * ((size_t)n + 1));
     for (int64_t i = 0; i < n; i++) c->in[t][i] = draw();
-    if (op->tensors[t].init) op->tensors[t].init(&c->p.shape, c->in[t], n);
+    if (op->tensors[t].init) op->tensors[t].init(&c->p.shape, c->p.causal, c->in[t], n);
   }
   return 0;
 }
@@ -472,29 +472,29 @@ static void test_inits(void) {
   float v[30];
   int ok = !!op->tensors[SQ_SS_DELTA].init;
   memcpy(v, r, sizeof r);
-  if (ok) op->tensors[SQ_SS_DELTA].init(&s, v, 5);
+  if (ok) op->tensors[SQ_SS_DELTA].init(&s, 1, v, 5);
   for (int i = 0; ok && i < 5; i++) ok &= v[i] == 0.5f * r[i];
   memcpy(v, r, sizeof r);
-  if (ok) op->tensors[SQ_SS_DELTA].init(&s0, v, 5);
+  if (ok) op->tensors[SQ_SS_DELTA].init(&s0, 1, v, 5);
   for (int i = 0; ok && i < 5; i++) ok &= fabs(v[i] - 0.02 * (r[i] + 1.5)) < 1e-8 && v[i] > 0;
   tap_ok(ok, "delta = 0.5 r with softplus, 0.02 (r + 1.5) > 0 without");
   ok = !!op->tensors[SQ_SS_DELTA_BIAS].init;
   double lo = 1, hi = 0;
   memcpy(v, r, sizeof r);
-  if (ok) op->tensors[SQ_SS_DELTA_BIAS].init(&s, v, 5);
+  if (ok) op->tensors[SQ_SS_DELTA_BIAS].init(&s, 1, v, 5);
   for (int i = 0; ok && i < 5; i++) {
     double dt0 = exp(log(1e-3) + 0.5 * (r[i] + 1.0) * log(100.0)), sp = log1p(exp((double)v[i]));
     ok &= fabs(sp - dt0) < 1e-6 * dt0;
     lo = fmin(lo, sp), hi = fmax(hi, sp);
   }
   memcpy(v, r, sizeof r);
-  if (ok) op->tensors[SQ_SS_DELTA_BIAS].init(&s0, v, 5);
+  if (ok) op->tensors[SQ_SS_DELTA_BIAS].init(&s0, 1, v, 5);
   for (int i = 0; ok && i < 5; i++) ok &= fabs(v[i] - 0.5 * exp(log(1e-3) + 0.5 * (r[i] + 1.0) * log(100.0))) < 1e-9;
   tap_ok(ok && fabs(lo - 1e-3) < 1e-8 && fabs(hi - 0.1) < 1e-7,
          "softplus(delta_bias) = dt0, from %.6g to %.6g; 0.5 dt0 without softplus", lo, hi);
   ok = !!op->tensors[SQ_SS_A].init;
   for (int i = 0; i < 30; i++) v[i] = 0.3f;
-  if (ok) op->tensors[SQ_SS_A].init(&s, v, 30);
+  if (ok) op->tensors[SQ_SS_A].init(&s, 1, v, 30);
   for (int i = 0; ok && i < 30; i++) ok &= v[i] == (float)-(i % 5 + 1);
   tap_ok(ok, "A[k][d][n] = -(n + 1)");
 }
