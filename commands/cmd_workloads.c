@@ -162,7 +162,7 @@ static int list_suite(const wl_cli *a, const sq_catalog *cat, sq_device *dev) {
   return 0;
 }
 
-#define CATALOG_COLS 17
+#define CATALOG_COLS 18
 
 static void catalog_row(const wl_cli *a, const sq_catalog *cat, const sq_workload *w,
                         sq_device *dev) {
@@ -186,14 +186,15 @@ static void catalog_row(const wl_cli *a, const sq_catalog *cat, const sq_workloa
     snprintf(pr.why, sizeof pr.why, "no subquad kernel for %s yet", w->kernel + 8);
   }
   if (a->csv) {
-    char canon[SQ_SHAPE_TEXT_MAX], tokens[32], mem[32], ms[32];
+    char canon[SQ_SHAPE_TEXT_MAX], tokens[32], mem[32], ms[32], calls[16];
     sq_shape_format(&shape, canon, sizeof canon);
     snprintf(tokens, sizeof tokens, "%lld", (long long)sq_shape_tokens(&shape));
     snprintf(mem, sizeof mem, "%.0f", pr.bytes);
     snprintf(ms, sizeof ms, "%.6g", pr.ms);
+    snprintf(calls, sizeof calls, "%d", w->calls);
     const char *row[CATALOG_COLS] = {w->paper, pp ? pp->title : "", w->name, w->domain, w->family, w->words,
                                      w->op->name, w->k ? w->k->name : w->kernel, status, w->causal ? "1" : "0",
-                                     canon, w->shape_text, tokens, w->k ? mem : "", w->k ? ms : "", pr.why,
+                                     calls, canon, w->shape_text, tokens, w->k ? mem : "", w->k ? ms : "", pr.why,
                                      w->source};
     sq_csv_write_row(stdout, row, CATALOG_COLS);
   } else {
@@ -203,19 +204,19 @@ static void catalog_row(const wl_cli *a, const sq_catalog *cat, const sq_workloa
       sq_format_duration(pr.ms * 1e-3, ms, sizeof ms);
     }
     sq_workload_shape_brief(w, brief, sizeof brief);
-    printf("%-16s %-44s %-26s %-6s %-36s %9s %9s %-14s %s\n", w->paper, w->name,
-           w->k ? w->k->name : w->kernel, w->causal ? "causal" : "nc", brief, mem, ms, status, pr.why);
+    printf("%-16s %-44s %-26s %-6s %-36s %5d %9s %9s %-14s %s\n", w->paper, w->name,
+           w->k ? w->k->name : w->kernel, w->causal ? "causal" : "nc", brief, w->calls, mem, ms, status, pr.why);
   }
 }
 
 static int list_catalog(const wl_cli *a, const sq_catalog *cat, sq_device *dev) {
   static const char *const hdr[CATALOG_COLS] = {
     "paper", "title", "workload", "domain", "family", "operator", "op", "kernel", "status", "causal",
-    "shape", "catalog_shape", "tokens", "pred_mem_bytes", "pred_ms", "reason", "source"};
+    "calls", "shape", "catalog_shape", "tokens", "pred_mem_bytes", "pred_ms", "reason", "source"};
   if (a->csv) sq_csv_write_row(stdout, hdr, CATALOG_COLS);
   else
-    printf("%-16s %-44s %-26s %-6s %-36s %9s %9s %-14s %s\n", "paper", "workload", "kernel", "mode",
-           "shape", "memory", "a call", "status", "reason");
+    printf("%-16s %-44s %-26s %-6s %-36s %5s %9s %9s %-14s %s\n", "paper", "workload", "kernel", "mode",
+           "shape", "calls", "memory", "a call", "status", "reason");
   int shown = 0, runnable = 0;
   for (int i = 0; i < cat->n; i++) {
     const sq_workload *w = &cat->w[i];
@@ -232,7 +233,7 @@ static int list_catalog(const wl_cli *a, const sq_catalog *cat, sq_device *dev) 
     const char *why = p->reason[0] ? p->reason : "no workload in this catalog";
     if (a->csv) {
       const char *row[CATALOG_COLS] = {p->paper, p->title, "", "", "", "", "", "", "no workload"};
-      row[15] = why;
+      row[16] = why;
       sq_csv_write_row(stdout, row, CATALOG_COLS);
     } else {
       printf("%-16s %-44s %-26s %s\n", p->paper, "-", "-", why);

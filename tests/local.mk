@@ -65,7 +65,7 @@ EXTRA_DIST += tests/test_workloads_cli.sh \
 	tests/data/workloads_baselines.csv \
 	tests/data/workloads_unknown_column.csv tests/data/workloads_non_numeric.csv \
 	tests/data/workloads_negative.csv tests/data/workloads_absurd.csv \
-	tests/data/workloads_zero.csv tests/data/workloads_duplicate.csv \
+	tests/data/workloads_zero.csv tests/data/workloads_bad_calls.csv tests/data/workloads_duplicate.csv \
 	tests/data/workloads_unknown_kernel.csv tests/data/workloads_bad_mode.csv \
 	tests/data/workloads_field_count.csv tests/data/workloads_no_source.csv \
 	tests/data/workloads_bad_quote.csv tests/data/workloads_unknown_op.csv \

@@ -295,6 +295,13 @@ static void embedded(void) {
   tap_ok(w && sq_shape_int(&w->shape, "D") == 640 && sq_shape_int(&w->shape, "G") == 4 &&
              sq_shape_int(&w->shape, "N") == 1 && !sq_shape_int(&w->shape, "has_z"),
          "a VMamba cross-scan row: four directions folded into D = 4 x 160 channels, G = 4, no z");
+  /* Calls per layer: a multi-order scan run as separate calls says how
+   * many; directions folded into channels or fused (K=2) are one call. */
+  const sq_workload *zig = sq_catalog_find(&c, "tokenprunessm/plainmamba-l1-224-16"),
+                    *rewkv = sq_catalog_find(&c, "restore-rwkv/train-patch-128x128.s1");
+  tap_ok(zig && zig->calls == 4 && rewkv && rewkv->calls == 2 && w && w->calls == 1,
+         "calls per layer: PlainMamba's zig-zag %d, Re-WKV %d, VMamba's folded cross-scan %d", zig ? zig->calls : -1,
+         rewkv ? rewkv->calls : -1, w ? w->calls : -1);
   w = sq_catalog_find(&c, "favit/favit-b0-224.s1");
   tap_ok(w && !strcmp(w->kernel, "pending:cross_attn") && sq_shape_int(&w->shape, "TQ") == 3136 &&
              sq_shape_int(&w->shape, "TK") == 49,
@@ -343,6 +350,7 @@ int main(void) {
   expect_bad("workloads_negative.csv", 3, "shape: T=-49 must be at least 1");
   expect_bad("workloads_absurd.csv", 3, "shape: batch x tokens = 4.9e+13 is absurd");
   expect_bad("workloads_zero.csv", 3, "shape: B: factor '0' is not a positive integer");
+  expect_bad("workloads_bad_calls.csv", 3, "calls: '0' is not a whole number from 1 to 64");
   expect_bad("workloads_duplicate.csv", 4, "name: 'ok/one' already used on line 2");
   expect_bad("workloads_unknown_kernel.csv", 3, "kernel: 'softmax_attn.turbo' is not a registered");
   expect_bad("workloads_bad_mode.csv", 3, "does not support non-causal mode");

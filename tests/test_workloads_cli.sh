@@ -27,16 +27,16 @@ if grep -q '^AR-Net,.*no workload.*no kernel workload' "$tmp/all.csv"; then
 else not_ok "AR-Net should be listed with its reason"; fi
 if grep -q 'pending kernel' "$tmp/all.csv"; then ok "pending-kernel rows are listed"
 else not_ok "no pending-kernel row in the listing"; fi
-if head -1 "$tmp/all.csv" | grep -q '^paper,title,workload,domain,family,operator,op,kernel,status,causal,shape,catalog_shape,tokens,'; then
-  ok "the CSV has op, shape and catalog_shape columns"
+if head -1 "$tmp/all.csv" | grep -q '^paper,title,workload,domain,family,operator,op,kernel,status,causal,calls,shape,catalog_shape,tokens,'; then
+  ok "the CSV has op, calls, shape and catalog_shape columns"
 else not_ok "CSV header: $(head -1 "$tmp/all.csv")"; fi
 # A runnable row: the canonical shape of the case it runs; the catalog's own text.
-if grep -q '^Swin,.*,swin/swin-t-224.s1,.*,softmax_attn,softmax_attn.flash,ok,0,"B=4096,H=3,T=49,D=32,DV=32","B=64\*64,H=3,T=49,D=32",49,' "$tmp/all.csv"; then
+if grep -q '^Swin,.*,swin/swin-t-224.s1,.*,softmax_attn,softmax_attn.flash,ok,0,1,"B=4096,H=3,T=49,D=32,DV=32","B=64\*64,H=3,T=49,D=32",49,' "$tmp/all.csv"; then
   ok "a runnable row shows its canonical shape and batch x windows"
 else not_ok "swin-t-224.s1: $(grep swin-t-224.s1 "$tmp/all.csv")"; fi
 # A pending:ssd row, resolved to the op's kernel: validated and shown in its
 # op's axes, defaults included (its status is the device's prediction).
-if grep -q ',ssm.ssd,ssm.ssd.chunked,[a-z ]*,1,"B=1,T=103000,H=16,P=128,G=8,N=128,dt_softplus=1,has_z=0,state=0","B=assumed:1,T=103000,H=assumed:16,P=assumed:128,G=assumed:8,N=assumed:128",103000,' "$tmp/all.csv"; then
+if grep -q ',ssm.ssd,ssm.ssd.chunked,[a-z ]*,1,1,"B=1,T=103000,H=16,P=128,G=8,N=128,dt_softplus=1,has_z=0,state=0","B=assumed:1,T=103000,H=assumed:16,P=assumed:128,G=assumed:8,N=assumed:128",103000,' "$tmp/all.csv"; then
   ok "a pending:ssd row runs ssm.ssd.chunked and shows its canonical shape in its op's axes"
 else not_ok "mmmamba row: $(grep mmmamba-linear "$tmp/all.csv")"; fi
 "$SUBQUAD" workloads --paper Swin >"$tmp/swin.txt" 2>/dev/null

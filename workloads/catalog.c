@@ -18,11 +18,12 @@
 #include "workloads/catalog.h"
 #include "workloads/catalog_data.h"
 
-enum { C_NAME, C_PAPER, C_DOMAIN, C_FAMILY, C_OP, C_KERNEL, C_CAUSAL, C_SHAPE, C_OPERATOR, C_SOURCE,
-       C_NOTES, C_COUNT };
+enum { C_NAME, C_PAPER, C_DOMAIN, C_FAMILY, C_OP, C_KERNEL, C_CAUSAL, C_SHAPE, C_CALLS, C_OPERATOR,
+       C_SOURCE, C_NOTES, C_COUNT };
 static const char *const col_names[C_COUNT] = {"name", "paper", "domain", "family", "op", "kernel",
-                                               "causal", "shape", "operator", "source", "notes"};
-/* Columns a file must have; domain, operator and notes may be left out. */
+                                               "causal", "shape", "calls", "operator", "source", "notes"};
+/* Columns a file must have; domain, calls (1 when absent), operator and
+ * notes may be left out. */
 static const int col_required[C_COUNT] = {[C_NAME] = 1, [C_PAPER] = 1, [C_FAMILY] = 1, [C_OP] = 1,
                                           [C_KERNEL] = 1, [C_CAUSAL] = 1, [C_SHAPE] = 1,
                                           [C_SOURCE] = 1};
@@ -176,6 +177,19 @@ static int check_shape(const char *file, int line, sq_workload *w) {
   return 0;
 }
 
+/* Kernel calls per model layer: a whole number 1..64 written plainly, 1
+ * when the file has no calls column (an older catalog). */
+static int parse_calls(const char *file, int line, const char *v, int *calls) {
+  *calls = 1;
+  if (!v) return 0;
+  char *end;
+  long n = strtol(v, &end, 10);
+  if (!*v || *end || *v == '+' || *v == '-' || n < 1 || n > 64)
+    return BAD("%s:%d: calls: '%s' is not a whole number from 1 to 64 (kernel calls per layer)", file, line, v);
+  *calls = (int)n;
+  return 0;
+}
+
 static int parse_row(const char *file, const sq_csvrow *r, const int *map, sq_workload *w) {
   int line = r->line, rc;
   memset(w, 0, sizeof *w);
@@ -200,6 +214,7 @@ static int parse_row(const char *file, const sq_csvrow *r, const int *map, sq_wo
     return BAD("%s:%d: causal: '%s' is not 0 or 1", file, line, v[C_CAUSAL]);
   w->causal = v[C_CAUSAL][0] == '1';
   if ((rc = copy_field(file, line, "shape", v[C_SHAPE], w->shape_text, sizeof w->shape_text))) return rc;
+  if ((rc = parse_calls(file, line, v[C_CALLS], &w->calls))) return rc;
   if ((rc = copy_field(file, line, "operator", v[C_OPERATOR] ? v[C_OPERATOR] : "", w->words,
                        sizeof w->words)))
     return rc;
@@ -220,7 +235,7 @@ static int map_header(const char *file, const sq_csvrow *h, int *map) {
     while (c < C_COUNT && strcmp(col_names[c], h->f[j])) c++;
     if (c == C_COUNT)
       return BAD("%s:%d: %s: unknown column (known: name, paper, domain, family, op, kernel, "
-                 "causal, shape, operator, source, notes)",
+                 "causal, shape, calls, operator, source, notes)",
                  file, h->line, h->f[j]);
     if (map[c] >= 0) return BAD("%s:%d: %s: column appears twice", file, h->line, h->f[j]);
     map[c] = j;

@@ -32,6 +32,12 @@ typedef struct sq_workload {
   unsigned assumed;        /* bit a: a value of axis a is marked assumed */
   int nvalues;             /* values the shape writes (each factor of a product is one) */
   int nassumed;            /* how many of them are marked assumed */
+  /* Kernel calls per model layer at this shape: the orders of a
+   * multi-order scan that the model runs as separate calls (PlainMamba's
+   * four zig-zag orders: 4; Restore-RWKV's row- and column-major Bi-WKV:
+   * 2; VMamba's four directions folded into channels: 1). A layer costs
+   * calls x one call's time. */
+  int calls;
   char words[160];         /* the paper's operator, in words */
   char *source;            /* where the numbers come from (malloc'd) */
   char *notes;             /* derivations and caveats (malloc'd) */
