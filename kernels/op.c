@@ -339,8 +339,18 @@ double sq_shape_instances(const sq_shape *s) {
 }
 
 void sq_shape_unbatch(sq_shape *s) {
+  if (s->op->slice) {
+    s->op->slice(s);
+    return;
+  }
   for (int a = 0; a < sq_op_naxes(s->op); a++)
     if (s->op->axes[a].flags & SQ_AX_BATCH) s->v[a][0] = 1;
+}
+
+double sq_shape_slices(const sq_shape *s) {
+  sq_shape one = *s;
+  sq_shape_unbatch(&one);
+  return sq_shape_instances(s) / sq_shape_instances(&one);
 }
 
 int sq_shape_baseline(const sq_shape *s, sq_shape *softmax) {

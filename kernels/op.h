@@ -96,6 +96,10 @@ typedef struct sq_op {
    * quick suite's (CI-sized) and the scaling suite's (to 8M tokens). NULL:
    * the op's kernels are not in that sweep. */
   const char *quick_shape, *scaling_shape;
+  /* The shape of one slice when a case runs slice by slice: NULL, every
+   * batch axis 1; an op whose batch axis another axis must divide says
+   * how instead (Mamba-2: one group's heads, H/G of them, G = 1). */
+  void (*slice)(sq_shape *s);
 } sq_op;
 
 /* One operator and a value for every axis. List values sit in v[a][0..len);
@@ -153,8 +157,10 @@ double sq_tensor_elems(const sq_shape *s, const sq_tensor *t);
 int sq_tensor_token_dim(const sq_shape *s, const sq_tensor *t);
 void sq_tensor_dim_name(const sq_shape *s, const sq_tensor *t, int i, char *buf, size_t n);
 /* Instances the op computes independently: the product of its batch axes;
- * and the shape of one instance (every batch axis set to 1). */
+ * the shape of one slice, the smallest independent part a case can run as
+ * (op->slice, else every batch axis 1); and how many slices make s. */
 double sq_shape_instances(const sq_shape *s);
 void sq_shape_unbatch(sq_shape *s);
+double sq_shape_slices(const sq_shape *s);
 
 #endif

@@ -260,6 +260,16 @@ static int ssd_check(const sq_shape *s, int causal, char *why, size_t n) {
   return state_needs_causal(s, causal, why, n);
 }
 
+/* A slice is one group's heads of one sequence: those heads read only
+ * their group's B and C, so H/G heads with G = 1 compute exactly that
+ * part (H = 1 would break G | H). */
+static void ssd_slice(sq_shape *s) {
+  int b = sq_op_axis_index(s->op, "B"), h = sq_op_axis_index(s->op, "H"), g = sq_op_axis_index(s->op, "G");
+  s->v[b][0] = 1;
+  s->v[h][0] = s->v[h][0] / s->v[g][0];
+  s->v[g][0] = 1;
+}
+
 const sq_op sq_op_ssd = {
   "ssm.ssd", "Mamba-2 state space duality, causal or non-causal (VSSD)",
   {AX_B, AX_T, AX_H, AX_INT("P", KEY | REQ, 1, 1024, 0, "head dim (headdim)"),
@@ -271,7 +281,7 @@ const sq_op sq_op_ssd = {
    IN("Cm", "B,T,G,N"), PARAM("Dskip", "H"), PARAM_INIT("dt_bias", "H", ssd_dt_bias), IN_IF("z", "B,T,H,P", "has_z"),
    STATE_IN("B,H,P,N"),
    OUT("o", "B,T,H,P"), STATE_OUT("B,H,P,N")},
-  ssd_check, "pending:ssd", 1, ssd_heads, "B=1,H=1,P=64,N=16", "B=1,H=1,P=64,N=16",
+  ssd_check, "pending:ssd", 1, ssd_heads, "B=1,H=1,P=64,N=16", "B=1,H=1,P=64,N=16", ssd_slice,
 };
 
 /* ---- RWKV WKV (FAMILIES.md §3) ----------------------------------------- */

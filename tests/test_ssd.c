@@ -8,7 +8,8 @@
  * 1e4: chunk decays that underflow, a softplus that must not overflow; A =
  * -1e-6: hardly any decay), and state passing: a sequence split in two, the
  * first call's ht handed to the second as h0, equals one call over the
- * whole. Verification only, never timing. */
+ * whole; and a case run slice by slice with G > 1. Verification only,
+ * never timing. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include "harness/run.h"
 #include "kernels/ssd.h"
 #include "tests/capture.h"
+#include "workloads/planner.h"
 #include "tests/tap.h"
 
 static sq_device *dev;
@@ -185,6 +187,31 @@ static void split(const char *params) {
   free_capture(&b);
 }
 
+/* A case too large for the device runs slice by slice; a Mamba-2 slice
+ * is one group's heads (H/G of them, G = 1), so G > 1 still slices into
+ * valid cases, each verified. */
+static void sliced(void) {
+  const shape s = {2, 40, 4, 8, 2, 5};
+  sq_problem p;
+  problem(&s, 1, NULL, SQ_F32, &p);
+  sq_problem one = p;
+  sq_shape_unbatch(&one.shape);
+  char why[160] = "";
+  int valid = sq_op_ssd.check(&one.shape, 1, why, sizeof why) == 0;
+  tap_ok(valid && sq_shape_slices(&p.shape) == 4 && sq_ax(&one, SQ_SSD_H) == 2 && sq_ax(&one, SQ_SSD_G) == 1,
+         "a slice of B=2 H=4 G=2 is one group's 2 heads, 4 slices %s", why);
+  sq_case c = {.kernel = &sq_ssd_chunked, .prob = p};
+  sq_kernel_default_params(c.kernel, c.params);
+  sq_run_opts o;
+  sq_run_defaults(&o);
+  o.verify_only = 1;
+  sq_result r;
+  int rc = sq_case_run_sliced(dev, &c, &o, &r);
+  tap_ok(rc == 0 && r.status == SQ_STATUS_OK && strstr(r.reason, "sliced into 4 slices"),
+         "G=2 runs sliced and verified: %s %s", sq_status_name(r.status), r.reason);
+  if (!rc) sq_result_free(&r);
+}
+
 int main(void) {
   if (sq_device_open("opencl:0", &dev)) {
     tap_skip("ssm.ssd kernels", "no OpenCL device (install pocl-opencl-icd)");
@@ -199,6 +226,7 @@ int main(void) {
   chosen_inputs(SQ_SSD_A, -1e-6, "weak decay, A = -1e-6");
   split(NULL);
   split("CHUNK=128,SSD_WY=2");
+  sliced();
   sq_run_release_programs(dev);
   sq_device_close(dev);
   return tap_done();

@@ -161,7 +161,7 @@ int sq_predict_opts(const sq_device *dev, const sq_case *c, const sq_run_opts *o
   if (!fits) {
     sq_shape_unbatch(&sp.shape);
     need_of(c, &sp, &slice);
-    if (sq_shape_instances(&p->shape) == 1 || !mem_fits(dev, &slice, memwhy, sizeof memwhy)) {
+    if (sq_shape_slices(&p->shape) == 1 || !mem_fits(dev, &slice, memwhy, sizeof memwhy)) {
       /* Still say how long a call would take, for the skipped row. */
       double t = kernel_s(dev, c, p, &whole);
       char d[32];
@@ -170,7 +170,7 @@ int sq_predict_opts(const sq_device *dev, const sq_case *c, const sq_run_opts *o
       snprintf(out->why, sizeof out->why, "%s (a call predicted %s)", memwhy, d);
       return 0;
     }
-    nslices = (int)sq_shape_instances(&p->shape);
+    nslices = (int)sq_shape_slices(&p->shape);
     out->sliced = 1;
     out->bytes = slice.mem.total;
   }

@@ -40,7 +40,7 @@ int sq_predict_opts(const sq_device *dev, const sq_case *c, const sq_run_opts *o
  * user asked for by name runs, its prediction printed first. */
 double sq_case_time_limit(const char *suite, double given);
 
-/* Runs a case that must be sliced: one (b,h) slice at a time via sq_case_run on the
+/* Runs a case that must be sliced: one slice (sq_shape_unbatch) at a time via sq_case_run on the
  * slice problem, aggregating the samples (sum of slice times per sample index), so
  * the row reads like an unsliced one plus "sliced into N" in reason. */
 int sq_case_run_sliced(sq_device *dev, const sq_case *c, const sq_run_opts *o,

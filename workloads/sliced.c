@@ -1,6 +1,7 @@
 /* Running a case one (b, h) slice at a time, for problems whose tensors do
- * not fit the device as a whole. Each slice is a full case of its own (B=1,
- * H=1, its own seed), verified before it is timed; the row of the whole case
+ * not fit the device as a whole. Each slice is a full case of its own (the
+ * op's slice: B=1 and H=1, or one group's heads for Mamba-2; its own
+ * seed), verified before it is timed; the row of the whole case
  * sums the slices' samples index by index, so its statistics are those of
  * running every slice back to back. The first slice that fails or is
  * skipped decides the row, naming the slice. */
@@ -29,13 +30,14 @@ static int accumulate(double **sum, int *n, int *first, const sq_result *r) {
 }
 
 /* "b=1 h=3": slice s's index on each batch axis (row-major, as the axes
- * are declared). */
-static void slice_name(const sq_problem *p, int64_t s, char *buf, size_t n) {
+ * are declared), counted in slices: a slice of Mamba-2 heads H/G wide
+ * makes h the group. */
+static void slice_name(const sq_problem *p, const sq_problem *one, int64_t s, char *buf, size_t n) {
   const sq_op *op = p->shape.op;
   int64_t idx[SQ_OP_MAX_AXES] = {0};
   for (int a = sq_op_naxes(op) - 1; a >= 0; a--) {
     if (!(op->axes[a].flags & SQ_AX_BATCH)) continue;
-    int64_t len = sq_ax(p, a);
+    int64_t len = sq_ax(p, a) / sq_ax(one, a);
     idx[a] = s % len;
     s /= len;
   }
@@ -50,7 +52,7 @@ static void slice_name(const sq_problem *p, int64_t s, char *buf, size_t n) {
 int sq_case_run_sliced(sq_device *dev, const sq_case *c, const sq_run_opts *o,
                        sq_result *out) {
   const sq_problem *p = &c->prob;
-  int64_t nslices = (int64_t)sq_shape_instances(&p->shape);
+  int64_t nslices = (int64_t)sq_shape_slices(&p->shape);
   sq_case sc = *c;
   sq_shape_unbatch(&sc.prob.shape);
   sq_run_opts so = *o;
@@ -77,7 +79,7 @@ int sq_case_run_sliced(sq_device *dev, const sq_case *c, const sq_run_opts *o,
       sq_case_describe(dev, c, out);
       out->status = st;
       char at[64];
-      slice_name(p, s, at, sizeof at);
+      slice_name(p, &sc.prob, s, at, sizeof at);
       snprintf(out->reason, sizeof out->reason, "slice %s of %lld: %.160s", at, (long long)nslices, why);
       free(sum);
       return 0;
