@@ -27,6 +27,8 @@ typedef struct sq_device_info {
   char platform[128];    /* OpenCL platform name; CUDA: "CUDA <version>" */
   char pci_bus_id[32];   /* "0000:17:00.0" where known, else "" */
   int is_gpu;
+  int host_unified;      /* its buffers are host memory (a CPU device): they and the
+                          * runner's host copies share the host's free memory */
   int compute_units;     /* SMs / compute units / cores */
   int clock_mhz;         /* max clock */
   uint64_t global_mem;   /* bytes */

@@ -84,6 +84,7 @@ static int cpu_info(int index, sq_device_info *out) {
   out->local_mem = topo.l2_bytes;
   out->cache_bytes = topo.l3_bytes;
   out->max_alloc = out->global_mem;
+  out->host_unified = 1;
   /* The references run one work-item at a time. */
   out->max_wg = 1;
   out->max_wg_dims[0] = out->max_wg_dims[1] = out->max_wg_dims[2] = 1;

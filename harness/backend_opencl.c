@@ -333,6 +333,9 @@ static int ocl_info(int index, sq_device_info *o) {
   o->clock_mhz = (int)dev_uint(d, CL_DEVICE_MAX_CLOCK_FREQUENCY);
   o->global_mem = dev_u64(d, CL_DEVICE_GLOBAL_MEM_SIZE);
   o->free_mem = o->global_mem;
+  cl_bool unified = CL_FALSE;
+  o->host_unified = clGetDeviceInfo(d, CL_DEVICE_HOST_UNIFIED_MEMORY, sizeof unified, &unified, NULL) == CL_SUCCESS &&
+                    unified;
   o->local_mem = dev_u64(d, CL_DEVICE_LOCAL_MEM_SIZE);
   o->cache_bytes = dev_u64(d, CL_DEVICE_GLOBAL_MEM_CACHE_SIZE);
   o->max_alloc = dev_u64(d, CL_DEVICE_MAX_MEM_ALLOC_SIZE);

@@ -66,10 +66,13 @@ void sq_case_describe(sq_device *dev, const sq_case *c, sq_result *r) {
  * plan's scratch buffers (each with a canary too). */
 void sq_case_memory_of(const sq_problem *p, const sq_plan *pl, sq_case_memory *m) {
   const sq_op *op = p->shape.op;
-  m->total = m->biggest = m->scratch = 0;
+  m->total = m->biggest = m->scratch = m->host = m->shared = 0;
   for (int t = 0; t < sq_op_ntensors(op); t++) {
     if (!sq_tensor_present(&p->shape, &op->tensors[t], p->causal)) continue;
     double b = sq_tensor_bytes(p, t) + (op->tensors[t].out ? SQ_CANARY_BYTES : 0);
+    double floats = 4.0 * sq_tensor_elems(&p->shape, &op->tensors[t]);
+    m->host += floats;
+    if (!op->tensors[t].out && sq_tensor_dtype(p, t) == SQ_F32) m->shared += floats;
     m->total += b;
     m->biggest = fmax(m->biggest, b);
   }

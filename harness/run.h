@@ -74,6 +74,11 @@ typedef struct sq_case_memory {
   double total;            /* bytes over all buffers */
   double biggest;          /* largest single buffer, canary included */
   double scratch;          /* bytes of scratch alone */
+  /* Host bytes the runner holds beside the buffers during verification:
+   * every input as the floats the reference reads, every output read back
+   * as floats. On a device whose buffers are host memory, f32 inputs are
+   * those very buffers (wrapped in place), counted once in `shared`. */
+  double host, shared;
 } sq_case_memory;
 void sq_case_memory_of(const sq_problem *p, const sq_plan *pl, sq_case_memory *m);
 

@@ -127,3 +127,15 @@ int sq_topology_gpu_numa(const char *pci_bus_id) {
   return -1;
 #endif
 }
+
+uint64_t sq_host_memory_available(void) {
+  FILE *f = fopen("/proc/meminfo", "r");
+  char line[128];
+  unsigned long long kib = 0;
+  while (f && fgets(line, sizeof line, f))
+    if (sscanf(line, "MemAvailable: %llu kB", &kib) == 1) break;
+  if (f) fclose(f);
+  if (kib) return (uint64_t)kib * 1024;
+  long avail = sysconf(_SC_AVPHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+  return avail > 0 && psz > 0 ? (uint64_t)avail * (uint64_t)psz : 0;
+}

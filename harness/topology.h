@@ -21,6 +21,10 @@ typedef struct sq_topology {
 /* Fills *out; never fails (unknown fields stay 0), returns 0. */
 int sq_topology_get(sq_topology *out);
 
+/* Bytes of host memory available now without swapping (MemAvailable, which
+ * counts reclaimable page cache; else the free pages), 0 when unknown. */
+uint64_t sq_host_memory_available(void);
+
 /* The OS index of the NUMA node nearest the PCI device "0000:17:00.0",
  * -1 when unknown (no hwloc, hwloc does not see the device, or one node). */
 int sq_topology_gpu_numa(const char *pci_bus_id);

@@ -14,6 +14,7 @@
 
 #include "base/error.h"
 #include "harness/inputs.h"
+#include "harness/topology.h"
 #include "workloads/planner.h"
 #include "workloads/suite.h"
 
@@ -26,6 +27,10 @@
 /* Building a program (PoCL compiles with LLVM; NVRTC is faster) and the
  * fixed cost of one launch sequence. */
 #define COMPILE_S 2.0
+/* The share of the host's available memory a case may plan to use: the
+ * reference's own arrays, the allocator's slack and the driver's copies
+ * are not in the accounting. */
+#define HOST_SHARE 0.8
 #define LAUNCH_S 50e-6
 
 void sq_planner_rates(const sq_device *dev, double *gbs, double *gflops, double *gexps) {
@@ -85,13 +90,28 @@ static void need_of(const sq_case *c, const sq_problem *p, mem_need *m) {
   }
 }
 
-/* "" when the memory fits the device, else the reason. */
+/* Host bytes a case holds: the runner's copies, plus the buffers when
+ * they are host memory (f32 inputs wrapped in place counted once). */
+static double host_need(const sq_device *dev, const mem_need *m) {
+  return m->mem.host + (dev->info.host_unified ? m->mem.total - m->mem.shared : 0);
+}
+
+/* 1 when the memory fits the device and the host, else 0 and the reason.
+ * The host's free memory is read now: a CPU device's buffers and every
+ * device's host copies come out of it, and what else runs on the machine
+ * takes its share (an out-of-memory kill would lose the whole run). */
 static int mem_fits(const sq_device *dev, const mem_need *m, char *why, size_t n) {
   if (!dev) return 1;
   const sq_device_info *di = &dev->info;
   double avail = (double)(di->free_mem ? di->free_mem : di->global_mem);
-  if (avail > 0 && m->mem.total > avail) {
+  if (avail > 0 && !di->host_unified && m->mem.total > avail) {
     snprintf(why, n, "needs %.1f GiB > %.1f GiB free", m->mem.total / GIB, avail / GIB);
+    return 0;
+  }
+  double host = (double)sq_host_memory_available(), need = host_need(dev, m);
+  if (host > 0 && need > HOST_SHARE * host) {
+    snprintf(why, n, "needs %.1f GiB of host memory > %.0f%% of the %.1f GiB available", need / GIB,
+             100 * HOST_SHARE, host / GIB);
     return 0;
   }
   if (di->max_alloc && m->mem.biggest > (double)di->max_alloc) {
