@@ -359,14 +359,37 @@ static int select_cases(run_cli *a, sq_case_list *l) {
   return 0;
 }
 
+/* A long run saves what it has every CHECKPOINT_S seconds and after each
+ * round: -o FILE then holds the rows so far, marked partial in its
+ * `progress` line, so a run that is killed (out of memory, a lost
+ * machine, Ctrl-C) keeps its work. The final write replaces it. */
+#define CHECKPOINT_S 60.0
+
+static void save_partial(const run_cli *a, sq_device *dev, const sq_result *rows, int nrows, int ncases,
+                         int round) {
+  sq_meta meta = {0};
+  sq_meta_standard(&meta, sq_argc, sq_argv);
+  add_device_meta(&meta, dev, a);
+  char buf[160];
+  snprintf(buf, sizeof buf, "partial: %d of %d cases, round %d of %d (the run had not finished)", nrows, ncases,
+           round + 1, a->rounds);
+  sq_meta_set(&meta, "progress", buf);
+  sq_results_writer *w;
+  int rc = sq_results_open(a->out, &meta, &w);
+  for (int i = 0; !rc && i < nrows; i++) rc = sq_results_write(w, &rows[i]);
+  if (!rc) rc = sq_results_close(w);
+  else sq_results_abort(w);
+  if (rc) fprintf(stderr, "subquad run: warning: partial results not saved: %s\n", sq_last_error());
+}
+
 /* Runs every case, then (--rounds) passes over the timed ones again, each
- * pass adding its share of the samples. Returns 0, or an error when the
- * host ran out of memory. */
+ * pass adding its share of the samples, saving partial results as it
+ * goes. Returns 0, or an error when the host ran out of memory. */
 static int measure_rounds(sq_device *dev, const run_cli *a, const sq_case_list *l, const sq_prediction *pr,
                           sq_result *rows, int *nrows) {
   sq_run_opts share = a->opts;
   sq_measure_round(&a->opts.measure, a->rounds, &share.measure);
-  double t0 = sq_now_s(), done = 0, total = 0;
+  double t0 = sq_now_s(), done = 0, total = 0, saved = t0;
   for (int round = 0; round < a->rounds; round++)
     for (int i = 0; i < l->n; i++) total += predicted_s(&pr[i], a->rounds, round);
   for (int round = 0; round < a->rounds; round++)
@@ -382,12 +405,18 @@ static int measure_rounds(sq_device *dev, const run_cli *a, const sq_case_list *
         if (rc) return rc;
       }
       progress(a, round, i, l->n, t0, &rows[i], done, total);
+      int last = round + 1 == a->rounds && i + 1 == l->n;
+      if (a->out && !last && (sq_now_s() - saved >= CHECKPOINT_S || (i + 1 == l->n && l->n > 1))) {
+        save_partial(a, dev, rows, *nrows, l->n, round);
+        saved = sq_now_s();
+      }
     }
   return 0;
 }
 
 /* An interrupted run removes its temporary result files (the final names
- * were never touched), using only async-signal-safe calls. */
+ * hold at most the last partial save), using only async-signal-safe
+ * calls. */
 static const char *volatile temp_paths[2];
 
 static void on_signal(int sig) {

@@ -11,8 +11,8 @@ EXTRA_DIST += tests/tap.h tests/tap.sh tests/capture.h
 # --- core (harness, kernels, results) ---
 core_tests =
 core_tests += tests/test_harness_units tests/test_kernels tests/test_canary tests/test_ops tests/test_csv
-TESTS += tests/test_cli_errors.sh tests/test_run_cli.sh
-EXTRA_DIST += tests/test_cli_errors.sh tests/test_run_cli.sh
+TESTS += tests/test_cli_errors.sh tests/test_run_cli.sh tests/test_run_partial.sh
+EXTRA_DIST += tests/test_cli_errors.sh tests/test_run_cli.sh tests/test_run_partial.sh
 # The layer order of the folders, from their #include lines.
 TESTS += tests/test_layering.sh
 EXTRA_DIST += tests/test_layering.sh
