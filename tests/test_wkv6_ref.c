@@ -222,11 +222,14 @@ static void test_state_split(void) {
     for (int64_t t = 0; t < T; t++)
       for (int64_t e = 0; e < inner; e++) {
         double w = whole.out[SQ_WKV6_O][(bb * T + t) * inner + e];
-        double g = t < T1 ? a.out[SQ_WKV6_O][(bb * T1 + t) * inner + e] : b.out[SQ_WKV6_O][(bb * T2 + t - T1) * inner + e];
+        double g = t < T1 ? a.out[SQ_WKV6_O][(bb * T1 + t) * inner + e]
+                          : b.out[SQ_WKV6_O][(bb * T2 + t - T1) * inner + e];
         err = fmax(err, fabs(w - g)), big = fmax(big, fabs(w));
       }
-  for (int64_t e = 0; e < ns; e++)
-    err = fmax(err, fabs(whole.out[SQ_WKV6_HT][e] - b.out[SQ_WKV6_HT][e])), big = fmax(big, fabs(whole.out[SQ_WKV6_HT][e]));
+  for (int64_t e = 0; e < ns; e++) {
+    err = fmax(err, fabs(whole.out[SQ_WKV6_HT][e] - b.out[SQ_WKV6_HT][e]));
+    big = fmax(big, fabs(whole.out[SQ_WKV6_HT][e]));
+  }
   /* The f32 rounding of the passed state is the only difference. */
   tap_ok(!rc && err / big < 1e-6, "T=6 then T=9 with ht passed as h0 = one run over 15 (rel diff %.2g)", err / big);
   free(rows);
