@@ -293,10 +293,24 @@ const sq_op sq_op_rwkv4 = {
   NULL, "pending:wkv", 1, rwkv4_heads, NULL, NULL,
 };
 
+/* RWKV-6 (FAMILIES.md §3.2): w = -6 + 2.5 (r + 1) in [-6, -1], decays
+ * exp(-exp(w)) in [0.69, 0.9975] (the time_decay range); u = 0.5 r. r, k,
+ * v and h0 are the draws as they are. */
+static void rwkv6_w(const sq_shape *s, int causal, float *v, int64_t n) {
+  (void)s, (void)causal;
+  for (int64_t i = 0; i < n; i++) v[i] = (float)(-6.0 + 2.5 * ((double)v[i] + 1.0));
+}
+
+static void rwkv6_u(const sq_shape *s, int causal, float *v, int64_t n) {
+  (void)s, (void)causal;
+  for (int64_t i = 0; i < n; i++) v[i] = 0.5f * v[i];
+}
+
 const sq_op sq_op_rwkv6 = {
   "wkv.rwkv6", "RWKV-6 WKV with data-dependent decay, causal or bidirectional",
   {AX_B, AX_T, AX_H, AX_INT("N", KEY, 1, 256, 64, "head size"), AX_STATE},
-  {IN("r", "B,T,H,N"), IN("k", "B,T,H,N"), IN("v", "B,T,H,N"), IN("w", "B,T,H,N"), PARAM("u", "H,N"),
+  {IN("r", "B,T,H,N"), IN("k", "B,T,H,N"), IN("v", "B,T,H,N"), IN_INIT("w", "B,T,H,N", NULL, rwkv6_w),
+   PARAM_INIT("u", "H,N", rwkv6_u),
    STATE_IN("B,H,N,N"), OUT("o", "B,T,H,N"), STATE_OUT("B,H,N,N")},
   state_needs_causal, "pending:wkv", 1, rwkv_heads, NULL, NULL,
 };

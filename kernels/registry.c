@@ -10,6 +10,7 @@
 #include "kernels/softmax_attn.h"
 #include "kernels/ssm_scan.h"
 #include "kernels/ssd.h"
+#include "kernels/wkv6.h"
 
 const sq_kernel *const sq_kernels[] = {
   &sq_linear_attn_causal_recurrent,
@@ -21,6 +22,8 @@ const sq_kernel *const sq_kernels[] = {
   &sq_gla_recurrent,
   &sq_selective_scan_chunked,
   &sq_ssd_chunked,
+  &sq_wkv6_chunked,
+  &sq_wkv6_recurrent,
   &sq_softmax_attn_naive,
   &sq_softmax_attn_flash,
 };

@@ -42,6 +42,12 @@ EXTRA_DIST += tests/test_ssm_scan_dump.sh tests/check_ssm_scan_dump.py
 core_tests += tests/test_ssd_ref tests/test_ssd
 TESTS += tests/test_ssd_dump.sh
 EXTRA_DIST += tests/test_ssd_dump.sh tests/check_ssd_dump.py
+# RWKV-6 WKV (FAMILIES.md §3.2): the reference against the direct O(T^2)
+# form, both kernels against the reference on PoCL, dumps against the
+# independent NumPy check.
+core_tests += tests/test_wkv6_ref tests/test_wkv6
+TESTS += tests/test_wkv6_dump.sh
+EXTRA_DIST += tests/test_wkv6_dump.sh tests/check_wkv6_dump.py
 check_PROGRAMS += $(core_tests)
 TESTS += $(core_tests)
 

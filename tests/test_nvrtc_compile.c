@@ -100,6 +100,12 @@ static const struct { const char *op, *shape, *params; int noncausal; } extra_sh
   /* SSD at a catalog-like shape with every option on, in both modes. */
   {"ssm.ssd", "B=1,T=5000,H=2,P=64,G=1,N=64,has_z=1,state=1", NULL, 0},
   {"ssm.ssd", "B=1,T=5000,H=2,P=64,G=1,N=64,has_z=1", NULL, 1},
+  /* RWKV-6: h0/ht and the bidirectional pair of passes at the common head
+   * size, and a GPU's chunked configuration (tall groups, interleaved
+   * copies) at LION's N = 16. */
+  {"wkv.rwkv6", "B=1,T=5000,H=2,N=64,state=1", NULL, 0},
+  {"wkv.rwkv6", "B=1,T=5000,H=2,N=64", NULL, 1},
+  {"wkv.rwkv6", "B=2,T=5000,H=4,N=16,state=1", "WKV_WY=16,WKV_BK=8,WKV_BN=32,WKV_RUNS=0", 0},
 };
 #endif
 
