@@ -10,6 +10,8 @@
 #include "kernels/softmax_attn.h"
 #include "kernels/ssm_scan.h"
 #include "kernels/ssd.h"
+#include "kernels/wkv4.h"
+#include "kernels/wkv7.h"
 
 const sq_kernel *const sq_kernels[] = {
   &sq_linear_attn_causal_recurrent,
@@ -21,6 +23,8 @@ const sq_kernel *const sq_kernels[] = {
   &sq_gla_recurrent,
   &sq_selective_scan_chunked,
   &sq_ssd_chunked,
+  &sq_wkv4_segmented,
+  &sq_wkv7_recurrent,
   &sq_softmax_attn_naive,
   &sq_softmax_attn_flash,
 };

@@ -11,6 +11,8 @@ extern const char *const sq_src_ssm_scan;
 extern const char *const sq_src_linear_attn;
 extern const char *const sq_src_softmax_attn;
 extern const char *const sq_src_ssd;
+extern const char *const sq_src_wkv4;
+extern const char *const sq_src_wkv7;
 extern const char *const sq_src_peaks;
 
 #endif
