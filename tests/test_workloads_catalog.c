@@ -267,7 +267,8 @@ static void embedded(void) {
     }
     runnable++;
     sq_problem p;
-    if (sq_workload_problem(w, &p) || att_B(&p) < 1 || att_H(&p) < 1 || att_T(&p) < 1 || att_D(&p) < 1 || att_DV(&p) < 1 ||
+    /* Any op's shape, not only attention's axes: tokens and instances. */
+    if (sq_workload_problem(w, &p) || sq_shape_tokens(&p.shape) < 1 || sq_shape_instances(&p.shape) < 1 ||
         !(w->k->modes & (p.causal ? SQ_CAUSAL : SQ_NONCAUSAL)))
       bad++;
   }
