@@ -32,7 +32,7 @@ extern const sq_kernel sq_wkv7_recurrent;
  * and ht in full. */
 int sq_wkv7_ref(const sq_problem *p, const float *const *in, const int64_t *rows, int64_t nrows,
                 double *const *out);
-/* Flops per token of one batch instance: every head's update. */
+/* Flops per token of one instance (b, h): the state's update and readout. */
 double sq_wkv7_ref_row_cost(const sq_problem *p);
 
 #endif

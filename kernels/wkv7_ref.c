@@ -87,9 +87,7 @@ int sq_wkv7_ref(const sq_problem *p, const float *const *in, const int64_t *rows
   return 0;
 }
 
-/* Per token and head: sa (2 N^2), the update (5 N^2) and the readout of a
- * requested row (2 N^2); the scan runs over every token up to the last
- * requested row. */
-double sq_wkv7_ref_row_cost(const sq_problem *p) {
-  return 9.0 * (double)w7_H(p) * (double)w7_N(p) * (double)w7_N(p);
-}
+/* Per token of one instance (b, h: H is a batch axis): sa (2 N^2), the
+ * update (5 N^2) and the readout of a requested row (2 N^2); the scan runs
+ * over every token up to the last requested row. */
+double sq_wkv7_ref_row_cost(const sq_problem *p) { return 9.0 * (double)w7_N(p) * (double)w7_N(p); }
