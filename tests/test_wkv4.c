@@ -4,7 +4,8 @@
  * channel block), every segment length, channel block and staging depth,
  * the 16-bit dtypes, and inputs chosen through the run options' input hook:
  * k = ±100 (e^k overflows f32 without the max trick), a growth w < 0 in
- * Bi-WKV, a strong decay (w = 50) and a weak one (w = 1e-6) causal. The op
+ * Bi-WKV, a strong decay (w = 50) and a weak one (w = 1e-6) causal, and
+ * w = ±1e-7, below an ulp of the running maximum exponent. The op
  * has no state to pass. Verification only, never timing. */
 #include <math.h>
 #include <stdio.h>
@@ -82,23 +83,29 @@ static void dtypes(void) {
 typedef struct chosen {
   double k;   /* |k| at random sign (0: drawn) */
   double w;   /* w everywhere (NAN: drawn) */
+  int same;   /* k itself everywhere */
 } chosen;
 
 static void set_inputs(const sq_problem *p, int t, float *v, int64_t n, void *ctx) {
   (void)p;
   const chosen *c = ctx;
   if (t == SQ_W4_K && c->k > 0)
-    for (int64_t i = 0; i < n; i++) v[i] = (float)((((uint64_t)i * 0x9e3779b97f4a7c15ull) >> 61) & 1 ? c->k : -c->k);
+    for (int64_t i = 0; i < n; i++)
+      v[i] = (float)(c->same || (((uint64_t)i * 0x9e3779b97f4a7c15ull) >> 61) & 1 ? c->k : -c->k);
   if (t == SQ_W4_W && !isnan(c->w))
     for (int64_t i = 0; i < n; i++) v[i] = (float)c->w;
 }
 
-static void chosen_inputs(int causal, double kk, double w, const char *params, const char *what) {
-  chosen c = {kk, w};
+static void chosen_at(const char *shape, int causal, chosen c, const char *params, const char *what) {
   sq_run_opts o;
   sq_run_defaults(&o);
   o.input = (sq_input_hook){set_inputs, &c};
-  run_case("B=2,T=700,C=20", causal, SQ_F32, params, &o, what);
+  run_case(shape, causal, SQ_F32, params, &o, what);
+}
+
+static void chosen_inputs(int causal, double kk, double w, const char *params, const char *what) {
+  chosen c = {kk, w, 0};
+  chosen_at("B=2,T=700,C=20", causal, c, params, what);
 }
 
 int main(void) {
@@ -117,6 +124,14 @@ int main(void) {
   chosen_inputs(0, 0, -0.02, "W4_SEG=16", "growth w = -0.02 over 700 tokens");
   chosen_inputs(1, 0, 50, "W4_SEG=32", "strong decay w = 50");
   chosen_inputs(1, 0, 1e-6, "W4_SEG=32", "weak decay w = 1e-6");
+  /* A rate below half an ulp of the running exponent p (k = 2 throughout,
+   * so the decayed carry stays the maximum): p - w rounds to p, and the
+   * decay must still act, step by step and over whole segments. */
+  for (int causal = 1; causal >= 0; causal--) {
+    chosen tiny = {2.0, causal ? 1e-7 : -1e-7, 1};
+    chosen_at("B=1,T=60000,C=4", causal, tiny, "W4_SEG=1024,W4_CPG=8", "w = ±1e-7 below an ulp of p, long segments");
+    chosen_at("B=1,T=60000,C=4", causal, tiny, "W4_SEG=16,W4_CPG=8", "w = ±1e-7 below an ulp of p, 3750 joins");
+  }
   sq_run_release_programs(dev);
   sq_device_close(dev);
   return tap_done();
