@@ -10,6 +10,8 @@ KERNEL_TEXTS = \
 	kernels/ssm_scan.sqk \
 	kernels/ssd.sqk \
 	kernels/wkv6.sqk \
+	kernels/wkv4.sqk \
+	kernels/wkv7.sqk \
 	kernels/peaks.sqk
 
 kernels/sources.c: $(KERNEL_TEXTS) $(srcdir)/kernels/embed.sh
@@ -28,4 +30,6 @@ libsubquad_a_SOURCES += \
 	kernels/gated_attn.h kernels/gated_attn.c kernels/gated_attn_ref.c \
 	kernels/ssm_scan.h kernels/ssm_scan.c kernels/ssm_scan_ref.c \
 	kernels/ssd.h kernels/ssd.c kernels/ssd_ref.c \
-	kernels/wkv6.h kernels/wkv6.c kernels/wkv6_ref.c
+	kernels/wkv6.h kernels/wkv6.c kernels/wkv6_ref.c \
+	kernels/wkv4.h kernels/wkv4.c kernels/wkv4_ref.c \
+	kernels/wkv7.h kernels/wkv7.c kernels/wkv7_ref.c

@@ -286,10 +286,31 @@ const sq_op sq_op_ssd = {
 
 /* ---- RWKV WKV (FAMILIES.md §3) ----------------------------------------- */
 
+/* RWKV-4's inputs (FAMILIES.md §3.1): causal, the rate w = exp(2.5r - 1.5)
+ * in [0.018, 2.7] (RWKV-4 passes exp(time_decay) > 0) and the bonus u =
+ * -1.2 + 0.5r; Bi-WKV, Vision-RWKV's spatial_decay 4r - 1 in [-5, 3] and
+ * spatial_first -1.2 + 0.5r, both divided by T as its host does (w < 0, a
+ * growth, is allowed there); k = 2r, v = r. */
+static void rwkv4_w(const sq_shape *s, int causal, float *v, int64_t n) {
+  double T = (double)sq_shape_tokens(s);
+  for (int64_t i = 0; i < n; i++) v[i] = (float)(causal ? exp(2.5 * v[i] - 1.5) : (4.0 * v[i] - 1.0) / T);
+}
+
+static void rwkv4_u(const sq_shape *s, int causal, float *v, int64_t n) {
+  double T = causal ? 1.0 : (double)sq_shape_tokens(s);
+  for (int64_t i = 0; i < n; i++) v[i] = (float)((-1.2 + 0.5 * v[i]) / T);
+}
+
+static void times_two(const sq_shape *s, int causal, float *v, int64_t n) {
+  (void)s;
+  for (int64_t i = 0; i < n; i++) v[i] *= 2.0f;
+}
+
 const sq_op sq_op_rwkv4 = {
   "wkv.rwkv4", "RWKV-4 WKV (causal) and Vision-RWKV Bi-WKV (non-causal)",
   {AX_B, AX_T, AX_INT("C", KEY | REQ, 1, 65536, 0, "channels")},
-  {PARAM("w", "C"), PARAM("u", "C"), IN("k", "B,T,C"), IN("v", "B,T,C"), OUT("o", "B,T,C")},
+  {PARAM_INIT("w", "C", rwkv4_w), PARAM_INIT("u", "C", rwkv4_u), IN_INIT("k", "B,T,C", NULL, times_two),
+   IN("v", "B,T,C"), OUT("o", "B,T,C")},
   NULL, "pending:wkv", 1, rwkv4_heads, NULL, NULL,
 };
 
@@ -323,11 +344,50 @@ static int causal_only(const sq_shape *s, int causal, char *why, size_t n) {
   return 0;
 }
 
+/* RWKV-7's inputs (FAMILIES.md §3.3): w = -6 + 2.75(r+1) in [-6, -0.5]
+ * (decays 0.545 to 0.9975), and a = -κ̂, b = κ̂ η with κ̂ = κ/|κ| per (b, t,
+ * h) over N and η = sigmoid(2r), which keep the transition diag(d) + a bᵀ
+ * contractive (independent uniform a and b blow S up to 1e98 within 300
+ * steps). κ is its own stream, as the spec asks; since an init sees only
+ * its own tensor's draws and a and b must share κ̂, that stream is a
+ * counter-based hash of the element index (splitmix64 under a fixed key),
+ * the same for a and b of every case; a's own draws are not used. */
+static void rwkv7_w(const sq_shape *s, int causal, float *v, int64_t n) {
+  (void)s;
+  for (int64_t i = 0; i < n; i++) v[i] = (float)(-6.0 + 2.75 * (v[i] + 1.0));
+}
+
+static double kappa(int64_t i) {
+  uint64_t x = (uint64_t)i + 0x6b617070615f3737ull + 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  x ^= x >> 31;
+  return (double)(x >> 40) / (double)(1u << 23) - 1.0;
+}
+
+/* v[i] = sign κ̂_i times (η_i from the draws when eta, else 1). */
+static void rwkv7_kappa(const sq_shape *s, float *v, int64_t n, double sign, int eta) {
+  int64_t N = sq_shape_int(s, "N");
+  for (int64_t g = 0; g + N <= n; g += N) {
+    double ss = 0;
+    for (int64_t j = 0; j < N; j++) ss += kappa(g + j) * kappa(g + j);
+    double inv = ss > 0 ? 1.0 / sqrt(ss) : 0.0;
+    for (int64_t j = 0; j < N; j++) {
+      double e = eta ? 1.0 / (1.0 + exp(-2.0 * v[g + j])) : 1.0;
+      v[g + j] = (float)(sign * kappa(g + j) * inv * e);
+    }
+  }
+}
+
+static void rwkv7_a(const sq_shape *s, int causal, float *v, int64_t n) { rwkv7_kappa(s, v, n, -1.0, 0); }
+static void rwkv7_b(const sq_shape *s, int causal, float *v, int64_t n) { rwkv7_kappa(s, v, n, 1.0, 1); }
+
 const sq_op sq_op_rwkv7 = {
   "wkv.rwkv7", "RWKV-7 generalised delta rule (causal)",
   {AX_B, AX_T, AX_H, AX_INT("N", KEY, 1, 256, 64, "head size"), AX_STATE},
-  {IN("r", "B,T,H,N"), IN("w", "B,T,H,N"), IN("k", "B,T,H,N"), IN("v", "B,T,H,N"), IN("a", "B,T,H,N"),
-   IN("b", "B,T,H,N"), STATE_IN("B,H,N,N"), OUT("o", "B,T,H,N"), STATE_OUT("B,H,N,N")},
+  {IN("r", "B,T,H,N"), IN_INIT("w", "B,T,H,N", NULL, rwkv7_w), IN("k", "B,T,H,N"), IN("v", "B,T,H,N"),
+   IN_INIT("a", "B,T,H,N", NULL, rwkv7_a), IN_INIT("b", "B,T,H,N", NULL, rwkv7_b), STATE_IN("B,H,N,N"),
+   OUT("o", "B,T,H,N"), STATE_OUT("B,H,N,N")},
   causal_only, NULL, 0, rwkv_heads, NULL, NULL,
 };
 

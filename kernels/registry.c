@@ -11,6 +11,8 @@
 #include "kernels/ssm_scan.h"
 #include "kernels/ssd.h"
 #include "kernels/wkv6.h"
+#include "kernels/wkv4.h"
+#include "kernels/wkv7.h"
 
 const sq_kernel *const sq_kernels[] = {
   &sq_linear_attn_causal_recurrent,
@@ -24,6 +26,8 @@ const sq_kernel *const sq_kernels[] = {
   &sq_ssd_chunked,
   &sq_wkv6_chunked,
   &sq_wkv6_recurrent,
+  &sq_wkv4_segmented,
+  &sq_wkv7_recurrent,
   &sq_softmax_attn_naive,
   &sq_softmax_attn_flash,
 };

@@ -12,6 +12,8 @@ extern const char *const sq_src_linear_attn;
 extern const char *const sq_src_softmax_attn;
 extern const char *const sq_src_ssd;
 extern const char *const sq_src_wkv6;
+extern const char *const sq_src_wkv4;
+extern const char *const sq_src_wkv7;
 extern const char *const sq_src_peaks;
 
 #endif

@@ -48,6 +48,12 @@ EXTRA_DIST += tests/test_ssd_dump.sh tests/check_ssd_dump.py
 core_tests += tests/test_wkv6_ref tests/test_wkv6
 TESTS += tests/test_wkv6_dump.sh
 EXTRA_DIST += tests/test_wkv6_dump.sh tests/check_wkv6_dump.py
+# RWKV-4 / Bi-WKV and RWKV-7 (FAMILIES.md §3.1, §3.3): the references
+# against direct evaluations, the kernels against the references on PoCL,
+# dumps against the independent NumPy checks.
+core_tests += tests/test_wkv4_ref tests/test_wkv4 tests/test_wkv7_ref tests/test_wkv7
+TESTS += tests/test_wkv4_dump.sh tests/test_wkv7_dump.sh
+EXTRA_DIST += tests/test_wkv4_dump.sh tests/check_wkv4_dump.py tests/test_wkv7_dump.sh tests/check_wkv7_dump.py
 check_PROGRAMS += $(core_tests)
 TESTS += $(core_tests)
 

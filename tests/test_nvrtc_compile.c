@@ -106,6 +106,13 @@ static const struct { const char *op, *shape, *params; int noncausal; } extra_sh
   {"wkv.rwkv6", "B=1,T=5000,H=2,N=64,state=1", NULL, 0},
   {"wkv.rwkv6", "B=1,T=5000,H=2,N=64", NULL, 1},
   {"wkv.rwkv6", "B=2,T=5000,H=4,N=16,state=1", "WKV_WY=16,WKV_BK=8,WKV_BN=32,WKV_RUNS=0", 0},
+  /* RWKV-4 over several segments (every pass), causal and Bi-WKV, a
+   * ragged channel block; RWKV-7 with state at N = 64 and N = 256. */
+  {"wkv.rwkv4", "B=2,T=5000,C=100", NULL, 0},
+  {"wkv.rwkv4", "B=2,T=5000,C=100", NULL, 1},
+  {"wkv.rwkv4", "B=1,T=5000,C=16", "W4_SEG=2048,W4_CPG=8,W4_TSTEP=16", 0},
+  {"wkv.rwkv7", "B=1,T=5000,H=2,N=64,state=1", "W7_TSTEP=16", 0},
+  {"wkv.rwkv7", "B=1,T=5000,H=1,N=256,state=1", NULL, 0},
 };
 #endif
 
