@@ -311,7 +311,7 @@ const sq_op sq_op_rwkv4 = {
   {AX_B, AX_T, AX_INT("C", KEY | REQ, 1, 65536, 0, "channels")},
   {PARAM_INIT("w", "C", rwkv4_w), PARAM_INIT("u", "C", rwkv4_u), IN_INIT("k", "B,T,C", NULL, times_two),
    IN("v", "B,T,C"), OUT("o", "B,T,C")},
-  NULL, "pending:wkv", 1, rwkv4_heads, NULL, NULL,
+  NULL, "pending:wkv", 1, rwkv4_heads, "B=1,C=64", "B=1,C=16",
 };
 
 /* RWKV-6 (FAMILIES.md §3.2): w = -6 + 2.5 (r + 1) in [-6, -1], decays
@@ -333,7 +333,7 @@ const sq_op sq_op_rwkv6 = {
   {IN("r", "B,T,H,N"), IN("k", "B,T,H,N"), IN("v", "B,T,H,N"), IN_INIT("w", "B,T,H,N", NULL, rwkv6_w),
    PARAM_INIT("u", "H,N", rwkv6_u),
    STATE_IN("B,H,N,N"), OUT("o", "B,T,H,N"), STATE_OUT("B,H,N,N")},
-  state_needs_causal, "pending:wkv", 1, rwkv_heads, NULL, NULL,
+  state_needs_causal, "pending:wkv", 1, rwkv_heads, "B=1,H=1,N=64", "B=1,H=1,N=16",
 };
 
 static int causal_only(const sq_shape *s, int causal, char *why, size_t n) {
@@ -388,7 +388,7 @@ const sq_op sq_op_rwkv7 = {
   {IN("r", "B,T,H,N"), IN_INIT("w", "B,T,H,N", NULL, rwkv7_w), IN("k", "B,T,H,N"), IN("v", "B,T,H,N"),
    IN_INIT("a", "B,T,H,N", NULL, rwkv7_a), IN_INIT("b", "B,T,H,N", NULL, rwkv7_b), STATE_IN("B,H,N,N"),
    OUT("o", "B,T,H,N"), STATE_OUT("B,H,N,N")},
-  causal_only, NULL, 0, rwkv_heads, NULL, NULL,
+  causal_only, NULL, 0, rwkv_heads, "B=1,H=1,N=64", "B=1,H=1,N=16",
 };
 
 /* ---- local-window softmax attention (FAMILIES.md §4) ------------------- */
