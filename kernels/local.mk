@@ -9,6 +9,7 @@ KERNEL_TEXTS = \
 	kernels/gated_attn.sqk \
 	kernels/ssm_scan.sqk \
 	kernels/ssd.sqk \
+	kernels/sliding_attn.sqk \
 	kernels/peaks.sqk
 
 kernels/sources.c: $(KERNEL_TEXTS) $(srcdir)/kernels/embed.sh
@@ -26,4 +27,6 @@ libsubquad_a_SOURCES += \
 	kernels/softmax_attn.h kernels/softmax_attn.c kernels/softmax_attn_ref.c \
 	kernels/gated_attn.h kernels/gated_attn.c kernels/gated_attn_ref.c \
 	kernels/ssm_scan.h kernels/ssm_scan.c kernels/ssm_scan_ref.c \
-	kernels/ssd.h kernels/ssd.c kernels/ssd_ref.c
+	kernels/ssd.h kernels/ssd.c kernels/ssd_ref.c \
+	kernels/sliding_attn.h kernels/sliding_attn.c kernels/sliding_attn_ref.c \
+	kernels/cross_attn.h kernels/cross_attn.c

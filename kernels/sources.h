@@ -11,6 +11,7 @@ extern const char *const sq_src_ssm_scan;
 extern const char *const sq_src_linear_attn;
 extern const char *const sq_src_softmax_attn;
 extern const char *const sq_src_ssd;
+extern const char *const sq_src_sliding_attn;   /* local_attn.sliding_1d and softmax_attn.cross */
 extern const char *const sq_src_peaks;
 
 #endif
