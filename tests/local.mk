@@ -42,6 +42,13 @@ EXTRA_DIST += tests/test_ssm_scan_dump.sh tests/check_ssm_scan_dump.py
 core_tests += tests/test_ssd_ref tests/test_ssd
 TESTS += tests/test_ssd_dump.sh
 EXTRA_DIST += tests/test_ssd_dump.sh tests/check_ssd_dump.py
+# Sliding-window and cross attention (FAMILIES.md §4.1, one band kernel):
+# declarations, pairs and work, the reference against softmax attention and
+# by hand, the kernels against the reference on PoCL, and dumps against the
+# independent NumPy checks.
+core_tests += tests/test_sliding_attn tests/test_cross_attn
+TESTS += tests/test_sliding_dump.sh tests/test_cross_dump.sh
+EXTRA_DIST += tests/test_sliding_dump.sh tests/check_sliding_dump.py tests/test_cross_dump.sh tests/check_cross_dump.py
 check_PROGRAMS += $(core_tests)
 TESTS += $(core_tests)
 
