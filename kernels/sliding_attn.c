@@ -48,9 +48,19 @@ double sq_band_pairs(const sq_band *b) {
   return pairs_below(b, b->right) - pairs_below(b, -b->left - 1);
 }
 
+/* FL_BM = 0 (the default) is 64 query rows, or the smallest power of two
+ * that holds all TQ when there are fewer: rows past TQ compute as much as
+ * real ones, so CrossViT's one CLS query would otherwise pay for 64. */
+static int query_rows(const sq_band *b, const int *pv) {
+  if (pv[BA_BM_I] > 0) return pv[BA_BM_I];
+  int bm = 64;
+  while (bm > 1 && bm / 2 >= b->TQ) bm /= 2;
+  return bm;
+}
+
 static size_t local_bytes(const sq_band *b, const int *pv, int bn) {
   size_t bytes = (size_t)bn * (size_t)(b->D + b->DV) * sizeof(float);
-  if (pv[BA_SPLIT_I] > 1) bytes += (size_t)bn * (size_t)pv[BA_BM_I] * sizeof(float);
+  if (pv[BA_SPLIT_I] > 1) bytes += (size_t)bn * (size_t)query_rows(b, pv) * sizeof(float);
   return bytes;
 }
 
@@ -89,7 +99,7 @@ int sq_band_check(const sq_band *b, const int *pv, int nset, char *why, size_t n
     return SQ_EINVAL;
   }
   if (nset > BA_SPLIT_I) {
-    const int bm = pv[BA_BM_I], bn = tile_keys(b, pv), split = pv[BA_SPLIT_I];
+    const int bm = query_rows(b, pv), bn = tile_keys(b, pv), split = pv[BA_SPLIT_I];
     if (bm < 1 || split < 1 || (long long)bm * split > BA_WG_MAX) {   /* each may be 2^20 (--param's limit) */
       snprintf(why, n, "work-group FL_BM*FL_SPLIT=%lld must be 1..%d", (long long)bm * split, BA_WG_MAX);
       return SQ_EINVAL;
@@ -109,12 +119,12 @@ int sq_band_check(const sq_band *b, const int *pv, int nset, char *why, size_t n
 /* One launch: grid (ceil(TQ/FL_BM)*FL_BM, FL_SPLIT, B*H). The band's edges
  * are clipped to the matrix, which keeps them below 2^30. */
 int sq_band_plan(const sq_problem *p, const sq_band *b, const int *pv, sq_plan *out) {
-  const size_t bm = (size_t)pv[BA_BM_I], split = (size_t)pv[BA_SPLIT_I];
+  const size_t bm = (size_t)query_rows(b, pv), split = (size_t)pv[BA_SPLIT_I];
   const int64_t left = b->left < b->TQ - 1 ? b->left : b->TQ - 1;
   const int64_t right = b->right < b->TK - 1 ? b->right : b->TK - 1;
   sq_plan_init(out);
   sq_plan_problem_defines(out, p);
-  sq_plan_define(out, "FL_BM", pv[BA_BM_I]);
+  sq_plan_define(out, "FL_BM", (long)bm);
   sq_plan_define(out, "FL_BN", tile_keys(b, pv));
   sq_plan_define(out, "FL_SPLIT", pv[BA_SPLIT_I]);
   out->local_mem = local_bytes(b, pv, tile_keys(b, pv));

@@ -56,7 +56,8 @@ double sq_band_pairs(const sq_band *b);
 #define SQ_BAND_PARAMS                                                                                    \
   .nparams = 3,                                                                                           \
   .params = {                                                                                             \
-    {"FL_BM", 5, {8, 16, 32, 64, 128}, 64, "query rows per work-group (Br)"},                             \
+    {"FL_BM", 6, {0, 8, 16, 32, 64, 128}, 0,                                                              \
+     "query rows per work-group (Br; 0: 64, or the smallest power of two >= TQ below that)"},             \
     {"FL_BN", 5, {0, 8, 16, 32, 64}, 0,                                                                   \
      "key/value rows per tile staged in local memory (Bc; 0: largest of 32/16/8 that fits)"},            \
     {"FL_SPLIT", 3, {1, 2, 4}, 1, "work-items per query row, splitting its scores and head dim"},         \

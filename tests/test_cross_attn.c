@@ -62,6 +62,26 @@ static void test_declaration(void) {
   tap_ok(sq_band_pairs(&b) == np && fabs(b.scale - 0.125) < 1e-15, "the band holds every key, scale D^-1/2");
 }
 
+/* FL_BM = 0 sizes the query block to TQ below 64: rows past TQ cost as
+ * much as real ones. */
+static void test_query_block(void) {
+  static const int64_t tq[] = {1, 3, 49, 64, 3136};
+  static const size_t want[] = {1, 4, 64, 64, 64};
+  int ok = 1;
+  for (int i = 0; i < 5; i++) {
+    sq_problem p;
+    problem(&(shape){1, 1, tq[i], 49, 64, 64}, SQ_F32, &p);
+    int pv[SQ_MAX_PARAMS];
+    sq_kernel_default_params(&sq_cross_attn_flash, pv);
+    sq_plan pl;
+    if (sq_cross_attn_flash.plan(&p, pv, &pl) || pl.launch[0].local[0] != want[i]) {
+      ok = 0;
+      tap_diag("TQ=%lld: a work-group of %zu rows, want %zu", (long long)tq[i], pl.launch[0].local[0], want[i]);
+    }
+  }
+  tap_ok(ok, "default query block: 1 row for TQ=1, 4 for 3, 64 for 49 and more");
+}
+
 static float *draws(int64_t n, unsigned seed) {
   float *v = malloc(sizeof(float) * (size_t)n);
   if (!v) bail("draws", "no memory");
@@ -195,6 +215,7 @@ static void square_is_softmax(void) {
 
 int main(void) {
   test_declaration();
+  test_query_block();
   test_reference();
   if (sq_device_open("opencl:0", &dev)) {
     tap_skip("cross-attention kernel", "no OpenCL device (install pocl-opencl-icd)");
