@@ -20,8 +20,10 @@
 /* Token counts and windows stay below 2^30, so the text's i + right,
  * i - left and ilast + right + 1 never overflow a 32-bit int. */
 #define BA_TOKENS_MAX (1 << 30)
+/* Split-KV's partial results stay within 2 GiB of scratch. */
+#define BA_SCRATCH_MAX 2147483648.0
 
-enum { BA_BM_I = 0, BA_BN_I, BA_SPLIT_I };
+enum { BA_BM_I = 0, BA_BN_I, BA_SPLIT_I, BA_KVS_I };
 
 sq_band sq_band_of_sliding(const sq_problem *p) {
   sq_band b = {sw_B(p) * sw_H(p), sw_T(p), sw_T(p), sw_D(p), sw_DV(p), sw_left(p), sw_right(p), sw_scale(p)};
@@ -90,6 +92,29 @@ static int check_sizes(const sq_band *b, char *why, size_t n) {
   return 0;
 }
 
+/* Scratch of split-KV: each split's f32 accumulator and its (m, l). */
+static double split_scratch(const sq_band *b, int kvs) {
+  return (double)b->BH * kvs * (double)b->TQ * (double)(b->DV + 2) * sizeof(float);
+}
+
+static int check_splits(const sq_band *b, int kvs, char *why, size_t n) {
+  if (kvs < 1 || kvs > 1024 || b->BH * kvs > INT32_MAX / 2) {
+    snprintf(why, n, "FL_KVS=%d must be 1..1024", kvs);
+    return SQ_EINVAL;
+  }
+  if ((double)b->TQ * (double)b->DV > (double)INT32_MAX - 64) {
+    snprintf(why, n, "FL_KVS=%d: the combine indexes TQ*DV=%.0f elements with a 32-bit int", kvs,
+             (double)b->TQ * (double)b->DV);
+    return SQ_EINVAL;
+  }
+  if (split_scratch(b, kvs) > BA_SCRATCH_MAX) {
+    snprintf(why, n, "FL_KVS=%d needs %.3g GB of scratch for the partial results (max 2 GiB)", kvs,
+             split_scratch(b, kvs) / 1e9);
+    return SQ_EINVAL;
+  }
+  return 0;
+}
+
 int sq_band_check(const sq_band *b, const int *pv, int nset, char *why, size_t n) {
   int rc = check_sizes(b, why, n);
   if (rc) return rc;
@@ -113,11 +138,13 @@ int sq_band_check(const sq_band *b, const int *pv, int nset, char *why, size_t n
       return SQ_EINVAL;
     }
   }
+  if (nset > BA_KVS_I && pv[BA_KVS_I] != 1) return check_splits(b, pv[BA_KVS_I], why, n);
   return 0;
 }
 
-/* One launch: grid (ceil(TQ/FL_BM)*FL_BM, FL_SPLIT, B*H). The band's edges
- * are clipped to the matrix, which keeps them below 2^30. */
+/* One launch: grid (ceil(TQ/FL_BM)*FL_BM, FL_SPLIT*FL_KVS, B*H); with key
+ * splits, a second merges them from scratch. The band's edges are clipped
+ * to the matrix, which keeps them below 2^30. */
 int sq_band_plan(const sq_problem *p, const sq_band *b, const int *pv, sq_plan *out) {
   const size_t bm = (size_t)query_rows(b, pv), split = (size_t)pv[BA_SPLIT_I];
   const int64_t left = b->left < b->TQ - 1 ? b->left : b->TQ - 1;
@@ -128,15 +155,29 @@ int sq_band_plan(const sq_problem *p, const sq_band *b, const int *pv, sq_plan *
   sq_plan_define(out, "FL_BN", tile_keys(b, pv));
   sq_plan_define(out, "FL_SPLIT", pv[BA_SPLIT_I]);
   out->local_mem = local_bytes(b, pv, tile_keys(b, pv));
-  sq_launch *l = sq_plan_launch(out, "sq_band_flash", ((size_t)b->TQ + bm - 1) / bm * bm, split, (size_t)b->BH,
-                                bm, split, 1);
-  /* q, k, v, o are slots 0..3 of both ops (the tests check it). */
+  const int kvs = pv[BA_KVS_I];
+  sq_plan_define(out, "FL_KVS", kvs);
+  /* q, k, v, o are slots 0..3 of both ops (the tests check it). Without
+   * splits the partial-result arguments are o, never touched. */
+  const int po = kvs > 1 ? sq_plan_scratch(out, (size_t)b->BH * kvs * (size_t)b->TQ * (size_t)b->DV * 4) : 3;
+  const int pml = kvs > 1 ? sq_plan_scratch(out, (size_t)b->BH * kvs * (size_t)b->TQ * 2 * 4) : 3;
+  sq_launch *l = sq_plan_launch(out, "sq_band_flash", ((size_t)b->TQ + bm - 1) / bm * bm, split * (size_t)kvs,
+                                (size_t)b->BH, bm, split, 1);
   for (int s = 0; s < 4; s++) sq_arg_buf(l, s);
+  sq_arg_buf(l, po);
+  sq_arg_buf(l, pml);
   sq_arg_i32(l, (int32_t)b->TQ);
   sq_arg_i32(l, (int32_t)b->TK);
   sq_arg_i32(l, (int32_t)(left > 0 ? left : 0));
   sq_arg_i32(l, (int32_t)(right > 0 ? right : 0));
   sq_arg_f32(l, (float)b->scale);
+  if (kvs > 1) {
+    l = sq_plan_launch(out, "sq_band_combine", sq_round_up((size_t)(b->TQ * b->DV), 64), 1, (size_t)b->BH, 64, 1, 1);
+    sq_arg_buf(l, po);
+    sq_arg_buf(l, pml);
+    sq_arg_buf(l, 3);
+    sq_arg_i32(l, (int32_t)b->TQ);
+  }
   return 0;
 }
 

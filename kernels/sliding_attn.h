@@ -54,13 +54,15 @@ double sq_band_pairs(const sq_band *b);
  * Br x Bc, as softmax_attn.flash's) and its check and plan, for any band;
  * the descriptors' own check and plan call these with their band. */
 #define SQ_BAND_PARAMS                                                                                    \
-  .nparams = 3,                                                                                           \
+  .nparams = 4,                                                                                           \
   .params = {                                                                                             \
     {"FL_BM", 6, {0, 8, 16, 32, 64, 128}, 0,                                                              \
      "query rows per work-group (Br; 0: 64, or the smallest power of two >= TQ below that)"},             \
     {"FL_BN", 5, {0, 8, 16, 32, 64}, 0,                                                                   \
      "key/value rows per tile staged in local memory (Bc; 0: largest of 32/16/8 that fits)"},            \
     {"FL_SPLIT", 3, {1, 2, 4}, 1, "work-items per query row, splitting its scores and head dim"},         \
+    {"FL_KVS", 6, {1, 2, 4, 8, 16, 32}, 1,                                                                \
+     "key splits per query block (split-KV), merged by a second kernel: work-groups for few queries"},   \
   }
 int sq_band_check(const sq_band *b, const int *pv, int nset, char *why, size_t n);
 int sq_band_plan(const sq_problem *p, const sq_band *b, const int *pv, sq_plan *out);

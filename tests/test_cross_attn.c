@@ -80,6 +80,23 @@ static void test_query_block(void) {
     }
   }
   tap_ok(ok, "default query block: 1 row for TQ=1, 4 for 3, 64 for 49 and more");
+  /* Key splits: a second launch merges them; a split count whose partial
+   * results pass 2 GiB is refused. */
+  sq_problem p;
+  problem(&(shape){2, 3, 1, 3136, 64, 64}, SQ_F32, &p);
+  int pv[SQ_MAX_PARAMS];
+  sq_kernel_default_params(&sq_cross_attn_flash, pv);
+  pv[sq_kernel_param_index(&sq_cross_attn_flash, "FL_KVS")] = 16;
+  sq_plan pl;
+  int rc = sq_cross_attn_flash.plan(&p, pv, &pl);
+  tap_ok(!rc && pl.nlaunch == 2 && pl.launch[0].global[1] == 16 && !strcmp(pl.launch[1].entry, "sq_band_combine") &&
+             pl.nscratch == 2,
+         "FL_KVS=16: 16 key splits along grid dimension 1, then sq_band_combine over 2 scratch buffers");
+  problem(&(shape){1, 64, 1 << 20, 64, 64, 64}, SQ_F32, &p);
+  char why[200] = "";
+  pv[sq_kernel_param_index(&sq_cross_attn_flash, "FL_KVS")] = 8;
+  rc = sq_cross_attn_flash.check(&p, pv, sq_cross_attn_flash.nparams, why, sizeof why);
+  tap_ok(rc == SQ_EINVAL && strstr(why, "scratch"), "FL_KVS=8 over 64 heads of 2^20 queries is refused (%s)", why);
 }
 
 static float *draws(int64_t n, unsigned seed) {
@@ -178,7 +195,8 @@ static void shapes(void) {
     problem(&(shape){1, 3, 1, 577, 64, 64}, dts[d], &p);
     run_case(&p, NULL, NULL, "16-bit storage, one query");
   }
-  static const char *const cfg[] = {"FL_SPLIT=4,FL_BM=8", "FL_BN=8,FL_BM=16", "FL_BN=64,FL_SPLIT=2"};
+  static const char *const cfg[] = {"FL_SPLIT=4,FL_BM=8", "FL_BN=8,FL_BM=16", "FL_BN=64,FL_SPLIT=2", "FL_KVS=16",
+                                    "FL_KVS=8,FL_SPLIT=4,FL_BM=8", "FL_KVS=32,FL_BN=8"};
   for (size_t i = 0; i < sizeof cfg / sizeof cfg[0]; i++) {
     sq_problem p;
     problem(&(shape){1, 2, 1, 3136, 64, 64}, SQ_F32, &p);

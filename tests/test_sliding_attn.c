@@ -217,10 +217,12 @@ static void dtypes(void) {
 }
 
 /* Tiles off the default: narrow and wide key tiles, split rows, small and
- * large query blocks; a window narrower than a tile and one spanning many. */
+ * large query blocks, key splits (many of them empty or wholly outside some
+ * rows' windows); a window narrower than a tile and one spanning many. */
 static void configurations(void) {
   static const char *const cfg[] = {"FL_BN=8", "FL_BN=64,FL_BM=16", "FL_SPLIT=2", "FL_SPLIT=4,FL_BM=32",
-                                    "FL_BM=8,FL_BN=16", "FL_BM=128,FL_BN=16,FL_SPLIT=2"};
+                                    "FL_BM=8,FL_BN=16", "FL_BM=128,FL_BN=16,FL_SPLIT=2", "FL_KVS=2",
+                                    "FL_KVS=32,FL_BN=8", "FL_KVS=4,FL_SPLIT=2,FL_BM=16"};
   static const shape s[] = {{1, 2, 333, 40, 72, 3, 2}, {1, 1, 500, 32, 32, 150, 70}};
   for (size_t i = 0; i < sizeof cfg / sizeof cfg[0]; i++)
     for (int causal = 1; causal >= 0; causal--)
