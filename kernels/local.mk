@@ -12,6 +12,7 @@ KERNEL_TEXTS = \
 	kernels/wkv6.sqk \
 	kernels/wkv4.sqk \
 	kernels/wkv7.sqk \
+	kernels/sliding_attn.sqk \
 	kernels/peaks.sqk
 
 kernels/sources.c: $(KERNEL_TEXTS) $(srcdir)/kernels/embed.sh
@@ -32,4 +33,6 @@ libsubquad_a_SOURCES += \
 	kernels/ssd.h kernels/ssd.c kernels/ssd_ref.c \
 	kernels/wkv6.h kernels/wkv6.c kernels/wkv6_ref.c \
 	kernels/wkv4.h kernels/wkv4.c kernels/wkv4_ref.c \
-	kernels/wkv7.h kernels/wkv7.c kernels/wkv7_ref.c
+	kernels/wkv7.h kernels/wkv7.c kernels/wkv7_ref.c \
+	kernels/sliding_attn.h kernels/sliding_attn.c kernels/sliding_attn_ref.c \
+	kernels/cross_attn.h kernels/cross_attn.c

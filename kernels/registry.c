@@ -4,9 +4,11 @@
  * first kernel of its op that has its mode (workloads/catalog.c). */
 #include <string.h>
 
+#include "kernels/cross_attn.h"
 #include "kernels/gated_attn.h"
 #include "kernels/kernel.h"
 #include "kernels/linear_attn.h"
+#include "kernels/sliding_attn.h"
 #include "kernels/softmax_attn.h"
 #include "kernels/ssm_scan.h"
 #include "kernels/ssd.h"
@@ -28,6 +30,8 @@ const sq_kernel *const sq_kernels[] = {
   &sq_wkv6_recurrent,
   &sq_wkv4_segmented,
   &sq_wkv7_recurrent,
+  &sq_sliding_1d_flash,
+  &sq_cross_attn_flash,
   &sq_softmax_attn_naive,
   &sq_softmax_attn_flash,
 };

@@ -113,6 +113,14 @@ static const struct { const char *op, *shape, *params; int noncausal; } extra_sh
   {"wkv.rwkv4", "B=1,T=5000,C=16", "W4_SEG=2048,W4_CPG=8,W4_TSTEP=16", 0},
   {"wkv.rwkv7", "B=1,T=5000,H=2,N=64,state=1", "W7_TSTEP=16", 0},
   {"wkv.rwkv7", "B=1,T=5000,H=1,N=256,state=1", NULL, 0},
+  /* Sliding windows: causal with D != DV up to 256, non-causal asymmetric
+   * with split rows and keys; cross attention at CrossViT's one query (split
+   * rows and keys)
+   * and at PVTv2's many queries over 49 keys with D = 256. */
+  {"local_attn.sliding_1d", "B=1,H=2,T=5000,D=100,DV=256,window_left=300", NULL, 0},
+  {"local_attn.sliding_1d", "B=1,H=2,T=5000,D=64,window_left=200,window_right=100", "FL_SPLIT=2,FL_BM=32,FL_KVS=4", 1},
+  {"softmax_attn.cross", "B=2,H=3,TQ=1,TK=3136,D=64", "FL_SPLIT=4,FL_BM=8,FL_KVS=16", 1},
+  {"softmax_attn.cross", "B=1,H=1,TQ=3136,TK=49,D=256", NULL, 1},
 };
 #endif
 

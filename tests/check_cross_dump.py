@@ -1,0 +1,74 @@
+#!/usr/bin/python3
+"""An independent float64 check of one dumped case of softmax_attn.cross:
+TQ queries over TK keys of another sequence, non-causal,
+o_i = sum_{j < TK} softmax_j(q_i . k_j / sqrt(D)) v_j. FAMILIES.md states
+no contract of its own for it, so this one follows §0.1 with the op's
+declaration: case.json keys kernel ("softmax_attn.cross"), dtype, B, H, TQ,
+TK, D, DV (no scale key: the scale is D^-1/2, no causal key: never causal);
+files q (B,H,TQ,D), k (B,H,TK,D), v (B,H,TK,DV), o (B,H,TQ,DV). It
+validates the dump strictly, recomputes o from the stored inputs and
+prints err = max|o - r| / (max|r| + 1e-6).
+
+Usage: check_cross_dump.py DIR
+Exit status: 0 within the dtype's tolerance, 1 outside it (a NaN or Inf in
+o is an infinite error), 2 for a malformed dump (one line on stderr says
+why), 3 when numpy is missing.
+
+Written from the contract alone, not from subquad's code."""
+
+import json
+import math
+import os
+import sys
+
+from dumpcheck import DTYPES, Malformed, key, load_npy, main, np
+
+
+def read_case(d):
+    path = os.path.join(d, "case.json")
+    try:
+        with open(path, encoding="utf-8") as f:
+            case = json.load(f)
+    except OSError as e:
+        raise Malformed("case.json: cannot read: %s" % (e.strerror or e))
+    except ValueError as e:
+        raise Malformed("case.json: not JSON: %s" % e)
+    if not isinstance(case, dict):
+        raise Malformed("case.json: not a JSON object")
+    c = {"kernel": key(case, "kernel", "str"), "dtype": key(case, "dtype", "str")}
+    if c["kernel"] != "softmax_attn.cross":
+        raise Malformed("case.json: kernel '%s' is not softmax_attn.cross" % c["kernel"])
+    if c["dtype"] not in DTYPES:
+        raise Malformed("case.json: dtype '%s' is not f32, f16 or bf16" % c["dtype"])
+    c["dtype"] = DTYPES[c["dtype"]]
+    for k in ("B", "H", "TQ", "TK", "D", "DV"):
+        c[k] = key(case, k, "int")
+    if "causal" in case and case["causal"] is not False:
+        raise Malformed("case.json: causal is %s; cross attention is never causal" % json.dumps(case["causal"]))
+    return c
+
+
+def read_tensors(d, c):
+    B, H, TQ, TK, D, DV = c["B"], c["H"], c["TQ"], c["TK"], c["D"], c["DV"]
+    want = {"q": (B, H, TQ, D), "k": (B, H, TK, D), "v": (B, H, TK, DV), "o": (B, H, TQ, DV)}
+    x = {name: load_npy(os.path.join(d, name + ".npy"), shape) for name, shape in want.items()}
+    for name in ("q", "k", "v"):
+        if not np.isfinite(x[name]).all():
+            raise Malformed("%s.npy holds a non-finite input" % name)
+    return x
+
+
+def reference(c, x):
+    s = np.einsum("bhid,bhjd->bhij", x["q"], x["k"]) / math.sqrt(c["D"])
+    p = np.exp(s - s.max(axis=-1, keepdims=True))
+    p /= p.sum(axis=-1, keepdims=True)
+    return np.einsum("bhij,bhjc->bhic", p, x["v"]), None
+
+
+def describe(c):
+    return "%s %s B=%d H=%d TQ=%d TK=%d D=%d DV=%d" % (
+        c["kernel"], c["dtype"], c["B"], c["H"], c["TQ"], c["TK"], c["D"], c["DV"])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv, read_case, read_tensors, reference, describe))
