@@ -57,6 +57,7 @@ const sq_kernel sq_cross_attn_flash = {
   .doc = "softmax attention of TQ queries over TK keys, flash tiles with online softmax",
   .source = &sq_src_sliding_attn,
   .modes = SQ_NONCAUSAL,
+  .ref_by_row = 1,
   SQ_BAND_PARAMS,
   .check = cross_check,
   .plan = cross_plan,

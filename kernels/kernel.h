@@ -99,6 +99,10 @@ typedef struct sq_kernel {
   const char *const *source;   /* points at the embedded text (kernels/sources.h) */
   unsigned modes;          /* SQ_CAUSAL | SQ_NONCAUSAL: which it supports */
   int quadratic;           /* 1 for the softmax baselines */
+  /* 1: the reference computes each asked row on its own (attention,
+   * windows), so a sampled verification costs only its rows; 0: it runs a
+   * recurrence over every token whatever rows are asked. */
+  int ref_by_row;
   int nparams;
   sq_param params[SQ_MAX_PARAMS];
   /* Constraints between parameters, checked on the first `nset` values so

@@ -454,7 +454,7 @@ const sq_op sq_op_sliding_1d = {
   {AX_B, AX_H, AX_T, AX_D, AX_DV, AX_INT("window_left", KEY | REQ, 0, MAX_TOKENS, 0, "keys before the query"),
    AX_INT("window_right", KEY, 0, MAX_TOKENS, 0, "keys after the query"), AX_SCALE},
   {ATTN_TENSORS},
-  sliding_check, NULL, 0, same_heads, NULL, NULL,
+  sliding_check, NULL, 0, same_heads, "B=1,H=2,D=64,window_left=256", "B=1,H=1,D=16,window_left=4096",
 };
 
 const sq_op sq_op_window_2d = {
@@ -505,7 +505,7 @@ const sq_op sq_op_softmax_attn_cross = {
   {AX_B, AX_H, AX_INT("TQ", TOKENS | REQ, 1, MAX_TOKENS, 0, "queries"),
    AX_INT("TK", SQ_AX_BUCKET | REQ, 1, MAX_TOKENS, 0, "keys and values"), AX_D, AX_DV},
   {IN("q", "B,H,TQ,D"), IN("k", "B,H,TK,D"), IN("v", "B,H,TK,DV"), OUT("o", "B,H,TQ,DV")},
-  noncausal_only, "pending:cross_attn", 0, NULL, NULL, NULL,
+  noncausal_only, "pending:cross_attn", 0, NULL, "B=1,H=2,D=64,TK=49", NULL,
 };
 
 /* HyperAttention (insuhan/hyper-attn): keys and queries sorted by an

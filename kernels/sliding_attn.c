@@ -212,6 +212,7 @@ const sq_kernel sq_sliding_1d_flash = {
   .doc = "sliding-window softmax attention, flash tiles visiting only the key tiles that meet the band",
   .source = &sq_src_sliding_attn,
   .modes = SQ_CAUSAL | SQ_NONCAUSAL,
+  .ref_by_row = 1,
   SQ_BAND_PARAMS,
   .check = sliding_check,
   .plan = sliding_plan,

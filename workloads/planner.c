@@ -141,7 +141,8 @@ static double kernel_s(const sq_device *dev, const sq_case *c, const sq_problem 
 static double reference_s(const sq_case *c, const sq_problem *p, double budget) {
   double per_row = c->kernel->reference_row_cost ? c->kernel->reference_row_cost(p) : 1;
   double full = per_row * (double)sq_shape_tokens(&p->shape) * sq_shape_instances(&p->shape);
-  double cost = full <= budget || !c->kernel->quadratic ? full : budget;
+  int by_row = c->kernel->quadratic || c->kernel->ref_by_row;
+  double cost = full <= budget || !by_row ? full : budget;
   return cost / HOST_REF_FLOPS;
 }
 
