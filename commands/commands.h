@@ -13,6 +13,7 @@ int sq_cmd_tune(int argc, char **argv);        /* commands/cmd_tune.c */
 int sq_cmd_workloads(int argc, char **argv);   /* commands/cmd_workloads.c */
 int sq_cmd_report(int argc, char **argv);      /* commands/cmd_report.c */
 int sq_cmd_compare(int argc, char **argv);     /* commands/cmd_compare.c */
+int sq_cmd_worker(int argc, char **argv);      /* commands/cmd_worker.c */
 
 /* The option helpers below are in commands/options.c. */
 

@@ -542,17 +542,14 @@ static int sample_more_cpu(sq_device *dev, const sq_case *c, const sq_run_opts *
   return rc;
 }
 
-static int sample_more(sq_device *dev, const sq_case *c, const sq_run_opts *opts, sq_result *r) {
-  if (r->status != SQ_STATUS_OK || !r->nsamples) return 0;
-  /* Every round takes as many samples as the first did (the round's
-   * timeout still bounds it). Left to the noise rule, a round caught in a
-   * slow spell is noisy and keeps sampling long after the calm ones stop,
-   * so one spell would outweigh every calm round in the row's median. */
+/* One round of exactly `count` samples (the round's timeout still bounds
+ * it) appended to an ok row, which may hold none yet (verified only). */
+static int sample_round(sq_device *dev, const sq_case *c, const sq_run_opts *opts, sq_result *r, int count) {
+  if (r->status != SQ_STATUS_OK || count < 1) return 0;
   sq_run_opts same = *opts;
   const sq_run_opts *o = &same;
-  int first = 0;
-  while (first < r->nsamples && sq_result_round(r, first) == 0) first++;
-  same.measure.min_samples = same.measure.max_samples = first;
+  same.verify_only = 0;
+  same.measure.min_samples = same.measure.max_samples = count;
   same.measure.min_time_s = 0;
   same.dump_dir = NULL;   /* the first round dumped the case */
   if (dev->backend == &sq_backend_cpu) return sample_more_cpu(dev, c, o, r);
@@ -572,6 +569,17 @@ static int sample_more(sq_device *dev, const sq_case *c, const sq_run_opts *opts
   else rc = append_samples(dev, c, r, v, n);
   free(v);
   return r->status == SQ_STATUS_OK ? rc : 0;
+}
+
+static int sample_more(sq_device *dev, const sq_case *c, const sq_run_opts *opts, sq_result *r) {
+  if (r->status != SQ_STATUS_OK || !r->nsamples) return 0;
+  /* Every round takes as many samples as the first did. Left to the noise
+   * rule, a round caught in a slow spell is noisy and keeps sampling long
+   * after the calm ones stop, so one spell would outweigh every calm round
+   * in the row's median. */
+  int first = 0;
+  while (first < r->nsamples && sq_result_round(r, first) == 0) first++;
+  return sample_round(dev, c, opts, r, first);
 }
 
 int sq_case_prebuild(sq_device *dev, const sq_case *c) {
@@ -602,6 +610,12 @@ int sq_case_run(sq_device *dev, const sq_case *c, const sq_run_opts *o, sq_resul
 
 int sq_case_sample_more(sq_device *dev, const sq_case *c, const sq_run_opts *opts, sq_result *r) {
   int rc = sample_more(dev, c, opts, r);
+  if (!rc) sq_clear_error();
+  return rc;
+}
+
+int sq_case_sample_round(sq_device *dev, const sq_case *c, const sq_run_opts *opts, sq_result *r, int count) {
+  int rc = sample_round(dev, c, opts, r, count);
   if (!rc) sq_clear_error();
   return rc;
 }

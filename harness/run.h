@@ -59,6 +59,13 @@ int sq_case_run(sq_device *dev, const sq_case *c, const sq_run_opts *o, sq_resul
  * (the detail left empty), or SQ_ENOMEM when the host ran out of memory. */
 int sq_case_sample_more(sq_device *dev, const sq_case *c, const sq_run_opts *o, sq_result *r);
 
+/* One measuring round of exactly `count` samples appended to an ok row of
+ * a case already verified (a row from a verify-only sq_case_run may hold
+ * no samples yet): the gate's worker asks for rounds of a fixed size, so
+ * each round of both sides weighs the same. Failures and the return as
+ * for sq_case_sample_more. */
+int sq_case_sample_round(sq_device *dev, const sq_case *c, const sq_run_opts *opts, sq_result *r, int count);
+
 /* Fills a row's identity (device, kernel, shape, dtype, params, feature,
  * tolerance) without running anything: for rows skipped before a run. */
 void sq_case_describe(sq_device *dev, const sq_case *c, sq_result *r);
