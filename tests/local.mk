@@ -80,6 +80,8 @@ TESTS += $(workloads_tests)
 # --- reports and compare ---
 reports_tests =
 reports_tests += tests/test_compare_verdicts
+# The gate's paired verdict (reports/paired.c) on constructed rounds.
+reports_tests += tests/test_paired
 check_PROGRAMS += $(reports_tests)
 TESTS += $(reports_tests)
 # Shell tests are not programs: they go to TESTS only.
