@@ -834,7 +834,7 @@ static void set_note(sq_report_out *o, char *note) {
 
 /* The gnuplot program: a path as given, or the first match on PATH;
  * malloc'ed, NULL when not found. */
-static char *find_program(const char *prog) {
+char *sq_report_find_program(const char *prog) {
   if (strchr(prog, '/')) return access(prog, X_OK) == 0 ? strdup(prog) : NULL;
   const char *path = getenv("PATH");
   if (!path) path = "/usr/bin:/bin";
@@ -853,7 +853,7 @@ static char *find_program(const char *prog) {
  * NAME.log (kept only when gnuplot fails). NAME.png, NAME.svg and NAME.log
  * are removed first: gnuplot opens its outputs in place, and must create
  * them afresh rather than write through whatever link was left there. */
-static int render_one(const char *gnuplot, const char *dir, const char *name) {
+int sq_report_render(const char *gnuplot, const char *dir, const char *name) {
   char script[128], png[128], svg[128], log[128]; /* names fit: see sq_report_out.fig */
   snprintf(script, sizeof script, "%s.gp", name);
   snprintf(png, sizeof png, "%s.png", name);
@@ -887,7 +887,7 @@ static void render(rep *R) {
                         R->o->outdir));
     return;
   }
-  char *prog = find_program(gp);
+  char *prog = sq_report_find_program(gp);
   if (!prog) {
     set_note(o, sq_strf("gnuplot not found (%s): scripts and data are written; render with `cd %s && for f in *.gp; "
                         "do gnuplot \"$f\"; done`",
@@ -897,7 +897,7 @@ static void render(rep *R) {
   int failed = 0;
   char first[96] = "";
   for (int i = 0; i < o->nfigs; i++)
-    if (render_one(prog, R->o->outdir, o->fig[i]) != 0 && !failed++) snprintf(first, sizeof first, "%s", o->fig[i]);
+    if (sq_report_render(prog, R->o->outdir, o->fig[i]) != 0 && !failed++) snprintf(first, sizeof first, "%s", o->fig[i]);
   free(prog);
   o->render_failed = failed > 0;
   if (failed)
