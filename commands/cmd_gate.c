@@ -337,11 +337,11 @@ static void fail_mirror(gate_case *c, int s, const char *why) {
 
 /* Side s's worker died or hung on case c (NULL: between cases): the case
  * fails on that side, the worker is restarted and given back the rest. */
-static void worker_lost(gate *g, int s, gate_case *c, int rc) {
+static void worker_lost(gate *g, int s, gate_case *c, const char *during, int rc) {
   gate_side *sd = &g->side[s];
   char why[256];
-  snprintf(why, sizeof why, "worker %s %s", rc == SQ_ETIMEOUT ? "hung:" : "crashed:", sq_last_error());
-  fprintf(stderr, "subquad gate: %s %s%s%s\n", side_upper[s], why, c ? " on " : "", c ? c->kernel->name : "");
+  snprintf(why, sizeof why, "worker %s (%s) during %s", rc == SQ_ETIMEOUT ? "hung" : "crashed", sq_last_error(), during);
+  fprintf(stderr, "subquad gate: %s %s%s%s\n", side_upper[s], why, c ? " of " : "", c ? c->kernel->name : "");
   if (c) fail_mirror(c, s, why);
   if (sd->restarts >= MAX_RESTARTS || start_side(g, s)) {
     sd->dead = 1;
@@ -357,7 +357,13 @@ static void worker_lost(gate *g, int s, gate_case *c, int rc) {
 static int ask(gate *g, int s, gate_case *c, const char *line, char **reply) {
   if (g->side[s].dead) return SQ_EIO;
   int rc = sq_gate_proc_ask(&g->side[s].proc, line, g->a.timeout_s, reply);
-  if (rc) worker_lost(g, s, c, rc);
+  if (rc) {
+    char during[64];
+    int k = c && c->m[s].nsamples ? c->m[s].sample_round[c->m[s].nsamples - 1] + 1 : 0;
+    if (!strncmp(line, "round", 5)) snprintf(during, sizeof during, "its round %d", k + 1);
+    else snprintf(during, sizeof during, "%.*s", (int)strcspn(line, " "), line);
+    worker_lost(g, s, c, during, rc);
+  }
   return rc;
 }
 

@@ -105,7 +105,7 @@ int sq_gate_proc_ask(sq_gate_proc *p, const char *line, double timeout_s, char *
   }
   if (line && send_line(p, line)) {
     reap(p, 0);
-    return sq_fail(SQ_EIO, "worker %s", p->death);
+    return sq_fail(SQ_EIO, "%s", p->death);
   }
   double deadline = sq_now_s() + timeout_s;
   long end;
@@ -113,7 +113,7 @@ int sq_gate_proc_ask(sq_gate_proc *p, const char *line, double timeout_s, char *
     double left = deadline - sq_now_s();
     if (left <= 0) {
       reap(p, 1);
-      return sq_fail(SQ_ETIMEOUT, "worker gave no reply in %g s", timeout_s);
+      return sq_fail(SQ_ETIMEOUT, "no reply in %g s", timeout_s);
     }
     struct pollfd pf = {.fd = p->from, .events = POLLIN};
     int r = poll(&pf, 1, (int)(left * 1000) + 1);
@@ -129,7 +129,7 @@ int sq_gate_proc_ask(sq_gate_proc *p, const char *line, double timeout_s, char *
     if (got < 0 && errno == EINTR) continue;
     if (got <= 0) {
       reap(p, 0);
-      return sq_fail(SQ_EIO, "worker %s", p->death);
+      return sq_fail(SQ_EIO, "%s", p->death);
     }
     p->len += (size_t)got;
   }
