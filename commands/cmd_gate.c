@@ -38,7 +38,7 @@
 
 #define MAX_PARAMS 16
 #define MAX_RESTARTS 3
-#define WITNESS_LABEL "gate-witness"
+#define WITNESS_LABEL SQ_GATE_WITNESS
 
 enum { BASE = 0, NEW = 1 };
 static const char *const side_names[2] = {"base", "new"};
@@ -753,10 +753,7 @@ static int judge_and_report(gate *g, double wall) {
     return SQ_COMPARE_BAD_INPUT;
   }
   /* The witness shows the machine; it is not a row of the verdict. */
-  for (int i = 0; i < t.n; i++) {
-    const sq_result *k = t.rows[i].cur ? t.rows[i].cur : t.rows[i].base;
-    if (!strcmp(k->workload, WITNESS_LABEL)) t.count[t.rows[i].p.verdict]--;
-  }
+  sq_paired_uncount(&t, WITNESS_LABEL);
   int status = sq_paired_status(&t, g->a.ambiguous_fails);
   print_all(stdout, g, &t, status, g->a.markdown, wall);
   if (write_outputs(g, &t, status, wall)) fprintf(stderr, "subquad gate: %s\n", sq_last_error());

@@ -312,6 +312,13 @@ int sq_paired_status(const sq_paired_table *t, int ambiguous_fails) {
   return SQ_COMPARE_PASS;
 }
 
+void sq_paired_uncount(sq_paired_table *t, const char *label) {
+  for (int i = 0; i < t->n; i++) {
+    const sq_result *k = t->rows[i].cur ? t->rows[i].cur : t->rows[i].base;
+    if (!strcmp(k->workload, label)) t->count[t->rows[i].p.verdict]--;
+  }
+}
+
 static void fmt_num(char *buf, size_t n, double x, const char *fmt) {
   if (isnan(x)) snprintf(buf, n, "-");
   else snprintf(buf, n, fmt, x);

@@ -16,6 +16,10 @@
 #include "reports/compare.h"
 #include "results/result.h"
 
+/* The workload label of the gate's drift witness rows: shown apart from
+ * the verdict table, and no part of the exit status. */
+#define SQ_GATE_WITNESS "gate-witness"
+
 typedef struct sq_paired_opts {
   double threshold;     /* practical change, as a fraction (0.05) */
   double confidence;    /* of the interval (0.95) */
@@ -85,6 +89,8 @@ int sq_paired_results(const sq_results *base, const sq_results *cur, const sq_pa
 void sq_paired_print(FILE *f, const sq_paired_table *t, int markdown, const char *skip_workload);
 /* The exit status, as sq_compare_status. */
 int sq_paired_status(const sq_paired_table *t, int ambiguous_fails);
+/* Takes the rows of workload `label` out of the counts (the witness). */
+void sq_paired_uncount(sq_paired_table *t, const char *label);
 void sq_paired_free(sq_paired_table *t);
 
 #endif
