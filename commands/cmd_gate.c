@@ -64,6 +64,7 @@ typedef struct gate_case {
   int causal;
   sq_dtype dtype;
   char shape[SQ_SHAPE_TEXT_MAX];
+  int64_t tokens;
   char params[2][256];     /* per side: "N=V;N=V" overrides, or "-" */
   char workload[64];
   int witness;
@@ -243,6 +244,7 @@ static int add_case(gate *g, const sq_kernel *k, const sq_problem *p, const char
   c->dtype = p->dtype;
   c->witness = witness;
   sq_shape_format(&p->shape, c->shape, sizeof c->shape);
+  c->tokens = sq_shape_tokens(&p->shape);
   snprintf(c->workload, sizeof c->workload, "%s", witness ? WITNESS_LABEL : workload);
   /* The protocol splits on whitespace. */
   for (char *s = c->workload; *s; s++)
@@ -304,6 +306,7 @@ static void mirror_identity(gate *g, gate_case *c, int s) {
   snprintf(r->mode, sizeof r->mode, "%s", g->a.mode);
   snprintf(r->workload, sizeof r->workload, "%s", c->workload);
   r->causal = c->causal;
+  r->tokens = c->tokens;
   r->id = c->id;
 }
 

@@ -59,12 +59,13 @@ static void write_script(FILE *f, const sq_paired_row *const *rows, int n, const
     const sq_result *k = rows[i]->cur ? rows[i]->cur : rows[i]->base;
     char label[SQ_SHAPE_TEXT_MAX + 200];
     int wit = witness && !strcmp(k->workload, witness);
-    snprintf(label, sizeof label, "%s%s %s %s", wit ? "witness: " : "", sq_verdict_name(rows[i]->p.verdict),
-             k->kernel, k->shape);
+    /* Kernel and token count: the full shape would not fit under a column. */
+    snprintf(label, sizeof label, "%s%s %s%s T=%lld", wit ? "witness: " : "", sq_verdict_name(rows[i]->p.verdict),
+             k->kernel, k->causal ? "" : " nc", (long long)k->tokens);
     sq_gp_string(f, label);
     fprintf(f, " %d%s", i + 1, i + 1 < n ? ", " : "");
   }
-  fprintf(f, ")\nset bmargin 14\nset key top left\n");
+  fprintf(f, ")\nset bmargin 16\nset key top left\n");
   fprintf(f, "plot 'ratios.dat' index 0 using 1:2 with points pt 7 ps 0.6 lc rgb '#4477aa' title 'one round', \\\n"
              "     'ratios.dat' index 1 using 1:2:3:4 with yerrorbars pt 5 ps 1 lw 2 lc rgb '#cc3311' title "
              "'estimate, interval'\n");
@@ -72,7 +73,7 @@ static void write_script(FILE *f, const sq_paired_row *const *rows, int n, const
              "unset output\n");
 }
 
-int sq_gate_plot(const char *dir, const sq_paired_table *t, const char *witness) {
+int sq_gate_plot_write(const char *dir, const sq_paired_table *t, const char *witness) {
   const sq_paired_row **rows = malloc(sizeof *rows * (size_t)(t->n + 1));
   int n = 0;
   if (!rows) return sq_fail(SQ_ENOMEM, "no memory for the figure");
@@ -94,6 +95,11 @@ int sq_gate_plot(const char *dir, const sq_paired_table *t, const char *witness)
     else rc = sq_outfile_commit(&gp);
   }
   free(rows);
+  return rc;
+}
+
+int sq_gate_plot(const char *dir, const sq_paired_table *t, const char *witness) {
+  int rc = sq_gate_plot_write(dir, t, witness);
   if (rc) return rc;
   char *prog = sq_report_find_program("gnuplot");
   fflush(NULL); /* gnuplot runs in a child, which must not write our buffers again */

@@ -14,5 +14,8 @@
  * the detail. A missing gnuplot is not an error (the script is there to
  * render later). */
 int sq_gate_plot(const char *dir, const sq_paired_table *t, const char *witness);
+/* Writes ratios.gp and ratios.dat only (the report renders its figures
+ * itself). 0, SQ_EIO or SQ_ENOMEM. */
+int sq_gate_plot_write(const char *dir, const sq_paired_table *t, const char *witness);
 
 #endif

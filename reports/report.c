@@ -19,6 +19,7 @@
 
 #include "base/error.h"
 #include "kernels/kernel.h"
+#include "reports/gate_plot.h"
 #include "reports/outfile.h"
 #include "reports/table.h"
 #include "reports/tunefile.h"
@@ -907,6 +908,29 @@ static void render(rep *R) {
     o->rendered = 1;
 }
 
+/* ---- the gate's pair ------------------------------------------------ */
+
+/* Two files of one `subquad gate` run (the same `interleaved` id): the
+ * strip plot of their per-round ratios, as the gate draws it. */
+static int paired_figure(rep *R) {
+  if (R->nfiles != 2) return 0;
+  const char *a = sq_meta_get(&R->files[0].meta, "interleaved"), *b = sq_meta_get(&R->files[1].meta, "interleaved");
+  if (!a || !b || strcmp(a, b)) return 0;
+  const char *side = sq_meta_get(&R->files[0].meta, "gate_side");
+  int base = side && !strcmp(side, "new") ? 1 : 0;
+  sq_paired_opts po;
+  sq_paired_defaults(&po);
+  sq_paired_table t;
+  if (sq_paired_results(&R->files[base], &R->files[!base], &po, &t)) {
+    sq_clear_error(); /* another device on a side: no pairs to draw */
+    return 0;
+  }
+  int rc = sq_gate_plot_write(R->o->outdir, &t, SQ_GATE_WITNESS);
+  sq_paired_free(&t);
+  if (!rc) add_fig(R, "ratios", "Interleaved gate run: per-round ratios new/base, estimates and intervals, threshold band");
+  return rc;
+}
+
 int sq_report_build(const sq_report_opts *o, const char *const *paths, const sq_results *files, int nfiles,
                     sq_report_out *out) {
   memset(out, 0, sizeof *out);
@@ -935,6 +959,7 @@ int sq_report_build(const sq_report_opts *o, const char *const *paths, const sq_
   if (!rc) rc = paper_figures(&R);
   if (!rc) rc = roofline_figure(&R);
   if (!rc) rc = tuning_figure(&R);
+  if (!rc) rc = paired_figure(&R);
   if (!rc) render(&R);
   if (!rc) rc = sq_report_pages(o, paths, files, nfiles, out);
   free(R.rows);

@@ -7,7 +7,8 @@
 # the other case (the drift witness) for every round; and a small real A/A
 # gate that must come out SAME or AMBIGUOUS, never FASTER or SLOWER, with
 # both result files readable by compare, which says they were interleaved
-# and judges them with --paired as the gate did.
+# and judges them with --paired as the gate did, and report, which draws
+# the strip plot of their per-round ratios.
 . "$top_srcdir/tests/tap.sh"
 tmp=${TMPDIR:-/tmp}/subquad-gate-$$
 mkdir -p "$tmp"
@@ -76,7 +77,9 @@ check "compare says they were interleaved" grep -q "measured interleaved by one 
 g=$(grep "^[A-Z-]* *linear_attn.causal_chunked" "$tmp/aa.txt" | head -1)
 p=$(grep "^[A-Z-]* *linear_attn.causal_chunked" "$tmp/paired.txt" | head -1)
 check "compare --paired gives the gate's row" test "$g" = "$p"
-"$SUBQUAD" report "$tmp/aa/base.csv" -o "$tmp/rep" --no-render > /dev/null 2>&1
-check "report reads the gate's file" test $? -eq 0
+"$SUBQUAD" report "$tmp/aa/base.csv" "$tmp/aa/new.csv" -o "$tmp/rep" --no-render > /dev/null 2>&1
+check "report reads the gate's files" test $? -eq 0
+check "report draws the per-round ratios of an interleaved pair" grep -q "index 0 using 1:2" "$tmp/rep/ratios.gp"
+check "... in its page" grep -q "ratios" "$tmp/rep/index.html"
 rm -rf "$tmp"
 tap_done
