@@ -184,8 +184,12 @@ static void req_case(worker *w, char **tok, int ntok) {
     return;
   }
   maybe_fault(w, e->id, -1);
+  /* A suite's cases are planned under that suite's time limit, as run does. */
+  char suite[32] = "";
+  for (int i = 6; i < ntok; i++)
+    if (!strncmp(tok[i], "suite=", 6)) snprintf(suite, sizeof suite, "%s", tok[i] + 6);
   sq_prediction pr;
-  int planned = !sq_predict_opts(w->dev, &e->c, &w->opts, sq_case_time_limit(NULL, -1), &pr);
+  int planned = !sq_predict_opts(w->dev, &e->c, &w->opts, sq_case_time_limit(suite[0] ? suite : NULL, -1), &pr);
   sq_clear_error();
   if (planned && (!pr.feasible || pr.sliced)) {
     sq_case_describe(w->dev, &e->c, &e->r);
