@@ -1,8 +1,9 @@
 /* `subquad worker`: a long-lived measuring process that `subquad gate`
  * starts once per side and drives through a line protocol on stdin and
  * stdout (README.md, "subquad worker"). It opens the device once, keeps the
- * compiled programs (the device's program cache) and the verified rows of
- * every case it was given, verifies each case once before its first timing
+ * compiled programs (the device's program cache), the verified rows of
+ * every case it was given and, within a memory budget, their buffers with
+ * the inputs uploaded, verifies each case once before its first timing
  * (as `run` does), and measures one round of a case per request, so the gate
  * can interleave two binaries' rounds while exactly one of them measures.
  * Each request gets exactly one reply line; a malformed request gets an
@@ -34,6 +35,8 @@ typedef struct worker_case {
   int id;
   sq_case c;
   sq_result r;
+  sq_case_state *kept;     /* set up between rounds, or NULL */
+  long used;               /* when last measured, for evicting the least recent */
 } worker_case;
 
 typedef struct worker {
@@ -42,6 +45,8 @@ typedef struct worker {
   sq_run_opts opts;
   sq_device *dev;
   sq_meta extra;           /* `meta` requests: written into the saved file */
+  double keep_bytes;       /* device memory cases may hold between rounds */
+  long clock;              /* counts rounds, for `used` */
   worker_case *v;
   int n, cap;
   FILE *out;               /* the protocol's stdout */
@@ -54,6 +59,7 @@ typedef struct worker {
 
 static void usage(void) {
   printf("usage: subquad worker [--device D] [--mode cold|hot] [--warmup N] [--timeout S] [--seed N] [--no-tuned]\n"
+         "                      [--keep-mib N]  (device memory cases stay set up in between rounds: 1024)\n"
          "  reads one request a line on stdin, answers one line each on stdout:\n"
          "    hello                          -> hello subquad-worker %d DEVICE_ID DEVICE_NAME\n"
          "    case ID KERNEL causal|noncausal DTYPE SHAPE PARAMS|- [suite=S] [workload=W]\n"
@@ -145,8 +151,12 @@ static int parse_case(worker *w, char **tok, int ntok, worker_case **out) {
       w->v = v;
     }
     e = &w->v[w->n++];
+    memset(e, 0, sizeof *e);
     sq_result_init(&e->r);
   }
+  /* A case given again starts over: what was kept belongs to the old one. */
+  sq_case_unkeep(e->kept);
+  e->kept = NULL;
   sq_result_free(&e->r);
   sq_result_init(&e->r);
   e->id = id;
@@ -286,6 +296,31 @@ static int rounds_of(const sq_result *r) {
   return r->nsamples ? sq_result_round(r, r->nsamples - 1) + 1 : 0;
 }
 
+/* Keeps case e set up between rounds when it fits the --keep budget,
+ * dropping the least recently measured kept cases to make room. A case that
+ * cannot be kept is set up afresh each round (same inputs, same program). */
+static void keep(worker *w, worker_case *e) {
+  if (e->kept || w->keep_bytes <= 0) return;
+  sq_case_state *s;
+  if (sq_case_keep(w->dev, &e->c, &w->opts, &s) || !s) {
+    sq_clear_error();
+    return;
+  }
+  double need = sq_case_kept_bytes(s), held = 0;
+  for (int i = 0; i < w->n; i++) held += sq_case_kept_bytes(w->v[i].kept);
+  while (held + need > w->keep_bytes) {
+    worker_case *old = NULL;
+    for (int i = 0; i < w->n; i++)
+      if (w->v[i].kept && (!old || w->v[i].used < old->used)) old = &w->v[i];
+    if (!old) break;
+    held -= sq_case_kept_bytes(old->kept);
+    sq_case_unkeep(old->kept);
+    old->kept = NULL;
+  }
+  if (held + need <= w->keep_bytes) e->kept = s;
+  else sq_case_unkeep(s);
+}
+
 static void req_round(worker *w, char **tok, int ntok) {
   long long n;
   if (ntok != 2) {
@@ -300,7 +335,11 @@ static void req_round(worker *w, char **tok, int ntok) {
   if (!e) return;
   maybe_fault(w, e->id, rounds_of(&e->r));
   int from = e->r.nsamples;
-  if (sq_case_sample_round(w->dev, &e->c, &w->opts, &e->r, (int)n)) {
+  keep(w, e);
+  e->used = ++w->clock;
+  int rc = e->kept ? sq_case_kept_round(e->kept, &w->opts, &e->r, (int)n)
+                   : sq_case_sample_round(w->dev, &e->c, &w->opts, &e->r, (int)n);
+  if (rc) {
     reply(w, "error round %d: %s", e->id, sq_last_error());
     return;
   }
@@ -461,12 +500,13 @@ static void serve(worker *w) {
   free(line);
 }
 
-enum { O_MODE = 256, O_WARMUP, O_TIMEOUT, O_SEED, O_NOTUNED };
+enum { O_MODE = 256, O_WARMUP, O_TIMEOUT, O_SEED, O_NOTUNED, O_KEEP };
 
 static int parse_args(int argc, char **argv, worker *w) {
   static const struct option opts[] = {{"device", 1, 0, 'd'},          {"mode", 1, 0, O_MODE},
                                        {"warmup", 1, 0, O_WARMUP},     {"timeout", 1, 0, O_TIMEOUT},
                                        {"seed", 1, 0, O_SEED},         {"no-tuned", 0, 0, O_NOTUNED},
+                                       {"keep-mib", 1, 0, O_KEEP},
                                        {"help", 0, 0, 'h'},            {0, 0, 0, 0}};
   long long iv;
   double dv;
@@ -482,6 +522,7 @@ static int parse_args(int argc, char **argv, worker *w) {
     case O_TIMEOUT: if (!(rc = sq_parse_duration(optarg, "--timeout", &dv))) w->opts.measure.timeout_s = dv; break;
     case O_SEED: if (!(rc = sq_parse_i64(optarg, "--seed", 0, 9223372036854775807LL, &iv))) w->opts.seed = (uint64_t)iv; break;
     case O_NOTUNED: w->tuned = 0; break;
+    case O_KEEP: if (!(rc = sq_parse_i64(optarg, "--keep-mib", 0, 1 << 24, &iv))) w->keep_bytes = (double)iv * 1048576; break;
     case ':': rc = sq_fail(SQ_EINVAL, "%s needs a value", argv[optind - 1]); break;
     default: rc = sq_fail(SQ_EINVAL, "unknown option '%s' (see subquad worker --help)", argv[optind - 1]);
     }
@@ -502,7 +543,7 @@ static int parse_fault(worker *w) {
 }
 
 int sq_cmd_worker(int argc, char **argv) {
-  worker w = {.tuned = 1};
+  worker w = {.tuned = 1, .keep_bytes = 1024.0 * 1048576};
   sq_run_defaults(&w.opts);
   if (parse_args(argc, argv, &w) || parse_fault(&w)) return sq_usage_error("worker", "%s", sq_last_error());
   /* The protocol gets the original stdout; anything else printed there
@@ -518,7 +559,10 @@ int sq_cmd_worker(int argc, char **argv) {
     return 1;
   }
   serve(&w);
-  for (int i = 0; i < w.n; i++) sq_result_free(&w.v[i].r);
+  for (int i = 0; i < w.n; i++) {
+    sq_case_unkeep(w.v[i].kept);
+    sq_result_free(&w.v[i].r);
+  }
   free(w.v);
   sq_run_release_programs(w.dev);
   sq_device_close(w.dev);

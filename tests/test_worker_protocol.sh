@@ -5,7 +5,8 @@
 # kernel or case, a case that is not ok, a line over the request limit), a
 # case verified and measured in rounds of exactly the asked size, samples
 # given back as a round, `save` writing a result file that compare reads
-# with its rounds, EOF ending the worker, and bad worker flags.
+# with its rounds, rounds with and without the case kept set up, EOF
+# ending the worker, and bad worker flags.
 . "$top_srcdir/tests/tap.sh"
 tmp=${TMPDIR:-/tmp}/subquad-worker-$$
 mkdir -p "$tmp"
@@ -80,6 +81,10 @@ check "workload label kept" sh -c "grep -v '^#' '$tmp/w.csv' | tail -1 | grep -q
 "$SUBQUAD" compare "$tmp/w.csv" "$tmp/w.csv" > "$tmp/cmp.txt"
 check "compare reads the worker's file" test $? -eq 0
 check "compare says it was not interleaved" grep -q 'not measured interleaved' "$tmp/cmp.txt"
+printf 'case 1 %s -\nround 1 2\nround 1 2\n' "$CASE" | "$SUBQUAD" worker --keep-mib 0 > "$tmp/k.txt" 2>/dev/null
+check "rounds without keeping the case set up (--keep-mib 0)" sh -c "test \$(grep -c '^round 1 ok [0-9.]* [0-9.]*\$' '$tmp/k.txt') -eq 2"
+printf 'hello\n' | "$SUBQUAD" worker --keep-mib -1 > /dev/null 2>&1
+check "bad --keep-mib: exit 2" test $? -eq 2
 printf 'quit\nhello\n' | "$SUBQUAD" worker > "$tmp/q.txt" 2>/dev/null
 check "quit ends the worker after one reply" sh -c "test \"\$(cat '$tmp/q.txt')\" = bye"
 rm -rf "$tmp"
