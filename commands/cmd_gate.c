@@ -106,7 +106,7 @@ static void usage(void) {
     "  --budget TIME          wall time after which no new round starts (20m)\n"
     "  --samples N            samples per side per round (5)\n"
     "  --threshold PCT        practical change (5)\n"
-    "  --confidence PCT       of the paired interval (95)\n"
+    "  --confidence PCT       of the paired interval (99)\n"
     "  --timeout S            a worker silent this long on one request is hung (120)\n"
     "  --seed N               order of the rounds (default: from the clock; recorded)\n"
     "  --device D             passed to both workers (default: theirs)\n"

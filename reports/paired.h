@@ -22,7 +22,7 @@
 
 typedef struct sq_paired_opts {
   double threshold;     /* practical change, as a fraction (0.05) */
-  double confidence;    /* of the interval (0.95) */
+  double confidence;    /* of the interval (0.99) */
   int ignore_device;    /* match rows across devices */
 } sq_paired_opts;
 

@@ -48,6 +48,11 @@ static void hl_tests(void) {
   n = sq_hodges_lehmann(b, 10, 0.95, &est, &lo, &hi, &cov);
   tap_ok(n == 10 && est == 5.5 && lo == 3 && hi == 8 && near(cov, 1 - 50 / 1024.0, 1e-12),
          "HL of 1..10: 5.5 in [3, 8], coverage %.4f (got %g [%g, %g])", cov, est, lo, hi);
+  /* At 99 %: P(T+ <= 3) = 5/1024 <= 0.005 < P(T+ <= 4) = 7/1024, c = 4:
+   * the 4th smallest and 4th largest Walsh averages, 2 and 9. */
+  n = sq_hodges_lehmann(b, 10, 0.99, &est, &lo, &hi, &cov);
+  tap_ok(n == 10 && lo == 2 && hi == 9 && near(cov, 1 - 10 / 1024.0, 1e-12),
+         "HL of 1..10 at 99%%: [2, 9], coverage %.4f (got [%g, %g])", cov, lo, hi);
   /* NaNs are left out: the same answer. */
   double c[12] = {NAN, 1, 2, 3, 4, 5, NAN, 6, 7, 8, 9, 10};
   n = sq_hodges_lehmann(c, 12, 0.95, &est, &lo, &hi, &cov);
@@ -153,7 +158,7 @@ static void verdict_tests(void) {
   make_row(&b, "k", calm, 4, 1, 0.01);
   make_row(&c, "k", calm, 4, 1.5, 0.01);
   v = paired(&b, &c, &p);
-  tap_ok(v == SQ_VERDICT_AMBIGUOUS && strstr(p.note, "too few"),
+  tap_ok(v == SQ_VERDICT_AMBIGUOUS && strstr(p.note, "too few") && strstr(p.note, "(8 are needed)"),
          "4 rounds: AMBIGUOUS, too few (%s: %s)", sq_verdict_name(p.verdict), p.note);
   sq_result_free(&c);
   sq_result_free(&b);
