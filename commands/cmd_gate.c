@@ -13,7 +13,8 @@
  * writes its side's result file (DIR/base.csv, DIR/new.csv: run result
  * files, rounds recorded, marked interleaved with the gate's run id); the
  * verdict table (reports/paired.h) goes to stdout and DIR/verdict.txt and
- * DIR/verdict.md, and the exit status is compare's. */
+ * DIR/verdict.md, the order of the pairs to DIR/order.csv, and the exit
+ * status is compare's. */
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
@@ -91,6 +92,8 @@ typedef struct gate {
   char run_id[48];
   double t0;
   int rounds;              /* gate rounds run */
+  int (*order)[3];         /* every pair measured: round, case id, side measured first */
+  int norder, order_cap;
 } gate;
 
 static void usage(void) {
@@ -112,7 +115,7 @@ static void usage(void) {
     "  --device D             passed to both workers (default: theirs)\n"
     "  --mode cold|hot        (cold)\n"
     "  --no-witness           no drift witness case\n"
-    "  -o DIR                 base.csv, new.csv, verdict.txt, verdict.md, ratios.* (gate)\n"
+    "  -o DIR                 base.csv, new.csv, verdict.txt, verdict.md, order.csv, ratios.* (gate)\n"
     "  --format text|md       stdout table (text)\n"
     "  --ambiguous fail|pass  exit 2 (fail, default) or 0 when only ambiguous rows remain\n"
     "  -q, --quiet            no progress on stderr\n"
@@ -561,6 +564,33 @@ static void progress(gate *g, int nactive, double round_s) {
           round_s, el);
 }
 
+/* Keeps the order for DIR/order.csv (an entry lost to memory is only
+ * missing from that file). */
+static void record_order(gate *g, int id, int first) {
+  if (g->norder == g->order_cap) {
+    int cap = g->order_cap ? 2 * g->order_cap : 256;
+    int(*v)[3] = realloc(g->order, sizeof *v * (size_t)cap);
+    if (!v) return;
+    g->order = v, g->order_cap = cap;
+  }
+  g->order[g->norder][0] = g->rounds;
+  g->order[g->norder][1] = id;
+  g->order[g->norder++][2] = first;
+}
+
+/* DIR/order.csv: the order the pairs were measured in, to look for an
+ * effect of going first or second (the seed reproduces it as well). */
+static int write_order(gate *g) {
+  sq_outfile o;
+  if (sq_outfile_open(&o, g->a.out, "order.csv")) return SQ_EIO;
+  fprintf(o.f, "# seed: %llu\nround,position,id,first\n", (unsigned long long)g->a.seed);
+  for (int i = 0, pos = 0; i < g->norder; i++) {
+    pos = i && g->order[i][0] == g->order[i - 1][0] ? pos + 1 : 0;
+    fprintf(o.f, "%d,%d,%d,%s\n", g->order[i][0], pos, g->order[i][1], side_names[g->order[i][2]]);
+  }
+  return sq_outfile_commit(&o);
+}
+
 /* One gate round over the active cases: the cases in a random order, the
  * two sides of a case back to back in a random order. */
 static int one_round(gate *g) {
@@ -576,6 +606,7 @@ static int one_round(gate *g) {
   for (int i = 0; i < m; i++) {
     gate_case *c = &g->cases[order[i]];
     int first = (int)(next_random(&g->rng) & 1);
+    record_order(g, c->id, first);
     measure(g, first, c);
     measure(g, !first, c);
   }
@@ -724,6 +755,7 @@ static int write_outputs(gate *g, const sq_paired_table *t, int status, double w
     print_all(o.f, g, t, status, md, wall);
     if (sq_outfile_commit(&o)) return SQ_EIO;
   }
+  if (write_order(g)) return SQ_EIO;
   return sq_gate_plot(g->a.out, t, WITNESS_LABEL);
 }
 
@@ -736,6 +768,7 @@ static void free_gate(gate *g) {
   for (int i = 0; i < g->n; i++)
     for (int s = 0; s < 2; s++) sq_result_free(&g->cases[i].m[s]);
   free(g->cases);
+  free(g->order);
   for (int s = 0; s < 2; s++) {
     sq_gate_proc_stop(&g->side[s].proc, 0);
     free(g->side[s].proc.buf);

@@ -64,7 +64,7 @@ check "A/A: SAME or AMBIGUOUS ($row)" sh -c "echo '$row' | grep -Eq '^(SAME|AMBI
 check "A/A: nothing FASTER or SLOWER" sh -c "! grep -Eq '^(FASTER|SLOWER) ' '$tmp/aa.txt'"
 check "drift witness reported" grep -q "drift witness" "$tmp/aa.txt"
 check "seed recorded" grep -q "seed 11" "$tmp/aa.txt"
-for f in base.csv new.csv base.samples.csv new.samples.csv verdict.txt verdict.md ratios.gp ratios.dat; do
+for f in base.csv new.csv base.samples.csv new.samples.csv verdict.txt verdict.md order.csv ratios.gp ratios.dat; do
   check "wrote $f" test -s "$tmp/aa/$f"
 done
 check "files marked interleaved by one run" sh -c \
