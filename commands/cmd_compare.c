@@ -181,6 +181,8 @@ static int write_output(const struct args *a, const sq_comparison *c, const sq_p
   } else {
     fprintf(f, "subquad compare: BASE %s, NEW %s\n\n", base, cur);
   }
+  interleaving_note(f, a, md);
+  if (!md) fputc('\n', f);
   if (pt) sq_paired_print(f, pt, md, SQ_GATE_WITNESS);
   else sq_compare_print(f, c, md);
   if (a->calibrate && c) {
@@ -190,7 +192,6 @@ static int write_output(const struct args *a, const sq_comparison *c, const sq_p
     sq_calibration_print(f, &k, &a->o, md);
   }
   if (md) fputc('\n', f);
-  interleaving_note(f, a, md);
   fprintf(f, "verdict: %s (exit %d)\n", words[status], status);
   if (path && sq_atomic_commit(&out)) return bad("-o %s: cannot write: %s", path, sq_atomic_reason(path));
   return 0;

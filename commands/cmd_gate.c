@@ -110,7 +110,7 @@ static void usage(void) {
     "  --samples N            samples per side per round (5)\n"
     "  --threshold PCT        practical change (5)\n"
     "  --confidence PCT       of the paired interval (99)\n"
-    "  --timeout S            a worker silent this long on one request is hung (120)\n"
+    "  --timeout S            a worker silent this long on a round is hung (120; 5x on a case setup)\n"
     "  --seed N               order of the rounds (default: from the clock; recorded)\n"
     "  --device D             passed to both workers (default: theirs)\n"
     "  --mode cold|hot        (cold)\n"
@@ -359,10 +359,15 @@ static void worker_lost(gate *g, int s, gate_case *c, const char *during, int rc
   sd->restarts++;
 }
 
-/* Asks side s; on a lost worker, handles it and returns its code. */
-static int ask(gate *g, int s, gate_case *c, const char *line, char **reply) {
+/* Building and verifying a case (the reference in double precision) takes
+ * far longer than a round: its request waits this many --timeouts. */
+#define SETUP_TIMEOUTS 5
+
+/* Asks side s, waiting up to `timeout_s`; on a lost worker, handles it and
+ * returns its code. */
+static int ask_within(gate *g, int s, gate_case *c, const char *line, double timeout_s, char **reply) {
   if (g->side[s].dead) return SQ_EIO;
-  int rc = sq_gate_proc_ask(&g->side[s].proc, line, g->a.timeout_s, reply);
+  int rc = sq_gate_proc_ask(&g->side[s].proc, line, timeout_s, reply);
   if (rc) {
     char during[64];
     int k = c && c->m[s].nsamples ? c->m[s].sample_round[c->m[s].nsamples - 1] + 1 : 0;
@@ -371,6 +376,14 @@ static int ask(gate *g, int s, gate_case *c, const char *line, char **reply) {
     worker_lost(g, s, c, during, rc);
   }
   return rc;
+}
+
+static int ask(gate *g, int s, gate_case *c, const char *line, char **reply) {
+  return ask_within(g, s, c, line, g->a.timeout_s, reply);
+}
+
+static int ask_long(gate *g, int s, gate_case *c, const char *line, char **reply) {
+  return ask_within(g, s, c, line, SETUP_TIMEOUTS * g->a.timeout_s, reply);
 }
 
 /* The first word after "VERB ID " of a reply, and the text after it. */
@@ -394,7 +407,7 @@ static void setup_case(gate *g, int s, gate_case *c) {
   mirror_identity(g, c, s);
   c->known[s] = 1;
   c->present[s] = 1;
-  if (ask(g, s, c, line, &reply)) return;
+  if (ask_long(g, s, c, line, &reply)) return;
   if (!strncmp(reply, "error", 5)) {
     /* The side does not know the case (another binary's kernels): the row
      * is one-sided. */
@@ -486,7 +499,7 @@ static int replay(gate *g, int s) {
     sq_result *m = &c->m[s];
     int ok = m->status == SQ_STATUS_OK;
     case_line(c, s, ok ? "case" : "describe", line, sizeof line, g->a.suite);
-    if (sq_gate_proc_ask(&g->side[s].proc, line, g->a.timeout_s, &reply)) return SQ_EIO;
+    if (sq_gate_proc_ask(&g->side[s].proc, line, SETUP_TIMEOUTS * g->a.timeout_s, &reply)) return SQ_EIO;
     if (ok && !strstr(reply, " ok")) {
       fail_mirror(c, s, reply);
       ok = 0;
