@@ -146,9 +146,10 @@ static int parse_case(worker *w, char **tok, int ntok, worker_case **out) {
   worker_case *e = find_case(w, id);
   if (!e) {
     if (w->n == w->cap) {
-      worker_case *v = realloc(w->v, sizeof *v * (size_t)(w->cap = w->cap ? 2 * w->cap : 32));
+      int cap = w->cap ? 2 * w->cap : 32;
+      worker_case *v = realloc(w->v, sizeof *v * (size_t)cap);
       if (!v) return sq_fail(SQ_ENOMEM, "no memory for another case");
-      w->v = v;
+      w->v = v, w->cap = cap;
     }
     e = &w->v[w->n++];
     memset(e, 0, sizeof *e);
