@@ -4,7 +4,8 @@
 # crashes in the middle of a case (test-only SUBQUAD_WORKER_FAULT, set by a
 # wrapper script standing in for NEW) and a BASE worker that hangs: the case
 # is reported as such, the worker is restarted, and the gate goes on with
-# the other case (the drift witness) for every round; and a small real A/A
+# the other case (the drift witness) for every round; the seeded order of
+# the pairs; and a small real A/A
 # gate that must come out SAME or AMBIGUOUS, never FASTER or SLOWER, with
 # both result files readable by compare, which says they were interleaved
 # and judges them with --paired as the gate did, and report, which draws
@@ -53,6 +54,18 @@ check "hanging BASE: the gate ends ($st)" test $st -le 2
 check "the case is reported as hung" grep -q "worker hung (no reply in 3 s)" "$tmp/hang.txt"
 wit=$(grep -c '^2,' "$tmp/hang/base.samples.csv")
 check "the witness kept every round on BASE ($wit samples)" test "$wit" -eq 12
+
+# The order is the seed's: two gates with one seed and no adaptive rounds
+# measure their pairs in the same order.
+for i in 1 2; do
+  "$SUBQUAD" gate --base "$SUBQUAD" --new "$SUBQUAD" $K $FAST --seed 4 -o "$tmp/seed$i" > /dev/null 2>&1
+done
+check "one seed, one order" cmp -s "$tmp/seed1/order.csv" "$tmp/seed2/order.csv"
+"$SUBQUAD" gate --base "$SUBQUAD" --new "$SUBQUAD" $K $FAST --seed 5 -o "$tmp/seed3" > /dev/null 2>&1
+check "another seed, another order" sh -c \
+  "! cmp -s '$tmp/seed1/order.csv' '$tmp/seed3/order.csv' && ! test \"\$(tail -n +2 '$tmp/seed1/order.csv')\" = \"\$(tail -n +2 '$tmp/seed3/order.csv')\""
+check "both sides of a pair go first in some round" sh -c \
+  "grep -q ',base\$' '$tmp/seed1/order.csv' && grep -q ',new\$' '$tmp/seed1/order.csv'"
 
 # A small real A/A gate.
 "$SUBQUAD" gate --base "$SUBQUAD" --new "$SUBQUAD" $K --rounds 6 --max-rounds 10 --samples 3 -q --seed 11 \
