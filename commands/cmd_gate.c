@@ -845,9 +845,13 @@ int sq_cmd_gate(int argc, char **argv) {
     fprintf(stderr, "subquad gate: %s\n", sq_last_error());
     goto done;
   }
-  for (int i = 0; i < g.n; i++)
+  for (int i = 0; i < g.n; i++) {
     for (int s = 0; s < 2; s++)
       if (!g.side[s].dead) setup_case(&g, s, &g.cases[i]);
+    if (!g.a.quiet && isatty(STDERR_FILENO))
+      fprintf(stderr, "[setup %d/%d] %s %s T=%lld verified on both sides\n", i + 1, g.n, g.cases[i].kernel->name,
+              g.cases[i].causal ? "causal" : "noncausal", (long long)g.cases[i].tokens);
+  }
   if (run_rounds(&g)) {
     fprintf(stderr, "subquad gate: %s\n", sq_last_error());
     goto done;
