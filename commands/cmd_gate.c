@@ -849,8 +849,10 @@ int sq_cmd_gate(int argc, char **argv) {
     for (int s = 0; s < 2; s++)
       if (!g.side[s].dead) setup_case(&g, s, &g.cases[i]);
     if (!g.a.quiet && isatty(STDERR_FILENO))
-      fprintf(stderr, "[setup %d/%d] %s %s T=%lld verified on both sides\n", i + 1, g.n, g.cases[i].kernel->name,
-              g.cases[i].causal ? "causal" : "noncausal", (long long)g.cases[i].tokens);
+      fprintf(stderr, "[setup %d/%d] %s %s T=%lld: BASE %s, NEW %s\n", i + 1, g.n, g.cases[i].kernel->name,
+              g.cases[i].causal ? "causal" : "noncausal", (long long)g.cases[i].tokens,
+              g.cases[i].present[BASE] ? sq_status_name(g.cases[i].m[BASE].status) : "absent",
+              g.cases[i].present[NEW] ? sq_status_name(g.cases[i].m[NEW].status) : "absent");
   }
   if (run_rounds(&g)) {
     fprintf(stderr, "subquad gate: %s\n", sq_last_error());
