@@ -363,27 +363,27 @@ static void worker_lost(gate *g, int s, gate_case *c, const char *during, int rc
  * far longer than a round: its request waits this many --timeouts. */
 #define SETUP_TIMEOUTS 5
 
-/* Asks side s, waiting up to `timeout_s`; on a lost worker, handles it and
- * returns its code. */
+/* A request to side s went unanswered: names it and handles the loss. */
+static void lost(gate *g, int s, gate_case *c, const char *line, int rc) {
+  char during[64];
+  int k = c && c->m[s].nsamples ? c->m[s].sample_round[c->m[s].nsamples - 1] + 1 : 0;
+  if (!strncmp(line, "round", 5)) snprintf(during, sizeof during, "its round %d", k + 1);
+  else snprintf(during, sizeof during, "%.*s", (int)strcspn(line, " "), line);
+  worker_lost(g, s, c, during, rc);
+}
+
+/* Asks side s and waits up to `timeout_s`; on a lost worker, handles it
+ * and returns its code. */
 static int ask_within(gate *g, int s, gate_case *c, const char *line, double timeout_s, char **reply) {
   if (g->side[s].dead) return SQ_EIO;
-  int rc = sq_gate_proc_ask(&g->side[s].proc, line, timeout_s, reply);
-  if (rc) {
-    char during[64];
-    int k = c && c->m[s].nsamples ? c->m[s].sample_round[c->m[s].nsamples - 1] + 1 : 0;
-    if (!strncmp(line, "round", 5)) snprintf(during, sizeof during, "its round %d", k + 1);
-    else snprintf(during, sizeof during, "%.*s", (int)strcspn(line, " "), line);
-    worker_lost(g, s, c, during, rc);
-  }
+  int rc = sq_gate_proc_send(&g->side[s].proc, line);
+  if (!rc) rc = sq_gate_proc_wait(&g->side[s].proc, timeout_s, reply);
+  if (rc) lost(g, s, c, line, rc);
   return rc;
 }
 
 static int ask(gate *g, int s, gate_case *c, const char *line, char **reply) {
   return ask_within(g, s, c, line, g->a.timeout_s, reply);
-}
-
-static int ask_long(gate *g, int s, gate_case *c, const char *line, char **reply) {
-  return ask_within(g, s, c, line, SETUP_TIMEOUTS * g->a.timeout_s, reply);
 }
 
 /* The first word after "VERB ID " of a reply, and the text after it. */
@@ -399,15 +399,32 @@ static const char *reply_status(const char *reply, const char **rest) {
   return word;
 }
 
-/* Gives case c to side s and records the outcome in its mirror. */
-static void setup_case(gate *g, int s, gate_case *c) {
-  char line[1024], *reply, *rest_dup;
-  const char *rest;
-  case_line(c, s, "case", line, sizeof line, g->a.suite);
+/* Gives case c to side s: sends the request, which the side's worker
+ * builds and verifies while the other side's does the same (no timing
+ * happens during the setup). 0, or the lost worker's code (handled). */
+static int setup_send(gate *g, int s, gate_case *c, char *line, size_t n) {
+  case_line(c, s, "case", line, n, g->a.suite);
   mirror_identity(g, c, s);
   c->known[s] = 1;
   c->present[s] = 1;
-  if (ask_long(g, s, c, line, &reply)) return;
+  if (g->side[s].dead) {
+    fail_mirror(c, s, "worker lost too often");
+    return SQ_EIO;
+  }
+  int rc = sq_gate_proc_send(&g->side[s].proc, line);
+  if (rc) lost(g, s, c, line, rc);
+  return rc;
+}
+
+/* Waits for side s's answer to setup_send and records it in the mirror. */
+static void setup_finish(gate *g, int s, gate_case *c, const char *line) {
+  char *reply, *rest_dup;
+  const char *rest;
+  int rc = sq_gate_proc_wait(&g->side[s].proc, SETUP_TIMEOUTS * g->a.timeout_s, &reply);
+  if (rc) {
+    lost(g, s, c, line, rc);
+    return;
+  }
   if (!strncmp(reply, "error", 5)) {
     /* The side does not know the case (another binary's kernels): the row
      * is one-sided. */
@@ -422,6 +439,15 @@ static void setup_case(gate *g, int s, gate_case *c) {
   else c->m[s].status = SQ_STATUS_FAILED;
   if (c->m[s].status != SQ_STATUS_OK) snprintf(c->m[s].reason, sizeof c->m[s].reason, "%s", rest_dup ? rest_dup : "");
   free(rest_dup);
+}
+
+/* Sets case c up on both sides at once. */
+static void setup_case(gate *g, gate_case *c) {
+  char line[2][1024];
+  int sent[2];
+  for (int s = 0; s < 2; s++) sent[s] = !setup_send(g, s, c, line[s], sizeof line[s]);
+  for (int s = 0; s < 2; s++)
+    if (sent[s]) setup_finish(g, s, c, line[s]);
 }
 
 /* Appends one round's samples to a mirror row. */
@@ -846,8 +872,7 @@ int sq_cmd_gate(int argc, char **argv) {
     goto done;
   }
   for (int i = 0; i < g.n; i++) {
-    for (int s = 0; s < 2; s++)
-      if (!g.side[s].dead) setup_case(&g, s, &g.cases[i]);
+    setup_case(&g, &g.cases[i]);
     if (!g.a.quiet && isatty(STDERR_FILENO))
       fprintf(stderr, "[setup %d/%d] %s %s T=%lld: BASE %s, NEW %s\n", i + 1, g.n, g.cases[i].kernel->name,
               g.cases[i].causal ? "causal" : "noncausal", (long long)g.cases[i].tokens,

@@ -95,18 +95,28 @@ static long line_end(const sq_gate_proc *p) {
   return nl ? nl - p->buf : -1;
 }
 
-int sq_gate_proc_ask(sq_gate_proc *p, const char *line, double timeout_s, char **reply) {
-  if (p->pid <= 0) return sq_fail(SQ_EIO, "worker not running");
+int sq_gate_proc_send(sq_gate_proc *p, const char *line) {
+  if (p->pid <= 0) return sq_fail(SQ_EIO, "%s", p->death[0] ? p->death : "not running");
   /* The previous reply, returned in place, is dropped now. */
   if (p->taken) {
     memmove(p->buf, p->buf + p->taken, p->len - p->taken);
     p->len -= p->taken;
     p->taken = 0;
   }
-  if (line && send_line(p, line)) {
+  if (send_line(p, line)) {
     reap(p, 0);
     return sq_fail(SQ_EIO, "%s", p->death);
   }
+  return 0;
+}
+
+int sq_gate_proc_ask(sq_gate_proc *p, const char *line, double timeout_s, char **reply) {
+  int rc = sq_gate_proc_send(p, line);
+  return rc ? rc : sq_gate_proc_wait(p, timeout_s, reply);
+}
+
+int sq_gate_proc_wait(sq_gate_proc *p, double timeout_s, char **reply) {
+  if (p->pid <= 0) return sq_fail(SQ_EIO, "%s", p->death[0] ? p->death : "not running");
   double deadline = sq_now_s() + timeout_s;
   long end;
   while ((end = line_end(p)) < 0) {

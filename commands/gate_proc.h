@@ -28,6 +28,12 @@ int sq_gate_proc_start(sq_gate_proc *p);
  * it did not answer in time (it is killed and reaped). */
 int sq_gate_proc_ask(sq_gate_proc *p, const char *line, double timeout_s, char **reply);
 
+/* The two halves of sq_gate_proc_ask, so that two workers can work on one
+ * request each at once: send returns 0, or SQ_EIO when the worker died
+ * (reaped, p->death says how); wait is ask without the sending. */
+int sq_gate_proc_send(sq_gate_proc *p, const char *line);
+int sq_gate_proc_wait(sq_gate_proc *p, double timeout_s, char **reply);
+
 /* Ends the worker: closes its stdin (EOF ends a worker), waits up to
  * grace_s, then kills it. Safe on a worker not running. */
 void sq_gate_proc_stop(sq_gate_proc *p, double grace_s);

@@ -42,6 +42,20 @@ check "the witness kept every round on NEW after the restart ($wit samples)" tes
 check "NEW's file has the crashed row failed" sh -c "grep '^1,' '$tmp/crash/new.csv' | grep -q ',failed,worker crashed'"
 check "BASE's file is whole" test "$(grep -c '^1,' "$tmp/crash/base.samples.csv")" -ge 2
 
+# A worker that crashes while it verifies case 1 (the other side verifies
+# it at the same time).
+cat > "$tmp/crashy0" <<EOS
+#!/bin/sh
+SUBQUAD_WORKER_FAULT=crash:1:case exec "$SUBQUAD" "\$@"
+EOS
+chmod +x "$tmp/crashy0"
+"$SUBQUAD" gate --base "$tmp/crashy0" --new "$SUBQUAD" $K $FAST -o "$tmp/crash0" > "$tmp/crash0.txt" 2>&1
+st=$?
+check "BASE crashing in the setup: the gate ends ($st)" test $st -le 2
+check "... the case reported as crashed during its setup" grep -q "worker crashed (killed by signal [0-9]*) during case" "$tmp/crash0.txt"
+wit=$(grep -c '^2,' "$tmp/crash0/base.samples.csv")
+check "... the witness measured every round on BASE ($wit samples)" test "$wit" -eq 12
+
 # A worker that stops answering in its second round of case 1.
 cat > "$tmp/hangy" <<EOS
 #!/bin/sh
