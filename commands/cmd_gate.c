@@ -750,9 +750,10 @@ static void print_witness(FILE *f, gate *g, const sq_paired_table *t, int md) {
               md ? "- " : "  ", side_upper[s], lo, hi, n, hi / lo);
       free(med);
     }
-    fprintf(f, "%spaired change %+.1f%% [%+.1f%%, %+.1f%%]: %s (the witness is the same code on both sides)\n",
-            md ? "- " : "  ", (r->p.ratio - 1) * 100, (r->p.lo - 1) * 100, (r->p.hi - 1) * 100,
-            sq_verdict_name(r->p.verdict));
+    char iv[80] = "no interval yet";
+    if (r->p.coverage > 0) snprintf(iv, sizeof iv, "[%+.1f%%, %+.1f%%]", (r->p.lo - 1) * 100, (r->p.hi - 1) * 100);
+    fprintf(f, "%spaired change %+.1f%% %s over %d rounds: %s (the witness is the same code on both sides)\n",
+            md ? "- " : "  ", (r->p.ratio - 1) * 100, iv, r->p.npairs, sq_verdict_name(r->p.verdict));
     if (md) fputc('\n', f);
   }
   (void)g;
