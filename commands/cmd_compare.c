@@ -150,14 +150,14 @@ static int check_output(const struct args *a) {
  * the runner drifts, and no test inside the files can tell that from a
  * change. */
 static void interleaving_note(FILE *f, const struct args *a, int md) {
-  if (a->interleaved && a->paired)
-    fprintf(f, "BASE and NEW were measured interleaved by one gate run (%s); judged paired by round\n",
-            a->interleaved);
-  else if (a->interleaved)
-    fprintf(f, "BASE and NEW were measured interleaved by one gate run (%s): --paired judges them as the gate "
-               "did, by round\n",
-            a->interleaved);
-  else
+  if (a->interleaved) {
+    /* The run id is text from the files: printed as one line, or as code. */
+    fprintf(f, "BASE and NEW were measured interleaved by one gate run (");
+    if (md) sq_md_code(f, a->interleaved);
+    else
+      for (const char *p = a->interleaved; *p; p++) fputc(sq_text_char(*p), f);
+    fprintf(f, a->paired ? "); judged paired by round\n" : "): --paired judges them as the gate did, by round\n");
+  } else
     fprintf(f, "note: BASE and NEW were not measured interleaved (not written by one `subquad gate` run): "
                "a drift of the machine between the two runs cannot be told from a change\n");
   if (md) fputc('\n', f);
