@@ -12,6 +12,7 @@
 #include "base/error.h"
 #include "commands/commands.h"
 #include "reports/compare.h"
+#include "reports/paired.h"
 #include "reports/outfile.h"
 #include "reports/table.h"
 
@@ -28,6 +29,8 @@ static void usage(FILE *f) {
           "  --calibrate         BASE and NEW are two runs of one binary (A/A): also say\n"
           "                      how far they drift and the least --gap or --threshold\n"
           "                      under which a gate on this machine calls none of it a change\n"
+          "  --paired            judge two files of one `subquad gate` run as the gate does:\n"
+          "                      per-round ratios paired by round (--threshold applies)\n"
           "  -o FILE             write the table to FILE instead of stdout\n"
           "exit: 0 nothing slower, 1 slower or failing rows, 2 only ambiguous rows, 3 bad input\n");
 }
@@ -55,7 +58,8 @@ static int parse_pct(const char *flag, const char *s, double *out) {
 
 struct args {
   const char *files[2];
-  int nfiles, markdown, ambiguous_fails, calibrate;
+  int nfiles, markdown, ambiguous_fails, calibrate, paired;
+  const char *interleaved;   /* the gate run both files share, or NULL */
   const char *out;
   sq_compare_opts o;
 };
@@ -97,6 +101,8 @@ static int parse_args(int argc, char **argv, struct args *a) {
       a->o.ignore_device = 1;
     } else if (!strcmp(name, "--calibrate")) {
       a->calibrate = 1;
+    } else if (!strcmp(name, "--paired")) {
+      a->paired = 1;
     } else if (arg[0] == '-' && arg[1]) {
       return bad("unknown option '%s'%s", arg, "");
     } else if (a->nfiles < 2) {
@@ -139,9 +145,27 @@ static int check_output(const struct args *a) {
   return 0;
 }
 
+/* Says whether the two files were measured interleaved (DESIGN.md
+ * section 8): two runs taken one after the other see two machines when
+ * the runner drifts, and no test inside the files can tell that from a
+ * change. */
+static void interleaving_note(FILE *f, const struct args *a, int md) {
+  if (a->interleaved) {
+    /* The run id is text from the files: printed as one line, or as code. */
+    fprintf(f, "BASE and NEW were measured interleaved by one gate run (");
+    if (md) sq_md_code(f, a->interleaved);
+    else
+      for (const char *p = a->interleaved; *p; p++) fputc(sq_text_char(*p), f);
+    fprintf(f, a->paired ? "); judged paired by round\n" : "): --paired judges them as the gate did, by round\n");
+  } else
+    fprintf(f, "note: BASE and NEW were not measured interleaved (not written by one `subquad gate` run): "
+               "a drift of the machine between the two runs cannot be told from a change\n");
+  if (md) fputc('\n', f);
+}
+
 /* Writes the table to stdout, or to -o as a whole file (base/files.h):
  * the old table stays until the new one is complete. */
-static int write_output(const struct args *a, const sq_comparison *c, int status) {
+static int write_output(const struct args *a, const sq_comparison *c, const sq_paired_table *pt, int status) {
   const char *path = a->out, *base = a->files[0], *cur = a->files[1];
   int md = a->markdown;
   FILE *f = stdout;
@@ -157,8 +181,11 @@ static int write_output(const struct args *a, const sq_comparison *c, int status
   } else {
     fprintf(f, "subquad compare: BASE %s, NEW %s\n\n", base, cur);
   }
-  sq_compare_print(f, c, md);
-  if (a->calibrate) {
+  interleaving_note(f, a, md);
+  if (!md) fputc('\n', f);
+  if (pt) sq_paired_print(f, pt, md, SQ_GATE_WITNESS);
+  else sq_compare_print(f, c, md);
+  if (a->calibrate && c) {
     sq_calibration k;
     sq_compare_calibrate(c, &a->o, &k);
     fputc('\n', f);
@@ -168,6 +195,24 @@ static int write_output(const struct args *a, const sq_comparison *c, int status
   fprintf(f, "verdict: %s (exit %d)\n", words[status], status);
   if (path && sq_atomic_commit(&out)) return bad("-o %s: cannot write: %s", path, sq_atomic_reason(path));
   return 0;
+}
+
+/* --paired: the gate's verdict on its two files. Rounds pair only when
+ * they were taken together, so other files are refused. */
+static int compare_paired(struct args *a, const sq_results *base, const sq_results *cur) {
+  if (!a->interleaved)
+    return bad("--paired: %s and %s were not measured interleaved by one gate run", a->files[0], a->files[1]);
+  sq_paired_opts po;
+  sq_paired_defaults(&po);
+  po.threshold = a->o.threshold;
+  po.ignore_device = a->o.ignore_device;
+  sq_paired_table t;
+  if (sq_paired_results(base, cur, &po, &t)) return bad("%s%s", sq_last_error(), "");
+  sq_paired_uncount(&t, SQ_GATE_WITNESS);
+  int status = sq_paired_status(&t, a->ambiguous_fails);
+  if (write_output(a, NULL, &t, status)) status = SQ_COMPARE_BAD_INPUT;
+  sq_paired_free(&t);
+  return status;
 }
 
 int sq_cmd_compare(int argc, char **argv) {
@@ -187,6 +232,14 @@ int sq_cmd_compare(int argc, char **argv) {
     sq_results_free(&base);
     return bad("%s%s", sq_last_error(), "");
   }
+  const char *ib = sq_meta_get(&base.meta, "interleaved"), *ic = sq_meta_get(&cur.meta, "interleaved");
+  a.interleaved = ib && ic && !strcmp(ib, ic) ? ib : NULL;
+  if (a.paired) {
+    rc = compare_paired(&a, &base, &cur);
+    sq_results_free(&base);
+    sq_results_free(&cur);
+    return rc;
+  }
   sq_comparison c;
   rc = sq_compare_results(&base, &cur, &a.o, &c);
   if (rc == 0 && c.count[SQ_VERDICT_ONLY_BASE] + c.count[SQ_VERDICT_ONLY_NEW] == c.n) {
@@ -197,7 +250,7 @@ int sq_cmd_compare(int argc, char **argv) {
   int status = SQ_COMPARE_BAD_INPUT;
   if (rc == 0) {
     status = sq_compare_status(&c, a.ambiguous_fails);
-    if (write_output(&a, &c, status)) status = SQ_COMPARE_BAD_INPUT;
+    if (write_output(&a, &c, NULL, status)) status = SQ_COMPARE_BAD_INPUT;
     sq_compare_free(&c);
   } else {
     bad("%s%s", sq_last_error(), "");

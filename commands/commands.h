@@ -2,7 +2,8 @@
  * subcommands and the option helpers only they use. Each subcommand returns
  * the process exit status: 0 success, 1 the work ran but something failed
  * (or, for compare, got slower), 2 bad input on the command line or in a
- * file it names; compare has its own statuses (see reports/compare.h).
+ * file it names; compare and gate have their own statuses (see
+ * reports/compare.h).
  * Nothing below this folder prints usage or picks an exit status. */
 #ifndef SQ_COMMANDS_H
 #define SQ_COMMANDS_H
@@ -13,6 +14,8 @@ int sq_cmd_tune(int argc, char **argv);        /* commands/cmd_tune.c */
 int sq_cmd_workloads(int argc, char **argv);   /* commands/cmd_workloads.c */
 int sq_cmd_report(int argc, char **argv);      /* commands/cmd_report.c */
 int sq_cmd_compare(int argc, char **argv);     /* commands/cmd_compare.c */
+int sq_cmd_worker(int argc, char **argv);      /* commands/cmd_worker.c */
+int sq_cmd_gate(int argc, char **argv);        /* commands/cmd_gate.c */
 
 /* The option helpers below are in commands/options.c. */
 

@@ -21,6 +21,8 @@ static const struct {
   {"tune", sq_cmd_tune, "autotune a kernel's parameters, or replay a recorded space"},
   {"report", sq_cmd_report, "gnuplot figures and an index page from result files"},
   {"compare", sq_cmd_compare, "regression gate between two result files"},
+  {"gate", sq_cmd_gate, "interleaved, paired regression gate between two binaries"},
+  {"worker", sq_cmd_worker, "measuring process driven by gate over stdin/stdout"},
 };
 
 static void usage(FILE *f) {

@@ -545,36 +545,110 @@ static int sample_more_cpu(sq_device *dev, const sq_case *c, const sq_run_opts *
   return rc;
 }
 
-static int sample_more(sq_device *dev, const sq_case *c, const sq_run_opts *opts, sq_result *r) {
-  if (r->status != SQ_STATUS_OK || !r->nsamples) return 0;
-  /* Every round takes as many samples as the first did (the round's
-   * timeout still bounds it). Left to the noise rule, a round caught in a
-   * slow spell is noisy and keeps sampling long after the calm ones stop,
-   * so one spell would outweigh every calm round in the row's median. */
-  sq_run_opts same = *opts;
-  const sq_run_opts *o = &same;
-  int first = 0;
-  while (first < r->nsamples && sq_result_round(r, first) == 0) first++;
-  same.measure.min_samples = same.measure.max_samples = first;
-  same.measure.min_time_s = 0;
-  same.dump_dir = NULL;   /* the first round dumped the case */
-  if (dev->backend == &sq_backend_cpu) return sample_more_cpu(dev, c, o, r);
-  case_ctx x = {.dev = dev, .c = c, .o = o};
+/* The options of a round of exactly `count` samples (the round's timeout
+ * still bounds it). */
+static void round_opts(const sq_run_opts *opts, int count, sq_run_opts *same) {
+  *same = *opts;
+  same->verify_only = 0;
+  same->measure.min_samples = same->measure.max_samples = count;
+  same->measure.min_time_s = 0;
+  same->dump_dir = NULL;   /* the first round dumped the case */
+}
+
+/* Measures one round on a case set up in x and appends it to r. */
+static int measure_on(case_ctx *x, const sq_run_opts *o, sq_result *r) {
   double *v = NULL;
   int n = 0;
   sq_stats st;
-  int rc = c->kernel->plan(&c->prob, c->params, &x.plan);
-  if (!rc) rc = sq_progcache_get(dev, *c->kernel->source, x.plan.defines, &x.prog);
-  if (!rc) rc = alloc_all(&x);
   sq_measure_opts m = o->measure;
   /* As in the first round: a sample of over a second warms up by itself. */
   if (r->stats.median > SELF_WARMING_MS) m.warmup = 0;
-  if (!rc) rc = sq_measure(dev, &m, sample_device, &x, &v, &n, &st);
-  free_all(&x);
+  int rc = sq_measure(x->dev, &m, sample_device, x, &v, &n, &st);
   if (rc) set_status(r, SQ_STATUS_FAILED, "a later measuring round: %s", sq_last_error());
-  else rc = append_samples(dev, c, r, v, n);
+  else rc = append_samples(x->dev, x->c, r, v, n);
   free(v);
   return r->status == SQ_STATUS_OK ? rc : 0;
+}
+
+/* One round of exactly `count` samples appended to an ok row, which may
+ * hold none yet (verified only). */
+static int sample_round(sq_device *dev, const sq_case *c, const sq_run_opts *opts, sq_result *r, int count) {
+  if (r->status != SQ_STATUS_OK || count < 1) return 0;
+  sq_run_opts same;
+  round_opts(opts, count, &same);
+  const sq_run_opts *o = &same;
+  if (dev->backend == &sq_backend_cpu) return sample_more_cpu(dev, c, o, r);
+  case_ctx x = {.dev = dev, .c = c, .o = o};
+  int rc = c->kernel->plan(&c->prob, c->params, &x.plan);
+  if (!rc) rc = sq_progcache_get(dev, *c->kernel->source, x.plan.defines, &x.prog);
+  if (!rc) rc = alloc_all(&x);
+  if (!rc) rc = measure_on(&x, o, r);
+  else set_status(r, SQ_STATUS_FAILED, "a later measuring round: %s", sq_last_error()), rc = 0;
+  free_all(&x);
+  return rc;
+}
+
+/* A case kept set up between rounds: its own copy of the case and options
+ * (the caller's may move), the program pinned, the buffers allocated and
+ * the inputs uploaded once. */
+struct sq_case_state {
+  sq_case c;
+  sq_run_opts o;
+  case_ctx x;
+  double bytes;
+};
+
+int sq_case_keep(sq_device *dev, const sq_case *c, const sq_run_opts *o, sq_case_state **out) {
+  *out = NULL;
+  if (dev->backend == &sq_backend_cpu) return 0;
+  sq_case_state *s = calloc(1, sizeof *s);
+  if (!s) return sq_fail(SQ_ENOMEM, "no memory to keep a case");
+  s->c = *c;
+  s->o = *o;
+  s->o.dump_dir = NULL;
+  s->o.output = NULL;
+  s->x = (case_ctx){.dev = dev, .c = &s->c, .o = &s->o};
+  int rc = c->kernel->plan(&s->c.prob, s->c.params, &s->x.plan);
+  if (!rc) rc = sq_progcache_get(dev, *c->kernel->source, s->x.plan.defines, &s->x.prog);
+  if (!rc) rc = alloc_all(&s->x);
+  if (rc) {
+    free_all(&s->x);
+    free(s);
+    return rc;
+  }
+  sq_case_memory m;
+  sq_case_memory_of(&s->c.prob, &s->x.plan, &m);
+  s->bytes = m.total;
+  *out = s;
+  return 0;
+}
+
+double sq_case_kept_bytes(const sq_case_state *s) { return s ? s->bytes : 0; }
+
+int sq_case_kept_round(sq_case_state *s, const sq_run_opts *opts, sq_result *r, int count) {
+  if (r->status != SQ_STATUS_OK || count < 1) return 0;
+  sq_run_opts same;
+  round_opts(opts, count, &same);
+  int rc = measure_on(&s->x, &same, r);
+  if (!rc) sq_clear_error();
+  return rc;
+}
+
+void sq_case_unkeep(sq_case_state *s) {
+  if (!s) return;
+  free_all(&s->x);
+  free(s);
+}
+
+static int sample_more(sq_device *dev, const sq_case *c, const sq_run_opts *opts, sq_result *r) {
+  if (r->status != SQ_STATUS_OK || !r->nsamples) return 0;
+  /* Every round takes as many samples as the first did. Left to the noise
+   * rule, a round caught in a slow spell is noisy and keeps sampling long
+   * after the calm ones stop, so one spell would outweigh every calm round
+   * in the row's median. */
+  int first = 0;
+  while (first < r->nsamples && sq_result_round(r, first) == 0) first++;
+  return sample_round(dev, c, opts, r, first);
 }
 
 int sq_case_prebuild(sq_device *dev, const sq_case *c) {
@@ -605,6 +679,12 @@ int sq_case_run(sq_device *dev, const sq_case *c, const sq_run_opts *o, sq_resul
 
 int sq_case_sample_more(sq_device *dev, const sq_case *c, const sq_run_opts *opts, sq_result *r) {
   int rc = sample_more(dev, c, opts, r);
+  if (!rc) sq_clear_error();
+  return rc;
+}
+
+int sq_case_sample_round(sq_device *dev, const sq_case *c, const sq_run_opts *opts, sq_result *r, int count) {
+  int rc = sample_round(dev, c, opts, r, count);
   if (!rc) sq_clear_error();
   return rc;
 }

@@ -59,6 +59,26 @@ int sq_case_run(sq_device *dev, const sq_case *c, const sq_run_opts *o, sq_resul
  * (the detail left empty), or SQ_ENOMEM when the host ran out of memory. */
 int sq_case_sample_more(sq_device *dev, const sq_case *c, const sq_run_opts *o, sq_result *r);
 
+/* One measuring round of exactly `count` samples appended to an ok row of
+ * a case already verified (a row from a verify-only sq_case_run may hold
+ * no samples yet): the gate's worker asks for rounds of a fixed size, so
+ * each round of both sides weighs the same. Failures and the return as
+ * for sq_case_sample_more. */
+int sq_case_sample_round(sq_device *dev, const sq_case *c, const sq_run_opts *opts, sq_result *r, int count);
+
+/* A verified case kept set up between rounds (the gate's worker): the
+ * program pinned in the cache, the buffers allocated and the same seeded
+ * inputs uploaded once, so a round only launches and times. sq_case_keep
+ * sets *out to NULL, returning 0, on the cpu device (nothing to keep);
+ * else 0 or the failing call's code (SQ_ENOMEM, a backend error). */
+typedef struct sq_case_state sq_case_state;
+int sq_case_keep(sq_device *dev, const sq_case *c, const sq_run_opts *o, sq_case_state **out);
+/* Device memory the kept case holds, in bytes (0 for NULL). */
+double sq_case_kept_bytes(const sq_case_state *s);
+/* As sq_case_sample_round, on the kept buffers. */
+int sq_case_kept_round(sq_case_state *s, const sq_run_opts *opts, sq_result *r, int count);
+void sq_case_unkeep(sq_case_state *s);
+
 /* Fills a row's identity (device, kernel, shape, dtype, params, feature,
  * tolerance) without running anything: for rows skipped before a run. */
 void sq_case_describe(sq_device *dev, const sq_case *c, sq_result *r);

@@ -3,6 +3,8 @@
 libsubquad_a_SOURCES += \
 	reports/compare.h reports/compare.c \
 	reports/mannwhitney.h reports/mannwhitney.c \
+	reports/paired.h reports/paired.c \
+	reports/gate_plot.h reports/gate_plot.c \
 	reports/table.h reports/table.c \
 	reports/outfile.h reports/outfile.c \
 	reports/tunefile.h reports/tunefile.c \

@@ -19,6 +19,7 @@
 
 #include "base/error.h"
 #include "kernels/kernel.h"
+#include "reports/gate_plot.h"
 #include "reports/outfile.h"
 #include "reports/table.h"
 #include "reports/tunefile.h"
@@ -834,7 +835,7 @@ static void set_note(sq_report_out *o, char *note) {
 
 /* The gnuplot program: a path as given, or the first match on PATH;
  * malloc'ed, NULL when not found. */
-static char *find_program(const char *prog) {
+char *sq_report_find_program(const char *prog) {
   if (strchr(prog, '/')) return access(prog, X_OK) == 0 ? strdup(prog) : NULL;
   const char *path = getenv("PATH");
   if (!path) path = "/usr/bin:/bin";
@@ -853,7 +854,7 @@ static char *find_program(const char *prog) {
  * NAME.log (kept only when gnuplot fails). NAME.png, NAME.svg and NAME.log
  * are removed first: gnuplot opens its outputs in place, and must create
  * them afresh rather than write through whatever link was left there. */
-static int render_one(const char *gnuplot, const char *dir, const char *name) {
+int sq_report_render(const char *gnuplot, const char *dir, const char *name) {
   char script[128], png[128], svg[128], log[128]; /* names fit: see sq_report_out.fig */
   snprintf(script, sizeof script, "%s.gp", name);
   snprintf(png, sizeof png, "%s.png", name);
@@ -887,7 +888,7 @@ static void render(rep *R) {
                         R->o->outdir));
     return;
   }
-  char *prog = find_program(gp);
+  char *prog = sq_report_find_program(gp);
   if (!prog) {
     set_note(o, sq_strf("gnuplot not found (%s): scripts and data are written; render with `cd %s && for f in *.gp; "
                         "do gnuplot \"$f\"; done`",
@@ -897,7 +898,7 @@ static void render(rep *R) {
   int failed = 0;
   char first[96] = "";
   for (int i = 0; i < o->nfigs; i++)
-    if (render_one(prog, R->o->outdir, o->fig[i]) != 0 && !failed++) snprintf(first, sizeof first, "%s", o->fig[i]);
+    if (sq_report_render(prog, R->o->outdir, o->fig[i]) != 0 && !failed++) snprintf(first, sizeof first, "%s", o->fig[i]);
   free(prog);
   o->render_failed = failed > 0;
   if (failed)
@@ -905,6 +906,29 @@ static void render(rep *R) {
                         R->o->outdir, first));
   else
     o->rendered = 1;
+}
+
+/* ---- the gate's pair ------------------------------------------------ */
+
+/* Two files of one `subquad gate` run (the same `interleaved` id): the
+ * strip plot of their per-round ratios, as the gate draws it. */
+static int paired_figure(rep *R) {
+  if (R->nfiles != 2) return 0;
+  const char *a = sq_meta_get(&R->files[0].meta, "interleaved"), *b = sq_meta_get(&R->files[1].meta, "interleaved");
+  if (!a || !b || strcmp(a, b)) return 0;
+  const char *side = sq_meta_get(&R->files[0].meta, "gate_side");
+  int base = side && !strcmp(side, "new") ? 1 : 0;
+  sq_paired_opts po;
+  sq_paired_defaults(&po);
+  sq_paired_table t;
+  if (sq_paired_results(&R->files[base], &R->files[!base], &po, &t)) {
+    sq_clear_error(); /* another device on a side: no pairs to draw */
+    return 0;
+  }
+  int rc = sq_gate_plot_write(R->o->outdir, &t, SQ_GATE_WITNESS);
+  sq_paired_free(&t);
+  if (!rc) add_fig(R, "ratios", "Interleaved gate run: per-round ratios new/base, estimates and intervals, threshold band");
+  return rc;
 }
 
 int sq_report_build(const sq_report_opts *o, const char *const *paths, const sq_results *files, int nfiles,
@@ -935,6 +959,7 @@ int sq_report_build(const sq_report_opts *o, const char *const *paths, const sq_
   if (!rc) rc = paper_figures(&R);
   if (!rc) rc = roofline_figure(&R);
   if (!rc) rc = tuning_figure(&R);
+  if (!rc) rc = paired_figure(&R);
   if (!rc) render(&R);
   if (!rc) rc = sq_report_pages(o, paths, files, nfiles, out);
   free(R.rows);

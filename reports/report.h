@@ -58,6 +58,13 @@ void sq_report_out_free(sq_report_out *out);
 int sq_report_pages(const sq_report_opts *o, const char *const *paths, const sq_results *files,
                     int nfiles, const sq_report_out *out);
 
+/* The program `prog`: a path as given, or the first match on PATH;
+ * malloc'ed, NULL when not found. */
+char *sq_report_find_program(const char *prog);
+/* Runs `gnuplot NAME.gp` in dir (NAME.png and NAME.svg made afresh; its
+ * messages kept in NAME.log only when it fails). 0, or -1. */
+int sq_report_render(const char *gnuplot, const char *dir, const char *name);
+
 /* Writes s as a single-quoted gnuplot string: every text that reaches a
  * .gp script (titles, labels, key entries, tic labels, file names) goes
  * through here. Inside '...' gnuplot does no backquote command

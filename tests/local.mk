@@ -99,10 +99,15 @@ TESTS += $(workloads_tests)
 # --- reports and compare ---
 reports_tests =
 reports_tests += tests/test_compare_verdicts
+# The gate's paired verdict (reports/paired.c) on constructed rounds.
+reports_tests += tests/test_paired
 check_PROGRAMS += $(reports_tests)
 TESTS += $(reports_tests)
 # Shell tests are not programs: they go to TESTS only.
 reports_scripts = tests/test_compare_cli.sh tests/test_report.sh
+# The gate: the worker's protocol, and gates with a crashing and a hanging
+# worker and a small real A/A on the default device.
+reports_scripts += tests/test_worker_protocol.sh tests/test_gate.sh
 TESTS += $(reports_scripts)
 EXTRA_DIST += $(reports_scripts) tests/data/results_bad_number.csv tests/data/results_truncated.csv
 
