@@ -199,7 +199,10 @@ int sq_predict_opts(const sq_device *dev, const sq_case *c, const sq_run_opts *o
   const mem_need *rm = out->sliced ? &slice : &whole;
   double t = kernel_s(dev, c, rp, rm);
   int ns;
-  double per_slice = sampling_s(&o->measure, t, &ns) + (o->measure.warmup + 1) * t +
+  /* The verification call, and the warm-up unless that call was long
+   * enough to warm up by itself (the runner's rule: over a second). */
+  int warmups = t > 1.0 ? 0 : o->measure.warmup;
+  double per_slice = sampling_s(&o->measure, t, &ns) + (warmups + 1) * t +
                      reference_s(c, rp, o->ref_budget_flops) +
                      host_bytes(rp) / HOST_BYTES_PER_S;
   double total = COMPILE_S + nslices * per_slice;
