@@ -1,11 +1,13 @@
 /* The `subquad` program: dispatches to a subcommand (commands/). Only this
  * layer turns library error codes into exit statuses. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
 #include "commands/commands.h"
+#include "harness/topology.h"
 
 int sq_argc;
 char **sq_argv;
@@ -41,6 +43,12 @@ int main(int argc, char **argv) {
   if (!strcmp(argv[1], "--version")) {
     printf("subquad %s (%s)\n", PACKAGE_VERSION, SQ_GIT_REVISION);
     return 0;
+  }
+  uint64_t cap;
+  if (sq_host_memory_cap(&cap) < 0) {
+    fprintf(stderr, "subquad: SUBQUAD_HOST_MEMORY: '%s' is not a size (bytes, or a number with K, M or G)\n",
+            getenv("SUBQUAD_HOST_MEMORY"));
+    return 2;
   }
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     if (!strcmp(argv[1], commands[i].name)) return commands[i].fn(argc - 1, argv + 1);

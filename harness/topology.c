@@ -128,7 +128,23 @@ int sq_topology_gpu_numa(const char *pci_bus_id) {
 #endif
 }
 
+int sq_host_memory_cap(uint64_t *bytes) {
+  const char *cap = getenv("SUBQUAD_HOST_MEMORY");
+  if (!cap) return 0;
+  char *end;
+  double v = strtod(cap, &end), unit = 1;
+  if (*end == 'K') unit = 1024.0;
+  if (*end == 'M') unit = 1048576.0;
+  if (*end == 'G') unit = 1073741824.0;
+  if (unit > 1) end++;
+  if (end == cap || *end || !(v > 0) || v * unit > 1e18) return -1;
+  *bytes = (uint64_t)(v * unit);
+  return 1;
+}
+
 uint64_t sq_host_memory_available(void) {
+  uint64_t cap;
+  if (sq_host_memory_cap(&cap) == 1) return cap;
   FILE *f = fopen("/proc/meminfo", "r");
   char line[128];
   unsigned long long kib = 0;

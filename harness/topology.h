@@ -22,8 +22,13 @@ typedef struct sq_topology {
 int sq_topology_get(sq_topology *out);
 
 /* Bytes of host memory available now without swapping (MemAvailable, which
- * counts reclaimable page cache; else the free pages), 0 when unknown. */
+ * counts reclaimable page cache; else the free pages), 0 when unknown.
+ * SUBQUAD_HOST_MEMORY (bytes, or with a K, M or G suffix) replaces the
+ * probe: a share of a node to plan within, or a fixed host for tests. */
 uint64_t sq_host_memory_available(void);
+/* SUBQUAD_HOST_MEMORY: 1 and *bytes when set and valid, 0 when unset, -1
+ * when malformed (the command line refuses to start). */
+int sq_host_memory_cap(uint64_t *bytes);
 
 /* The OS index of the NUMA node nearest the PCI device "0000:17:00.0",
  * -1 when unknown (no hwloc, hwloc does not see the device, or one node). */

@@ -62,5 +62,10 @@ expect_error "a kernel name with a newline and a tab: one line" 2 "unknown kerne
   run --kernel "a${nl}b	c" --shape $S
 expect_error "a usage error with a newline: one line" 2 "'table\\\\ncsv' is not table or csv" -- \
   devices --format "table${nl}csv"
+# A malformed SUBQUAD_HOST_MEMORY (the planner's host cap) stops every command.
+SUBQUAD_HOST_MEMORY=12X
+export SUBQUAD_HOST_MEMORY
+expect_error "a malformed SUBQUAD_HOST_MEMORY: exit 2, one line" 2 "SUBQUAD_HOST_MEMORY: '12X' is not a size" -- devices
+unset SUBQUAD_HOST_MEMORY
 rm -rf "$tmp"
 tap_done
