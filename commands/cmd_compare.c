@@ -60,6 +60,7 @@ struct args {
   const char *files[2];
   int nfiles, markdown, ambiguous_fails, calibrate, paired;
   const char *interleaved;   /* the gate run both files share, or NULL */
+  const char *partial[2];    /* a file's `progress` line when its run had not finished */
   const char *out;
   sq_compare_opts o;
 };
@@ -160,6 +161,16 @@ static void interleaving_note(FILE *f, const struct args *a, int md) {
   } else
     fprintf(f, "note: BASE and NEW were not measured interleaved (not written by one `subquad gate` run): "
                "a drift of the machine between the two runs cannot be told from a change\n");
+  /* A run saved while it was still going (killed, or read mid-run) lacks
+   * cases and rounds: its rows compare, but the file says so. */
+  for (int i = 0; i < 2; i++) {
+    if (!a->partial[i]) continue;
+    fprintf(f, "note: %s is a partial run: ", i ? "NEW" : "BASE");
+    if (md) sq_md_code(f, a->partial[i]);
+    else
+      for (const char *p = a->partial[i]; *p; p++) fputc(sq_text_char(*p), f);
+    fputc('\n', f);
+  }
   if (md) fputc('\n', f);
 }
 
@@ -234,6 +245,8 @@ int sq_cmd_compare(int argc, char **argv) {
   }
   const char *ib = sq_meta_get(&base.meta, "interleaved"), *ic = sq_meta_get(&cur.meta, "interleaved");
   a.interleaved = ib && ic && !strcmp(ib, ic) ? ib : NULL;
+  a.partial[0] = sq_meta_get(&base.meta, "progress");
+  a.partial[1] = sq_meta_get(&cur.meta, "progress");
   if (a.paired) {
     rc = compare_paired(&a, &base, &cur);
     sq_results_free(&base);

@@ -23,5 +23,8 @@ rows=$(grep -c '^[0-9]' "$tmp/p.csv" 2>/dev/null)
 [ "$rows" = 6 ] && ok "6 rows saved" || not_ok "rows saved: $rows"
 if "$sq" compare "$tmp/p.csv" "$tmp/p.csv" >"$tmp/cmp" 2>&1; then ok "the partial file reads back (compare: $(tail -1 "$tmp/cmp"))"
 else not_ok "compare of the partial file: $(cat "$tmp/cmp")"; fi
+if grep -q '^note: BASE is a partial run: partial: 6 of 6 cases, round 1 of 3' "$tmp/cmp" &&
+   grep -q '^note: NEW is a partial run' "$tmp/cmp"; then ok "compare says both files are partial"
+else not_ok "compare's notes: $(head -5 "$tmp/cmp")"; fi
 ls "$tmp" | grep -q '\.tmp' && not_ok "a temporary file is left: $(ls "$tmp")" || ok "no temporary file left behind"
 tap_done
