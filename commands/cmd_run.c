@@ -365,17 +365,15 @@ static int select_cases(run_cli *a, sq_case_list *l) {
  * machine, Ctrl-C) keeps its work. The final write replaces it. */
 #define CHECKPOINT_S 60.0
 
+static int open_output(const run_cli *a, sq_device *dev, const char *progress, sq_results_writer **w);
+
 static void save_partial(const run_cli *a, sq_device *dev, const sq_result *rows, int nrows, int ncases,
                          int round) {
-  sq_meta meta = {0};
-  sq_meta_standard(&meta, sq_argc, sq_argv);
-  add_device_meta(&meta, dev, a);
-  char buf[160];
-  snprintf(buf, sizeof buf, "partial: %d of %d cases, round %d of %d (the run had not finished)", nrows, ncases,
-           round + 1, a->rounds);
-  sq_meta_set(&meta, "progress", buf);
+  char progress[160];
+  snprintf(progress, sizeof progress, "partial: %d of %d cases, round %d of %d (the run had not finished)", nrows,
+           ncases, round + 1, a->rounds);
   sq_results_writer *w;
-  int rc = sq_results_open(a->out, &meta, &w);
+  int rc = open_output(a, dev, progress, &w);
   for (int i = 0; !rc && i < nrows; i++) rc = sq_results_write(w, &rows[i]);
   if (!rc) rc = sq_results_close(w);
   else sq_results_abort(w);
@@ -458,12 +456,15 @@ static void announce_single(const run_cli *a, const sq_case *c, const sq_predict
             : "");
 }
 
-/* Opens the output early, so a bad path fails before any work is done. */
-static int open_output(const run_cli *a, sq_device *dev, sq_results_writer **w) {
+/* Opens the output with the run's metadata (and, for a partial save, its
+ * `progress` line); the final one is opened early, so a bad path fails
+ * before any work is done. */
+static int open_output(const run_cli *a, sq_device *dev, const char *progress, sq_results_writer **w) {
   if (!a->out) return 0;
   sq_meta meta = {0};
   sq_meta_standard(&meta, sq_argc, sq_argv);
   add_device_meta(&meta, dev, a);
+  if (progress) sq_meta_set(&meta, "progress", progress);
   return sq_results_open(a->out, &meta, w);
 }
 
@@ -490,7 +491,7 @@ int sq_cmd_run(int argc, char **argv) {
     if (sq_device_measure_peaks(dev))
       fprintf(stderr, "subquad run: warning: peaks not measured: %s\n", sq_last_error());
   }
-  if (open_output(&a, dev, &w)) goto bad;
+  if (open_output(&a, dev, NULL, &w)) goto bad;
   watch_temporaries(w);
   rows = calloc((size_t)cases.n, sizeof *rows);
   plans = plan_all(dev, &a, &cases);
