@@ -31,8 +31,8 @@ if head -1 "$tmp/all.csv" | grep -q '^paper,title,workload,domain,family,operato
   ok "the CSV has op, calls, shape and catalog_shape columns"
 else not_ok "CSV header: $(head -1 "$tmp/all.csv")"; fi
 # A runnable row: the canonical shape of the case it runs; the catalog's own text.
-if grep -q '^Swin,.*,swin/swin-t-224.s1,.*,softmax_attn,softmax_attn.flash,ok,0,1,"B=4096,H=3,T=49,D=32,DV=32","B=64\*64,H=3,T=49,D=32",49,' "$tmp/all.csv"; then
-  ok "a runnable row shows its canonical shape and batch x windows"
+if grep -q '^Swin,.*,swin/swin-t-224.s1,.*,local_attn.window_2d,pending:window_2d,[a-z ]*,0,1,"B=64,H=3,D=32,DV=32,grid=56x56,win=7x7,shift=3x3,scale=0.176776695,has_rpb=1","B=64,H=3,D=32,grid=56x56,win=7x7,shift=3x3,has_rpb=1",3136,' "$tmp/all.csv"; then
+  ok "a windowed row shows its canonical shape: grid, window, shift, bias and the grid's tokens"
 else not_ok "swin-t-224.s1: $(grep swin-t-224.s1 "$tmp/all.csv")"; fi
 # A pending:ssd row, resolved to the op's kernel: validated and shown in its
 # op's axes, defaults included (its status is the device's prediction).
@@ -40,7 +40,7 @@ if grep -q ',ssm.ssd,ssm.ssd.chunked,[a-z ]*,1,1,"B=1,T=103000,H=16,P=128,G=8,N=
   ok "a pending:ssd row runs ssm.ssd.chunked and shows its canonical shape in its op's axes"
 else not_ok "mmmamba row: $(grep mmmamba-linear "$tmp/all.csv")"; fi
 "$SUBQUAD" workloads --paper Swin >"$tmp/swin.txt" 2>/dev/null
-if grep -q 'swin/swin-t-coco-1333x800-mask-r-cnn.s1 .* B=~2\*1392,H=3,T=49,D=32 ' "$tmp/swin.txt"; then
+if grep -q 'swin/swin-t-coco-1333x800-mask-r-cnn.s1 .* B=~2,H=3,D=32,grid=203x336,win=7x7,shift=3x3,has_rpb=1 ' "$tmp/swin.txt"; then
   ok "the table shows the shape as written, assumed values marked ~"
 else not_ok "table: $(grep coco-1333x800-mask-r-cnn.s1 "$tmp/swin.txt")"; fi
 
