@@ -105,9 +105,71 @@ static int add_sweep_point(sq_case_list *l, int64_t B, int64_t H, int64_t T, int
   return 0;
 }
 
+/* The first registered kernel of an op (the registry lists the best
+ * first), or NULL while its kernels are pending. */
+static const sq_kernel *op_kernel(const char *op) {
+  for (int i = 0; i < sq_nkernels; i++)
+    if (!strcmp(sq_kernels[i]->op->name, op)) return sq_kernels[i];
+  return NULL;
+}
+
+/* One non-causal case of an op's first kernel, its shape as --shape text;
+ * nothing while the op has no kernel, or when the list already runs it. */
+static int add_shape_case(sq_case_list *l, const char *op, const char *text, const char *workload,
+                          const char *paper) {
+  const sq_kernel *k = op_kernel(op);
+  if (!k) return 0;
+  sq_problem p = {.causal = 0, .dtype = SQ_F32};
+  int rc = sq_shape_parse_op(k->op, text, 0, workload, &p.shape);
+  if (rc || listed(l, k, &p)) return rc;
+  return sq_case_list_add_problem(l, k, &p, workload, paper);
+}
+
+/* A grid side as Swin windows it: padded to a multiple of the window M, or,
+ * when the grid is no larger than M, one window of the grid's size with the
+ * shift turned off. */
+static void swin_window(int64_t side, int64_t M, int64_t *grid, int64_t *win, int64_t *shift) {
+  *grid = side <= M ? side : (side + M - 1) / M * M;
+  *win = side <= M ? side : M;
+  *shift = side <= M ? 0 : M / 2;
+}
+
+/* The local-window kernels at one stage of the vision sweep (heads, head
+ * dim 32): Swin's shifted windows with their bias at M = 7, 8, 12 and 16
+ * (Swin-T/B use 7 at 224 px and 12 at 384, LaMamba-Diff 8, SwinIR-style
+ * restorers 16), and NAT's 7x7 neighbourhood, plain and with DiNAT's
+ * dilation (side / 7: the sparse-global setting of its 224 px stages). */
+static int window_stage(sq_case_list *l, int res, int stage, int64_t side, int64_t heads) {
+  static const int wins[] = {7, 8, 12, 16};
+  char name[96], text[200];
+  int rc = 0;
+  for (size_t w = 0; !rc && w < sizeof wins / sizeof wins[0]; w++) {
+    int64_t g, m, sh;
+    swin_window(side, wins[w], &g, &m, &sh);
+    snprintf(name, sizeof name, "sweep/swin-%d.s%d.w%d", res, stage, wins[w]);
+    snprintf(text, sizeof text, "B=1,H=%lld,D=32,grid=%lldx%lld,win=%lldx%lld,shift=%lldx%lld,has_rpb=1",
+             (long long)heads, (long long)g, (long long)g, (long long)m, (long long)m, (long long)sh,
+             (long long)sh);
+    rc = add_shape_case(l, "local_attn.window_2d", text, name, "Swin");
+  }
+  /* NAT (dilation 1) and DiNAT, whose dilation spreads the 7 keys over the
+   * whole side; one case when the two coincide. */
+  const int64_t dinat = side / 7 > 1 ? side / 7 : 1;
+  for (int64_t d = 1; !rc; d = dinat) {
+    snprintf(name, sizeof name, "sweep/%s-%d.s%d", d == 1 ? "nat" : "dinat", res, stage);
+    snprintf(text, sizeof text, "B=1,H=%lld,D=32,grid=%lldx%lld,kernel_size=7x7,dilation=%lldx%lld",
+             (long long)heads, (long long)side, (long long)side, (long long)d, (long long)d);
+    rc = add_shape_case(l, "local_attn.neighborhood_2d", text, name, "-");
+    if (d == dinat) break;
+  }
+  return rc;
+}
+
 /* InLine-Swin-T (heads 3|6|12|24, head dim 32, patch 4: the catalog rows
  * inline/inline-swin-t-224-...) at growing resolutions, global attention per
- * stage: the regime where linear attention should overtake softmax. */
+ * stage: the regime where linear attention should overtake softmax; and at
+ * the same stages the local-window kernels, whose cost grows with the
+ * tokens at a fixed window. */
 static int vision_sweep(sq_case_list *l) {
   static const int res[] = {224, 384, 512, 768, 1024, 1536, 2048};
   static const int heads[] = {3, 6, 12, 24};
@@ -117,9 +179,26 @@ static int vision_sweep(sq_case_list *l) {
       int64_t side = (res[r] / 4) >> s;
       snprintf(name, sizeof name, "sweep/inline-swin-t-%d.s%d", res[r], s + 1);
       int rc = add_sweep_point(l, 1, heads[s], side * side, 32, 0, name, "InLine");
+      if (!rc) rc = window_stage(l, res[r], s + 1, side, heads[s]);
       if (rc) return rc;
     }
   return 0;
+}
+
+/* Video Swin's 3D windows over a frames x side x side grid: (8, 7, 7)
+ * shifted by (4, 3, 3), with the bias table, the grid padded to the window
+ * on each axis as Video Swin pads it (34 frames -> 40, 32 -> 35). */
+static int video_windows(sq_case_list *l, int64_t frames, int64_t side, char *text, size_t n) {
+  int64_t gt, mt, st, gs, ms, ss;
+  char name[64];
+  swin_window(frames, 8, &gt, &mt, &st);
+  swin_window(side, 7, &gs, &ms, &ss);
+  snprintf(name, sizeof name, "sweep/video-swin-%lldx%lldx%lld", (long long)frames, (long long)side,
+           (long long)side);
+  snprintf(text, n, "B=1,H=1,D=64,grid=%lldx%lldx%lld,win=%lldx%lldx%lld,shift=%lldx%lldx%lld,has_rpb=1",
+           (long long)gt, (long long)gs, (long long)gs, (long long)mt, (long long)ms, (long long)ms,
+           (long long)st, (long long)ss, (long long)ss);
+  return add_shape_case(l, "local_attn.window_3d", text, name, "-");
 }
 
 /* Video token counts, latent frames x height x width: 34|68|136 latent
@@ -131,12 +210,13 @@ static int vision_sweep(sq_case_list *l) {
 static int video_sweep(sq_case_list *l) {
   static const int frames[] = {34, 68, 136};
   static const int side[] = {32, 48};
-  char name[64];
+  char name[64], text[200];
   for (int s = 0; s < 2; s++)
     for (int f = 0; f < 3; f++) {
       int64_t T = (int64_t)frames[f] * side[s] * side[s];
       snprintf(name, sizeof name, "sweep/video-%dx%dx%d", frames[f], side[s], side[s]);
       int rc = add_sweep_point(l, 1, 1, T, 64, 0, name, "-");
+      if (!rc) rc = video_windows(l, frames[f], side[s], text, sizeof text);
       if (rc) return rc;
     }
   return 0;

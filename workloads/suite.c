@@ -86,12 +86,32 @@ void sq_case_list_free(sq_case_list *l) {
   l->n = l->cap = 0;
 }
 
+/* The token axis at T tokens, as --shape text: a count, or for a grid op
+ * (windows, neighbourhoods) the most nearly square grid of T tokens, T a
+ * power of two: 32x16 for 512 in 2D, 8x8x8 in 3D. The sides stay powers of
+ * two, so the sweep shapes' windows (8, 4x8x8) tile them. */
+static void token_text(const sq_axis *ax, int64_t T, char *out, size_t n) {
+  if (ax->kind != SQ_AXIS_LIST) {
+    snprintf(out, n, "%s=%lld", ax->name, (long long)T);
+    return;
+  }
+  int bits = 0, used = snprintf(out, n, "%s=", ax->name);
+  while (((int64_t)1 << (bits + 1)) <= T) bits++;
+  for (int i = 0; i < ax->len; i++) {
+    int side = (bits + ax->len - 1 - i) / (ax->len - i);   /* the larger share first */
+    bits -= side;
+    used += snprintf(out + used, (size_t)used < n ? n - (size_t)used : 0, "%s%lld", i ? "x" : "",
+                     (long long)1 << side);
+  }
+}
+
 /* The problem of kernel k in a sweep: the op's sweep shape with its token
  * axis at T, in the suites' form. */
 static int sweep_problem(const sq_kernel *k, const char *shape, int64_t T, int causal, sq_problem *p) {
   const sq_op *op = k->op;
-  char text[SQ_SHAPE_TEXT_MAX];
-  snprintf(text, sizeof text, "%s,%s=%lld", shape, op->axes[sq_op_token_axis(op)].name, (long long)T);
+  char text[SQ_SHAPE_TEXT_MAX], tokens[64];
+  token_text(&op->axes[sq_op_token_axis(op)], T, tokens, sizeof tokens);
+  snprintf(text, sizeof text, "%s,%s", shape, tokens);
   memset(p, 0, sizeof *p);
   p->causal = causal;
   p->dtype = SQ_F32;
