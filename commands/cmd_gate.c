@@ -102,8 +102,8 @@ static void usage(void) {
     "  --base BIN, --new BIN  the two subquad binaries (the same one for an A/B of parameters)\n"
     "  --suite S | --kernel K --shape SPEC [--causal|--noncausal] [--dtype f32|f16|bf16]\n"
     "  --only SUBSTR          suite cases whose kernel name contains SUBSTR\n"
-    "  --base-param N=V, --new-param N=V  force a tunable on one side (repeatable; in a suite,\n"
-    "                         for the kernels that have it)\n"
+    "  --base-param [K:]N=V, --new-param [K:]N=V  force a tunable on one side (repeatable; in a\n"
+    "                         suite, for the kernels that have it, or kernel K alone)\n"
     "  --rounds N             rounds every case gets (10)\n"
     "  --max-rounds N         rounds a still AMBIGUOUS case may get (4 x --rounds)\n"
     "  --budget TIME          wall time after which no new round starts (20m)\n"
@@ -128,9 +128,17 @@ static void usage(void) {
 enum { O_BASE = 256, O_NEW, O_BPARAM, O_NPARAM, O_ROUNDS, O_MAXR, O_BUDGET, O_SAMPLES, O_THRESH, O_CONF,
        O_TIMEOUT, O_SEED, O_MODE, O_NOWIT, O_FORMAT, O_AMBIG, O_CAUSAL, O_NONCAUSAL, O_DTYPE, O_ONLY };
 
+/* [KERNEL:]NAME=VALUE: the kernel, when named, must exist. */
 static int add_param(gate_cli *a, int side, const char *v) {
   if (a->nparams[side] == MAX_PARAMS) return sq_fail(SQ_EINVAL, "--%s-param: more than %d", side_names[side], MAX_PARAMS);
-  if (!strchr(v, '=')) return sq_fail(SQ_EINVAL, "--%s-param: '%s' is not NAME=VALUE", side_names[side], v);
+  const char *eq = strchr(v, '='), *colon = strchr(v, ':');
+  if (!eq) return sq_fail(SQ_EINVAL, "--%s-param: '%s' is not [KERNEL:]NAME=VALUE", side_names[side], v);
+  if (colon && colon < eq) {
+    char kname[128];
+    snprintf(kname, sizeof kname, "%.*s", (int)(colon - v), v);
+    if (!sq_kernel_find(kname))
+      return sq_fail(SQ_EINVAL, "--%s-param: '%s' is not a kernel (see subquad list)", side_names[side], kname);
+  }
   a->params[side][a->nparams[side]++] = v;
   return 0;
 }
@@ -219,7 +227,11 @@ static int side_params(const gate_cli *a, int side, const sq_kernel *k, int *use
   buf[0] = 0;
   sq_kernel_default_params(k, pv);
   for (int j = 0; j < a->nparams[side]; j++) {
-    const char *p = a->params[side][j];
+    const char *p = a->params[side][j], *colon = strchr(p, ':');
+    if (colon && colon < strchr(p, '=')) {   /* KERNEL:NAME=VALUE: that kernel only */
+      if (strlen(k->name) != (size_t)(colon - p) || strncmp(k->name, p, (size_t)(colon - p))) continue;
+      p = colon + 1;
+    }
     char name[64];
     snprintf(name, sizeof name, "%.*s", (int)(strchr(p, '=') - p), p);
     if (sq_kernel_param_index(k, name) < 0) {

@@ -21,6 +21,14 @@ expect_error "no case: exit 3" 3 "give either --kernel" -- gate --base "$SUBQUAD
 expect_error "bad --rounds: exit 3" 3 "rounds" -- gate --base "$SUBQUAD" --new "$SUBQUAD" $K --rounds 0
 expect_error "param no kernel has: exit 3" 3 "has no parameter 'NOPE'" -- \
   gate --base "$SUBQUAD" --new "$SUBQUAD" $K --new-param NOPE=1 -o "$tmp/x"
+expect_error "param for a kernel that does not exist: exit 3" 3 "'no.such' is not a kernel" -- \
+  gate --base "$SUBQUAD" --new "$SUBQUAD" $K --new-param no.such:CHUNK=32 -o "$tmp/x"
+expect_error "param for a kernel not among the cases: exit 3" 3 "no kernel of the selected cases has" -- \
+  gate --base "$SUBQUAD" --new "$SUBQUAD" $K --new-param linear_attn.noncausal:SPLIT=2 -o "$tmp/x"
+"$SUBQUAD" gate --base "$SUBQUAD" --new "$SUBQUAD" $K $FAST --new-param linear_attn.causal_chunked:CHUNK=32 \
+  -o "$tmp/qual" > /dev/null 2>&1
+check "KERNEL:N=V sets N on that kernel's NEW side only" sh -c \
+  "grep '^1,' '$tmp/qual/new.csv' | grep -q 'CHUNK=32' && ! grep '^1,' '$tmp/qual/base.csv' | grep -q 'CHUNK=32'"
 "$SUBQUAD" gate --base "$tmp/no-such-binary" --new "$SUBQUAD" $K $FAST -o "$tmp/nobin" > /dev/null 2> "$tmp/err"
 st=$?
 check "a BASE that cannot run: exit 3 ($st)" test $st -eq 3
