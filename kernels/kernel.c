@@ -32,6 +32,12 @@ void sq_plan_define(sq_plan *pl, const char *name, long value) {
   snprintf(pl->defines + len, sizeof pl->defines - len, "%s-D%s=%ld", len ? " " : "", name, value);
 }
 
+/* A define whose value is text without spaces (a list: 0,1,5,14). */
+void sq_plan_define_text(sq_plan *pl, const char *name, const char *value) {
+  size_t len = strlen(pl->defines);
+  snprintf(pl->defines + len, sizeof pl->defines - len, "%s-D%s=%s", len ? " " : "", name, value);
+}
+
 void sq_plan_problem_defines(sq_plan *pl, const sq_problem *p) {
   const sq_op *op = p->shape.op;
   for (int a = 0; a < sq_op_naxes(op); a++)

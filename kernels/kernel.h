@@ -135,6 +135,7 @@ void sq_kernel_default_params(const sq_kernel *k, int *pv);
 /* Plan-building helpers (kernels/kernel.c). */
 void sq_plan_init(sq_plan *pl);
 void sq_plan_define(sq_plan *pl, const char *name, long value);
+void sq_plan_define_text(sq_plan *pl, const char *name, const char *value);
 /* Standard defines every kernel text sees: CAUSAL, DTYPE, and each axis of
  * the op that declares a define name (HEAD_D, HEAD_DV, FMAP ...). */
 void sq_plan_problem_defines(sq_plan *pl, const sq_problem *p);

@@ -35,4 +35,5 @@ libsubquad_a_SOURCES += \
 	kernels/wkv4.h kernels/wkv4.c kernels/wkv4_ref.c \
 	kernels/wkv7.h kernels/wkv7.c kernels/wkv7_ref.c \
 	kernels/sliding_attn.h kernels/sliding_attn.c kernels/sliding_attn_ref.c \
-	kernels/cross_attn.h kernels/cross_attn.c
+	kernels/cross_attn.h kernels/cross_attn.c \
+	kernels/varlen_attn.h kernels/varlen_attn.c

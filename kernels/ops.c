@@ -10,6 +10,7 @@
 
 #include "base/error.h"
 #include "kernels/op.h"
+#include "kernels/varlen_attn.h"
 
 /* Limits shared by many axes. Tokens index with 32-bit ints in the kernel
  * texts; batch-like axes stop where B*H*T would pass any device. */
@@ -531,10 +532,20 @@ const sq_op sq_op_hyper_attn = {
  * attention over VAR's scales, patch_nums 1,2,3,4,5,6,8,10,13,16 squared
  * (1 + 4 + ... + 256 = 680 tokens at 256 px). */
 static const char *const varlen_names[] = {"var256", NULL};
-static const int64_t varlen_tokens[] = {680};
+/* Each layout's segment starts, the last being its token count. */
+static const int64_t var256_starts[] = {0, 1, 5, 14, 30, 55, 91, 155, 255, 424, 680};
+static const struct { const int64_t *starts; int nseg; } varlen_layouts[] = {{var256_starts, 10}};
+
+int sq_varlen_segments(const sq_shape *s, const int64_t **starts) {
+  const int layout = (int)sq_shape_int(s, "scales");
+  *starts = varlen_layouts[layout].starts;
+  return varlen_layouts[layout].nseg;
+}
 
 static int varlen_check(const sq_shape *s, int causal, char *why, size_t n) {
-  int64_t want = varlen_tokens[sq_shape_int(s, "scales")], T = sq_shape_int(s, "T");
+  const int64_t *starts;
+  const int nseg = sq_varlen_segments(s, &starts);
+  const int64_t want = starts[nseg], T = sq_shape_int(s, "T");
   if (T != want) {
     snprintf(why, n, "T=%lld but scales=%s packs %lld tokens", (long long)T,
              varlen_names[sq_shape_int(s, "scales")], (long long)want);

@@ -12,6 +12,7 @@
 #include "kernels/softmax_attn.h"
 #include "kernels/ssm_scan.h"
 #include "kernels/ssd.h"
+#include "kernels/varlen_attn.h"
 #include "kernels/wkv6.h"
 #include "kernels/wkv4.h"
 #include "kernels/wkv7.h"
@@ -32,6 +33,7 @@ const sq_kernel *const sq_kernels[] = {
   &sq_wkv7_recurrent,
   &sq_sliding_1d_flash,
   &sq_cross_attn_flash,
+  &sq_varlen_attn_flash,
   &sq_softmax_attn_naive,
   &sq_softmax_attn_flash,
 };

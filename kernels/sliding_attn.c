@@ -46,8 +46,39 @@ static double pairs_below(const sq_band *b, int64_t c) {
 /* sum_i |K(i)|: pairs with -left <= j - i <= right. Sliding windows
  * (TQ = TK = T, windows below T) give FAMILIES.md's
  * sum_{delta=-L'}^{R'} (T - |delta|) = (L'+R'+1) T - L'(L'+1)/2 - R'(R'+1)/2. */
-double sq_band_pairs(const sq_band *b) {
+static double band_pairs(const sq_band *b) {
   return pairs_below(b, b->right) - pairs_below(b, -b->left - 1);
+}
+
+/* With segments: each one is a band of its own over its tokens. */
+double sq_band_pairs(const sq_band *b) {
+  if (!b->seg) return band_pairs(b);
+  double pairs = 0;
+  for (int s = 0; s < b->nseg; s++) {
+    sq_band one = *b;
+    one.TQ = one.TK = b->seg[s + 1] - b->seg[s];
+    one.seg = NULL;
+    pairs += band_pairs(&one);
+  }
+  return pairs;
+}
+
+int64_t sq_band_widest_segment(const sq_band *b) {
+  int64_t w = b->seg ? 0 : b->TK;
+  for (int s = 0; b->seg && s < b->nseg; s++)
+    if (b->seg[s + 1] - b->seg[s] > w) w = b->seg[s + 1] - b->seg[s];
+  return w;
+}
+
+/* The segment starts as the kernel text's BA_SEG_STARTS, a list it keeps
+ * in registers: the layouts are a handful of segments (VAR's 10 scales). */
+static void define_segments(sq_plan *out, const sq_band *b) {
+  char list[512];
+  size_t used = 0;
+  for (int s = 0; s <= b->nseg && used < sizeof list; s++)
+    used += (size_t)snprintf(list + used, sizeof list - used, "%s%lld", s ? "," : "", (long long)b->seg[s]);
+  sq_plan_define(out, "BA_NSEG", b->nseg);
+  sq_plan_define_text(out, "BA_SEG_STARTS", list);
 }
 
 /* FL_BM = 0 (the default) is 64 query rows, or the smallest power of two
@@ -157,6 +188,7 @@ int sq_band_plan(const sq_problem *p, const sq_band *b, const int *pv, sq_plan *
   out->local_mem = local_bytes(b, pv, tile_keys(b, pv));
   const int kvs = pv[BA_KVS_I];
   sq_plan_define(out, "FL_KVS", kvs);
+  if (b->seg) define_segments(out, b);
   /* q, k, v, o are slots 0..3 of both ops (the tests check it). Without
    * splits the partial-result arguments are o, never touched. */
   const int po = kvs > 1 ? sq_plan_scratch(out, (size_t)b->BH * kvs * (size_t)b->TQ * (size_t)b->DV * 4) : 3;

@@ -7,8 +7,10 @@
  *
  * The kernel text (kernels/sliding_attn.sqk) is one tiled flash kernel over
  * a band of a TQ x TK score matrix; softmax_attn.cross (kernels/cross_attn.h)
- * runs the same text with a band wide enough to hold every key. The band
- * helpers below are what both descriptors share. */
+ * runs the same text with a band wide enough to hold every key, and
+ * softmax_attn.varlen (kernels/varlen_attn.h) with segments cutting the band
+ * into blocks on the diagonal. The band helpers below are what the three
+ * descriptors share. */
 #ifndef SQ_SLIDING_ATTN_H
 #define SQ_SLIDING_ATTN_H
 
@@ -41,11 +43,18 @@ static inline int64_t sw_right(const sq_problem *p) {
 
 /* One band problem, the kernel text's view: BH independent (b, h) pairs of
  * TQ queries over TK keys, query i seeing keys [i - left, i + right] within
- * [0, TK). */
+ * [0, TK) and, when the band has segments (packed sequences, TQ = TK), within
+ * its own segment [seg[s], seg[s+1]): FlashAttention's varlen, with the
+ * window inside each segment. seg holds nseg + 1 starts, from 0 to TQ. */
 typedef struct sq_band {
   int64_t BH, TQ, TK, D, DV, left, right;
   double scale;
+  const int64_t *seg; /* NULL: one segment */
+  int nseg;
 } sq_band;
+
+/* The largest segment a band holds (TK without segments). */
+int64_t sq_band_widest_segment(const sq_band *b);
 
 sq_band sq_band_of_sliding(const sq_problem *p);
 /* (query, key) pairs the band holds, per (b, h): sum over i of |K(i)|. */

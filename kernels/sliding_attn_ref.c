@@ -5,7 +5,9 @@
  * o_i = sum_{j in K(i)} softmax_j(s_ij) v_j. The softmax is over exactly
  * K(i): a row near an end sees fewer keys and is not normalised by the
  * window. local_attn.sliding_1d is the band of its window over TQ = TK = T;
- * softmax_attn.cross (kernels/cross_attn.c) a band holding every key. */
+ * softmax_attn.cross (kernels/cross_attn.c) a band holding every key;
+ * softmax_attn.varlen (kernels/varlen_attn.c) a band cut to each row's
+ * segment. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -14,10 +16,23 @@
 
 /* One output row: scores over the row's keys into s, then the weighted sum
  * of their V rows. Subtracting the row maximum keeps exp() in range. */
+/* Row i's segment [*start, *end): the whole key range without segments. */
+static void segment_of(const sq_band *b, int64_t i, int64_t *start, int64_t *end) {
+  *start = 0;
+  *end = b->TK;
+  for (int s = 0; b->seg && s < b->nseg; s++)
+    if (i >= b->seg[s] && i < b->seg[s + 1]) {
+      *start = b->seg[s];
+      *end = b->seg[s + 1];
+    }
+}
+
 static void ref_row(const sq_band *b, const float *q, const float *k, const float *v, int64_t i, double *s,
                     double *o) {
-  const int64_t lo = i - b->left > 0 ? i - b->left : 0;
-  const int64_t hi = i + b->right < b->TK - 1 ? i + b->right : b->TK - 1;
+  int64_t start, end;
+  segment_of(b, i, &start, &end);
+  const int64_t lo = i - b->left > start ? i - b->left : start;
+  const int64_t hi = i + b->right < end - 1 ? i + b->right : end - 1;
   const float *qi = q + i * b->D;
   double m = -INFINITY;
   for (int64_t j = lo; j <= hi; j++) {
@@ -51,8 +66,9 @@ int sq_band_reference(const sq_band *b, const float *q, const float *k, const fl
     if (rows[r] - b->left > b->TK - 1 || rows[r] + b->right < 0)
       return sq_fail(SQ_EINVAL, "band attention reference: row %lld sees no key", (long long)rows[r]);
   }
-  /* The widest row holds left + right + 1 keys, at most TK. */
-  const int64_t width = b->left + b->right + 1 < b->TK ? b->left + b->right + 1 : b->TK;
+  /* The widest row holds left + right + 1 keys, at most its segment's. */
+  const int64_t seg = sq_band_widest_segment(b);
+  const int64_t width = b->left + b->right + 1 < seg ? b->left + b->right + 1 : seg;
   double *s = malloc((size_t)width * sizeof *s);
   if (!s) return sq_fail(SQ_ENOMEM, "band attention reference: no memory for %lld scores", (long long)width);
   for (int64_t bh = 0; bh < b->BH; bh++) {
@@ -71,7 +87,7 @@ int sq_sliding_attn_reference(const sq_problem *p, const float *const *in, const
 
 /* Scores (2D) and the weighted sum (2DV) over the widest row's keys. */
 double sq_band_row_cost(const sq_band *b) {
-  const double width = fmin((double)(b->left + b->right + 1), (double)b->TK);
+  const double width = fmin((double)(b->left + b->right + 1), (double)sq_band_widest_segment(b));
   return 2.0 * width * (double)(b->D + b->DV);
 }
 

@@ -54,11 +54,11 @@ EXTRA_DIST += tests/test_wkv6_dump.sh tests/check_wkv6_dump.py
 core_tests += tests/test_wkv4_ref tests/test_wkv4 tests/test_wkv7_ref tests/test_wkv7
 TESTS += tests/test_wkv4_dump.sh tests/test_wkv7_dump.sh
 EXTRA_DIST += tests/test_wkv4_dump.sh tests/check_wkv4_dump.py tests/test_wkv7_dump.sh tests/check_wkv7_dump.py
-# Sliding-window and cross attention (FAMILIES.md §4.1, one band kernel):
-# declarations, pairs and work, the reference against softmax attention and
-# by hand, the kernels against the reference on PoCL, and dumps against the
-# independent NumPy checks.
-core_tests += tests/test_sliding_attn tests/test_cross_attn
+# Sliding-window, cross and varlen attention (FAMILIES.md §4.1, one band
+# kernel): declarations, pairs and work, the reference against softmax
+# attention and by hand, the kernels against the reference on PoCL, and
+# dumps against the independent NumPy checks.
+core_tests += tests/test_sliding_attn tests/test_cross_attn tests/test_varlen_attn
 TESTS += tests/test_sliding_dump.sh tests/test_cross_dump.sh
 EXTRA_DIST += tests/test_sliding_dump.sh tests/check_sliding_dump.py tests/test_cross_dump.sh tests/check_cross_dump.py
 check_PROGRAMS += $(core_tests)

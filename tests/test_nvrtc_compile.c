@@ -121,6 +121,9 @@ static const struct { const char *op, *shape, *params; int noncausal; } extra_sh
   {"local_attn.sliding_1d", "B=1,H=2,T=5000,D=64,window_left=200,window_right=100", "FL_SPLIT=2,FL_BM=32,FL_KVS=4", 1},
   {"softmax_attn.cross", "B=2,H=3,TQ=1,TK=3136,D=64", "FL_SPLIT=4,FL_BM=8,FL_KVS=16", 1},
   {"softmax_attn.cross", "B=1,H=1,TQ=3136,TK=49,D=256", NULL, 1},
+  /* Varlen: the segment list as a define, causal and not, split keys. */
+  {"softmax_attn.varlen", "B=2,H=3,T=680,D=64,scales=var256", NULL, 1},
+  {"softmax_attn.varlen", "B=1,H=2,T=680,D=64,DV=32", "FL_SPLIT=2,FL_BM=32,FL_KVS=4", 0},
 };
 #endif
 
