@@ -6,7 +6,7 @@ TEST_EXTENSIONS = .sh
 SH_LOG_DRIVER = $(LOG_DRIVER)
 AM_TESTS_ENVIRONMENT = SUBQUAD='$(abs_top_builddir)/subquad'; top_srcdir='$(abs_top_srcdir)'; export SUBQUAD top_srcdir;
 LDADD = libsubquad.a
-EXTRA_DIST += tests/tap.h tests/tap.sh tests/capture.h
+EXTRA_DIST += tests/tap.h tests/tap.sh tests/capture.h tests/kernel_case.h tests/dumptest.sh
 
 # --- core (harness, kernels, results) ---
 core_tests =

@@ -19,13 +19,7 @@
 #include "kernels/softmax_attn.h"
 #include "tests/capture.h"
 #include "tests/tap.h"
-
-static sq_device *dev;
-
-static void bail(const char *what, const char *detail) {
-  printf("Bail out! %s: %s\n", what, detail);
-  exit(1);
-}
+#include "tests/kernel_case.h"
 
 typedef struct shape { int64_t B, H, TQ, TK, D, DV; } shape;
 
@@ -99,26 +93,6 @@ static void test_query_block(void) {
   tap_ok(rc == SQ_EINVAL && strstr(why, "scratch"), "FL_KVS=8 over 64 heads of 2^20 queries is refused (%s)", why);
 }
 
-static float *draws(int64_t n, unsigned seed) {
-  float *v = malloc(sizeof(float) * (size_t)n);
-  if (!v) bail("draws", "no memory");
-  uint64_t x = 0x9e3779b97f4a7c15ull * (seed + 1);
-  for (int64_t i = 0; i < n; i++) {
-    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-    v[i] = (float)((double)(x >> 11) / 9007199254740992.0 * 2 - 1);
-  }
-  return v;
-}
-
-static double max_rel(const double *a, const double *b, int64_t n) {
-  double d = 0, m = 0;
-  for (int64_t i = 0; i < n; i++) {
-    d = fmax(d, fabs(a[i] - b[i]));
-    m = fmax(m, fabs(b[i]));
-  }
-  return d / (m + 1e-300);
-}
-
 /* TQ = TK: the same as non-causal softmax attention; TQ = 1 over keys
  * that are one query's: the softmax attention row of that query. */
 static void test_reference(void) {
@@ -145,27 +119,9 @@ static void test_reference(void) {
   free(q), free(k), free(v), free(o), free(r);
 }
 
+/* Runs one case verified; `params` (or NULL: defaults) as "NAME=V,...". */
 static int run_case(const sq_problem *p, const char *params, const sq_run_opts *opts, const char *what) {
-  const sq_kernel *k = &sq_cross_attn_flash;
-  sq_case c = {.kernel = k, .prob = *p};
-  sq_kernel_default_params(k, c.params);
-  char buf[128];
-  snprintf(buf, sizeof buf, "%s", params ? params : "");
-  for (char *a = strtok(buf, ","); a; a = strtok(NULL, ","))
-    if (sq_params_parse(k, a, c.params)) bail(a, sq_last_error());
-  sq_run_opts o;
-  if (opts) o = *opts;
-  else sq_run_defaults(&o);
-  o.verify_only = 1;
-  sq_result r;
-  sq_case_run(dev, &c, &o, &r, NULL);
-  char shape[SQ_SHAPE_TEXT_MAX];
-  sq_shape_format(&p->shape, shape, sizeof shape);
-  int ok = tap_ok(r.status == SQ_STATUS_OK, "%s %s %s%s%s %s: %s err %.2g %s", k->name, shape,
-                  sq_dtype_name(p->dtype), params ? " " : "", params ? params : "", what, sq_status_name(r.status),
-                  r.max_rel_err, r.reason);
-  sq_result_free(&r);
-  return ok;
+  return verify_case(&sq_cross_attn_flash, p, params, opts, what);
 }
 
 static void shapes(void) {

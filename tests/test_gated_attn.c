@@ -17,14 +17,7 @@
 #include "kernels/gated_attn.h"
 #include "tests/capture.h"
 #include "tests/tap.h"
-
-static sq_device *dev;
-
-/* A test that cannot go on (a shape or parameter the test itself wrote). */
-static void bail(const char *what, const char *detail) {
-  printf("Bail out! %s: %s\n", what, detail);
-  exit(1);
-}
+#include "tests/kernel_case.h"
 
 typedef struct shape { int64_t B, H, T, D, DV; } shape;
 
@@ -40,36 +33,12 @@ static void problem(const sq_kernel *k, const shape *s, int causal, int state, s
   if (sq_problem_parse(k, text, causal, dt, p)) bail(text, sq_last_error());
 }
 
-/* Runs one case verified; `params` (or NULL: defaults) as "NAME=V,...". */
-static int run_case(const sq_kernel *k, const sq_problem *p, const char *params, const sq_run_opts *opts,
-                    const char *what) {
-  sq_case c = {.kernel = k, .prob = *p};
-  sq_kernel_default_params(k, c.params);
-  char buf[128];
-  snprintf(buf, sizeof buf, "%s", params ? params : "");
-  for (char *a = strtok(buf, ","); a; a = strtok(NULL, ","))
-    if (sq_params_parse(k, a, c.params)) bail(a, sq_last_error());
-  sq_run_opts o;
-  if (opts) o = *opts;
-  else sq_run_defaults(&o);
-  o.verify_only = 1;
-  sq_result r;
-  sq_case_run(dev, &c, &o, &r, NULL);
-  char shape[SQ_SHAPE_TEXT_MAX];
-  sq_shape_format(&p->shape, shape, sizeof shape);
-  int ok = tap_ok(r.status == SQ_STATUS_OK, "%s %s %s %s%s%s %s: %s err %.2g %s", k->name,
-                  p->causal ? "causal" : "bidirectional", shape, sq_dtype_name(p->dtype), params ? " " : "",
-                  params ? params : "", what, sq_status_name(r.status), r.max_rel_err, r.reason);
-  sq_result_free(&r);
-  return ok;
-}
-
 static void ragged(const sq_kernel *k) {
   for (int causal = 1; causal >= 0; causal--)
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
       sq_problem p;
       problem(k, &shapes[i], causal, 0, SQ_F32, &p);
-      run_case(k, &p, NULL, NULL, "ragged");
+      verify_case(k, &p, NULL, NULL, "ragged");
     }
 }
 
@@ -80,13 +49,13 @@ static void dtypes_and_state(const sq_kernel *k) {
     for (int d = 0; d < 2; d++) {
       sq_problem p;
       problem(k, &s, causal, 0, dts[d], &p);
-      run_case(k, &p, NULL, NULL, "16-bit storage");
+      verify_case(k, &p, NULL, NULL, "16-bit storage");
     }
   sq_problem p;
   problem(k, &s, 1, 1, SQ_F32, &p);
-  run_case(k, &p, NULL, NULL, "h0 in, ht out");
+  verify_case(k, &p, NULL, NULL, "h0 in, ht out");
   problem(k, &s, 1, 1, SQ_BF16, &p);
-  run_case(k, &p, NULL, NULL, "h0 in, ht out");
+  verify_case(k, &p, NULL, NULL, "h0 in, ht out");
 }
 
 /* The chunked plan's other configurations: chunks of 16 and 128, taller
@@ -99,7 +68,7 @@ static void configurations(const sq_kernel *k) {
     for (int causal = 1; causal >= 0; causal--) {
       sq_problem p;
       problem(k, &s, causal, causal, SQ_F32, &p);
-      run_case(k, &p, cfg[i], NULL, "configuration");
+      verify_case(k, &p, cfg[i], NULL, "configuration");
     }
 }
 
@@ -124,7 +93,7 @@ static void gate_range(const sq_kernel *k, double lo, double hi, const char *wha
   for (int causal = 1; causal >= 0; causal--) {
     sq_problem p;
     problem(k, &s, causal, causal, SQ_F32, &p);
-    run_case(k, &p, NULL, &o, what);
+    verify_case(k, &p, NULL, &o, what);
   }
 }
 
@@ -133,7 +102,7 @@ static void gate_range(const sq_kernel *k, double lo, double hi, const char *wha
 static int run_captured(const sq_kernel *k, const sq_problem *p, capture *c, const char *what) {
   sq_run_opts o;
   capture_options(&o, c);
-  return run_case(k, p, NULL, &o, what);
+  return verify_case(k, p, NULL, &o, what);
 }
 
 static void split(const sq_kernel *k) {
@@ -191,9 +160,9 @@ int main(void) {
   sq_problem p;
   static const shape zeco = {1, 1, 70, 32, 512};
   problem(&sq_gla_chunked, &zeco, 1, 1, SQ_F32, &p);
-  run_case(&sq_gla_chunked, &p, NULL, NULL, "DV=512");
+  verify_case(&sq_gla_chunked, &p, NULL, NULL, "DV=512");
   problem(&sq_gla_recurrent, &zeco, 1, 1, SQ_F32, &p);
-  run_case(&sq_gla_recurrent, &p, NULL, NULL, "DV=512");
+  verify_case(&sq_gla_recurrent, &p, NULL, NULL, "DV=512");
   sq_run_release_programs(dev);
   sq_device_close(dev);
   return tap_done();

@@ -9,31 +9,10 @@
 # shape, float64 storage) must be refused as malformed (status 2), while a
 # wrong o is an error (status 1).
 . "$top_srcdir/tests/tap.sh"
-py=/usr/bin/python3
+. "$top_srcdir/tests/dumptest.sh"
 check_py="$top_srcdir/tests/check_sliding_dump.py"
-if ! "$py" -c "import numpy" 2> /dev/null; then
-  echo "1..0 # SKIP numpy is not installed for $py (apt-get install python3-numpy)"
-  exit 0
-fi
-tmp=${TMPDIR:-/tmp}/subquad-slidedump-$$
-mkdir -p "$tmp"
-trap 'rm -rf "$tmp"' EXIT
-
-# dump NAME SHAPE MODE DTYPE [DEVICE]: one verified case dumped to $tmp/NAME
-# (the cpu device dumps its reference, opencl:0 the kernel's output).
-dump() {
-  name=$1 shape=$2 mode=$3 dtype=$4 device=${5:-cpu}
-  "$SUBQUAD" run --device "$device" --kernel local_attn.sliding_1d.flash --shape "$shape" "$mode" --dtype "$dtype" \
-    --verify-only --no-peaks -q -o "$tmp/$name.csv" --dump "$tmp/$name.out" > /dev/null 2> "$tmp/$name.err"
-  st=$?
-  dir=$(ls -d "$tmp/$name.out"/*/ 2> /dev/null | head -1)
-  if [ "$st" -eq 0 ] && [ -n "$dir" ]; then
-    mv "$dir" "$tmp/$name"
-    ok "$name: $shape $mode $dtype dumped on $device"
-  else
-    not_ok "$name: $shape $mode $dtype dumped on $device (status $st: $(head -c 300 "$tmp/$name.err"))"
-  fi
-}
+kernel=local_attn.sliding_1d.flash
+dumptest_start slidedump
 
 dump causal_ref B=2,H=3,T=57,D=8,DV=12,window_left=9 --causal f32
 dump asym_ref B=1,H=2,T=80,D=16,window_left=3,window_right=11 --noncausal bf16
@@ -41,12 +20,6 @@ dump left0 B=1,H=2,T=203,D=40,DV=24,window_left=0,window_right=17 --noncausal f1
 dump wide B=2,H=1,T=70,D=24,window_left=500,window_right=300 --noncausal f32 opencl:0
 dump causal_k B=1,H=1,T=300,D=33,DV=65,window_left=100 --causal bf16 opencl:0
 
-# passes NAME: the check exits 0 and reports err=.
-passes() {
-  out=$("$py" "$check_py" "$tmp/$1" 2>&1); st=$?
-  if [ "$st" -eq 0 ] && printf '%s' "$out" | grep -q '^err='; then ok "$1 passes the check ($out)"
-  else not_ok "$1 passes the check (status $st: $out)"; fi
-}
 for n in causal_ref asym_ref left0 wide causal_k; do passes "$n"; done
 check "the dump holds exactly q, k, v, o and case.json" \
   test "$(ls "$tmp/left0" | tr '\n' ' ')" = "case.json k.npy o.npy q.npy v.npy "
@@ -55,18 +28,6 @@ check "case.json has window_left 0 and no causal key" \
   sh -c "grep -q '\"window_left\": 0,' '$tmp/left0/case.json' && ! grep -q '\"causal\"' '$tmp/left0/case.json'"
 check "a causal case says window_right 0" grep -q '"window_right": 0,' "$tmp/causal_ref/case.json"
 
-# refused NAME WHAT PATTERN: the broken copy NAME is malformed (status 2,
-# one line on stderr matching PATTERN).
-refused() {
-  err=$("$py" "$check_py" "$tmp/$1" 2>&1 > /dev/null); st=$?
-  lines=$(printf '%s\n' "$err" | grep -c .)
-  if [ "$st" -eq 2 ] && [ "$lines" -eq 1 ] && printf '%s' "$err" | grep -q -- "$3"; then ok "$2: refused ($err)"
-  else not_ok "$2: refused (status $st, want 2: $err)"; fi
-}
-# edit NAME FROM PYTHON: copies FROM to NAME, then runs PYTHON in it.
-edit() {
-  cp -r "$tmp/$2" "$tmp/$1" && (cd "$tmp/$1" && "$py" -c "$3")
-}
 edit no_right asym_ref "
 import json; c = json.load(open('case.json')); del c['window_right']; json.dump(c, open('case.json', 'w'))"
 refused no_right "case.json without window_right" "missing key 'window_right'"
@@ -92,10 +53,8 @@ refused nan_q "a NaN in q" "non-finite input"
 # computed with the window read the wrong way round.
 edit wrong_o causal_k "
 import numpy as np; o = np.load('o.npy'); o[0, 0, 150, 7] += 0.1 * abs(o).max() + 1; np.save('o.npy', o)"
-"$py" "$check_py" "$tmp/wrong_o" > /dev/null 2>&1
-check "a wrong o is outside tolerance (status 1)" test $? -eq 1
+wrong wrong_o "a wrong o"
 edit swapped asym_ref "
 import json; c = json.load(open('case.json')); c['window_left'], c['window_right'] = c['window_right'], c['window_left']; json.dump(c, open('case.json', 'w'))"
-"$py" "$check_py" "$tmp/swapped" > /dev/null 2>&1
-check "left and right swapped is outside tolerance (status 1)" test $? -eq 1
+wrong swapped "left and right swapped"
 tap_done

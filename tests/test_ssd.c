@@ -22,14 +22,7 @@
 #include "tests/capture.h"
 #include "workloads/planner.h"
 #include "tests/tap.h"
-
-static sq_device *dev;
-
-/* A test that cannot go on (a shape or parameter the test itself wrote). */
-static void bail(const char *what, const char *detail) {
-  printf("Bail out! %s: %s\n", what, detail);
-  exit(1);
-}
+#include "tests/kernel_case.h"
 
 typedef struct shape { int64_t B, T, H, P, G, N; } shape;
 
@@ -49,26 +42,7 @@ static void problem(const shape *s, int causal, const char *extra, sq_dtype dt, 
 
 /* Runs one case verified; `params` (or NULL: defaults) as "NAME=V,...". */
 static int run_case(const sq_problem *p, const char *params, const sq_run_opts *opts, const char *what) {
-  const sq_kernel *k = &sq_ssd_chunked;
-  sq_case c = {.kernel = k, .prob = *p};
-  sq_kernel_default_params(k, c.params);
-  char buf[128];
-  snprintf(buf, sizeof buf, "%s", params ? params : "");
-  for (char *a = strtok(buf, ","); a; a = strtok(NULL, ","))
-    if (sq_params_parse(k, a, c.params)) bail(a, sq_last_error());
-  sq_run_opts o;
-  if (opts) o = *opts;
-  else sq_run_defaults(&o);
-  o.verify_only = 1;
-  sq_result r;
-  sq_case_run(dev, &c, &o, &r, NULL);
-  char shape[SQ_SHAPE_TEXT_MAX];
-  sq_shape_format(&p->shape, shape, sizeof shape);
-  int ok = tap_ok(r.status == SQ_STATUS_OK, "%s %s %s%s%s %s: %s err %.2g %s", p->causal ? "causal" : "non-causal",
-                  shape, sq_dtype_name(p->dtype), params ? " " : "", params ? params : "", what,
-                  sq_status_name(r.status), r.max_rel_err, r.reason);
-  sq_result_free(&r);
-  return ok;
+  return verify_case(&sq_ssd_chunked, p, params, opts, what);
 }
 
 static void ragged(void) {

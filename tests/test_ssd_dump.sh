@@ -7,44 +7,16 @@
 # copies broken one way each must be refused as malformed (status 2), while a
 # wrong output is an error (status 1).
 . "$top_srcdir/tests/tap.sh"
-py=/usr/bin/python3
+. "$top_srcdir/tests/dumptest.sh"
 check_py="$top_srcdir/tests/check_ssd_dump.py"
-if ! "$py" -c "import numpy" 2> /dev/null; then
-  echo "1..0 # SKIP numpy is not installed for $py (apt-get install python3-numpy)"
-  exit 0
-fi
-tmp=${TMPDIR:-/tmp}/subquad-ssddump-$$
-mkdir -p "$tmp"
-trap 'rm -rf "$tmp"' EXIT
-
-# dump NAME SHAPE MODE DTYPE DEVICE [PARAM]: one verified case of
-# ssm.ssd.chunked dumped to $tmp/NAME.
-dump() {
-  name=$1 shape=$2 mode=$3 dtype=$4 device=$5 param=$6
-  "$SUBQUAD" run --device "$device" --kernel ssm.ssd.chunked --shape "$shape" "$mode" --dtype "$dtype" \
-    ${param:+--param "$param"} --verify-only --no-peaks -q -o "$tmp/$name.csv" --dump "$tmp/$name.out" \
-    > /dev/null 2> "$tmp/$name.err"
-  st=$?
-  dir=$(ls -d "$tmp/$name.out"/*/ 2> /dev/null | head -1)
-  if [ "$st" -eq 0 ] && [ -n "$dir" ]; then
-    mv "$dir" "$tmp/$name"
-    ok "$name: $shape $mode $dtype on $device dumped"
-  else
-    not_ok "$name: $shape $mode $dtype on $device dumped (status $st: $(head -c 300 "$tmp/$name.err"))"
-  fi
-}
+kernel=ssm.ssd.chunked
+dumptest_start ssddump
 
 dump causal_z "B=2,T=150,H=4,P=24,G=2,N=20,has_z=1,state=1" --causal f32 opencl:0
 dump noncausal "B=1,T=130,H=3,P=17,N=16" --noncausal bf16 opencl:0
 dump nosoftplus "B=1,T=200,H=2,P=32,N=12,dt_softplus=0" --causal f16 opencl:0 CHUNK=128
 dump cpu_state "B=1,T=37,H=2,P=5,N=3,state=1" --causal f32 cpu
 
-# passes NAME: the check exits 0 and reports err=.
-passes() {
-  out=$("$py" "$check_py" "$tmp/$1" 2>&1); st=$?
-  if [ "$st" -eq 0 ] && printf '%s' "$out" | grep -q '^err='; then ok "$1 passes the check ($out)"
-  else not_ok "$1 passes the check (status $st: $out)"; fi
-}
 for n in causal_z noncausal nosoftplus cpu_state; do passes "$n"; done
 
 # The contract's case.json (§2.7): booleans as true/false, state only when
@@ -58,21 +30,6 @@ check "nosoftplus: dt_softplus false, chunk 128" json nosoftplus "c['dt_softplus
 check "causal_z holds z, h0 and ht" test -s "$tmp/causal_z/z.npy" -a -s "$tmp/causal_z/h0.npy" -a -s "$tmp/causal_z/ht.npy"
 check "noncausal holds no z, h0 or ht" test ! -e "$tmp/noncausal/z.npy" -a ! -e "$tmp/noncausal/h0.npy" -a ! -e "$tmp/noncausal/ht.npy"
 
-# refused NAME WHAT PATTERN: the broken copy NAME is malformed (status 2,
-# one line on stderr matching PATTERN).
-refused() {
-  err=$("$py" "$check_py" "$tmp/$1" 2>&1 > /dev/null); st=$?
-  lines=$(printf '%s\n' "$err" | grep -c .)
-  if [ "$st" -eq 2 ] && [ "$lines" -eq 1 ] && printf '%s' "$err" | grep -q -- "$3"; then ok "$2: refused ($err)"
-  else not_ok "$2: refused (status $st, want 2: $err)"; fi
-}
-# edit NAME FROM PYTHON: copies FROM to NAME, then runs PYTHON in it.
-edit() {
-  cp -r "$tmp/$2" "$tmp/$1" && (cd "$tmp/$1" && "$py" -c "import json, numpy as np
-def case(f):
-    c = json.load(open('case.json')); f(c); json.dump(c, open('case.json', 'w'))
-$3")
-}
 edit no_n causal_z "case(lambda c: c.pop('N'))"
 refused no_n "case.json without N" "missing key 'N'"
 edit z_int causal_z "case(lambda c: c.update(has_z=1))"
@@ -106,12 +63,9 @@ edit alias noncausal "case(lambda c: c.update(dtype='bfloat16', lab='x'))"
 passes alias
 # A wrong output is an error (status 1), not a malformed dump.
 edit wrong_o causal_z "o = np.load('o.npy'); o[1, 100, 2, 3] += 0.01 * abs(o).max() + 0.01; np.save('o.npy', o)"
-"$py" "$check_py" "$tmp/wrong_o" > /dev/null 2>&1
-check "a wrong o is outside tolerance (status 1)" test $? -eq 1
+wrong wrong_o "a wrong o"
 edit wrong_ht cpu_state "h = np.load('ht.npy'); h[0, 1, 2, 0] += 0.01 * abs(h).max(); np.save('ht.npy', h)"
-"$py" "$check_py" "$tmp/wrong_ht" > /dev/null 2>&1
-check "a wrong ht is outside tolerance (status 1)" test $? -eq 1
+wrong wrong_ht "a wrong ht"
 edit inf_o nosoftplus "o = np.load('o.npy'); o[0, 3, 1, 1] = np.inf; np.save('o.npy', o)"
-"$py" "$check_py" "$tmp/inf_o" > /dev/null 2>&1
-check "an Inf in o is outside tolerance (status 1)" test $? -eq 1
+wrong inf_o "an Inf in o"
 tap_done

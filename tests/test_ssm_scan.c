@@ -18,15 +18,9 @@
 #include "kernels/ssm_scan.h"
 #include "tests/capture.h"
 #include "tests/tap.h"
+#include "tests/kernel_case.h"
 
-static sq_device *dev;
 static const sq_kernel *const kern = &sq_selective_scan_chunked;
-
-/* A test that cannot go on (a shape or parameter the test itself wrote). */
-static void bail(const char *what, const char *detail) {
-  printf("Bail out! %s: %s\n", what, detail);
-  exit(1);
-}
 
 static void problem(const char *shape, int causal, sq_dtype dt, sq_problem *p) {
   if (sq_problem_parse(kern, shape, causal, dt, p)) bail(shape, sq_last_error());
@@ -34,25 +28,7 @@ static void problem(const char *shape, int causal, sq_dtype dt, sq_problem *p) {
 
 /* Runs one case verified; `params` (or NULL: defaults) as "NAME=V,...". */
 static int run_case(const sq_problem *p, const char *params, const sq_run_opts *opts, const char *what) {
-  sq_case c = {.kernel = kern, .prob = *p};
-  sq_kernel_default_params(kern, c.params);
-  char buf[128];
-  snprintf(buf, sizeof buf, "%s", params ? params : "");
-  for (char *a = strtok(buf, ","); a; a = strtok(NULL, ","))
-    if (sq_params_parse(kern, a, c.params)) bail(a, sq_last_error());
-  sq_run_opts o;
-  if (opts) o = *opts;
-  else sq_run_defaults(&o);
-  o.verify_only = 1;
-  sq_result r;
-  sq_case_run(dev, &c, &o, &r, NULL);
-  char shape[SQ_SHAPE_TEXT_MAX];
-  sq_shape_format(&p->shape, shape, sizeof shape);
-  int ok = tap_ok(r.status == SQ_STATUS_OK, "%s %s %s%s%s %s: %s err %.2g %s", p->causal ? "causal" : "noncausal",
-                  shape, sq_dtype_name(p->dtype), params ? " " : "", params ? params : "", what,
-                  sq_status_name(r.status), r.max_rel_err, r.reason);
-  sq_result_free(&r);
-  return ok;
+  return verify_case(kern, p, params, opts, what);
 }
 
 static void one(const char *shape, const char *params, const char *what) {

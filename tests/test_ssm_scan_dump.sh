@@ -10,34 +10,10 @@
 # positive A, a NaN input, state with K=2, a missing h0.npy. A wrong o or
 # ht is an error outside tolerance (status 1).
 . "$top_srcdir/tests/tap.sh"
-py=/usr/bin/python3
+. "$top_srcdir/tests/dumptest.sh"
 check_py="$top_srcdir/tests/check_ssm_scan_dump.py"
-if ! "$py" -c "import numpy" 2> /dev/null; then
-  echo "1..0 # SKIP numpy is not installed for $py (apt-get install python3-numpy)"
-  exit 0
-fi
-tmp=${TMPDIR:-/tmp}/subquad-ssmdump-$$
-mkdir -p "$tmp"
-trap 'rm -rf "$tmp"' EXIT
-
 kernel=ssm.selective_scan.chunked
-
-# dump NAME SHAPE MODE DTYPE DEVICE [PARAM]: one verified case dumped to
-# $tmp/NAME (opencl:0 dumps the kernel's output, cpu its reference).
-dump() {
-  name=$1 shape=$2 mode=$3 dtype=$4 device=$5
-  set -- ${6:+--param "$6"}
-  "$SUBQUAD" run --device "$device" --kernel "$kernel" --shape "$shape" "$mode" --dtype "$dtype" --verify-only \
-    --no-peaks -q -o "$tmp/$name.csv" --dump "$tmp/$name.out" "$@" > /dev/null 2> "$tmp/$name.err"
-  st=$?
-  dir=$(ls -d "$tmp/$name.out"/*/ 2> /dev/null | head -1)
-  if [ "$st" -eq 0 ] && [ -n "$dir" ]; then
-    mv "$dir" "$tmp/$name"
-    ok "$name: $shape $mode $dtype on $device dumped"
-  else
-    not_ok "$name: $shape $mode $dtype on $device dumped (status $st: $(head -c 300 "$tmp/$name.err"))"
-  fi
-}
+dumptest_start ssmdump
 
 dump state B=2,D=12,T=300,N=16,G=2,has_z=1,state=1 --causal f32 opencl:0 SEG=64
 dump bidir_bf16 B=1,D=8,T=150,N=4,G=2,K=2,has_z=1 --noncausal bf16 opencl:0 SEG=64
@@ -46,12 +22,6 @@ dump bidir_nosp B=1,D=5,T=70,N=16,K=2,delta_softplus=0 --causal f32 opencl:0
 dump cpu_bidir B=1,D=6,T=40,N=4,G=3,K=2,has_z=1 --noncausal f32 cpu
 dump cpu_state B=2,D=3,T=33,N=2,state=1 --causal f16 cpu
 
-# passes NAME: the check exits 0 and reports err=.
-passes() {
-  out=$("$py" "$check_py" "$tmp/$1" 2>&1); st=$?
-  if [ "$st" -eq 0 ] && printf '%s' "$out" | grep -q '^err='; then ok "$1 passes the check ($out)"
-  else not_ok "$1 passes the check (status $st: $out)"; fi
-}
 for n in state bidir_bf16 n1_f16 bidir_nosp cpu_bidir cpu_state; do passes "$n"; done
 check "state holds z, h0 and ht" test -s "$tmp/state/z.npy" -a -s "$tmp/state/h0.npy" -a -s "$tmp/state/ht.npy"
 check "n1_f16 holds no z, h0 or ht" test ! -e "$tmp/n1_f16/z.npy" -a ! -e "$tmp/n1_f16/h0.npy" -a ! -e "$tmp/n1_f16/ht.npy"
@@ -61,18 +31,6 @@ check "bidir_bf16: case.json says K 2, state false, dtype bf16" sh -c "grep -q '
 check "bidir_nosp: case.json says delta_softplus false" grep -q '"delta_softplus": false' "$tmp/bidir_nosp/case.json"
 check "no case.json carries a causal key (K decides)" sh -c "! grep -q '\"causal\"' '$tmp'/*/case.json"
 
-# refused NAME WHAT PATTERN: the broken copy NAME is malformed (status 2,
-# one line on stderr matching PATTERN).
-refused() {
-  err=$("$py" "$check_py" "$tmp/$1" 2>&1 > /dev/null); st=$?
-  lines=$(printf '%s\n' "$err" | grep -c .)
-  if [ "$st" -eq 2 ] && [ "$lines" -eq 1 ] && printf '%s' "$err" | grep -q -- "$3"; then ok "$2: refused ($err)"
-  else not_ok "$2: refused (status $st, want 2: $err)"; fi
-}
-# edit NAME FROM PYTHON: copies FROM to NAME, then runs PYTHON in it.
-edit() {
-  cp -r "$tmp/$2" "$tmp/$1" && (cd "$tmp/$1" && "$py" -c "$3")
-}
 json_edit() {
   edit "$1" "$2" "
 import json; c = json.load(open('case.json')); $3; json.dump(c, open('case.json', 'w'))"
@@ -104,12 +62,10 @@ refused no_h0 "state true without h0.npy" "h0.npy is missing"
 # A wrong output is an error (status 1), not a malformed dump.
 edit wrong_o bidir_bf16 "
 import numpy as np; o = np.load('o.npy'); o[0, 3, 77] += 0.2 * abs(o).max() + 1; np.save('o.npy', o)"
-"$py" "$check_py" "$tmp/wrong_o" > /dev/null 2>&1
-check "a wrong o is outside tolerance (status 1)" test $? -eq 1
+wrong wrong_o "a wrong o"
 edit wrong_ht state "
 import numpy as np; h = np.load('ht.npy'); h[1, 5, 7] += 0.01 * abs(h).max(); np.save('ht.npy', h)"
-"$py" "$check_py" "$tmp/wrong_ht" > /dev/null 2>&1
-check "a wrong ht is outside tolerance (status 1)" test $? -eq 1
+wrong wrong_ht "a wrong ht"
 edit nan_o n1_f16 "
 import numpy as np; o = np.load('o.npy'); o[1, 2, 3] = np.nan; np.save('o.npy', o)"
 "$py" "$check_py" "$tmp/nan_o" > /dev/null 2>&1

@@ -17,13 +17,7 @@
 #include "kernels/softmax_attn.h"
 #include "kernels/varlen_attn.h"
 #include "tests/tap.h"
-
-static sq_device *dev;
-
-static void bail(const char *what, const char *detail) {
-  printf("Bail out! %s: %s\n", what, detail);
-  exit(1);
-}
+#include "tests/kernel_case.h"
 
 static void problem(int64_t B, int64_t H, int64_t D, int64_t DV, int causal, sq_dtype dt, sq_problem *p) {
   char text[160];
@@ -73,17 +67,6 @@ static void test_declaration(void) {
   tap_ok(sq_band_pairs(&b) == tri, "causal: sum L(L+1)/2 = %.0f pairs", tri);
 }
 
-static float *draws(int64_t n, unsigned seed) {
-  float *v = malloc(sizeof(float) * (size_t)n);
-  if (!v) bail("draws", "no memory");
-  uint64_t x = 0x9e3779b97f4a7c15ull * (seed + 1);
-  for (int64_t i = 0; i < n; i++) {
-    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-    v[i] = (float)((double)(x >> 11) / 9007199254740992.0 * 2 - 1);
-  }
-  return v;
-}
-
 /* Every row of one head against softmax_attn's reference over its
  * segment's tokens alone. */
 static void test_reference(int causal) {
@@ -118,24 +101,9 @@ static void test_reference(int causal) {
 }
 
 static void run_case(int64_t B, int64_t H, int64_t D, int64_t DV, int causal, sq_dtype dt, const char *params) {
-  const sq_kernel *k = &sq_varlen_attn_flash;
-  sq_case c = {.kernel = k};
-  problem(B, H, D, DV, causal, dt, &c.prob);
-  sq_kernel_default_params(k, c.params);
-  char buf[128];
-  snprintf(buf, sizeof buf, "%s", params ? params : "");
-  for (char *a = strtok(buf, ","); a; a = strtok(NULL, ","))
-    if (sq_params_parse(k, a, c.params)) bail(a, sq_last_error());
-  sq_run_opts o;
-  sq_run_defaults(&o);
-  o.verify_only = 1;
-  sq_result r;
-  sq_case_run(dev, &c, &o, &r, NULL);
-  char shape[SQ_SHAPE_TEXT_MAX];
-  sq_shape_format(&c.prob.shape, shape, sizeof shape);
-  tap_ok(r.status == SQ_STATUS_OK, "%s %s %s %s%s: %s err %.2g %s", k->name, causal ? "causal" : "non-causal",
-         shape, sq_dtype_name(dt), params ? params : "", sq_status_name(r.status), r.max_rel_err, r.reason);
-  sq_result_free(&r);
+  sq_problem p;
+  problem(B, H, D, DV, causal, dt, &p);
+  verify_case(&sq_varlen_attn_flash, &p, params, NULL, params ? "configuration" : "");
 }
 
 static void kernel_cases(void) {

@@ -17,36 +17,15 @@
 #include "harness/run.h"
 #include "kernels/wkv4.h"
 #include "tests/tap.h"
+#include "tests/kernel_case.h"
 
-static sq_device *dev;
-
-static void bail(const char *what, const char *detail) {
-  printf("Bail out! %s: %s\n", what, detail);
-  exit(1);
-}
-
-/* Runs one case verified; `params` (or NULL: defaults) as "NAME=V,...". */
+/* Runs the case of a --shape text verified; `params` (or NULL: defaults) as
+ * "NAME=V,...". */
 static int run_case(const char *shape, int causal, sq_dtype dt, const char *params, const sq_run_opts *opts,
                     const char *what) {
-  const sq_kernel *k = &sq_wkv4_segmented;
-  sq_case c = {.kernel = k};
-  if (sq_problem_parse(k, shape, causal, dt, &c.prob)) bail(shape, sq_last_error());
-  sq_kernel_default_params(k, c.params);
-  char buf[128];
-  snprintf(buf, sizeof buf, "%s", params ? params : "");
-  for (char *a = strtok(buf, ","); a; a = strtok(NULL, ","))
-    if (sq_params_parse(k, a, c.params)) bail(a, sq_last_error());
-  sq_run_opts o;
-  if (opts) o = *opts;
-  else sq_run_defaults(&o);
-  o.verify_only = 1;
-  sq_result r;
-  sq_case_run(dev, &c, &o, &r, NULL);
-  int ok = tap_ok(r.status == SQ_STATUS_OK, "%s %s %s%s%s %s: %s err %.2g %s", causal ? "causal" : "Bi-WKV", shape,
-                  sq_dtype_name(dt), params ? " " : "", params ? params : "", what, sq_status_name(r.status),
-                  r.max_rel_err, r.reason);
-  sq_result_free(&r);
-  return ok;
+  sq_problem p;
+  if (sq_problem_parse(&sq_wkv4_segmented, shape, causal, dt, &p)) bail(shape, sq_last_error());
+  return verify_case(&sq_wkv4_segmented, &p, params, opts, what);
 }
 
 static void ragged(void) {

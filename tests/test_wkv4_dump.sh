@@ -8,31 +8,10 @@
 # the running sums) must agree; copies broken one way each must be refused
 # as malformed (status 2), while a wrong output is an error (status 1).
 . "$top_srcdir/tests/tap.sh"
-py=/usr/bin/python3
+. "$top_srcdir/tests/dumptest.sh"
 check_py="$top_srcdir/tests/check_wkv4_dump.py"
-if ! "$py" -c "import numpy" 2> /dev/null; then
-  echo "1..0 # SKIP numpy is not installed for $py (apt-get install python3-numpy)"
-  exit 0
-fi
-tmp=${TMPDIR:-/tmp}/subquad-wkv4dump-$$
-mkdir -p "$tmp"
-trap 'rm -rf "$tmp"' EXIT
-
-# dump NAME SHAPE MODE DTYPE DEVICE [PARAM]: one verified case dumped to $tmp/NAME.
-dump() {
-  name=$1 shape=$2 mode=$3 dtype=$4 device=$5 param=$6
-  "$SUBQUAD" run --device "$device" --kernel wkv.rwkv4.segmented --shape "$shape" "$mode" --dtype "$dtype" \
-    ${param:+--param "$param"} --verify-only --no-peaks -q -o "$tmp/$name.csv" --dump "$tmp/$name.out" \
-    > /dev/null 2> "$tmp/$name.err"
-  st=$?
-  dir=$(ls -d "$tmp/$name.out"/*/ 2> /dev/null | head -1)
-  if [ "$st" -eq 0 ] && [ -n "$dir" ]; then
-    mv "$dir" "$tmp/$name"
-    ok "$name: $shape $mode $dtype on $device dumped"
-  else
-    not_ok "$name: $shape $mode $dtype on $device dumped (status $st: $(head -c 300 "$tmp/$name.err"))"
-  fi
-}
+kernel=wkv.rwkv4.segmented
+dumptest_start wkv4dump
 
 dump causal "B=2,T=300,C=19" --causal f32 opencl:0 W4_SEG=32
 dump bi "B=2,T=300,C=19" --noncausal f32 opencl:0 W4_SEG=32
@@ -41,12 +20,6 @@ dump causal_f16 "B=1,T=200,C=24" --causal f16 opencl:0
 dump long_bi "B=1,T=700,C=8" --noncausal f32 opencl:0 W4_SEG=64
 dump cpu "B=1,T=37,C=3" --causal f32 cpu
 
-# passes NAME: the check exits 0 and reports err=.
-passes() {
-  out=$("$py" "$check_py" "$tmp/$1" 2>&1); st=$?
-  if [ "$st" -eq 0 ] && printf '%s' "$out" | grep -q '^err='; then ok "$1 passes the check ($out)"
-  else not_ok "$1 passes the check (status $st: $out)"; fi
-}
 for n in causal bi bi_bf16 causal_f16 long_bi cpu; do passes "$n"; done
 
 # The check's direct sum and its running sums agree on both modes.
@@ -69,21 +42,6 @@ check "bi holds exactly w, u, k, v, o" test "$(cd "$tmp/bi" && ls *.npy | tr '\n
 check "bi's w includes a growth (w < 0), as Bi-WKV's init allows" \
   "$py" -c "import numpy as np, sys; sys.exit(0 if (np.load('$tmp/bi/w.npy') < 0).any() else 1)"
 
-# refused NAME WHAT PATTERN: the broken copy NAME is malformed (status 2,
-# one line on stderr matching PATTERN).
-refused() {
-  err=$("$py" "$check_py" "$tmp/$1" 2>&1 > /dev/null); st=$?
-  lines=$(printf '%s\n' "$err" | grep -c .)
-  if [ "$st" -eq 2 ] && [ "$lines" -eq 1 ] && printf '%s' "$err" | grep -q -- "$3"; then ok "$2: refused ($err)"
-  else not_ok "$2: refused (status $st, want 2: $err)"; fi
-}
-# edit NAME FROM PYTHON: copies FROM to NAME, then runs PYTHON in it.
-edit() {
-  cp -r "$tmp/$2" "$tmp/$1" && (cd "$tmp/$1" && "$py" -c "import json, numpy as np
-def case(f):
-    c = json.load(open('case.json')); f(c); json.dump(c, open('case.json', 'w'))
-$3")
-}
 edit no_c causal "case(lambda c: c.pop('C'))"
 refused no_c "case.json without C" "missing key 'C'"
 edit causal_int causal "case(lambda c: c.update(causal=1))"
@@ -103,9 +61,7 @@ edit alias bi_bf16 "case(lambda c: c.update(dtype='bfloat16', lab='x'))"
 passes alias
 # A wrong output is an error (status 1), not a malformed dump.
 edit wrong_o bi "o = np.load('o.npy'); o[1, 100, 2] += 0.01 * abs(o).max() + 0.01; np.save('o.npy', o)"
-"$py" "$check_py" "$tmp/wrong_o" > /dev/null 2>&1
-check "a wrong o is outside tolerance (status 1)" test $? -eq 1
+wrong wrong_o "a wrong o"
 edit inf_o causal "o = np.load('o.npy'); o[0, 3, 1] = np.inf; np.save('o.npy', o)"
-"$py" "$check_py" "$tmp/inf_o" > /dev/null 2>&1
-check "an Inf in o is outside tolerance (status 1)" test $? -eq 1
+wrong inf_o "an Inf in o"
 tap_done

@@ -8,42 +8,16 @@
 # be refused as malformed (status 2), while a wrong output or final state
 # is an error (status 1).
 . "$top_srcdir/tests/tap.sh"
-py=/usr/bin/python3
+. "$top_srcdir/tests/dumptest.sh"
 check_py="$top_srcdir/tests/check_wkv7_dump.py"
-if ! "$py" -c "import numpy" 2> /dev/null; then
-  echo "1..0 # SKIP numpy is not installed for $py (apt-get install python3-numpy)"
-  exit 0
-fi
-tmp=${TMPDIR:-/tmp}/subquad-wkv7dump-$$
-mkdir -p "$tmp"
-trap 'rm -rf "$tmp"' EXIT
+kernel=wkv.rwkv7.recurrent
+dumptest_start wkv7dump
 
-# dump NAME SHAPE DTYPE DEVICE [PARAM]: one verified causal case dumped to $tmp/NAME.
-dump() {
-  name=$1 shape=$2 dtype=$3 device=$4 param=$5
-  "$SUBQUAD" run --device "$device" --kernel wkv.rwkv7.recurrent --shape "$shape" --causal --dtype "$dtype" \
-    ${param:+--param "$param"} --verify-only --no-peaks -q -o "$tmp/$name.csv" --dump "$tmp/$name.out" \
-    > /dev/null 2> "$tmp/$name.err"
-  st=$?
-  dir=$(ls -d "$tmp/$name.out"/*/ 2> /dev/null | head -1)
-  if [ "$st" -eq 0 ] && [ -n "$dir" ]; then
-    mv "$dir" "$tmp/$name"
-    ok "$name: $shape $dtype on $device dumped"
-  else
-    not_ok "$name: $shape $dtype on $device dumped (status $st: $(head -c 300 "$tmp/$name.err"))"
-  fi
-}
+dump state "B=2,T=150,H=3,N=16,state=1" --causal f32 opencl:0 W7_TSTEP=4
+dump plain "B=1,T=200,H=2,N=64" --causal bf16 opencl:0
+dump ragged "B=1,T=77,H=2,N=7,state=1" --causal f16 opencl:0 W7_TSTEP=32
+dump cpu "B=1,T=40,H=1,N=5,state=1" --causal f32 cpu
 
-dump state "B=2,T=150,H=3,N=16,state=1" f32 opencl:0 W7_TSTEP=4
-dump plain "B=1,T=200,H=2,N=64" bf16 opencl:0
-dump ragged "B=1,T=77,H=2,N=7,state=1" f16 opencl:0 W7_TSTEP=32
-dump cpu "B=1,T=40,H=1,N=5,state=1" f32 cpu
-
-passes() {
-  out=$("$py" "$check_py" "$tmp/$1" 2>&1); st=$?
-  if [ "$st" -eq 0 ] && printf '%s' "$out" | grep -q '^err='; then ok "$1 passes the check ($out)"
-  else not_ok "$1 passes the check (status $st: $out)"; fi
-}
 for n in state plain ragged cpu; do passes "$n"; done
 
 json() { "$py" -c "import json, sys; c = json.load(open(sys.argv[1])); sys.exit(0 if ($2) else 1)" "$tmp/$1/case.json"; }
@@ -59,18 +33,6 @@ a, b = np.load('$tmp/state/a.npy').astype(float), np.load('$tmp/state/b.npy').as
 n = np.sqrt((a * a).sum(-1)); eta = b / -a
 sys.exit(0 if abs(n - 1).max() < 1e-5 and eta.min() > 0.11 and eta.max() < 0.89 else 1)"
 
-refused() {
-  err=$("$py" "$check_py" "$tmp/$1" 2>&1 > /dev/null); st=$?
-  lines=$(printf '%s\n' "$err" | grep -c .)
-  if [ "$st" -eq 2 ] && [ "$lines" -eq 1 ] && printf '%s' "$err" | grep -q -- "$3"; then ok "$2: refused ($err)"
-  else not_ok "$2: refused (status $st, want 2: $err)"; fi
-}
-edit() {
-  cp -r "$tmp/$2" "$tmp/$1" && (cd "$tmp/$1" && "$py" -c "import json, numpy as np
-def case(f):
-    c = json.load(open('case.json')); f(c); json.dump(c, open('case.json', 'w'))
-$3")
-}
 edit no_state state "case(lambda c: c.pop('state'))"
 refused no_state "case.json without state" "missing key 'state'"
 edit state_int state "case(lambda c: c.update(state=1))"
@@ -88,9 +50,7 @@ refused nan_w "a NaN in w" "w.npy holds a non-finite input"
 edit alias plain "case(lambda c: c.update(dtype='bfloat16', lab='x'))"
 passes alias
 edit wrong_o state "o = np.load('o.npy'); o[1, 100, 2, 3] += 0.01 * abs(o).max() + 0.01; np.save('o.npy', o)"
-"$py" "$check_py" "$tmp/wrong_o" > /dev/null 2>&1
-check "a wrong o is outside tolerance (status 1)" test $? -eq 1
+wrong wrong_o "a wrong o"
 edit wrong_ht cpu "h = np.load('ht.npy'); h[0, 0, 2, 1] += 0.01 * abs(h).max(); np.save('ht.npy', h)"
-"$py" "$check_py" "$tmp/wrong_ht" > /dev/null 2>&1
-check "a wrong ht is outside tolerance (status 1)" test $? -eq 1
+wrong wrong_ht "a wrong ht"
 tap_done
