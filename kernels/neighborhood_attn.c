@@ -25,7 +25,10 @@
 enum { NA_QH_I = 0, NA_QW_I, NA_BN_I, NA_SPLIT_I };
 
 static size_t local_bytes(const sq_problem *p, const int *pv, int bn) {
-  size_t bytes = (size_t)bn * (size_t)(na_D(p) + na_DV(p)) * sizeof(float) + 3 * (size_t)bn * sizeof(int);
+  /* K tile (rows padded by one float), V tile, and each key's union row,
+   * column and token. */
+  size_t bytes = ((size_t)(bn + 1) * (size_t)na_D(p) + (size_t)bn * (size_t)na_DV(p)) * sizeof(float) +
+                 3 * (size_t)bn * sizeof(int);
   if (pv[NA_SPLIT_I] > 1) bytes += (size_t)bn * (size_t)pv[NA_QH_I] * (size_t)pv[NA_QW_I] * sizeof(float);
   return bytes;
 }
