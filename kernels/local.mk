@@ -13,6 +13,7 @@ KERNEL_TEXTS = \
 	kernels/wkv4.sqk \
 	kernels/wkv7.sqk \
 	kernels/sliding_attn.sqk \
+	kernels/neighborhood_attn.sqk \
 	kernels/peaks.sqk
 
 kernels/sources.c: $(KERNEL_TEXTS) $(srcdir)/kernels/embed.sh
@@ -36,4 +37,5 @@ libsubquad_a_SOURCES += \
 	kernels/wkv7.h kernels/wkv7.c kernels/wkv7_ref.c \
 	kernels/sliding_attn.h kernels/sliding_attn.c kernels/sliding_attn_ref.c \
 	kernels/cross_attn.h kernels/cross_attn.c \
-	kernels/varlen_attn.h kernels/varlen_attn.c
+	kernels/varlen_attn.h kernels/varlen_attn.c \
+	kernels/neighborhood_attn.h kernels/neighborhood_attn.c kernels/neighborhood_attn_ref.c

@@ -8,6 +8,7 @@
 #include "kernels/gated_attn.h"
 #include "kernels/kernel.h"
 #include "kernels/linear_attn.h"
+#include "kernels/neighborhood_attn.h"
 #include "kernels/sliding_attn.h"
 #include "kernels/softmax_attn.h"
 #include "kernels/ssm_scan.h"
@@ -32,6 +33,7 @@ const sq_kernel *const sq_kernels[] = {
   &sq_wkv4_segmented,
   &sq_wkv7_recurrent,
   &sq_sliding_1d_flash,
+  &sq_neighborhood_2d_flash,
   &sq_cross_attn_flash,
   &sq_varlen_attn_flash,
   &sq_softmax_attn_naive,

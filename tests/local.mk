@@ -61,6 +61,12 @@ EXTRA_DIST += tests/test_wkv4_dump.sh tests/check_wkv4_dump.py tests/test_wkv7_d
 core_tests += tests/test_sliding_attn tests/test_cross_attn tests/test_varlen_attn
 TESTS += tests/test_sliding_dump.sh tests/test_cross_dump.sh
 EXTRA_DIST += tests/test_sliding_dump.sh tests/check_sliding_dump.py tests/test_cross_dump.sh tests/check_cross_dump.py
+# NATTEN neighbourhood attention with dilation (FAMILIES.md §4.3): the
+# window arithmetic against NATTEN's rule by brute force, the kernel
+# against the reference on PoCL, dumps against the independent NumPy check.
+core_tests += tests/test_neighborhood_attn
+TESTS += tests/test_neighborhood_dump.sh
+EXTRA_DIST += tests/test_neighborhood_dump.sh tests/check_neighborhood_dump.py
 check_PROGRAMS += $(core_tests)
 TESTS += $(core_tests)
 

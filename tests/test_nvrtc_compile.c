@@ -124,6 +124,12 @@ static const struct { const char *op, *shape, *params; int noncausal; } extra_sh
   /* Varlen: the segment list as a define, causal and not, split keys. */
   {"softmax_attn.varlen", "B=2,H=3,T=680,D=64,scales=var256", NULL, 1},
   {"softmax_attn.varlen", "B=1,H=2,T=680,D=64,DV=32", "FL_SPLIT=2,FL_BM=32,FL_KVS=4", 0},
+  /* Neighbourhood attention: dilated at DiNAT's shape; NATTEN's profile
+   * shape (k = 80, d = 128) with split queries in strips; D = DV = 256. */
+  {"local_attn.neighborhood_2d", "B=1,H=2,D=32,grid=56x56,kernel_size=7x7,dilation=2x2", NULL, 1},
+  {"local_attn.neighborhood_2d", "B=1,H=1,D=128,grid=256x256,kernel_size=80x80", "NA_QH=2,NA_QW=16,NA_SPLIT=4,NA_BN=16",
+   1},
+  {"local_attn.neighborhood_2d", "B=1,H=2,D=256,DV=256,grid=20x21,kernel_size=5x4,dilation=2x3", NULL, 1},
 };
 #endif
 
