@@ -492,7 +492,7 @@ const sq_op sq_op_neighborhood_2d = {
    AX_LIST("kernel_size", 2, KEY | REQ, 1, 1024, 0, "neighbourhood kh x kw"),
    AX_LIST("dilation", 2, KEY, 1, 65536, 1, "dilation per axis"), AX_SCALE},
   {IN("q", "B,H,grid,D"), IN("k", "B,H,grid,D"), IN("v", "B,H,grid,DV"), OUT("o", "B,H,grid,DV")},
-  neighborhood_check, NULL, 0, same_heads, NULL, NULL,
+  neighborhood_check, NULL, 0, same_heads, "B=1,H=2,D=64,kernel_size=7x7", NULL,
 };
 
 /* ---- the catalog's other pending kinds (FAMILIES.md §6) ---------------- */
