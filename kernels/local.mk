@@ -13,6 +13,7 @@ KERNEL_TEXTS = \
 	kernels/wkv4.sqk \
 	kernels/wkv7.sqk \
 	kernels/sliding_attn.sqk \
+	kernels/window_attn.sqk \
 	kernels/peaks.sqk
 
 kernels/sources.c: $(KERNEL_TEXTS) $(srcdir)/kernels/embed.sh
@@ -35,4 +36,5 @@ libsubquad_a_SOURCES += \
 	kernels/wkv4.h kernels/wkv4.c kernels/wkv4_ref.c \
 	kernels/wkv7.h kernels/wkv7.c kernels/wkv7_ref.c \
 	kernels/sliding_attn.h kernels/sliding_attn.c kernels/sliding_attn_ref.c \
-	kernels/cross_attn.h kernels/cross_attn.c
+	kernels/cross_attn.h kernels/cross_attn.c \
+	kernels/window_attn.h kernels/window_attn.c kernels/window_attn_ref.c
