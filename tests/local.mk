@@ -61,6 +61,10 @@ EXTRA_DIST += tests/test_wkv4_dump.sh tests/check_wkv4_dump.py tests/test_wkv7_d
 core_tests += tests/test_sliding_attn tests/test_cross_attn
 TESTS += tests/test_sliding_dump.sh tests/test_cross_dump.sh
 EXTRA_DIST += tests/test_sliding_dump.sh tests/check_sliding_dump.py tests/test_cross_dump.sh tests/check_cross_dump.py
+# Swin and Video Swin windows (FAMILIES.md §4.2): the reference against a
+# literal Swin pipeline and by hand, pairs and work, the kernels against the
+# reference on PoCL, dumps against the independent NumPy check.
+core_tests += tests/test_window_attn
 check_PROGRAMS += $(core_tests)
 TESTS += $(core_tests)
 
