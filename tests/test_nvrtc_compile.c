@@ -121,6 +121,15 @@ static const struct { const char *op, *shape, *params; int noncausal; } extra_sh
   {"local_attn.sliding_1d", "B=1,H=2,T=5000,D=64,window_left=200,window_right=100", "FL_SPLIT=2,FL_BM=32,FL_KVS=4", 1},
   {"softmax_attn.cross", "B=2,H=3,TQ=1,TK=3136,D=64", "FL_SPLIT=4,FL_BM=8,FL_KVS=16", 1},
   {"softmax_attn.cross", "B=1,H=1,TQ=3136,TK=49,D=256", NULL, 1},
+  /* Swin and Video Swin windows: shifted with rpb at Swin-T stage 1 and
+   * Video Swin's (8,7,7); several windows per group with split query
+   * blocks, staged rpb and interleaved staging at D = 256, DV != D. */
+  {"local_attn.window_2d", "B=1,H=3,D=32,grid=56x56,win=7x7,shift=3x3,has_rpb=1", NULL, 1},
+  {"local_attn.window_2d", "B=1,H=2,D=256,DV=100,grid=16x16,win=8x8,shift=4x4,has_rpb=1",
+   "WN_WPG=2,WN_QB=32,WN_BN=16,WN_RPBL=1,WN_STAGE=1", 1},
+  {"local_attn.window_3d", "B=1,H=2,D=32,grid=16x56x56,win=8x7x7,shift=4x3x3,has_rpb=1", NULL, 1},
+  {"local_attn.window_3d", "B=2,H=3,D=48,DV=64,grid=8x14x14,win=4x7x7,shift=2x3x3,has_rpb=1",
+   "WN_WPG=4,WN_QB=64,WN_RPBL=1,WN_STAGE=1", 1},
 };
 #endif
 
