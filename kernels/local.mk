@@ -14,6 +14,7 @@ KERNEL_TEXTS = \
 	kernels/wkv7.sqk \
 	kernels/sliding_attn.sqk \
 	kernels/neighborhood_attn.sqk \
+	kernels/window_attn.sqk \
 	kernels/peaks.sqk
 
 kernels/sources.c: $(KERNEL_TEXTS) $(srcdir)/kernels/embed.sh
@@ -38,4 +39,5 @@ libsubquad_a_SOURCES += \
 	kernels/sliding_attn.h kernels/sliding_attn.c kernels/sliding_attn_ref.c \
 	kernels/cross_attn.h kernels/cross_attn.c \
 	kernels/varlen_attn.h kernels/varlen_attn.c \
-	kernels/neighborhood_attn.h kernels/neighborhood_attn.c kernels/neighborhood_attn_ref.c
+	kernels/neighborhood_attn.h kernels/neighborhood_attn.c kernels/neighborhood_attn_ref.c \
+	kernels/window_attn.h kernels/window_attn.c kernels/window_attn_ref.c

@@ -462,14 +462,14 @@ const sq_op sq_op_window_2d = {
   "local_attn.window_2d", "Swin window attention on an Hg x Wg grid, optional cyclic shift and bias",
   {WINDOW_AXES(2, "token grid Hg x Wg", "window Mh x Mw")},
   {WINDOW_TENSORS("grid")},
-  windows_check, NULL, 0, same_heads, NULL, NULL,
+  windows_check, NULL, 0, same_heads, "B=1,H=2,D=64,win=8x8,shift=4x4,has_rpb=1", NULL,
 };
 
 const sq_op sq_op_window_3d = {
   "local_attn.window_3d", "Video Swin window attention on a Tg x Hg x Wg grid",
   {WINDOW_AXES(3, "token grid Tg x Hg x Wg", "window Mt x Mh x Mw")},
   {WINDOW_TENSORS("grid")},
-  windows_check, NULL, 0, same_heads, NULL, NULL,
+  windows_check, NULL, 0, same_heads, "B=1,H=2,D=64,win=4x8x8,shift=2x4x4,has_rpb=1", NULL,
 };
 
 static int neighborhood_check(const sq_shape *s, int causal, char *why, size_t n) {

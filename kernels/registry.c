@@ -14,6 +14,7 @@
 #include "kernels/ssm_scan.h"
 #include "kernels/ssd.h"
 #include "kernels/varlen_attn.h"
+#include "kernels/window_attn.h"
 #include "kernels/wkv6.h"
 #include "kernels/wkv4.h"
 #include "kernels/wkv7.h"
@@ -33,6 +34,8 @@ const sq_kernel *const sq_kernels[] = {
   &sq_wkv4_segmented,
   &sq_wkv7_recurrent,
   &sq_sliding_1d_flash,
+  &sq_window_2d_flash,
+  &sq_window_3d_flash,
   &sq_neighborhood_2d_flash,
   &sq_cross_attn_flash,
   &sq_varlen_attn_flash,

@@ -16,6 +16,7 @@ extern const char *const sq_src_wkv4;
 extern const char *const sq_src_wkv7;
 extern const char *const sq_src_sliding_attn;   /* local_attn.sliding_1d and softmax_attn.cross */
 extern const char *const sq_src_neighborhood_attn;   /* local_attn.neighborhood_2d */
+extern const char *const sq_src_window_attn;    /* local_attn.window_2d and window_3d */
 extern const char *const sq_src_peaks;
 
 #endif

@@ -67,6 +67,12 @@ EXTRA_DIST += tests/test_sliding_dump.sh tests/check_sliding_dump.py tests/test_
 core_tests += tests/test_neighborhood_attn
 TESTS += tests/test_neighborhood_dump.sh
 EXTRA_DIST += tests/test_neighborhood_dump.sh tests/check_neighborhood_dump.py
+# Swin and Video Swin windows (FAMILIES.md §4.2): the reference against a
+# literal Swin pipeline and by hand, pairs and work, the kernels against the
+# reference on PoCL, dumps against the independent NumPy check.
+core_tests += tests/test_window_attn
+TESTS += tests/test_window_dump.sh
+EXTRA_DIST += tests/test_window_dump.sh tests/check_window_dump.py
 check_PROGRAMS += $(core_tests)
 TESTS += $(core_tests)
 

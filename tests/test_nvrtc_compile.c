@@ -130,6 +130,15 @@ static const struct { const char *op, *shape, *params; int noncausal; } extra_sh
   {"local_attn.neighborhood_2d", "B=1,H=1,D=128,grid=256x256,kernel_size=80x80", "NA_QH=2,NA_QW=16,NA_SPLIT=4,NA_BN=16",
    1},
   {"local_attn.neighborhood_2d", "B=1,H=2,D=256,DV=256,grid=20x21,kernel_size=5x4,dilation=2x3", NULL, 1},
+  /* Swin and Video Swin windows: shifted with rpb at Swin-T stage 1 and
+   * Video Swin's (8,7,7); several windows per group with split query
+   * blocks, staged rpb and interleaved staging at D = 256, DV != D. */
+  {"local_attn.window_2d", "B=1,H=3,D=32,grid=56x56,win=7x7,shift=3x3,has_rpb=1", NULL, 1},
+  {"local_attn.window_2d", "B=1,H=2,D=256,DV=100,grid=16x16,win=8x8,shift=4x4,has_rpb=1",
+   "WN_WPG=2,WN_QB=32,WN_BN=16,WN_RPBL=1,WN_STAGE=1", 1},
+  {"local_attn.window_3d", "B=1,H=2,D=32,grid=16x56x56,win=8x7x7,shift=4x3x3,has_rpb=1", NULL, 1},
+  {"local_attn.window_3d", "B=2,H=3,D=48,DV=64,grid=8x14x14,win=4x7x7,shift=2x3x3,has_rpb=1",
+   "WN_WPG=4,WN_QB=64,WN_RPBL=1,WN_STAGE=1", 1},
 };
 #endif
 

@@ -43,12 +43,14 @@ static void test_declarations(void) {
       ok &= nd >= 1;
     }
     /* A sweep shape is every required axis but the token axis, which the
-     * sweep sets. */
+     * sweep sets: 1024 tokens, on a grid (32x32, 16x8x8) for a grid op. */
     for (int k = 0; k < 2; k++) {
       const char *sweep = k ? op->scaling_shape : op->quick_shape;
       if (!sweep) continue;
+      const sq_axis *ax = &op->axes[sq_op_token_axis(op)];
+      const char *tokens = ax->kind != SQ_AXIS_LIST ? "1024" : ax->len == 2 ? "32x32" : "16x8x8";
       char text[SQ_SHAPE_TEXT_MAX];
-      snprintf(text, sizeof text, "%s,%s=1024", sweep, op->axes[sq_op_token_axis(op)].name);
+      snprintf(text, sizeof text, "%s,%s=%s", sweep, ax->name, tokens);
       sq_shape sw;
       ok &= !sq_shape_parse_op(op, text, 1, "sweep", &sw) || !sq_shape_parse_op(op, text, 0, "sweep", &sw);
     }

@@ -31,8 +31,8 @@ if head -1 "$tmp/all.csv" | grep -q '^paper,title,workload,domain,family,operato
   ok "the CSV has op, calls, shape and catalog_shape columns"
 else not_ok "CSV header: $(head -1 "$tmp/all.csv")"; fi
 # A runnable row: the canonical shape of the case it runs; the catalog's own text.
-if grep -q '^Swin,.*,swin/swin-t-224.s1,.*,local_attn.window_2d,pending:window_2d,[a-z ]*,0,1,"B=64,H=3,D=32,DV=32,grid=56x56,win=7x7,shift=3x3,scale=0.176776695,has_rpb=1","B=64,H=3,D=32,grid=56x56,win=7x7,shift=3x3,has_rpb=1",3136,' "$tmp/all.csv"; then
-  ok "a windowed row shows its canonical shape: grid, window, shift, bias and the grid's tokens"
+if grep -q '^Swin,.*,swin/swin-t-224.s1,.*,local_attn.window_2d,local_attn.window_2d.flash,[a-z ]*,0,1,"B=64,H=3,D=32,DV=32,grid=56x56,win=7x7,shift=3x3,scale=0.176776695,has_rpb=1","B=64,H=3,D=32,grid=56x56,win=7x7,shift=3x3,has_rpb=1",3136,' "$tmp/all.csv"; then
+  ok "a windowed row runs local_attn.window_2d.flash and shows its canonical shape: grid, window, shift, bias and the grid's tokens"
 else not_ok "swin-t-224.s1: $(grep swin-t-224.s1 "$tmp/all.csv")"; fi
 # A pending:ssd row, resolved to the op's kernel: validated and shown in its
 # op's axes, defaults included (its status is the device's prediction).
