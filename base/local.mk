@@ -6,4 +6,5 @@ libsubquad_a_SOURCES += \
 	base/error.h base/error.c \
 	base/files.h base/files.c \
 	base/csv.h base/csv.c \
-	base/stats.h base/stats.c
+	base/stats.h base/stats.c \
+	base/json.h base/json.c

@@ -16,6 +16,7 @@ int sq_cmd_report(int argc, char **argv);      /* commands/cmd_report.c */
 int sq_cmd_compare(int argc, char **argv);     /* commands/cmd_compare.c */
 int sq_cmd_worker(int argc, char **argv);      /* commands/cmd_worker.c */
 int sq_cmd_gate(int argc, char **argv);        /* commands/cmd_gate.c */
+int sq_cmd_export(int argc, char **argv);      /* commands/cmd_export.c */
 
 /* The option helpers below are in commands/options.c. */
 

@@ -6,5 +6,5 @@
 subquad_SOURCES += \
 	commands/commands.h commands/main.c commands/options.c \
 	commands/cmd_devices.c commands/cmd_run.c commands/cmd_tune.c \
-	commands/cmd_workloads.c commands/cmd_report.c commands/cmd_compare.c \
+	commands/cmd_workloads.c commands/cmd_report.c commands/cmd_export.c commands/cmd_compare.c \
 	commands/cmd_worker.c commands/cmd_gate.c commands/gate_proc.h commands/gate_proc.c

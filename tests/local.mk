@@ -17,6 +17,10 @@ EXTRA_DIST += tests/test_cli_errors.sh tests/test_run_cli.sh tests/test_run_part
 TESTS += tests/test_layering.sh
 EXTRA_DIST += tests/test_layering.sh
 core_tests += tests/test_results_csv
+# JSON (base/json.c) and the JSON outputs: devices, run, export.
+core_tests += tests/test_json
+TESTS += tests/test_json_outputs.sh
+EXTRA_DIST += tests/test_json_outputs.sh tests/check_results_json.py
 TESTS += tests/test_results_hostile.sh
 EXTRA_DIST += tests/test_results_hostile.sh \
 	tests/data/results_legacy.csv tests/data/results_legacy.samples.csv \
