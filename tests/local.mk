@@ -76,6 +76,9 @@ TESTS += tests/test_tune_replay.sh tests/test_tune_device.sh
 TESTS += tests/test_tune_cache_corrupt.sh tests/test_tune_outputs.sh tests/test_tune_db_cli.sh tests/test_tune_recycle.sh
 EXTRA_DIST += tests/test_tune_cache_corrupt.sh tests/test_tune_outputs.sh tests/test_tune_db_cli.sh tests/test_tune_recycle.sh
 EXTRA_DIST += tests/test_tune_replay.sh tests/test_tune_device.sh tests/data/tuner_tiny.csv
+# Kernel Tuner interop: its cache and T4 files replayed, T4 written.
+TESTS += tests/test_tune_kt.sh
+EXTRA_DIST += tests/test_tune_kt.sh tests/check_t4.py tests/data/kt_cache_tiny.json tests/data/kt_cache_open.json tests/data/t4_tiny.json
 check_PROGRAMS += $(tuner_tests)
 TESTS += $(tuner_tests)
 

@@ -15,6 +15,7 @@
 
 typedef struct sq_tune_opts {
   const char *kernel, *shape, *device, *cache, *out, *db;
+  const char *t4;          /* --t4 FILE: every evaluation as Kernel Tuner's T4 (tuner/t4.h) */
   const char *replay[SQ_TUNE_MAX_REPLAY];
   int nreplay;
   const char *strategy[SQ_TUNE_MAX_STRATEGIES];

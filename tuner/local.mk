@@ -5,7 +5,8 @@ libsubquad_a_SOURCES += \
 	tuner/strategy.h tuner/strategy.c tuner/strategy_local.c tuner/strategy_genetic.c \
 	tuner/db.h tuner/db.c \
 	tuner/cache.h tuner/cache.c tuner/pool.h tuner/pool.c \
-	tuner/tune.h tuner/tune.c tuner/drivers.h tuner/replay.c tuner/tune_device.c
+	tuner/tune.h tuner/tune.c tuner/drivers.h tuner/replay.c tuner/tune_device.c \
+	tuner/t4.h tuner/t4.c
 
 # The shipped tuning database is embedded like the kernel texts, so
 # `subquad run` finds it from any directory.

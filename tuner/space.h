@@ -46,6 +46,12 @@ int sq_space_from_kernel(const sq_kernel *k, const sq_problem *p, sq_space_filte
  * Bad files fail with SQ_EPARSE and "file:line: what". */
 int sq_space_from_csv(const char *path, sq_space *out);
 
+/* A recorded space from n rows read elsewhere (Kernel Tuner's JSON
+ * formats): values[r * np + p] is row r's value of parameter p, ms[r] its
+ * time (NAN: failed). SQ_EPARSE naming `path` as sq_space_from_csv. */
+int sq_space_from_table(const char *path, int np, const char (*names)[SQ_SPACE_NAME], int64_t n,
+                        const int *values, const double *ms, sq_space *out);
+
 void sq_space_free(sq_space *s);
 
 /* Index of the configuration with value indices vi[0..np), or -1. */

@@ -47,6 +47,7 @@ typedef struct sq_tuner {
   double elapsed_before;
   int64_t measured_before;
   long rss_base_kb;
+  struct sq_t4 *t4;        /* may be NULL: every evaluation is added (tuner/t4.h) */
   sq_search *search;       /* set by sq_tuner_run */
   int64_t measured, cached;
   double measure_s;        /* wall time inside measure */
