@@ -261,6 +261,16 @@ static void add_device_meta(sq_meta *m, sq_device *dev, const run_cli *a) {
   snprintf(buf, sizeof buf, "%llu", (unsigned long long)a->opts.seed);
   sq_meta_set(m, "seed", buf);
   if (a->suite) sq_meta_set(m, "suite", a->suite);
+  /* Which tuning databases the configurations came from (a tuned row's
+   * config_source says at which level). */
+  if (a->tuned) {
+    char *user = sq_tunedb_user_path(), *shipped = sq_tunedb_shipped_path();
+    snprintf(buf, sizeof buf, "user %s; shipped %s", user && *user ? user : "(none)",
+             shipped ? shipped : "(built in)");
+    sq_meta_set(m, "tunedb", buf);
+    free(user);
+    free(shipped);
+  }
 }
 
 /* Predicted seconds of case j in a round: the first round builds, verifies

@@ -4,7 +4,9 @@
 LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
 TEST_EXTENSIONS = .sh
 SH_LOG_DRIVER = $(LOG_DRIVER)
-AM_TESTS_ENVIRONMENT = SUBQUAD='$(abs_top_builddir)/subquad'; top_srcdir='$(abs_top_srcdir)'; export SUBQUAD top_srcdir;
+AM_TESTS_ENVIRONMENT = SUBQUAD='$(abs_top_builddir)/subquad'; top_srcdir='$(abs_top_srcdir)'; top_builddir='$(abs_top_builddir)'; \
+	sq_prefix='$(prefix)'; sq_bindir='$(bindir)'; sq_pkgdatadir='$(pkgdatadir)'; \
+	export SUBQUAD top_srcdir top_builddir sq_prefix sq_bindir sq_pkgdatadir;
 LDADD = libsubquad.a
 EXTRA_DIST += tests/tap.h tests/tap.sh tests/capture.h
 
@@ -13,6 +15,10 @@ core_tests =
 core_tests += tests/test_harness_units tests/test_kernels tests/test_canary tests/test_ops tests/test_csv
 TESTS += tests/test_cli_errors.sh tests/test_run_cli.sh tests/test_run_partial.sh
 EXTRA_DIST += tests/test_cli_errors.sh tests/test_run_cli.sh tests/test_run_partial.sh
+# The man page against every --help, and the bash completion; an installed
+# binary reads the installed tuning database.
+TESTS += tests/test_manpage.sh tests/test_install.sh
+EXTRA_DIST += tests/test_manpage.sh tests/test_install.sh
 # The layer order of the folders, from their #include lines.
 TESTS += tests/test_layering.sh
 EXTRA_DIST += tests/test_layering.sh

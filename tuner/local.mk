@@ -9,10 +9,12 @@ libsubquad_a_SOURCES += \
 	tuner/t4.h tuner/t4.c
 
 # The shipped tuning database is embedded like the kernel texts, so
-# `subquad run` finds it from any directory.
+# `subquad run` from the build tree finds it from any directory.
 tuner/db_text.c: $(srcdir)/tuner/db/tunedb.csv $(srcdir)/kernels/embed.sh
 	$(AM_V_GEN)$(MKDIR_P) tuner && $(SHELL) $(srcdir)/kernels/embed.sh $@ $(srcdir)/tuner/db/tunedb.csv
 BUILT_SOURCES += tuner/db_text.c
 CLEANFILES += tuner/db_text.c
 nodist_libsubquad_a_SOURCES += tuner/db_text.c
-EXTRA_DIST += tuner/db/tunedb.csv
+# It is installed too, as $(pkgdatadir)/tunedb.csv, which the installed
+# binary reads instead: a site updates it without a rebuild.
+dist_pkgdata_DATA += tuner/db/tunedb.csv
