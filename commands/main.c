@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "base/revision.h"
 #include "commands/commands.h"
 #include "harness/topology.h"
 

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "base/revision.h"
 #include "base/error.h"
 #include "reports/outfile.h"
 #include "reports/report.h"

@@ -28,6 +28,7 @@
 #include "base/error.h"
 #include "base/files.h"
 #include "base/json.h"
+#include "base/revision.h"
 #include "kernels/kernel.h"
 
 /* ---- column table ---------------------------------------------------- */
