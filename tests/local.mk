@@ -19,6 +19,9 @@ EXTRA_DIST += tests/test_cli_errors.sh tests/test_run_cli.sh tests/test_run_part
 # binary reads the installed tuning database.
 TESTS += tests/test_manpage.sh tests/test_install.sh
 EXTRA_DIST += tests/test_manpage.sh tests/test_install.sh
+# The LICENSE line in every source file (tests/spdx.sh --fix adds it).
+TESTS += tests/test_spdx.sh
+EXTRA_DIST += tests/test_spdx.sh tests/spdx.sh LICENSE
 # --version and the build-time git revision (base/revision.sh).
 TESTS += tests/test_version.sh
 EXTRA_DIST += tests/test_version.sh
