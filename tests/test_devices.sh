@@ -38,6 +38,6 @@ expect_error "malformed device name" 2 "malformed device name 'opencl:x'" -- dev
 SUBQUAD_CUDA_LIBRARY=/nonexistent/libcuda.so.1; export SUBQUAD_CUDA_LIBRARY
 expect_error "cuda:0 without a driver" 2 "unknown device 'cuda:0'" -- devices --device cuda:0
 expect_error "bad flag" 2 "unknown option '--bogus'" -- devices --bogus
-expect_error "bad format" 2 "--format: 'xml' is not table or csv" -- devices --format xml
+expect_error "bad format" 2 "--format: 'xml' is not table, csv or json" -- devices --format xml
 expect_error "missing value" 2 "--device needs a value" -- devices --device
 tap_done
