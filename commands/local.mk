@@ -12,7 +12,7 @@ subquad_SOURCES += \
 # The man page, subquad(1): commands/subquad.1.in with the version and the
 # data folder filled in; tests/test_manpage.sh keeps its flags in step with
 # every command's --help.
-man_MANS = subquad.1
+nodist_man_MANS = subquad.1
 subquad.1: $(srcdir)/commands/subquad.1.in Makefile
 	$(AM_V_GEN)sed -e 's|@VERSION@|$(PACKAGE_VERSION)|g' -e 's|@PKGDATADIR@|$(pkgdatadir)|g' \
 		$(srcdir)/commands/subquad.1.in > $@.tmp && mv $@.tmp $@

@@ -136,7 +136,7 @@ EXTRA_DIST += $(reports_scripts) tests/data/results_bad_number.csv tests/data/re
 # with --enable-fuzzing the same targets also link with libFuzzer and
 # `make fuzz` runs each for FUZZ_SECONDS (FUZZ_JOBS at a time; FUZZ_TARGETS
 # picks some). Corpora and reproducers travel in the tarball as folders.
-fuzz_names = results sidecar catalog cache tunedb space
+fuzz_names = results sidecar catalog cache tunedb space json
 fuzz_common = tests/fuzz/fuzz.h tests/fuzz/fuzz_common.c
 fuzz_results_src = tests/fuzz/fuzz_results.c tests/fuzz/results_check.c $(fuzz_common)
 fuzz_sidecar_src = tests/fuzz/fuzz_sidecar.c tests/fuzz/results_check.c $(fuzz_common)
@@ -144,9 +144,10 @@ fuzz_catalog_src = tests/fuzz/fuzz_catalog.c $(fuzz_common)
 fuzz_cache_src = tests/fuzz/fuzz_cache.c $(fuzz_common)
 fuzz_tunedb_src = tests/fuzz/fuzz_tunedb.c $(fuzz_common)
 fuzz_space_src = tests/fuzz/fuzz_space.c $(fuzz_common)
+fuzz_json_src = tests/fuzz/fuzz_json.c $(fuzz_common)
 
 fuzz_replays = tests/fuzz/results_replay tests/fuzz/sidecar_replay tests/fuzz/catalog_replay \
-	tests/fuzz/cache_replay tests/fuzz/tunedb_replay tests/fuzz/space_replay
+	tests/fuzz/cache_replay tests/fuzz/tunedb_replay tests/fuzz/space_replay tests/fuzz/json_replay
 check_PROGRAMS += $(fuzz_replays)
 TESTS += $(fuzz_replays)
 tests_fuzz_results_replay_SOURCES = tests/fuzz/replay_main.c $(fuzz_results_src)
@@ -155,6 +156,7 @@ tests_fuzz_catalog_replay_SOURCES = tests/fuzz/replay_main.c $(fuzz_catalog_src)
 tests_fuzz_cache_replay_SOURCES = tests/fuzz/replay_main.c $(fuzz_cache_src)
 tests_fuzz_tunedb_replay_SOURCES = tests/fuzz/replay_main.c $(fuzz_tunedb_src)
 tests_fuzz_space_replay_SOURCES = tests/fuzz/replay_main.c $(fuzz_space_src)
+tests_fuzz_json_replay_SOURCES = tests/fuzz/replay_main.c $(fuzz_json_src)
 EXTRA_DIST += tests/fuzz/run.sh tests/fuzz/corpus tests/fuzz/crashes
 
 FUZZ_SECONDS = 60
@@ -162,7 +164,7 @@ FUZZ_JOBS = 1
 FUZZ_TARGETS = $(fuzz_names)
 if SQ_FUZZING
 fuzz_engines = tests/fuzz/results_fuzzer tests/fuzz/sidecar_fuzzer tests/fuzz/catalog_fuzzer \
-	tests/fuzz/cache_fuzzer tests/fuzz/tunedb_fuzzer tests/fuzz/space_fuzzer
+	tests/fuzz/cache_fuzzer tests/fuzz/tunedb_fuzzer tests/fuzz/space_fuzzer tests/fuzz/json_fuzzer
 noinst_PROGRAMS = $(fuzz_engines)
 fuzz: $(fuzz_engines)
 	@$(SHELL) $(srcdir)/tests/fuzz/run.sh '$(FUZZ_SECONDS)' '$(FUZZ_JOBS)' $(srcdir)/tests/fuzz $(FUZZ_TARGETS)
@@ -177,12 +179,14 @@ tests_fuzz_catalog_fuzzer_SOURCES = $(fuzz_catalog_src)
 tests_fuzz_cache_fuzzer_SOURCES = $(fuzz_cache_src)
 tests_fuzz_tunedb_fuzzer_SOURCES = $(fuzz_tunedb_src)
 tests_fuzz_space_fuzzer_SOURCES = $(fuzz_space_src)
+tests_fuzz_json_fuzzer_SOURCES = $(fuzz_json_src)
 tests_fuzz_results_fuzzer_LDFLAGS = -fsanitize=fuzzer
 tests_fuzz_sidecar_fuzzer_LDFLAGS = -fsanitize=fuzzer
 tests_fuzz_catalog_fuzzer_LDFLAGS = -fsanitize=fuzzer
 tests_fuzz_cache_fuzzer_LDFLAGS = -fsanitize=fuzzer
 tests_fuzz_tunedb_fuzzer_LDFLAGS = -fsanitize=fuzzer
 tests_fuzz_space_fuzzer_LDFLAGS = -fsanitize=fuzzer
+tests_fuzz_json_fuzzer_LDFLAGS = -fsanitize=fuzzer
 # What `make fuzz` leaves in the build tree.
 clean-local: clean-fuzz
 clean-fuzz:
