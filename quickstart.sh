@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # quickstart.sh run|check: everything a fresh Debian 12 machine needs, then
 # one job. Installs the missing Debian packages (as root, or through sudo),
 # bootstraps autotools, configures, builds, and then

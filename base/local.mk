@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # base/: the utilities every layer uses, below all of them (they include
 # nothing of the project but each other): error codes and their one-line
 # detail, whole-file reading, mkdir -p and the atomic file writer, the one

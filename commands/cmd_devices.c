@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* `subquad devices`: every device with its backend, name, vendor, driver,
  * compute units, clock, memories, work-group limit and architecture, then
  * the host topology and the NUMA node nearest each GPU. --peaks measures

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* `subquad run`: one kernel at one shape, or a whole suite. Each case is
  * planned (infeasible ones become skipped rows with their prediction), given
  * its tuned configuration unless --param overrides it, verified, timed, and

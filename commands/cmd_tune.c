@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* `subquad tune`: option parsing, dispatch to the device tuner and the
  * replay driver (tuner/drivers.h), the database listing (--show), and what
  * the drivers' ends become: an error line, an exit status, or the same

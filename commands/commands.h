@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The command layer, the top of subquad: the `subquad` program's
  * subcommands and the option helpers only they use. Each subcommand returns
  * the process exit status: 0 success, 1 the work ran but something failed

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # commands/: the top layer, the `subquad` program itself: main, one file per
 # subcommand (option parsing, usage texts, printing errors, exit statuses)
 # and the option helpers they share. It is linked into the program only, so

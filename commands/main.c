@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The `subquad` program: dispatches to a subcommand (commands/). Only this
  * layer turns library error codes into exit statuses. */
 #include <stdint.h>

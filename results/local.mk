@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # results/: the result schema, its files (written and read through the one
 # CSV module), metadata and raw-sample sidecars. Committed reference results
 # of known devices live in results/reference/; run outputs go to the ignored

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The result schema in code: the column table that both the writer and the
  * reader walk (so the two can never disagree on a field), the CSV writer
  * and the reader (both through base/csv, whose records carry the line

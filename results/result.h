@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The result schema: one row per (device, kernel, causal, shape, dtype,
  * mode, params), the metadata block that makes a file reproducible, and the
  * raw-sample sidecar. Files are CSV written with libcsv:

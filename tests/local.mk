@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # tests/: `make check` through automake's TAP driver. Each test program
 # prints TAP (tests/tap.h) and ends with the line "N passed, N failed".
 # Each area keeps its tests in its own block below.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # Every bad input to `subquad run` gets one line on stderr naming what is
 # wrong and exit status 2, before any device work; an output file that
 # already exists is left as it was.

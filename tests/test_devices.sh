@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # subquad devices: lists opencl:0 (where OpenCL is built and PoCL is
 # present) and cpu, in table and csv form with the host topology; --device
 # picks one; unknown or malformed device names and bad flags give one line

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The tuning database: reading, writing and the fallback lookup (db.h). */
 #include "tuner/db.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The tuning database: the best known configuration per (device, kernel,
  * dtype, shape bucket), in readable CSV files. Lookups fall back from the
  * exact device to its architecture, then its vendor, then the kernel's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The two tuning drivers under `subquad tune`: on a device (tune_device.c)
  * and against a recorded space (replay.c). They print their progress and
  * summaries, but no error and no usage, and decide no exit status: each

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # tuner/: search spaces, strategies, the crash-safe cache, the tuning
 # database and the drivers behind `subquad tune` (on a device, replay).
 libsubquad_a_SOURCES += \

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Replay: a strategy run against a recorded full space with no device
  * (`subquad tune --replay`). One run writes its evaluations (and may use a
  * cache, which is how the kill/resume logic is tested without a device);

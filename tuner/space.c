@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Building search spaces (from a kernel descriptor with early pruning, or
  * from a recorded CSV) and looking configurations up in them. */
 #include "tuner/space.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* A search space: each tunable parameter's candidate values (sorted
  * ascending) and the list of valid configurations, each stored as one value
  * index per parameter. It is built before the search with the constraints

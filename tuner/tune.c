@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The evaluation path of a tuning run (tune.h), and how a driver reports a
  * failed step (drivers.h). */
 #include "tuner/tune.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* One tuning run's evaluation path, shared by device tuning and replay:
  * answered from the cache when the configuration is there, else an
  * `attempting` record, the measurement, the result record; then the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Tuning a kernel on a device (`subquad tune --kernel ...`): builds the
  * space with the descriptor's constraints and the device's limits, opens the
  * cache, runs the strategy with every evaluation going through sq_case_run
