@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # quickstart.sh run|check: everything a fresh Debian 12 machine needs, then
 # one job. Installs the missing Debian packages (as root, or through sudo),
 # bootstraps autotools, configures, builds, and then
@@ -15,7 +16,7 @@ esac
 cd "$(dirname "$0")"
 
 packages="build-essential autoconf automake libtool pkg-config libcsv-dev libhwloc-dev
-  ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo gnuplot-nox python3-numpy"
+  ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo gnuplot-nox python3-numpy groff-base"
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The CSV reader and writer (csv.h). The text is fed to libcsv one line at
  * a time, so each record knows the line it starts on and each error the
  * line it was found on; comment lines are taken out before libcsv sees

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The one CSV reader and writer of subquad (libcsv underneath): result files
  * and sidecars, the catalog, the tuner's spaces, caches and tuning database,
  * tuning traces, and the CSV that commands print.

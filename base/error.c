@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The error table's strings, the thread-local detail buffer, and the
  * escaping that keeps every detail on one line. */
 #include "base/error.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Error codes for the whole library. One X-macro table makes the enum, the
  * names and the messages (the libuv way), so a code never lacks its text.
  * Functions return 0 or a negative SQ_E* code and leave a one-line detail

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Whole-file reading, mkdir -p, the atomic file writer (an O_TMPFILE, or a named temporary
  * where the file system has none, renamed over the target on commit), and
  * the up-front checks of output paths. Paths are allocated, never cut. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Small file-system helpers: reading a whole file, mkdir -p, the atomic
  * file writer every output goes through, and the checks a command makes on
  * its outputs before it starts any work. */

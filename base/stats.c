@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Summary statistics of timing samples: order statistics by sorting a
  * copy, moments in one pass over the sorted values. */
 #include "base/stats.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Summary statistics of a set of timing samples. */
 #ifndef SQ_STATS_H
 #define SQ_STATS_H

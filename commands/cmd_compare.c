@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* `subquad compare BASE.csv NEW.csv`: the regression gate's command line.
  * Unlike the other commands it exits 3 on every bad input (a flag, a file,
  * different devices), because 1 and 2 carry the verdict: 0 pass, 1 slower

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* `subquad devices`: every device with its backend, name, vendor, driver,
  * compute units, clock, memories, work-group limit and architecture, then
  * the host topology and the NUMA node nearest each GPU. --peaks measures
@@ -5,6 +6,7 @@
  * beside the spec-sheet values of the GPUs we know. */
 #include "config.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,7 @@
 
 #include "base/csv.h"
 #include "base/error.h"
+#include "base/json.h"
 #include "commands/commands.h"
 #include "harness/device.h"
 #include "harness/topology.h"
@@ -47,16 +50,16 @@ static int spec_index(const char *name) {
 
 static void usage(FILE *f) {
   fprintf(f,
-          "usage: subquad devices [--peaks] [--device D] [--format table|csv]\n"
+          "usage: subquad devices [--peaks] [--device D] [--format table|csv|json]\n"
           "  Lists every device (cuda:N, opencl:N, cpu) and the host topology.\n"
           "  --peaks         measure stream bandwidth, f32 FMA and exp throughput (a few seconds per device)\n"
           "  --device D      only device D (e.g. opencl:0, cuda:0, cpu)\n"
-          "  --format F      table (default) or csv\n"
+          "  --format F      table (default), csv or json (README, \"JSON output\")\n"
           "  --help          this text\n");
 }
 
 typedef struct opts {
-  int peaks, csv;
+  int peaks, csv, json;
   const char *device;
 } opts;
 
@@ -74,9 +77,10 @@ static int parse(int argc, char **argv, opts *o, int *done) {
       if (i + 1 >= argc) return sq_usage_error("devices", "%s needs a value", a);
       const char *v = argv[++i];
       if (!strcmp(a, "--device")) o->device = v;
-      else if (!strcmp(v, "csv")) o->csv = 1;
-      else if (!strcmp(v, "table")) o->csv = 0;
-      else return sq_usage_error("devices", "--format: '%s' is not table or csv", v);
+      else if (!strcmp(v, "csv")) o->csv = 1, o->json = 0;
+      else if (!strcmp(v, "json")) o->csv = 0, o->json = 1;
+      else if (!strcmp(v, "table")) o->csv = 0, o->json = 0;
+      else return sq_usage_error("devices", "--format: '%s' is not table, csv or json", v);
     } else {
       return sq_usage_error("devices", "unknown option '%s' (try subquad devices --help)", a);
     }
@@ -136,6 +140,62 @@ static void print_csv(row *rows, int n, const sq_topology *t, int peaks) {
     }
     sq_csv_write_row(stdout, f, peaks ? NALL : NBASE);
   }
+}
+
+/* The CSV's fields as one JSON document: {"schema": "subquad-devices",
+ * "schema_version": 1, "devices": [...], "host": {...}}; a figure not
+ * measured or not known is null. */
+static void print_json(row *rows, int n, const sq_topology *t, int peaks) {
+  sq_json j;
+  sq_json_begin(&j, stdout, 2);
+  sq_json_object(&j, NULL);
+  sq_json_string(&j, "schema", "subquad-devices");
+  sq_json_int(&j, "schema_version", 1);
+  sq_json_array(&j, "devices");
+  for (int i = 0; i < n; i++) {
+    const sq_device_info *in = &rows[i].dev->info;
+    sq_json_object(&j, NULL);
+    sq_json_string(&j, "id", rows[i].dev->id);
+    sq_json_string(&j, "backend", in->backend);
+    sq_json_string(&j, "name", in->name);
+    sq_json_string(&j, "vendor", in->vendor);
+    sq_json_string(&j, "driver", in->driver);
+    sq_json_string(&j, "platform", in->platform);
+    sq_json_string(&j, "arch", in->arch);
+    sq_json_bool(&j, "is_gpu", in->is_gpu);
+    sq_json_int(&j, "compute_units", in->compute_units);
+    sq_json_int(&j, "clock_mhz", in->clock_mhz);
+    sq_json_int(&j, "global_mem", (long long)in->global_mem);
+    sq_json_int(&j, "local_mem", (long long)in->local_mem);
+    sq_json_int(&j, "cache_bytes", (long long)in->cache_bytes);
+    sq_json_int(&j, "max_alloc", (long long)in->max_alloc);
+    sq_json_int(&j, "max_wg", (long long)in->max_wg);
+    sq_json_string(&j, "pci_bus_id", in->pci_bus_id);
+    if (rows[i].numa >= 0) sq_json_int(&j, "numa_node", rows[i].numa);
+    else sq_json_null(&j, "numa_node");
+    if (peaks) {
+      const sq_peaks *p = &rows[i].dev->peaks;
+      int s = spec_index(in->name);
+      sq_json_number(&j, "peak_gbs", p->gbs > 0 ? p->gbs : NAN);
+      sq_json_number(&j, "peak_gflops", p->gflops > 0 ? p->gflops : NAN);
+      sq_json_number(&j, "peak_gexps", p->gexps > 0 ? p->gexps : NAN);
+      sq_json_number(&j, "spec_gbs", s >= 0 ? known_gpus[s].gbs : NAN);
+      sq_json_number(&j, "spec_gflops", s >= 0 ? known_gpus[s].gflops : NAN);
+      if (rows[i].peaks_rc) sq_json_string(&j, "peaks_error", rows[i].peaks_err);
+    }
+    sq_json_end(&j);
+  }
+  sq_json_end(&j);
+  sq_json_object(&j, "host");
+  sq_json_string(&j, "source", t->source);
+  sq_json_int(&j, "packages", t->packages);
+  sq_json_int(&j, "cores", t->cores);
+  sq_json_int(&j, "pus", t->pus);
+  sq_json_int(&j, "numa_nodes", t->numa_nodes);
+  sq_json_int(&j, "l3_bytes", (long long)t->l3_bytes);
+  sq_json_int(&j, "memory", (long long)t->memory);
+  sq_json_end(&j);
+  sq_json_finish(&j);
 }
 
 static void print_table(row *rows, int n, const sq_topology *t, int peaks) {
@@ -212,7 +272,8 @@ int sq_cmd_devices(int argc, char **argv) {
   }
   sq_topology topo;
   sq_topology_get(&topo);
-  if (o.csv) print_csv(rows, opened, &topo, o.peaks);
+  if (o.json) print_json(rows, opened, &topo, o.peaks);
+  else if (o.csv) print_csv(rows, opened, &topo, o.peaks);
   else print_table(rows, opened, &topo, o.peaks);
   for (int i = 0; i < opened; i++) sq_device_close(rows[i].dev);
   free(rows);

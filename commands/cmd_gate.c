@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* `subquad gate`: the interleaved, paired regression gate (DESIGN.md
  * section 8). One `subquad worker` per side, each of its own binary, is
  * started once; the gate gives both the cases, then asks them for rounds

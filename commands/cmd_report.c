@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* `subquad report RESULTS.csv [more.csv ...] -o DIR`: reads the result
  * files (and tuning traces given with --tune), writes the figures' scripts
  * and data, renders them with gnuplot when it is there, and writes

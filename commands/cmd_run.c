@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* `subquad run`: one kernel at one shape, or a whole suite. Each case is
  * planned (infeasible ones become skipped rows with their prediction), given
  * its tuned configuration unless --param overrides it, verified, timed, and
@@ -30,6 +31,7 @@ typedef struct run_cli {
   sq_dtype dtype;
   sq_fmap fmap;
   int normalize, peaks, tuned, quiet;
+  int json;                /* --format json: one JSON document (-o FILE, else stdout) */
   int feature_given;       /* --feature or --normalize given: overrides a suite's form */
   double max_case_s;
   int rounds;              /* measuring rounds; 0 unset */
@@ -74,12 +76,14 @@ static void usage(void) {
     "  --no-peaks           do not measure the device's peaks first\n"
     "  --dump DIR           write each verified case's q, k, v, o as .npy + case.json\n"
     "  -o FILE.csv          results (and FILE.samples.csv with every raw sample)\n"
+    "  --format csv|json    -o as CSV (default) or as one JSON file with the samples\n"
+    "                       inside; json without -o prints the JSON instead of the table\n"
     "  -q, --quiet          no progress on stderr\n");
 }
 
 enum { O_CAUSAL = 256, O_NONCAUSAL, O_DTYPE, O_FEATURE, O_NORMALIZE, O_PARAM, O_NOTUNED, O_MODE, O_WARMUP,
        O_MINS, O_MAXS, O_MINT, O_NOISE, O_TIMEOUT, O_MAXCASE, O_REFB, O_SEED, O_VONLY, O_NOPEAKS, O_DUMP, O_ONLY,
-       O_ROUNDS };
+       O_ROUNDS, O_FORMAT };
 
 static int parse_args(int argc, char **argv, run_cli *a) {
   static const struct option opts[] = {
@@ -90,7 +94,7 @@ static int parse_args(int argc, char **argv, run_cli *a) {
     {"min-samples", 1, 0, O_MINS}, {"max-samples", 1, 0, O_MAXS}, {"min-time", 1, 0, O_MINT},
     {"max-noise", 1, 0, O_NOISE}, {"timeout", 1, 0, O_TIMEOUT}, {"max-case-seconds", 1, 0, O_MAXCASE},
     {"ref-budget", 1, 0, O_REFB}, {"seed", 1, 0, O_SEED}, {"verify-only", 0, 0, O_VONLY},
-    {"no-peaks", 0, 0, O_NOPEAKS}, {"dump", 1, 0, O_DUMP}, {"only", 1, 0, O_ONLY}, {"rounds", 1, 0, O_ROUNDS},
+    {"no-peaks", 0, 0, O_NOPEAKS}, {"dump", 1, 0, O_DUMP}, {"only", 1, 0, O_ONLY}, {"rounds", 1, 0, O_ROUNDS}, {"format", 1, 0, O_FORMAT},
     {"output", 1, 0, 'o'}, {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
   long long iv;
   double dv;
@@ -136,6 +140,10 @@ static int parse_args(int argc, char **argv, run_cli *a) {
     case O_DUMP: a->opts.dump_dir = optarg; break;
     case O_ONLY: a->only = optarg; break;
     case O_ROUNDS: if (!(rc = sq_parse_i64(optarg, "--rounds", 1, 100, &iv))) a->rounds = (int)iv; break;
+    case O_FORMAT:
+      if (!strcmp(optarg, "json") || !strcmp(optarg, "csv")) a->json = !strcmp(optarg, "json");
+      else rc = sq_fail(SQ_EINVAL, "--format: '%s' is not csv or json", optarg);
+      break;
     case ':': rc = sq_fail(SQ_EINVAL, "%s needs a value", argv[optind - 1]); break;
     default:
       rc = sq_fail(SQ_EINVAL, "unknown option '%s' (see subquad run --help)", argv[optind - 1]);
@@ -254,6 +262,16 @@ static void add_device_meta(sq_meta *m, sq_device *dev, const run_cli *a) {
   snprintf(buf, sizeof buf, "%llu", (unsigned long long)a->opts.seed);
   sq_meta_set(m, "seed", buf);
   if (a->suite) sq_meta_set(m, "suite", a->suite);
+  /* Which tuning databases the configurations came from (a tuned row's
+   * config_source says at which level). */
+  if (a->tuned) {
+    char *user = sq_tunedb_user_path(), *shipped = sq_tunedb_shipped_path();
+    snprintf(buf, sizeof buf, "user %s; shipped %s", user && *user ? user : "(none)",
+             shipped ? shipped : "(built in)");
+    sq_meta_set(m, "tunedb", buf);
+    free(user);
+    free(shipped);
+  }
 }
 
 /* Predicted seconds of case j in a round: the first round builds, verifies
@@ -366,14 +384,22 @@ static int select_cases(run_cli *a, sq_case_list *l) {
 #define CHECKPOINT_S 60.0
 
 static int open_output(const run_cli *a, sq_device *dev, const char *progress, sq_results_writer **w);
+static void run_meta(const run_cli *a, sq_device *dev, const char *progress, sq_meta *meta);
 
 static void save_partial(const run_cli *a, sq_device *dev, const sq_result *rows, int nrows, int ncases,
                          int round) {
   char progress[160];
   snprintf(progress, sizeof progress, "partial: %d of %d cases, round %d of %d (the run had not finished)", nrows,
            ncases, round + 1, a->rounds);
-  sq_results_writer *w;
+  sq_results_writer *w = NULL;
   int rc = open_output(a, dev, progress, &w);
+  if (!rc && a->json) {
+    sq_meta meta = {0};
+    run_meta(a, dev, progress, &meta);
+    rc = sq_results_save_json(a->out, &meta, rows, nrows);
+    if (rc) fprintf(stderr, "subquad run: warning: partial results not saved: %s\n", sq_last_error());
+    return;
+  }
   for (int i = 0; !rc && i < nrows; i++) rc = sq_results_write(w, &rows[i]);
   if (!rc) rc = sq_results_close(w);
   else sq_results_abort(w);
@@ -459,12 +485,18 @@ static void announce_single(const run_cli *a, const sq_case *c, const sq_predict
 /* Opens the output with the run's metadata (and, for a partial save, its
  * `progress` line); the final one is opened early, so a bad path fails
  * before any work is done. */
+static void run_meta(const run_cli *a, sq_device *dev, const char *progress, sq_meta *meta) {
+  sq_meta_standard(meta, sq_argc, sq_argv);
+  add_device_meta(meta, dev, a);
+  if (progress) sq_meta_set(meta, "progress", progress);
+}
+
+/* A JSON output is written whole at the end (sq_results_save_json): no
+ * writer is opened for it. */
 static int open_output(const run_cli *a, sq_device *dev, const char *progress, sq_results_writer **w) {
-  if (!a->out) return 0;
+  if (!a->out || a->json) return 0;
   sq_meta meta = {0};
-  sq_meta_standard(&meta, sq_argc, sq_argv);
-  add_device_meta(&meta, dev, a);
-  if (progress) sq_meta_set(&meta, "progress", progress);
+  run_meta(a, dev, progress, &meta);
   return sq_results_open(a->out, &meta, w);
 }
 
@@ -509,10 +541,22 @@ int sq_cmd_run(int argc, char **argv) {
       goto done;
     }
   }
-  print_table(rows, nrows);
-  printf("\n");
-  sq_print_speedup_table(stdout, rows, nrows);
   status = failed ? 1 : 0;
+  if (a.json) {
+    sq_meta meta = {0};
+    run_meta(&a, dev, NULL, &meta);
+    if (sq_results_save_json(a.out ? a.out : "-", &meta, rows, nrows)) {
+      fprintf(stderr, "subquad run: %s\n", sq_last_error());
+      status = 1;
+    } else if (a.out) {
+      fprintf(stderr, "wrote %s (%d rows, JSON with the samples)\n", a.out, nrows);
+    }
+  }
+  if (!a.json || a.out) {
+    print_table(rows, nrows);
+    printf("\n");
+    sq_print_speedup_table(stdout, rows, nrows);
+  }
   watch_temporaries(NULL);
   if (w && sq_results_close(w)) {
     fprintf(stderr, "subquad run: %s\n", sq_last_error());

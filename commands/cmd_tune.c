@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* `subquad tune`: option parsing, dispatch to the device tuner and the
  * replay driver (tuner/drivers.h), the database listing (--show), and what
  * the drivers' ends become: an error line, an exit status, or the same
@@ -18,7 +19,7 @@
 static void usage(FILE *f) {
   fprintf(f,
     "usage: subquad tune --kernel K --shape B=..,H=..,T=..,D=.. [options]\n"
-    "       subquad tune --replay SPACE.csv [--strategy S] [--budget N] [--seed K] [-o FILE.csv | --seeds N]\n"
+    "       subquad tune --replay SPACE [--strategy S] [--budget N] [--seed K] [-o FILE.csv | --seeds N]\n"
     "       subquad tune --show\n\n"
     "Searches a kernel's tunable parameters on a device, records every evaluation in a\n"
     "crash-safe cache and stores the best configuration in the tuning database\n"
@@ -43,7 +44,9 @@ static void usage(FILE *f) {
     "  --show            list the tuning database (the user's, then the shipped one)\n"
     "  --db FILE         the user tuning database to write and show (default: $SUBQUAD_TUNEDB,\n"
     "                    else $XDG_DATA_HOME/subquad/tunedb.csv); `subquad run` reads the default\n"
-    "  --replay FILE     replay against a recorded space (repeatable); no device needed\n"
+    "  --replay FILE     replay against a recorded space (repeatable); no device needed: a CSV\n"
+    "                    (a column per parameter, time_ms), a Kernel Tuner cache or a T4 file\n"
+    "  --t4 FILE         also write every evaluation as Kernel Tuner's T4 results (JSON)\n"
     "  --seeds N         replay: N runs over seeds K..K+N-1; prints runs within 10 %% / 5 %% of\n"
     "                    the space's best and the median evaluations they needed\n"
     "  -o FILE           replay: eval,time_ms,best_ms per evaluation\n"
@@ -51,7 +54,7 @@ static void usage(FILE *f) {
 }
 
 enum { O_KERNEL = 256, O_SHAPE, O_DTYPE, O_CAUSAL, O_NONCAUSAL, O_DEVICE, O_STRATEGY, O_BUDGET,
-       O_TIME, O_SEED, O_CACHE, O_RESUME, O_SPACE, O_JOBS, O_NOSAVE, O_SHOW, O_REPLAY, O_SEEDS, O_DB, O_HELP };
+       O_TIME, O_SEED, O_CACHE, O_RESUME, O_SPACE, O_JOBS, O_NOSAVE, O_SHOW, O_REPLAY, O_SEEDS, O_DB, O_T4, O_HELP };
 
 static const struct option longopts[] = {
   {"kernel", required_argument, 0, O_KERNEL}, {"shape", required_argument, 0, O_SHAPE},
@@ -63,6 +66,7 @@ static const struct option longopts[] = {
   {"space", no_argument, 0, O_SPACE}, {"jobs", required_argument, 0, O_JOBS},
   {"no-save", no_argument, 0, O_NOSAVE}, {"show", no_argument, 0, O_SHOW},
   {"replay", required_argument, 0, O_REPLAY}, {"db", required_argument, 0, O_DB}, {"seeds", required_argument, 0, O_SEEDS},
+  {"t4", required_argument, 0, O_T4},
   {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, O_HELP}, {0, 0, 0, 0}};
 
 /* The command's options: the drivers' and its own. */
@@ -119,6 +123,7 @@ static int parse(int argc, char **argv, tune_cli *cli, int *help) {
       else a->replay[a->nreplay++] = optarg;
       break;
     case O_DB: a->db = optarg; break;
+    case O_T4: a->t4 = optarg; break;
     case O_SEEDS: if (!(rc = sq_parse_i64(optarg, "--seeds", 1, 100000, &v))) a->seeds = (int)v; break;
     case 'o': a->out = optarg; break;
     case 'q': a->quiet = 1; break;
@@ -141,7 +146,8 @@ static int validate(const tune_cli *cli) {
   if (cli->show) return a->kernel || a->nreplay ? sq_fail(SQ_EINVAL, "--show takes no kernel or --replay") : 0;
   if (a->nreplay) {
     if (a->kernel || a->shape || a->device) return sq_fail(SQ_EINVAL, "--replay does not go with --kernel, --shape or --device");
-    if (a->seeds && (a->out || a->cache)) return sq_fail(SQ_EINVAL, "--seeds does not go with -o or --cache (one run each)");
+    if (a->seeds && (a->out || a->cache || a->t4))
+      return sq_fail(SQ_EINVAL, "--seeds does not go with -o, --cache or --t4 (one run each)");
     if (!a->seeds && (a->nreplay > 1 || a->nstrategy > 1))
       return sq_fail(SQ_EINVAL, "several --replay files or strategies need --seeds");
     if (a->resume && !a->cache) return sq_fail(SQ_EINVAL, "--resume needs --cache in replay mode");
@@ -231,9 +237,11 @@ static int show(const sq_tune_opts *a) {
     }
   }
   free(path);
-  int rc = sq_tunedb_builtin(&db);
+  char where[4096], title[4200];
+  int rc = sq_tunedb_shipped(&db, where, sizeof where);
   if (rc) return tune_error(1, rc, NULL);
-  show_db("shipped database (built in)", &db);
+  snprintf(title, sizeof title, "shipped database (%s)", where);
+  show_db(title, &db);
   sq_tunedb_free(&db);
   return status;
 }

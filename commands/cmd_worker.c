@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* `subquad worker`: a long-lived measuring process that `subquad gate`
  * starts once per side and drives through a line protocol on stdin and
  * stdout (README.md, "subquad worker"). It opens the device once, keeps the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* `subquad workloads`: the paper catalog and the suites, with the planner's
  * prediction of memory and time for each case on the chosen device.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The command layer, the top of subquad: the `subquad` program's
  * subcommands and the option helpers only they use. Each subcommand returns
  * the process exit status: 0 success, 1 the work ran but something failed
@@ -16,6 +17,7 @@ int sq_cmd_report(int argc, char **argv);      /* commands/cmd_report.c */
 int sq_cmd_compare(int argc, char **argv);     /* commands/cmd_compare.c */
 int sq_cmd_worker(int argc, char **argv);      /* commands/cmd_worker.c */
 int sq_cmd_gate(int argc, char **argv);        /* commands/cmd_gate.c */
+int sq_cmd_export(int argc, char **argv);      /* commands/cmd_export.c */
 
 /* The option helpers below are in commands/options.c. */
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The gate's worker processes (gate_proc.h): fork and exec on pipes, one
  * request and one reply line at a time under a deadline, crash and hang
  * told apart, stop with a grace period. */

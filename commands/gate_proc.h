@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* A `subquad worker` child process as `subquad gate` drives it: started
  * with fork and exec on two pipes, asked one request line at a time and
  * waited on for one reply line with a deadline, so a worker that crashes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The `subquad` program: dispatches to a subcommand (commands/). Only this
  * layer turns library error codes into exit statuses. */
 #include <stdint.h>
@@ -6,6 +7,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "base/revision.h"
 #include "commands/commands.h"
 #include "harness/topology.h"
 
@@ -22,6 +24,7 @@ static const struct {
   {"run", sq_cmd_run, "verify and benchmark a kernel or a suite"},
   {"tune", sq_cmd_tune, "autotune a kernel's parameters, or replay a recorded space"},
   {"report", sq_cmd_report, "gnuplot figures and an index page from result files"},
+  {"export", sq_cmd_export, "a result file and its samples as one JSON document"},
   {"compare", sq_cmd_compare, "regression gate between two result files"},
   {"gate", sq_cmd_gate, "interleaved, paired regression gate between two binaries"},
   {"worker", sq_cmd_worker, "measuring process driven by gate over stdin/stdout"},

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The option helpers of the commands: the one-line usage error and strict
  * parsing of numbers and durations given as flags (commands.h). */
 #include <errno.h>

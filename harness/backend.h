@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The one interface every compute backend implements (cpu, opencl, cuda).
  * A backend is a table of function pointers with an ABI number first, the way
  * BabelStream keeps one small interface per programming model. A backend

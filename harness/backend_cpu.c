@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The `cpu` backend: the host as one device. It holds buffers in host memory
  * (64-byte aligned) and times with the monotonic wall clock; it does not
  * compile kernel texts (the harness runs the plain-C references on it), so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The `cuda` backend: the CUDA driver API, NVRTC and NVML, all opened with
  * dlopen at run time so one subquad binary runs with and without NVIDIA
  * drivers. Function-pointer types come from the toolkit's own prototypes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The `opencl` backend: every device of every platform the ICD loader
  * reports. A device gets a context and one in-order queue with profiling;
  * programs are the OpenCL prelude plus the dialect text, built for OpenCL C

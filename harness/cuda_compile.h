@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Entry points of the CUDA backend usable without a CUDA device: compiling
  * a dialect kernel text to PTX with NVRTC (loaded at run time), and reading
  * a GPU's sensors through NVML where the library is present. */

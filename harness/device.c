@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The device registry: every device of every compiled-in backend under one
  * name ("cuda:0", "opencl:1", "cpu"), the default-device rule, and the
  * buffer helpers that forward to a device's backend. Devices are listed in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Devices by name across all backends ("cuda:0", "opencl:1", "cpu"), the
  * default-device rule, and the measured peaks a device is judged against. */
 #ifndef SQ_DEVICE_H

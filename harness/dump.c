@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Dumps of verified cases for researchers and for the independent NumPy
  * check (FAMILIES.md §0.1): one .npy per present tensor of the op (the
  * stored values as float32, exact for f16 and bf16) and case.json with the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Writing a verified case's tensors for checking subquad against another
  * framework (`subquad run --dump DIR`), as FAMILIES.md §0.1 specifies. */
 #ifndef SQ_DUMP_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Deterministic inputs from a counter-based hash (splitmix64): element i of
  * tensor t under seed s is the same number on every machine and in any
  * order, so inputs never need to be stored, and a sampled reference row can

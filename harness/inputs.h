@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Deterministic inputs: every element is a hash of (seed, tensor, index), so
  * any element can be regenerated on its own, on any machine, in any order. */
 #ifndef SQ_INPUTS_H

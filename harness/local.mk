@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # harness/: the core of the library: backends, the device registry,
 # timing, inputs, verification, dumps and the case runner.
 libsubquad_a_SOURCES += \

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The timing loop. Samples are device times of one repetition each; the
  * loop stops on the first of: max samples; the wall-clock timeout; or, once
  * min samples and min summed time are reached, relative noise under target

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The timing loop (after nvbench): warm-up, then device-timed samples until
  * the relative noise is under a target after a minimum number of samples and
  * a minimum time, or the noise has stopped improving, or a timeout. In cold

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The .npy writer: magic, version 1.0, a little-endian header length, a
  * Python-literal header padded with spaces to a 64-byte boundary, then the
  * raw C-order data, written through the atomic writer. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* NumPy .npy files (format 1.0), so researchers can load a verified case's
  * inputs and outputs with numpy.load and check subquad against their own
  * framework. */

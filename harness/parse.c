@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Parsing of a case from the command line (--shape in the kernel's op's
  * keys, the causal flag, the dtype) and of parameter assignments
  * ("CHUNK=64"). Every rejection names the offending key or value. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Peaks measured on the device itself (sq_device_measure_peaks): stream
  * bandwidth with a triad over buffers several times the last-level cache,
  * f32 FMA throughput from independent FMA chains, and exp throughput from

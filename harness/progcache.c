@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* A small thread-safe cache of built programs, bounded: a list in
  * most-recently-used order under one mutex, holding at most `capacity`
  * programs per device. A program in use is pinned (sq_progcache_get pins,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Built programs cached per (device, source, defines): suites reuse one
  * build across every T of a shape, and the tuner's compile-ahead threads
  * fill it while the device measures. The cache is bounded (an LRU of at

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The case runner: limits, build, verify, then time. Each stage that fails
  * ends the case with a row that says which stage and why; a wrong result is
  * never timed. On the cpu device the reference itself is the kernel. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Running one case: a kernel on a device at one problem and one parameter
  * configuration. The order is fixed: check limits, build, verify on
  * deterministic inputs against the double-precision reference (with a canary

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Host topology (see topology.h). hwloc gives the real picture, including
  * PCI locality; without it, sysconf still gives PUs, memory and caches, and
  * cores/packages are taken from /proc/cpuinfo when it is there. The hwloc

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The host's topology: packages, cores, hardware threads, NUMA nodes and
  * last-level cache, from hwloc where subquad was built with it and from
  * sysconf otherwise, plus the NUMA node nearest a GPU given its PCI bus id

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Row selection, comparison and canaries for verification. The error is
  * measured against |r| + rms(r), so elements near zero do not make a correct
  * result look wrong, while a wrong large element still counts fully. Any

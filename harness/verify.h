@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Verification against the double-precision reference: which token rows to
  * check, the tolerance per dtype, the comparison of any output tensor of an
  * op, and the canary written after every buffer a kernel writes to catch

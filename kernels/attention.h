@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The attention-shaped operators, linear_attn and softmax_attn: q, k
  * [B][H][T][D] and v, o [B][H][T][DV]. Their axes and tensors are declared
  * in kernels/ops.c; the enums below name the declaration's indices (the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Descriptor and reference entry of softmax_attn.cross.flash: the band
  * kernel of kernels/sliding_attn.sqk (descriptor helpers in
  * kernels/sliding_attn.c) with TQ queries, TK keys and a band that holds

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Softmax attention with query and key lengths apart: softmax_attn.cross,
  * TQ queries over TK keys and values of another sequence, non-causal:
  *   o_i = sum_{j < TK} softmax_j(q_i . k_j / sqrt(D)) v_j.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # embed.sh OUT.c FILE... : writes a C file holding each kernel text as a
 # string, so the subquad binary runs from any directory. The symbol of
 # kernels/linear_attn.sqk is sq_src_linear_attn (the file name without its

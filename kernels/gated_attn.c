@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Descriptors of the gated and decayed linear-attention kernels
  * (kernels/gated_attn.sqk) for linear_attn.decay and linear_attn.gla: their
  * tunables, constraints, launch plans and useful work. Both ops share the

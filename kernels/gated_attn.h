@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Gated and decayed linear attention (FAMILIES.md §5): linear_attn.decay,
  * one decay gamma_h = exp(log_gamma[h]) per head (RetNet, Lightning
  * Attention-2), and linear_attn.gla, a data-dependent log gate per key

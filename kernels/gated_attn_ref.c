@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The double-precision reference of gated and decayed linear attention,
  * straight from the recurrences of FAMILIES.md §5, for both ops
  * (linear_attn.decay: one log decay per head; linear_attn.gla: one log gate

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Helpers shared by the kernel descriptors: dtypes, defines, launch plans. */
 #include "kernels/kernel.h"
 

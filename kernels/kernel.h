@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The kernel descriptor: everything subquad knows about one operator
  * implementation besides its source text. A descriptor names the tunable
  * parameters and their candidate values, checks the constraints between them,

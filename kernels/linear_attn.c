@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Descriptors of the linear-attention kernels (kernels/linear_attn.sqk):
  * their tunable parameters, the constraints between them, the launch plans
  * and the useful work of one call. causal_recurrent runs the recurrence in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Linear-attention kernel descriptors (Katharopoulos et al., "Transformers
  * are RNNs"): the recurrent form, the chunked form and the non-causal form,
  * and their double-precision references (kernels/linear_attn_ref.c). */

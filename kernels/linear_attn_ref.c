@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Double-precision references for linear attention, written straight from
  * the equations of Katharopoulos et al. 2020 ("Transformers are RNNs"):
  * causal S_t = S_{t-1} + phi(k_t) v_t^T, z_t = z_{t-1} + phi(k_t),

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # kernels/: kernel texts in the portable dialect (embedded into the binary),
 # their descriptors and plain-C double-precision references.
 KERNEL_TEXTS = \

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Shapes of declared operators: parsing "KEY=VALUE,..." against an op's
  * axes, defaults, the canonical text, and tensor dims from the dims lists.
  * Every rejection is one line naming the key, the value and what the op

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Operators: what one kernel family computes, declared rather than assumed.
  * An operator (sq_op) names its shape axes (sizes such as B, T or N, lists
  * such as a 14x14 grid, booleans such as has_z, reals such as scale, and

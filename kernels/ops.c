@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The operator declarations: one per computation FAMILIES.md specifies, the
  * two the suite started with, and one per other pending kind of the catalog.
  * Axis names, tensor names and layouts are the dump contract's (FAMILIES.md

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* CUDA prelude of the portable kernel dialect, compiled by NVRTC in front of
  * every kernel source (see kernels/prelude_opencl.cl for the same names in
  * OpenCL). NVRTC compiles C++, so kernel texts stay in the C subset both

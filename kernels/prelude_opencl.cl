@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* OpenCL prelude of the portable kernel dialect. The OpenCL backend puts this
  * text in front of every kernel source; kernels/prelude_cuda.cuh gives the
  * same names their CUDA meaning. Kernel texts use only these names for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The registry of every kernel descriptor, in the order suites list them:
  * the sub-quadratic kernels first, then the quadratic baselines. Within an
  * op the preferred form comes first: a catalog row left `pending:` runs the

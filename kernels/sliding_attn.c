@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Descriptor of local_attn.sliding_1d.flash (text in kernels/sliding_attn.sqk,
  * reference in kernels/sliding_attn_ref.c), and the band helpers it shares
  * with softmax_attn.cross.flash (kernels/cross_attn.c): the flash kernel's

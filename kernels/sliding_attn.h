@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Banded softmax attention (FAMILIES.md §4.1): local_attn.sliding_1d,
  *   o_i = sum_{j in K(i)} softmax_j(scale q_i . k_j) v_j,
  *   K(i) = { j : i - window_left <= j <= i + window_right, 0 <= j < T },

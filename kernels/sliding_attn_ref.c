@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Double-precision reference of banded softmax attention, written straight
  * from FAMILIES.md §4 and §4.1: for every requested query row i of every
  * (b, h), the key set K(i) = { j : i - left <= j <= i + right, 0 <= j < TK }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Descriptors of the quadratic softmax-attention baselines (texts in
  * kernels/softmax_attn.sqk, reference in kernels/softmax_attn_ref.c):
  * softmax_attn.naive materialises the B*H*T*T score matrix in scratch and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Quadratic softmax-attention baselines: scores materialised (three
  * kernels) and one tiled kernel with online softmax (FlashAttention-style).
  * Both descriptors share one double-precision reference. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Double-precision reference of softmax attention (Vaswani et al.), written
  * straight from the equations: for every requested row i of every (b, h),
  * s_ij = scale * q_i . k_j over the keys j the row may see (j <= i when

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The kernel texts embedded at build time (kernels/sources.c is generated
  * by kernels/embed.sh from the files listed in kernels/local.mk). */
 #ifndef SQ_SOURCES_H

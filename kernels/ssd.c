@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The descriptor of ssm.ssd.chunked (kernels/ssd.sqk): its tunables, their
  * constraints, the launch plans and the useful work of FAMILIES.md §2.4.
  * Causal calls run prep (Delta and chunk-local cumulative decays), state (one

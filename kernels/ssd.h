@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Mamba-2 state space duality (FAMILIES.md §2): ssm.ssd. Per head h a
  * P x N state and one scalar A_h < 0; heads share B and C in G groups
  * (g(h) = h div (H/G)):

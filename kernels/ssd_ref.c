@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The double-precision reference of ssm.ssd (Mamba-2 state space duality),
  * straight from FAMILIES.md §2.1, per (b, h):
  *   Delta_t = softplus(dt_t + dt_bias_h) (x > 20: x, as torch's threshold), or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The descriptor of the chunked selective scan (kernels/ssm_scan.sqk) for
  * ssm.selective_scan: its tunables, constraints, launch plan and useful
  * work (FAMILIES.md §1.4). The plan is three passes when T spans more than

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The Mamba-1 selective scan (FAMILIES.md §1), ssm.selective_scan: per
  * batch b, direction k, channel d and state n,
  *   Δ = softplus(delta + delta_bias)   (or delta + delta_bias),

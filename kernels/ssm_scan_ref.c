@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The double-precision reference of the Mamba-1 selective scan, straight
  * from the recurrence of FAMILIES.md §1.1 (mamba_ssm's selective_scan_ref):
  * per (b, d) and direction k, Δ_t = softplus(delta_t + delta_bias) (x > 20

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The descriptor of the segmented RWKV-4 / Bi-WKV kernel (kernels/wkv4.sqk)
  * for wkv.rwkv4: its tunables, constraints, launch plan and useful work
  * (FAMILIES.md §3.1). With more than one segment the plan is three passes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* RWKV-4 WKV and Vision-RWKV Bi-WKV (FAMILIES.md §3.1): wkv.rwkv4. Per
  * batch b and channel c, with a rate w[c] and a bonus u[c],
  *   causal:     o_t = (Σ_{i<t} e^{-(t-1-i)w + k_i} v_i + e^{u+k_t} v_t)

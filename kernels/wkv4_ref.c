@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The double-precision reference of wkv.rwkv4, straight from FAMILIES.md
  * §3.1, per (b, c): the prefix sums Σ_{i<t} e^{-(t-1-i)w + k_i} (v_i) and,
  * for Bi-WKV, the suffix sums Σ_{i>t} e^{-(i-t-1)w + k_i} (v_i), each kept

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Descriptors of the RWKV-6 WKV kernels (kernels/wkv6.sqk): their tunables,
  * constraints, launch plans and useful work (FAMILIES.md §3.2). A
  * bidirectional call runs one direction's plan twice: the forward pass,

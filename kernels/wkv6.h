@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* RWKV-6 WKV (FAMILIES.md §3.2): wkv.rwkv6. Per head an N x N state S
  * (key x value), a data-dependent decay per token and key channel, d_t[i] =
  * exp(-exp(w_t[i])), and a bonus u per head and key channel:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The double-precision reference of RWKV-6 WKV (FAMILIES.md §3.2), straight
  * from its recurrences, both modes. Causal:
  *   S_{-1} = h0 (state) or 0,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The descriptor of the recurrent RWKV-7 kernel (kernels/wkv7.sqk) for
  * wkv.rwkv7: its tunable, constraints, launch plan and useful work
  * (FAMILIES.md §3.3). One launch: a work-group of N work-items per (b, h). */

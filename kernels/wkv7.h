@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* RWKV-7's generalised delta rule (FAMILIES.md §3.3): wkv.rwkv7, causal.
  * Per batch b and head h an N x N state S (value x key: row i is value
  * channel i), and per token the decay d_t[j] = exp(-exp(w_t[j])):

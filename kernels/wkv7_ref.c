@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The double-precision reference of wkv.rwkv7, straight from FAMILIES.md
  * §3.3, per (b, h): S_{-1} = h0 (state) or 0, and for each token
  *   d_j = exp(-exp(w_j)),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Matching and judging rows for `subquad compare`. The statistics of a row
  * are recomputed from its raw samples when it has them, so a verdict never
  * depends on how the writer summarised them; without samples the row's own

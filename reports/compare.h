@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The regression gate behind `subquad compare` (DESIGN.md section 8): rows
  * of two result files are matched by (device, kernel, causal, shape, dtype,
  * mode) and each pair gets a verdict from its raw samples. A row is SLOWER

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The gate's strip plot (reports/gate_plot.h). Each round's ratio is a
  * point, spread sideways by its round number so the rounds of a case do not
  * hide one another and a drift over the run shows as a slope within the

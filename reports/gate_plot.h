@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The gate's figure: a strip plot of the per-round ratios new/base of
  * every case, one column a case, with the Hodges-Lehmann estimate and its
  * interval over them and the +-threshold band behind, written as

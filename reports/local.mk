@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # reports/: gnuplot figures and the index page behind `subquad report`, and
 # the regression gate's comparison behind `subquad compare`.
 libsubquad_a_SOURCES += \

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Mann-Whitney U: midranks over the pooled samples give U; the p-value
  * comes from the exact null distribution when the samples are small and
  * free of ties, otherwise from the normal approximation with the tie

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The Mann-Whitney U test (Wilcoxon rank-sum) on two independent samples,
  * used by `subquad compare` to decide whether two sets of timings come from
  * the same distribution without assuming they are normal: timings are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The reports' output files (over the atomic writer), and the file
  * identity check that keeps a report or a comparison from writing over one
  * of its own inputs. */

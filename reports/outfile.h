@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Output files of the reports, each an sq_atomic file (base/files.h):
  * written in full or not at all, so an interrupted report never leaves a
  * truncated script, data file or page under its final name. Paths are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The paired verdict (reports/paired.h): per-round medians, the
  * Hodges-Lehmann estimate with its exact signed-rank interval, the verdict
  * rule and the gate's table.

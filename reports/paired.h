@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The paired verdict of `subquad gate` (DESIGN.md section 8): two sides
  * measured interleaved, round by round, are judged on the per-round ratios
  * new/base of their round medians, paired by round, so a slow spell of the

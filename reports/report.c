@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The report's figures. Every figure is a gnuplot script plus the data file
  * it reads, both written here; the script renders itself to PNG and SVG, so
  * a researcher restyles a figure by editing the .gp and rerunning gnuplot

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* `subquad report`: gnuplot figures (scaling, per paper, roofline, tuning)
  * from one or more result files, each as a .gp script and the .dat data it
  * reads, rendered to PNG and SVG when gnuplot is found, plus index.html and

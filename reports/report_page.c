@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The report's pages: index.html (the figures' SVGs inline, the device
  * block, the tables) and summary.md (the same tables in Markdown, short
  * enough for a CI job summary). Both are built from the same sq_table
@@ -8,6 +9,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "base/revision.h"
 #include "base/error.h"
 #include "reports/outfile.h"
 #include "reports/report.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Text tables: column widths are computed over every cell before printing,
  * so columns line up whatever the data. Cells come from result files, so
  * nothing in them may act on the reader: control characters (newlines,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* A small text table shared by `compare` and `report`: cells are collected
  * as strings, then printed either aligned for a terminal or as a Markdown
  * table (GitHub job summaries, summary.md). */

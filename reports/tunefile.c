@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Reading tuning traces through the CSV reader in its one-record-per-line
  * mode (tuner files are appended line by line), so every error names its
  * line. A record with more fields, or longer fields, than a trace keeps is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Tuning traces for the report's tuning figure: best-so-far time against
  * evaluations, read generically from a tuner cache or from replay output
  * (`eval,time_ms,best_ms`), so the figure does not depend on one tuner file

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Slopes, speedups and crossovers over result rows. Rows are grouped by
  * their group (sq_result_same_group: the baseline shape without its token
  * axis, causal, dtype, mode) and device, so a linear kernel is always

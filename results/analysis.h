@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Analyses over result rows shared by `run`, `report` and the workloads
  * summaries: log-log slopes of time against tokens, speedups of the
  * sub-quadratic kernels over the faster quadratic baseline, and the

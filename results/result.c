@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The result schema in code: the column table that both the writer and the
  * reader walk (so the two can never disagree on a field), the CSV writer
  * and the reader (both through base/csv, whose records carry the line
@@ -27,6 +28,8 @@
 #include "base/csv.h"
 #include "base/error.h"
 #include "base/files.h"
+#include "base/json.h"
+#include "base/revision.h"
 #include "kernels/kernel.h"
 
 /* ---- column table ---------------------------------------------------- */
@@ -442,6 +445,81 @@ void sq_results_abort(sq_results_writer *w) {
   sq_atomic_abort(&w->rows);
   sq_atomic_abort(&w->samples);
   writer_free(w);
+}
+
+/* ---- JSON ------------------------------------------------------------ */
+
+/* One row as an object: the CSV's columns in their order and types (an
+ * empty number cell, NAN, is null), then the raw samples (the sidecar's ms
+ * column; `samples` is the CSV's count of them) and their rounds. */
+static void json_row(sq_json *j, const sq_result *r) {
+  const char *base = (const char *)r;
+  sq_json_object(j, NULL);
+  for (int c = 0; c < NCOLS; c++) {
+    if (!in_format(&cols[c], SQ_RESULTS_FORMAT)) continue;
+    const void *p = base + cols[c].off;
+    switch (cols[c].kind) {
+    case COL_INT: sq_json_int(j, cols[c].name, *(const int *)p); break;
+    case COL_I64: sq_json_int(j, cols[c].name, (long long)*(const int64_t *)p); break;
+    case COL_STR: sq_json_string(j, cols[c].name, (const char *)p); break;
+    case COL_STATUS: sq_json_string(j, cols[c].name, sq_status_name(*(const sq_status *)p)); break;
+    case COL_DBL: {
+      double x = *(const double *)p;
+      /* max_rel_err of an output holding NaN or Inf is infinite: JSON has
+       * no infinity, so it is written as the CSV writes it, "inf". */
+      if (isinf(x)) sq_json_string(j, cols[c].name, x > 0 ? "inf" : "-inf");
+      else sq_json_number(j, cols[c].name, x);
+      break;
+    }
+    }
+  }
+  sq_json_array(j, "sample_ms");
+  for (int i = 0; i < r->nsamples; i++) sq_json_number(j, NULL, r->samples[i]);
+  sq_json_end(j);
+  sq_json_array(j, "sample_rounds");
+  for (int i = 0; i < r->nsamples; i++) sq_json_int(j, NULL, sq_result_round(r, i));
+  sq_json_end(j);
+  sq_json_end(j);
+}
+
+int sq_results_json(FILE *f, const sq_meta *meta, const sq_result *rows, int n) {
+  sq_json j;
+  char run_id[64];
+  const char *id = meta ? sq_meta_get(meta, "run_id") : NULL;
+  if (!id || !*id) {
+    new_run_id(run_id, sizeof run_id);
+    id = run_id;
+  }
+  sq_json_begin(&j, f, 3);
+  sq_json_object(&j, NULL);
+  sq_json_string(&j, "schema", "subquad-results");
+  sq_json_int(&j, "schema_version", SQ_RESULTS_JSON_VERSION);
+  sq_json_int(&j, "results_format", SQ_RESULTS_FORMAT);
+  sq_json_string(&j, "run_id", id);
+  sq_json_object(&j, "metadata");
+  for (int i = 0; meta && i < meta->n; i++)
+    if (strcmp(meta->key[i], "run_id")) sq_json_string(&j, meta->key[i], meta->value[i]);
+  sq_json_end(&j);
+  sq_json_array(&j, "rows");
+  for (int i = 0; i < n; i++) json_row(&j, &rows[i]);
+  sq_json_end(&j);
+  return sq_json_finish(&j);
+}
+
+int sq_results_save_json(const char *path, const sq_meta *meta, const sq_result *rows, int n) {
+  if (!strcmp(path, "-")) {
+    int rc = sq_results_json(stdout, meta, rows, n);
+    return rc || fflush(stdout) ? sq_fail(SQ_EIO, "stdout: write failed: %s", strerror(errno)) : 0;
+  }
+  sq_atomic a;
+  FILE *f = sq_atomic_open(&a, path);
+  if (!f) return SQ_EIO;
+  if (sq_results_json(f, meta, rows, n)) {
+    int rc = sq_fail(SQ_EIO, "%s: write failed: %s", path, strerror(errno));
+    sq_atomic_abort(&a);
+    return rc;
+  }
+  return sq_atomic_commit(&a);
 }
 
 /* ---- reader ---------------------------------------------------------- */

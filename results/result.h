@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The result schema: one row per (device, kernel, causal, shape, dtype,
  * mode, params), the metadata block that makes a file reproducible, and the
  * raw-sample sidecar. Files are CSV written with libcsv:
@@ -124,5 +125,22 @@ char *sq_results_samples_path(const char *path);
 
 /* The header's column names, in order, NULL-terminated. */
 extern const char *const sq_result_columns[];
+
+/* JSON results (README, "JSON output"; results/results.schema.json): one
+ * document holding the metadata and every row with its raw samples:
+ *
+ *   {"schema": "subquad-results", "schema_version": 1, "results_format": 2,
+ *    "run_id": "...", "metadata": {"key": "value", ...},
+ *    "rows": [{"id": 1, "device": "...", ... every CSV column, typed:
+ *              numbers as numbers, an empty (unmeasured) number as null,
+ *              "sample_ms": [ms, ...], "sample_rounds": [round, ...]}, ...]}
+ *
+ * The run id is the metadata's (a file converted keeps its run's), else a
+ * fresh one. Bumping SQ_RESULTS_JSON_VERSION means a reader of the old
+ * version would misread the new: added keys do not bump it. */
+#define SQ_RESULTS_JSON_VERSION 1
+int sq_results_json(FILE *f, const sq_meta *meta, const sq_result *rows, int n);
+/* The same written in full or not at all to path ("-": stdout). */
+int sq_results_save_json(const char *path, const sq_meta *meta, const sq_result *rows, int n);
 
 #endif

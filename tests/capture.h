@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* State passing in kernel tests: a run's tensors captured through the run
  * options' input and output hooks, and a later run fed rows of an earlier
  * one. A sequence split in two, the first call's ht handed to the second as

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """An independent float64 check of one dumped case of softmax_attn.cross:
 TQ queries over TK keys of another sequence, non-causal,
 o_i = sum_{j < TK} softmax_j(q_i . k_j / sqrt(D)) v_j. FAMILIES.md states

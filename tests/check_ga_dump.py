@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """An independent float64 check of one dumped case of linear_attn.decay or
 linear_attn.gla (FAMILIES.md §0.1 and §5): it validates the dump strictly,
 recomputes the outputs from the stored inputs with a plain loop over the

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """An independent float64 check of one dumped case of local_attn.sliding_1d
 (FAMILIES.md §0.1 and §4.1): it validates the dump strictly, recomputes
 o_i = sum_{j in K(i)} softmax_j(scale q_i . k_j) v_j with

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """An independent float64 check of one dumped case of ssm.ssd, Mamba-2's
 state space duality (FAMILIES.md §0.1, §2.1 and §2.7): it validates the
 dump strictly, recomputes the output from the stored inputs (the causal

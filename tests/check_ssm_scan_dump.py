@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """An independent float64 check of one dumped case of ssm.selective_scan
 (FAMILIES.md §0.1, §1.1 and §1.7): it validates the dump strictly,
 recomputes o (and ht when the case has state) from the stored inputs with a

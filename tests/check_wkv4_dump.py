@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """An independent float64 check of one dumped case of wkv.rwkv4, RWKV-4's
 WKV (causal) or Vision-RWKV's Bi-WKV (non-causal) (FAMILIES.md §0.1, §3.1):
 it validates the dump strictly, recomputes the output from the stored

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """An independent float64 check of one dumped case of wkv.rwkv7, RWKV-7's
 generalised delta rule (FAMILIES.md §0.1, §3.3): it validates the dump
 strictly, recomputes the output (and, with state, the final state) from

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """What the independent dump checks (tests/check_*_dump.py) share, written
 from FAMILIES.md §0.1 alone, not from subquad's code: the strict .npy
 reader, the case.json key checks, the dtype aliases and tolerances, the

@@ -1,10 +1,13 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # tests/: `make check` through automake's TAP driver. Each test program
 # prints TAP (tests/tap.h) and ends with the line "N passed, N failed".
 # Each area keeps its tests in its own block below.
 LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
 TEST_EXTENSIONS = .sh
 SH_LOG_DRIVER = $(LOG_DRIVER)
-AM_TESTS_ENVIRONMENT = SUBQUAD='$(abs_top_builddir)/subquad'; top_srcdir='$(abs_top_srcdir)'; export SUBQUAD top_srcdir;
+AM_TESTS_ENVIRONMENT = SUBQUAD='$(abs_top_builddir)/subquad'; top_srcdir='$(abs_top_srcdir)'; top_builddir='$(abs_top_builddir)'; \
+	sq_prefix='$(prefix)'; sq_bindir='$(bindir)'; sq_pkgdatadir='$(pkgdatadir)'; \
+	export SUBQUAD top_srcdir top_builddir sq_prefix sq_bindir sq_pkgdatadir;
 LDADD = libsubquad.a
 EXTRA_DIST += tests/tap.h tests/tap.sh tests/capture.h tests/kernel_case.h tests/dumptest.sh
 
@@ -13,10 +16,24 @@ core_tests =
 core_tests += tests/test_harness_units tests/test_kernels tests/test_canary tests/test_ops tests/test_csv
 TESTS += tests/test_cli_errors.sh tests/test_run_cli.sh tests/test_run_partial.sh
 EXTRA_DIST += tests/test_cli_errors.sh tests/test_run_cli.sh tests/test_run_partial.sh
+# The man page against every --help, and the bash completion; an installed
+# binary reads the installed tuning database.
+TESTS += tests/test_manpage.sh tests/test_install.sh
+EXTRA_DIST += tests/test_manpage.sh tests/test_install.sh
+# The LICENSE line in every source file (tests/spdx.sh --fix adds it).
+TESTS += tests/test_spdx.sh
+EXTRA_DIST += tests/test_spdx.sh tests/spdx.sh LICENSE
+# --version and the build-time git revision (base/revision.sh).
+TESTS += tests/test_version.sh
+EXTRA_DIST += tests/test_version.sh
 # The layer order of the folders, from their #include lines.
 TESTS += tests/test_layering.sh
 EXTRA_DIST += tests/test_layering.sh
 core_tests += tests/test_results_csv
+# JSON (base/json.c) and the JSON outputs: devices, run, export.
+core_tests += tests/test_json
+TESTS += tests/test_json_outputs.sh
+EXTRA_DIST += tests/test_json_outputs.sh tests/check_results_json.py
 TESTS += tests/test_results_hostile.sh
 EXTRA_DIST += tests/test_results_hostile.sh \
 	tests/data/results_legacy.csv tests/data/results_legacy.samples.csv \
@@ -84,6 +101,9 @@ TESTS += tests/test_tune_replay.sh tests/test_tune_device.sh
 TESTS += tests/test_tune_cache_corrupt.sh tests/test_tune_outputs.sh tests/test_tune_db_cli.sh tests/test_tune_recycle.sh
 EXTRA_DIST += tests/test_tune_cache_corrupt.sh tests/test_tune_outputs.sh tests/test_tune_db_cli.sh tests/test_tune_recycle.sh
 EXTRA_DIST += tests/test_tune_replay.sh tests/test_tune_device.sh tests/data/tuner_tiny.csv
+# Kernel Tuner interop: its cache and T4 files replayed, T4 written.
+TESTS += tests/test_tune_kt.sh
+EXTRA_DIST += tests/test_tune_kt.sh tests/check_t4.py tests/data/kt_cache_tiny.json tests/data/kt_cache_open.json tests/data/t4_tiny.json
 check_PROGRAMS += $(tuner_tests)
 TESTS += $(tuner_tests)
 
@@ -129,7 +149,7 @@ EXTRA_DIST += $(reports_scripts) tests/data/results_bad_number.csv tests/data/re
 # with --enable-fuzzing the same targets also link with libFuzzer and
 # `make fuzz` runs each for FUZZ_SECONDS (FUZZ_JOBS at a time; FUZZ_TARGETS
 # picks some). Corpora and reproducers travel in the tarball as folders.
-fuzz_names = results sidecar catalog cache tunedb space
+fuzz_names = results sidecar catalog cache tunedb space json
 fuzz_common = tests/fuzz/fuzz.h tests/fuzz/fuzz_common.c
 fuzz_results_src = tests/fuzz/fuzz_results.c tests/fuzz/results_check.c $(fuzz_common)
 fuzz_sidecar_src = tests/fuzz/fuzz_sidecar.c tests/fuzz/results_check.c $(fuzz_common)
@@ -137,9 +157,10 @@ fuzz_catalog_src = tests/fuzz/fuzz_catalog.c $(fuzz_common)
 fuzz_cache_src = tests/fuzz/fuzz_cache.c $(fuzz_common)
 fuzz_tunedb_src = tests/fuzz/fuzz_tunedb.c $(fuzz_common)
 fuzz_space_src = tests/fuzz/fuzz_space.c $(fuzz_common)
+fuzz_json_src = tests/fuzz/fuzz_json.c $(fuzz_common)
 
 fuzz_replays = tests/fuzz/results_replay tests/fuzz/sidecar_replay tests/fuzz/catalog_replay \
-	tests/fuzz/cache_replay tests/fuzz/tunedb_replay tests/fuzz/space_replay
+	tests/fuzz/cache_replay tests/fuzz/tunedb_replay tests/fuzz/space_replay tests/fuzz/json_replay
 check_PROGRAMS += $(fuzz_replays)
 TESTS += $(fuzz_replays)
 tests_fuzz_results_replay_SOURCES = tests/fuzz/replay_main.c $(fuzz_results_src)
@@ -148,6 +169,7 @@ tests_fuzz_catalog_replay_SOURCES = tests/fuzz/replay_main.c $(fuzz_catalog_src)
 tests_fuzz_cache_replay_SOURCES = tests/fuzz/replay_main.c $(fuzz_cache_src)
 tests_fuzz_tunedb_replay_SOURCES = tests/fuzz/replay_main.c $(fuzz_tunedb_src)
 tests_fuzz_space_replay_SOURCES = tests/fuzz/replay_main.c $(fuzz_space_src)
+tests_fuzz_json_replay_SOURCES = tests/fuzz/replay_main.c $(fuzz_json_src)
 EXTRA_DIST += tests/fuzz/run.sh tests/fuzz/corpus tests/fuzz/crashes
 
 FUZZ_SECONDS = 60
@@ -155,7 +177,7 @@ FUZZ_JOBS = 1
 FUZZ_TARGETS = $(fuzz_names)
 if SQ_FUZZING
 fuzz_engines = tests/fuzz/results_fuzzer tests/fuzz/sidecar_fuzzer tests/fuzz/catalog_fuzzer \
-	tests/fuzz/cache_fuzzer tests/fuzz/tunedb_fuzzer tests/fuzz/space_fuzzer
+	tests/fuzz/cache_fuzzer tests/fuzz/tunedb_fuzzer tests/fuzz/space_fuzzer tests/fuzz/json_fuzzer
 noinst_PROGRAMS = $(fuzz_engines)
 fuzz: $(fuzz_engines)
 	@$(SHELL) $(srcdir)/tests/fuzz/run.sh '$(FUZZ_SECONDS)' '$(FUZZ_JOBS)' $(srcdir)/tests/fuzz $(FUZZ_TARGETS)
@@ -170,12 +192,14 @@ tests_fuzz_catalog_fuzzer_SOURCES = $(fuzz_catalog_src)
 tests_fuzz_cache_fuzzer_SOURCES = $(fuzz_cache_src)
 tests_fuzz_tunedb_fuzzer_SOURCES = $(fuzz_tunedb_src)
 tests_fuzz_space_fuzzer_SOURCES = $(fuzz_space_src)
+tests_fuzz_json_fuzzer_SOURCES = $(fuzz_json_src)
 tests_fuzz_results_fuzzer_LDFLAGS = -fsanitize=fuzzer
 tests_fuzz_sidecar_fuzzer_LDFLAGS = -fsanitize=fuzzer
 tests_fuzz_catalog_fuzzer_LDFLAGS = -fsanitize=fuzzer
 tests_fuzz_cache_fuzzer_LDFLAGS = -fsanitize=fuzzer
 tests_fuzz_tunedb_fuzzer_LDFLAGS = -fsanitize=fuzzer
 tests_fuzz_space_fuzzer_LDFLAGS = -fsanitize=fuzzer
+tests_fuzz_json_fuzzer_LDFLAGS = -fsanitize=fuzzer
 # What `make fuzz` leaves in the build tree.
 clean-local: clean-fuzz
 clean-fuzz:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* A minimal TAP producer for the C tests. Each check prints "ok N - name" or
  * "not ok N - name"; tap_done() prints the plan, the closing line
  * "N passed, N failed" and returns the exit status. A check that cannot run

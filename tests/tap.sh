@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # tests/tap.sh: TAP helpers for the shell tests (sourced). $SUBQUAD is the
 # built program, $top_srcdir the source tree (set by tests/local.mk).
 tap_n=0; tap_fail=0

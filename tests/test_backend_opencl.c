@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The OpenCL backend end to end on the first OpenCL device: buffer round
  * trips (write/read, fill, bounds), building a small dialect kernel,
  * launching it and checking its output, the profiling timer, kernel limits,

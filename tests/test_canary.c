@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The canary after every output buffer catches a kernel that writes out of
  * bounds, and an output element that is never written fails verification
  * (outputs start as NaN): both give a `failed` row with a `verify:` reason

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # Every bad input to `subquad run` gets one line on stderr naming what is
 # wrong and exit status 2, before any device work; an output file that
 # already exists is left as it was.
@@ -60,7 +61,7 @@ expect_error "a value with a newline: one line, escaped" 2 "T='8\\\\nD=64' is no
   run --kernel $K --shape "T=8${nl}D=64"
 expect_error "a kernel name with a newline and a tab: one line" 2 "unknown kernel 'a\\\\nb\\\\tc'" -- \
   run --kernel "a${nl}b	c" --shape $S
-expect_error "a usage error with a newline: one line" 2 "'table\\\\ncsv' is not table or csv" -- \
+expect_error "a usage error with a newline: one line" 2 "'table\\\\ncsv' is not table, csv or json" -- \
   devices --format "table${nl}csv"
 # A malformed SUBQUAD_HOST_MEMORY (the planner's host cap) stops every command.
 SUBQUAD_HOST_MEMORY=12X

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # End-to-end tests of `subquad compare`: result files with raw samples are
 # generated here (deterministic awk noise), then each case checks the exit
 # status (0 pass, 1 slower or failing, 2 only ambiguous, 3 bad input) and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Tests of the regression gate's statistics (reports/mannwhitney.c,
  * reports/compare.c): the U statistic and its p-value against cases worked
  * out by hand (exact distribution, ties and the normal approximation), and

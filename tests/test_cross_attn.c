@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* softmax_attn.cross (TQ queries over TK keys, non-causal): the declaration
  * and the enums agree; the work; the reference with TQ = TK equals
  * softmax_attn's; and the flash kernel against the reference on the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # Dumps of softmax_attn.cross against the independent NumPy check
 # (tests/check_cross_dump.py; FAMILIES.md states no contract of its own,
 # so keys kernel, dtype, B, H, TQ, TK, D, DV and files q, k, v, o as the

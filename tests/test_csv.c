@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The one CSV reader and writer (base/csv.h): leading comments kept apart
  * with their lines, later comments and blank lines skipped, each record
  * with the line it starts on (quoted line breaks included), the one-line

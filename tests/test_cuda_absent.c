@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* A missing or unusable CUDA driver is never an error: with
  * SUBQUAD_CUDA_LIBRARY pointing at a file that does not exist, and at the
  * toolkit's link-time stub (whose cuInit fails), the CUDA backend reports

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # subquad devices: lists opencl:0 (where OpenCL is built and PoCL is
 # present) and cpu, in table and csv form with the host topology; --device
 # picks one; unknown or malformed device names and bad flags give one line
@@ -38,6 +39,6 @@ expect_error "malformed device name" 2 "malformed device name 'opencl:x'" -- dev
 SUBQUAD_CUDA_LIBRARY=/nonexistent/libcuda.so.1; export SUBQUAD_CUDA_LIBRARY
 expect_error "cuda:0 without a driver" 2 "unknown device 'cuda:0'" -- devices --device cuda:0
 expect_error "bad flag" 2 "unknown option '--bogus'" -- devices --bogus
-expect_error "bad format" 2 "--format: 'xml' is not table or csv" -- devices --format xml
+expect_error "bad format" 2 "--format: 'xml' is not table, csv or json" -- devices --format xml
 expect_error "missing value" 2 "--device needs a value" -- devices --device
 tap_done

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # Dumps of the gated linear-attention family against the independent NumPy
 # check (tests/check_ga_dump.py, FAMILIES.md §0.1 and §5): the cpu device
 # dumps its reference for decay (causal with state, f32; bidirectional,

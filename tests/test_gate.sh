@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # `subquad gate` end to end on the default device with tiny cases: bad
 # command lines and a worker that cannot start (exit 3); a NEW worker that
 # crashes in the middle of a case (test-only SUBQUAD_WORKER_FAULT, set by a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The gated and decayed linear-attention kernels (linear_attn.decay and
  * linear_attn.gla, recurrent and chunked) against their double-precision
  * reference on the default OpenCL device: ragged shapes (T = 1, T not a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The reference of gated and decayed linear attention (kernels/
  * gated_attn_ref.c) against cases computed another way: T = 1 by hand, tiny
  * cases by the parallel form of FAMILIES.md §5 written out here as a double

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests of the harness pieces that need no device: statistics,
  * shape and parameter parsing, deterministic inputs, 16-bit conversions,
  * row selection for sampled verification, the .npy header, slopes, the

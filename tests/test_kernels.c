@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Every kernel against its double-precision reference on the default
  * OpenCL device, over ragged shapes: T = 1, T not a multiple of any chunk or
  * tile, head dims that are not powers of two, DV != D, both feature maps,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # The layers of the source tree, read from the #include lines: a folder
 # includes only itself and the folders below it,
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Every embedded kernel text compiles with NVRTC for compute_80 and
  * compute_90, with the defines its descriptor plans for a small problem
  * under default parameters, in each mode (causal / non-causal) it supports;

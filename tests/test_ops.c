@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The operator declarations (kernels/op.h): shapes parsed against each op's
  * axes with defaults and one-line errors, the canonical text that reads back
  * to the same shape, tensor dims and presence from the dims lists, and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Tests of the gate's paired verdict (reports/paired.c): the signed-rank
  * distribution and the Hodges-Lehmann interval against values worked out by
  * hand and from the published critical values, and golden verdicts on

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # End-to-end tests of `subquad report`: constructed result files (a linear
 # kernel that overtakes a quadratic one at a known T, a skipped baseline
 # with a prediction, paper workloads, measured peaks; a second device) and

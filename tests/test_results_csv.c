@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Tests of the result files (results/result.c): a writer round trip that
  * must read back every field identically (odd characters in text cells,
  * NAN, awkward doubles, raw samples through the sidecar), an aborted writer

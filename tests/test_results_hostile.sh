@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # Hostile result files end to end: NaN, infinite and negative samples or
 # statistics, impossible shapes, a duplicated column, a cell with a newline,
 # and a sidecar left from another run (a kill between the writer's two

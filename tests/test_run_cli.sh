@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # `subquad run` end to end on the default device with a tiny case: the CSV
 # and its samples sidecar are written, every row is ok and verified, and
 # --dump writes .npy files that numpy (where installed) reads back and

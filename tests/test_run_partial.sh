@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # A suite run that is killed keeps its work: -o FILE holds the rows of the
 # finished cases after each round (and every minute), marked partial in its
 # `progress` line, and the file reads back as a result file. The run here is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* local_attn.sliding_1d (FAMILIES.md §4.1): the declaration and the
  * family's enums agree; pairs and work follow the formulas; the reference
  * equals full softmax attention when the window covers the sequence and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # Dumps of local_attn.sliding_1d against the independent NumPy check
 # (tests/check_sliding_dump.py, FAMILIES.md §0.1 and §4.1): the cpu device
 # dumps its reference (causal f32; asymmetric non-causal bf16), PoCL the

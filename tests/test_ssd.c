@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* ssm.ssd.chunked against its double-precision reference on the default
  * OpenCL device: ragged shapes (T = 1, T not a multiple of any chunk, P and
  * N not powers of two, P = 128 over two column tiles, G > 1), causal and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # Dumps of ssm.ssd against the independent NumPy check (tests/check_ssd_dump.py,
 # FAMILIES.md §0.1 and §2.7): PoCL dumps ssm.ssd.chunked's own outputs (causal
 # with z, state and G=2 over a ragged chunk; non-causal in bf16; causal f16

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The reference of ssm.ssd (kernels/ssd_ref.c) against cases computed
  * another way: T = 1 by hand; tiny cases by the quadratic (duality) form
  * written out here, y_t = sum_{s<=t} (C_t.B_s) exp(A sum_{m=s+1..t} Delta_m)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The chunked selective scan (ssm.selective_scan.chunked) against its
  * double-precision reference on the default OpenCL device: ragged shapes
  * (T = 1, T not a multiple of the segment or the staging step, D not a

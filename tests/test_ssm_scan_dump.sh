@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # Dumps of ssm.selective_scan against the independent NumPy check
 # (tests/check_ssm_scan_dump.py, FAMILIES.md §0.1 and §1.7): PoCL dumps the
 # chunked kernel's verified outputs (K=1 with groups, gate and state over

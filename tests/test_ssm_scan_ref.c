@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The selective-scan reference (kernels/ssm_scan_ref.c) against cases
  * computed another way: the header's axis and tensor indices against the
  * declaration; T = 1 by hand; tiny cases against the closed form written

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # A corrupted tuning cache is refused on --resume (issue 10, item 6): a
 # replay killed by the test hook leaves a cache; one record of it is then
 # damaged (a negative, zero, NaN or infinite time, a fractional parameter,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # Tuning databases from elsewhere are checked on load (issue 10, item 7):
 # a parameter --param would refuse (SPLIT=0 divided by zero in the planner,
 # 99999999999 wrapped) makes `tune --show` exit 2 with one line

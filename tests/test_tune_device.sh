@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # subquad tune on the OpenCL CPU device (PoCL), kept to a few evaluations:
 # --space, a tune killed with SIGKILL by the test hook and resumed (the
 # running configuration crashed, nothing re-run, the best = the best ok

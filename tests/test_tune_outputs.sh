@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # The outputs of `subquad tune` (issue 10, items 4 and 8): an -o or --cache
 # that names a --replay input, by any spelling (./, a folder and .., a
 # symbolic link), or names the other output, is refused with one line and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # A long tune continues in a fresh process when its memory grows (issue 10,
 # item 9: PoCL 3.1 keeps every kernel it launched loaded). The continuation
 # is the --resume path: exercised here without a device through the test

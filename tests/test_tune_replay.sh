@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # subquad tune --replay on the tiny committed space, with no device: the
 # evaluation trace, the --seeds summary, a replay killed with SIGKILL and
 # resumed (every configuration once, the running one crashed, the same best

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The tuning cache: header written and matched, a mismatched header refused,
  * an existing cache refused without --resume, resume after a kill (the
  * configuration left `attempting` becomes `crashed`, a record cut in the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The tuning database: the fallback order device -> architecture -> vendor
  * -> defaults, the level reported, shape buckets (exact first, then the
  * nearest), entries that do not fit the problem skipped, the backend kept

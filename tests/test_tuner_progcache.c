@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The program cache is bounded (issue 10, item 9: a tune of 2,240
  * configurations grew by 0.3 MB per configuration because every built
  * program stayed cached). With a fake backend that counts its builds and

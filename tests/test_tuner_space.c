@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Tuner search spaces: the constraint pruning of a small hand-checked space
  * gives exactly its valid set and never expands a rejected prefix; device
  * filters; recorded spaces load, and malformed ones are refused with

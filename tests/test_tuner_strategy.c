@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Tuner strategies on a small synthetic space: each finds the optimum given
  * enough budget, the same seed gives the same sequence of evaluations (and
  * another seed another one), budgets in evaluations and time are kept, every

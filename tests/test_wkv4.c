@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* wkv.rwkv4.segmented against its double-precision reference on the
  * default OpenCL device, causal and Bi-WKV: ragged shapes (T = 1, T not a
  * multiple of the segment, C not a power of two and not a multiple of the

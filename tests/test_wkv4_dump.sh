@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # Dumps of wkv.rwkv4 against the independent NumPy check
 # (tests/check_wkv4_dump.py, FAMILIES.md §0.1 and §3.1): PoCL dumps
 # wkv.rwkv4.segmented's own outputs (causal and Bi-WKV over several

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The reference of wkv.rwkv4 (kernels/wkv4_ref.c) against the formula of
  * FAMILIES.md §3.1 evaluated directly here, a sum over every pair (t, i) in
  * plain double exponentials: causal and Bi-WKV, ragged sizes, T = 1 (o = v),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The RWKV-6 kernels (wkv.rwkv6.chunked and wkv.rwkv6.recurrent) against
  * their double-precision reference on the default OpenCL device: ragged
  * shapes (T = 1, T not a multiple of any chunk, N = 1, 7, 16, 40, 64, 256),

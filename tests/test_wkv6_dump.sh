@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # Dumps of wkv.rwkv6 against the independent NumPy check
 # (tests/check_wkv6_dump.py, FAMILIES.md §0.1 and §3.2): the cpu device
 # dumps its reference (causal with state, f32; bidirectional, bf16), PoCL

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The RWKV-6 reference (kernels/wkv6_ref.c) against cases computed another
  * way: T = 1 by hand; tiny cases by the direct O(T^2) form of FAMILIES.md
  * §3.2 written out here (the weight of key s at query t is the product of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* wkv.rwkv7.recurrent against its double-precision reference on the
  * default OpenCL device: ragged shapes (T = 1, T not a multiple of the
  * staged steps, N = 1, 7, 64, 256), h0 and ht, every staging depth, the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # Dumps of wkv.rwkv7 against the independent NumPy check
 # (tests/check_wkv7_dump.py, FAMILIES.md §0.1 and §3.3): PoCL dumps
 # wkv.rwkv7.recurrent's own outputs (with and without state, ragged N,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The reference of wkv.rwkv7 (kernels/wkv7_ref.c) against the transition
  * written another way here, S_t = S_{t-1} (diag(d_t) + a_t b_t^T) + v_t k_t^T
  * as a matrix product: ragged sizes with and without h0; T = 1 by hand; a

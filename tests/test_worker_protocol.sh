@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # `subquad worker`'s line protocol on the default device: one reply line
 # for every request, malformed requests answered with an `error` line while
 # the worker goes on (empty, unknown, missing fields, bad numbers, unknown

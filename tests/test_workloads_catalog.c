@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The paper catalog: the embedded files load and cover every paper of the
  * reading list (with workloads or a reason), names are unique, most numbers
  * carry a source, every row's shape validates against its declared op

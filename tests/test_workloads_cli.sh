@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # `subquad workloads`: every paper of the reading list appears in the CSV
 # listing (with workloads or a reason), from any directory, each row with its
 # op and canonical shape; suites list with predictions; bad flags and

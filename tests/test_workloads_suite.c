@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Suites and the feasibility planner, without running anything: the quick
  * suite covers every registered kernel and mode in order; scaling reaches
  * 8M tokens; catalog suites expand; unknown names are refused. The planner,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The append-only, crash-safe tuning cache (cache.h). */
 #include "tuner/cache.h"
 

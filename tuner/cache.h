@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The tuning cache: an append-only CSV file, one flushed record per
  * evaluation, that makes a tune crash-safe and resumable.
  *

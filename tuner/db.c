@@ -1,8 +1,10 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The tuning database: reading, writing and the fallback lookup (db.h). */
 #include "tuner/db.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -297,6 +299,60 @@ int sq_tunedb_builtin(sq_tunedb *db) {
   return rc;
 }
 
+/* The installed binary's data folder. Where `make install` put the
+ * binary, $(bindir), it is $(pkgdatadir); a binary moved with its prefix
+ * (DESTDIR staging, a relocated tree: bin/subquad beside share/subquad)
+ * finds its data beside it, at the same place relative to itself; a binary
+ * run from its build tree has none and uses the copy built into it. The
+ * paths come from the makefile (Makefile.am, SQ_PREFIX ...). */
+static char *installed_datadir(void) {
+#if defined(SQ_PREFIX) && defined(SQ_BINDIR) && defined(SQ_PKGDATADIR) && defined(SQ_BUILDDIR)
+  char exe[PATH_MAX], build[PATH_MAX];
+  if (!realpath("/proc/self/exe", exe)) return NULL;
+  char *slash = strrchr(exe, '/');
+  if (!slash) return NULL;
+  *slash = 0;   /* exe is now the binary's folder */
+  if (realpath(SQ_BUILDDIR, build) && !strcmp(build, exe)) return NULL;
+  size_t np = strlen(SQ_PREFIX), ne = strlen(exe);
+  const char *bin_rel = SQ_BINDIR + np, *data_rel = SQ_PKGDATADIR + np;
+  size_t nb = strlen(bin_rel);
+  if (!strncmp(SQ_BINDIR, SQ_PREFIX, np) && !strncmp(SQ_PKGDATADIR, SQ_PREFIX, np) && ne >= nb &&
+      !strcmp(exe + ne - nb, bin_rel)) {
+    char *d = sq_strf("%.*s%s", (int)(ne - nb), exe, data_rel);
+    struct stat st;
+    if (d && stat(d, &st) == 0 && S_ISDIR(st.st_mode)) return d;
+    free(d);
+  }
+  struct stat st;
+  if (stat(SQ_PKGDATADIR, &st) == 0 && S_ISDIR(st.st_mode)) return sq_strf("%s", SQ_PKGDATADIR);
+#endif
+  return NULL;
+}
+
+char *sq_tunedb_shipped_path(void) {
+  char *d = installed_datadir();
+  if (!d) return NULL;
+  char *p = sq_strf("%s/tunedb.csv", d);
+  free(d);
+  if (p && access(p, F_OK) != 0) {
+    free(p);
+    return NULL;
+  }
+  return p;
+}
+
+int sq_tunedb_shipped(sq_tunedb *db, char *where, size_t n) {
+  char *path = sq_tunedb_shipped_path();
+  if (!path) {
+    snprintf(where, n, "built in");
+    return sq_tunedb_builtin(db);
+  }
+  snprintf(where, n, "%s", path);
+  int rc = sq_tunedb_read(path, db);
+  free(path);
+  return rc;
+}
+
 int sq_tunedb_write(const char *path, const sq_tunedb *db) {
   int rc = sq_mkdirs_parent(path);
   if (rc) return rc;
@@ -402,7 +458,8 @@ int sq_tunedb_lookup(const sq_device_info *dev, const sq_kernel *k, const sq_pro
   int rc = path[0] ? sq_tunedb_read(path, &dbs[0]) : 0;
   free(path);
   if (rc) return rc;   /* an unreadable user database: defaults, reported by the caller */
-  if (sq_tunedb_builtin(&dbs[1])) memset(&dbs[1], 0, sizeof dbs[1]);
+  char where[PATH_MAX];
+  if (sq_tunedb_shipped(&dbs[1], where, sizeof where)) memset(&dbs[1], 0, sizeof dbs[1]);
   for (int l = 0; l < 3; l++) {
     int tmp[SQ_MAX_PARAMS];
     if (find_level(dbs, 2, dev, k, p, l, tmp)) {

@@ -1,10 +1,14 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The tuning database: the best known configuration per (device, kernel,
  * dtype, shape bucket), in readable CSV files. Lookups fall back from the
  * exact device to its architecture, then its vendor, then the kernel's
  * defaults, and say which level answered. Two files are consulted, the
  * user's (written by `subquad tune`; $SUBQUAD_TUNEDB, else
  * $XDG_DATA_HOME/subquad/tunedb.csv, else ~/.local/share/subquad/tunedb.csv)
- * before the one shipped inside the binary (tuner/db/tunedb.csv).
+ * before the shipped one (tuner/db/tunedb.csv): an installed binary reads
+ * it from $(pkgdatadir)/tunedb.csv (found beside a relocated prefix too),
+ * so a site can update it without a rebuild; a binary run from its build
+ * tree uses the copy built into it.
  *
  * Key (format 2): the kernel's op declares which axes choose a
  * configuration. Its tuning-key axes match exactly (D, DV, the feature
@@ -69,6 +73,12 @@ char *sq_tunedb_path(const char *given);
 int sq_tunedb_read(const char *path, sq_tunedb *db);
 /* The database shipped in the binary. */
 int sq_tunedb_builtin(sq_tunedb *db);
+/* The installed shipped database's file, malloc'd; NULL when the binary
+ * is not installed (run from its build tree) or the file is missing. */
+char *sq_tunedb_shipped_path(void);
+/* The shipped database: the installed file, else the built-in copy;
+ * `where` gets the file's path or "built in". */
+int sq_tunedb_shipped(sq_tunedb *db, char *where, size_t n);
 /* Adds e, replacing the entry with the same device, kernel, dtype, causal
  * and key, and rewrites the file atomically (always as format 2). */
 int sq_tunedb_store(const char *path, const sq_tunedb_entry *e);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The two tuning drivers under `subquad tune`: on a device (tune_device.c)
  * and against a recorded space (replay.c). They print their progress and
  * summaries, but no error and no usage, and decide no exit status: each
@@ -15,6 +16,7 @@
 
 typedef struct sq_tune_opts {
   const char *kernel, *shape, *device, *cache, *out, *db;
+  const char *t4;          /* --t4 FILE: every evaluation as Kernel Tuner's T4 (tuner/t4.h) */
   const char *replay[SQ_TUNE_MAX_REPLAY];
   int nreplay;
   const char *strategy[SQ_TUNE_MAX_STRATEGIES];

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The compile-ahead thread pool (pool.h): one mutex, one queue of item
  * indices, a state per item. */
 #include "tuner/pool.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* A small compile-ahead thread pool: the strategy hints which
  * configurations it will evaluate next, worker threads build their programs
  * (sq_case_prebuild) while the device measures the current one, and the

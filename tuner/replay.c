@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Replay: a strategy run against a recorded full space with no device
  * (`subquad tune --replay`). One run writes its evaluations (and may use a
  * cache, which is how the kill/resume logic is tested without a device);
@@ -15,6 +16,7 @@
 #include "base/error.h"
 #include "base/files.h"
 #include "tuner/drivers.h"
+#include "tuner/t4.h"
 #include "tuner/tune.h"
 
 typedef struct replay_ctx {
@@ -119,6 +121,8 @@ static sq_tune_end replay_one(const sq_tune_opts *a, const sq_space *sp) {
   t.kill_after = sq_tuner_kill_after_env();
   t.notes = !a->quiet;
   rx.s = &s;
+  sq_t4 t4 = {0};
+  if (a->t4 && !have_cache) t.t4 = &t4;
   rc = sq_tuner_run(&t, strategy_of(a, 0), &s);
   if (!rc && t.recycled && !(rc = sq_tuner_continue_set(&t))) {
     sq_cache_close(&cache);
@@ -131,6 +135,13 @@ static sq_tune_end replay_one(const sq_tune_opts *a, const sq_space *sp) {
     if (rc) sq_atomic_abort(&out);
     else if (sq_atomic_commit(&out)) rc = sq_fail(SQ_EIO, "-o %s", sq_last_error());
   }
+  if (!rc && a->t4) {
+    /* With a cache, the cache holds every evaluation of every process. */
+    if (have_cache) rc = sq_t4_from_cache(&t4, &cache);
+    sq_t4_meta m = {.kernel = base_name(path), .source = "subquad tune --replay"};
+    if (!rc && (rc = sq_t4_save(a->t4, &t4, sp, &m))) rc = sq_fail(rc, "--t4 %s", sq_last_error());
+  }
+  sq_t4_free(&t4);
   if (rc) goto out;
   char cfg[512] = "none";
   if (!a->quiet) {
@@ -226,6 +237,10 @@ static int check_outputs(const sq_tune_opts *a) {
     return sq_fail(SQ_EINVAL, "-o %s and --cache %s are the same file", a->out, a->cache);
   if (a->out && stat(a->out, &st) == 0 && S_ISDIR(st.st_mode))
     return sq_fail(SQ_EINVAL, "-o %s is a folder; name the trace file", a->out);
+  for (int i = 0; a->t4 && i < a->nreplay; i++)
+    if (sq_same_file(a->t4, a->replay[i]))
+      return sq_fail(SQ_EINVAL, "--t4 %s is the --replay input %s; write it elsewhere", a->t4, a->replay[i]);
+  if (a->t4 && sq_check_output_file(a->t4)) return sq_fail(SQ_EINVAL, "--t4 %s", sq_last_error());
   return 0;
 }
 
@@ -235,7 +250,8 @@ sq_tune_end sq_tune_replay(const sq_tune_opts *a) {
   int n = 0, rc = check_outputs(a);
   if (rc) return sq_tune_fail(SQ_TUNE_REFUSED, rc, NULL);
   for (; n < a->nreplay; n++) {
-    rc = sq_space_from_csv(a->replay[n], &sps[n]);
+    rc = sq_space_file_is_json(a->replay[n]) ? sq_space_from_json(a->replay[n], &sps[n])
+                                              : sq_space_from_csv(a->replay[n], &sps[n]);
     if (rc) {
       end = sq_tune_fail(SQ_TUNE_REFUSED, rc, "--replay ");
       goto out;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Building search spaces (from a kernel descriptor with early pruning, or
  * from a recorded CSV) and looking configurations up in them. */
 #include "tuner/space.h"
@@ -276,6 +277,46 @@ int sq_space_from_csv(const char *path, sq_space *out) {
   }
   sq_csv_free(&f);
   if (rc) { sq_space_free(out); return rc; }
+  out->product = 1;
+  for (int p = 0; p < out->np; p++) out->product *= out->nv[p];
+  out->removed = out->product - (double)out->n;
+  out->build_s = now_s() - t0;
+  return 0;
+}
+
+/* A recorded space from rows already read (the JSON formats, tuner/t4.c):
+ * the same checks as a CSV's, messages naming `path`. */
+int sq_space_from_table(const char *path, int np, const char (*names)[SQ_SPACE_NAME], int64_t n,
+                        const int *values, const double *ms, sq_space *out) {
+  double t0 = now_s();
+  memset(out, 0, sizeof *out);
+  int rc = 0;
+  if (np < 1 || np > SQ_SPACE_MAXP) return sq_fail(SQ_EPARSE, "%s: %d parameters (1 to %d)", path, np, SQ_SPACE_MAXP);
+  if (n < 1) return sq_fail(SQ_EPARSE, "%s: no configurations", path);
+  out->np = np;
+  for (int p = 0; p < np; p++) snprintf(out->name[p], SQ_SPACE_NAME, "%s", names[p]);
+  for (int64_t r = 0; r < n && !rc; r++)
+    for (int p = 0; p < np && !rc; p++)
+      if (add_value(out, p, values[r * np + p]))
+        rc = sq_fail(SQ_EPARSE, "%s: %s has more than %d values", path, names[p], SQ_SPACE_MAXV);
+  for (int p = 0; p < np; p++) qsort(out->val[p], (size_t)out->nv[p], sizeof(int), cmp_int);
+  if (!rc) {
+    out->n = n;
+    out->idx = malloc((size_t)(n * np) + 1);
+    out->time = malloc((size_t)n * sizeof(double) + 1);
+    if (!out->idx || !out->time) rc = sq_fail(SQ_ENOMEM, "%s: out of memory", path);
+  }
+  for (int64_t r = 0; r < n && !rc; r++) {
+    for (int p = 0; p < np; p++) out->idx[r * np + p] = (uint8_t)value_index(out, p, values[r * np + p]);
+    if (!isnan(ms[r]) && !(isfinite(ms[r]) && ms[r] > 0))
+      rc = sq_fail(SQ_EPARSE, "%s: configuration %lld: %g is not a positive finite time", path, (long long)r + 1, ms[r]);
+    out->time[r] = ms[r];
+  }
+  if (!rc && (rc = build_table(out)) == SQ_EPARSE) rc = sq_fail(SQ_EPARSE, "%s: a configuration appears twice", path);
+  if (rc) {
+    sq_space_free(out);
+    return rc;
+  }
   out->product = 1;
   for (int p = 0; p < out->np; p++) out->product *= out->nv[p];
   out->removed = out->product - (double)out->n;

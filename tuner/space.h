@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* A search space: each tunable parameter's candidate values (sorted
  * ascending) and the list of valid configurations, each stored as one value
  * index per parameter. It is built before the search with the constraints
@@ -45,6 +46,12 @@ int sq_space_from_kernel(const sq_kernel *k, const sq_problem *p, sq_space_filte
  * column; an empty or non-finite time_ms marks a configuration that failed.
  * Bad files fail with SQ_EPARSE and "file:line: what". */
 int sq_space_from_csv(const char *path, sq_space *out);
+
+/* A recorded space from n rows read elsewhere (Kernel Tuner's JSON
+ * formats): values[r * np + p] is row r's value of parameter p, ms[r] its
+ * time (NAN: failed). SQ_EPARSE naming `path` as sq_space_from_csv. */
+int sq_space_from_table(const char *path, int np, const char (*names)[SQ_SPACE_NAME], int64_t n,
+                        const int *values, const double *ms, sq_space *out);
 
 void sq_space_free(sq_space *s);
 

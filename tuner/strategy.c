@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The search context shared by every strategy (memoised evaluation, budgets,
  * the seeded generator), the strategy table, and the two strategies that do
  * not learn from results: exhaustive and random. */

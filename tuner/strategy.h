@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Search strategies over a space (space.h): exhaustive, random, simulated
  * annealing, genetic and iterated local search. A strategy only proposes
  * configurations; sq_search_eval measures them through a callback, remembers

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The genetic strategy: a population of 20, tournament selection (3),
  * uniform crossover of parameter values, and mutation by adjacent-value
  * moves (on average 1.5 genes a child), with the two best kept (elitism).

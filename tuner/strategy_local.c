@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The two neighbourhood strategies: simulated annealing and iterated local
  * search. A neighbour changes one parameter to its adjacent candidate value
  * (the nearest one that keeps the configuration valid). Revisiting an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The evaluation path of a tuning run (tune.h), and how a driver reports a
  * failed step (drivers.h). */
 #include "tuner/tune.h"
@@ -11,6 +12,7 @@
 #include "base/csv.h"
 #include "base/error.h"
 #include "tuner/drivers.h"
+#include "tuner/t4.h"
 
 const char *const sq_tuner_status_names[8] = {"ok", "compile", "limits", "launch",
                                               "verify", "timeout", "crashed", "invalid"};
@@ -180,6 +182,10 @@ static double eval_cb(void *ctx, int64_t cfg) {
     t->cached++;
   }
   count(t, o.status);
+  if (t->t4) {
+    int rc = sq_t4_add(t->t4, cfg, &o);
+    if (rc) return rc;
+  }
   /* Only a positive time is a result: the search reads a negative return
    * as an error code. */
   double ms = !strcmp(o.status, "ok") && isfinite(o.ms) && o.ms > 0 ? o.ms : INFINITY;

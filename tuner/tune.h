@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* One tuning run's evaluation path, shared by device tuning and replay:
  * answered from the cache when the configuration is there, else an
  * `attempting` record, the measurement, the result record; then the
@@ -47,6 +48,7 @@ typedef struct sq_tuner {
   double elapsed_before;
   int64_t measured_before;
   long rss_base_kb;
+  struct sq_t4 *t4;        /* may be NULL: every evaluation is added (tuner/t4.h) */
   sq_search *search;       /* set by sq_tuner_run */
   int64_t measured, cached;
   double measure_s;        /* wall time inside measure */

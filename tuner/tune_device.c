@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Tuning a kernel on a device (`subquad tune --kernel ...`): builds the
  * space with the descriptor's constraints and the device's limits, opens the
  * cache, runs the strategy with every evaluation going through sq_case_run
@@ -19,6 +20,7 @@
 #include "harness/device.h"
 #include "harness/progcache.h"
 #include "harness/run.h"
+#include "tuner/t4.h"
 #include "tuner/db.h"
 #include "tuner/drivers.h"
 #include "tuner/pool.h"
@@ -270,6 +272,10 @@ static sq_tune_end tune_run(const sq_tune_opts *a, dev_ctx *x, sq_space *sp) {
   }
   /* The database is read and rewritten at the end: a bad one is refused
    * now, not after hours of tuning. */
+  if (a->t4 && sq_check_output_file(a->t4)) {
+    end = sq_tune_fail(SQ_TUNE_REFUSED, SQ_EINVAL, "--t4 ");
+    goto early;
+  }
   if (db && (rc = check_db(db, path))) {
     end = sq_tune_fail(SQ_TUNE_REFUSED, rc, NULL);
     goto early;
@@ -323,6 +329,19 @@ static sq_tune_end tune_run(const sq_tune_opts *a, dev_ctx *x, sq_space *sp) {
          shape, x->prob.causal ? "causal" : "non-causal", sq_dtype_name(x->prob.dtype), st->name,
          (unsigned long long)a->seed);
   summary(&t, &s);
+  if (a->t4) {
+    sq_t4 t4 = {0};
+    sq_t4_meta m = {.kernel = x->k->name, .device = x->dev->info.name, .shape = shape,
+                    .dtype = sq_dtype_name(x->prob.dtype), .source = "subquad tune"};
+    if (!(rc = sq_t4_from_cache(&t4, &cache)) && (rc = sq_t4_save(a->t4, &t4, sp, &m)))
+      rc = sq_fail(rc, "--t4 %s", sq_last_error());
+    sq_t4_free(&t4);
+    if (rc) {
+      sq_search_free(&s);
+      goto out;
+    }
+    if (!a->quiet) fprintf(stderr, "wrote %s (%lld evaluations, T4)\n", a->t4, (long long)t4.n);
+  }
   double cms;
   int64_t best = sq_cache_best(&cache, &cms);
   sq_search_free(&s);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Loading and validating the paper catalog. Each workload row is checked
  * column by column (required columns, an operator that is declared, a
  * kernel that exists or is marked pending with its op's kind, a mode the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The paper catalog: every paper of the reading list (papers.csv: short
  * name, title, and the reason when it has no kernel workload) and every
  * workload shape taken from them (workloads.csv: one row per kernel-sized

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The catalog-drawn suites. `papers` is every runnable catalog row at its
  * real size (kernel batch = batch x windows), each sub-quadratic row
  * followed by softmax attention over the same tokens, heads and head dims

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # workloads/: the paper catalog (data files with a source for every number),
 # suites, the sweep generator, the feasibility planner and slice-by-slice runs.
 # The catalog CSVs are embedded into the binary (kernels/embed.sh), so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Predictions of a case's memory and time, and the sliced runner. The time
  * model is deliberately simple and errs long: the kernel's useful flops,
  * bytes (plus the scratch it writes and reads back) and exps are each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The feasibility planner: before a case runs, predict its device memory
  * (inputs, outputs, canaries and the scratch of the kernel's own plan) and
  * its wall time (compile, input generation and transfer, the verification

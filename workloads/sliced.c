@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Running a case one (b, h) slice at a time, for problems whose tensors do
  * not fit the device as a whole. Each slice is a full case of its own (the
  * op's slice: B=1 and H=1, or one group's heads for Mamba-2; its own

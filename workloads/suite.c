@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Suite expansion. The sweeps (quick, scaling) are generated from the kernel
  * registry, so a kernel that joins sq_kernels[] joins them with no edit here;
  * the catalog suites (papers, vision, video, pointcloud) come from the paper

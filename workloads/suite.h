@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Suites: named lists of cases that `subquad run --suite S` runs and
  * `subquad workloads --suite S` lists. Two kinds: sweeps generated from the
  * kernel registry (quick, scaling) and suites drawn from the paper catalog

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Shared by the fuzz targets in tests/fuzz/: one target per parser, each a
  * libFuzzer entry point (LLVMFuzzerTestOneInput) that `make fuzz` links with
  * the engine and `make check` links with replay_main.c, which feeds it the

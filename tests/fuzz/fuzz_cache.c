@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Fuzz target: the tuning cache as `tune --resume` reopens it
  * (tuner/cache.c, sq_cache_open with resume). The run's key and space are
  * fixed: a toy kernel with parameters A {1,2,4}, B {0,1} and C {16,64}, of

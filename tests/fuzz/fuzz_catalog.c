@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Fuzz target: a workloads catalog given with `--catalog FILE`
  * (workloads/catalog.c, sq_catalog_parse with the embedded papers and no
  * paper check, as sq_catalog_load does for a path). The text is handed over

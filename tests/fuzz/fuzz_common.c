@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The fuzz targets' shared helpers (fuzz.h): the per-process scratch folder
  * through which inputs reach the parsers that only take a path, the abort on
  * a broken guarantee, and the guarantees every refusal makes. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Fuzz target: the results file (results/result.c, sq_results_read) as
  * `compare`, `report` and `calibrate` read a file handed to them, without a
  * sidecar. The guarantees checked are in results_check.c. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Fuzz target: the raw-sample sidecar (FILE.samples.csv, read by
  * sq_results_read after its results file). The results file is fixed and
  * valid, written once per process by the writer: rows 1 and 2 ok with 3 and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Fuzz target: a recorded search space, as `tune --replay FILE` loads it
  * (tuner/space.c, sq_space_from_csv over base/csv.c). Guarantees: a
  * refusal names the file and frees the space; an accepted space has 1 to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Fuzz target: a tuning database file, as `run` reads the user's database
  * (tuner/db.c, sq_tunedb_read) and as each entry's parameters are applied
  * (sq_tunedb_params). Guarantees: a refusal names the file and frees the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The fuzz targets without a fuzzing engine: feeds a target every file of
  * its seed corpus and crash reproducers, one TAP test point per file, so
  * `make check` (and the sanitizer build) replays them on every run. With

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The results reader's guarantees, checked by the results and the sidecar
  * targets on every input: a refusal frees everything and names the file; an
  * accepted file has terminated strings, known statuses, unique ids and, per

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # tests/fuzz/run.sh: what `make fuzz` runs. Each named target runs under
 # libFuzzer for SECONDS, JOBS targets at a time, from its seed corpus and
 # crash reproducers in SRCDIR (read only); what it learns goes to
