@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Descriptor of local_attn.neighborhood_2d.flash (text in kernels/
  * neighborhood_attn.sqk, reference in kernels/neighborhood_attn_ref.c): the
  * tunables (FAMILIES.md §4.3: the 2D query tile, the key tile, work-items

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Neighbourhood attention with dilation (FAMILIES.md §4.3, NATTEN):
  * local_attn.neighborhood_2d on an Hg x Wg grid flattened row-major
  * (t = r Wg + c), q, k [B][H][T][D], v, o [B][H][T][DV]. Per axis (length

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Double-precision reference of neighbourhood attention with dilation,
  * written straight from FAMILIES.md §4 and §4.3: for every requested query
  * row t = r Wg + c of every (b, h), the keys on each axis are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Descriptor and reference entry of softmax_attn.varlen.flash: the band
  * kernel of kernels/sliding_attn.sqk with a band holding every key (causal:
  * every earlier key) cut to each query's segment. Why the band kernel: a

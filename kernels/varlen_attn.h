@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Block-diagonal softmax attention over packed sequences:
  * softmax_attn.varlen, FlashAttention's varlen with cu_seqlens. Segments
  * [s_k, s_{k+1}) pack along T; query i sees the keys of its own segment

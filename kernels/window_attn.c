@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Descriptors of local_attn.window_2d.flash and local_attn.window_3d.flash
  * (text in kernels/window_attn.sqk, reference in kernels/window_attn_ref.c):
  * the 3D view of both ops, the pairs formula, the tunables (windows and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Swin and Video Swin window attention (FAMILIES.md §4.2):
  * local_attn.window_2d and local_attn.window_3d. A grid of rank 2 (Hg x Wg)
  * or 3 (Tg x Hg x Wg), flattened row-major, is cut into windows win[a] after

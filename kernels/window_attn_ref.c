@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Double-precision reference of Swin / Video Swin window attention, written
  * straight from FAMILIES.md §4.2. For a token at original coordinates r_a,
  * on each axis of length L, window M and shift s:

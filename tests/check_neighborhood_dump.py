@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """An independent float64 check of one dumped case of
 local_attn.neighborhood_2d (FAMILIES.md §0.1 and §4.3): it validates the
 dump strictly, recomputes o_t = sum_{j in K(t)} softmax_j(scale q_t . k_j) v_j

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """An independent float64 check of one dumped case of local_attn.window_2d
 or local_attn.window_3d (FAMILIES.md §0.1 and §4.2): it validates the dump
 strictly, then recomputes o the way Swin and Video Swin run it, step by

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # The skeleton the dump tests share (sourced after tests/tap.sh): cases
 # verified and dumped by `subquad run --dump`, the independent NumPy check
 # (FAMILIES.md §0.1) run on them, and copies broken one way each. A test

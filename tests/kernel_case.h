@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* What every kernel test shares: the device it runs on, a bail-out for a
  * case the test itself wrote wrong, one case verified on that device
  * (never timed) reported as one TAP line, and deterministic draws with a

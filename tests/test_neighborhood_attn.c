@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* local_attn.neighborhood_2d (FAMILIES.md §4.3): the declaration and the
  * family's enums agree; the window arithmetic of kernels/
  * neighborhood_attn.h against a brute-force enumeration of NATTEN's rule

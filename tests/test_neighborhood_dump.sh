@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # Dumps of local_attn.neighborhood_2d against the independent NumPy check
 # (tests/check_neighborhood_dump.py, FAMILIES.md §0.1 and §4.3): the cpu
 # device dumps its reference (dilation not dividing the grid, f32), PoCL the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* softmax_attn.varlen (block-diagonal attention over packed segments, M-VAR's
  * VAR scales): the declaration and the enums agree; the segment layout and
  * the work; the reference equals softmax_attn's reference run on each

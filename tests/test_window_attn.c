@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* local_attn.window_2d and window_3d (FAMILIES.md §4.2): the declarations
  * and the family's enums agree; the reference with shift 0 equals a
  * softmax by hand on a tiny case; the reference's region rule equals a

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # Dumps of local_attn.window_2d and window_3d against the independent NumPy
 # check (tests/check_window_dump.py, a literal Swin pipeline, FAMILIES.md
 # §0.1 and §4.2): the cpu device dumps its reference, PoCL the flash
