@@ -8,7 +8,9 @@
 # result is `failed` and never timed; a peer that crashes or hangs fails its
 # row, is started again, and the run goes on; no Python, no framework and a
 # framework without a device give `skipped` rows with the reason; ops no
-# peer covers get no row; compare and report take peer rows like any other.
+# peer covers get no row; compare, the gate's paired verdict (compare
+# --paired on two files marked as one gate run's) and report take peer rows
+# like any other.
 . "$top_srcdir/tests/tap.sh"
 py=/usr/bin/python3
 if ! "$py" -c 'import numpy' 2>/dev/null; then
@@ -129,9 +131,14 @@ if ! "$py" -c 'import torch' 2>/dev/null; then
 fi
 
 # --- compare and report treat peer rows as rows ---
-"$SUBQUAD" run $SM --causal $FAST --peer torch -o "$tmp/b.csv" > /dev/null 2>&1
+"$SUBQUAD" run $SM --causal $FAST --rounds 3 --peer torch -o "$tmp/b.csv" > /dev/null 2>&1
 "$SUBQUAD" compare "$tmp/a.csv" "$tmp/b.csv" > "$tmp/cmp.txt" 2>&1
-check "compare matches the peer rows of two runs" grep -q 'peer:torch.sdpa' "$tmp/cmp.txt"
+check "compare judges the peer rows of two runs" grep -q '^[A-Z]* *peer:torch.sdpa  *yes .* hot  *[0-9]' "$tmp/cmp.txt"
+# The gate's verdict on its two files (compare --paired) pairs rounds of
+# rows however they are named: two run files marked as one gate run's.
+for f in a b; do sed '2a # interleaved: test-gate-run' "$tmp/$f.csv" > "$tmp/g$f.csv"; cp "$tmp/$f.samples.csv" "$tmp/g$f.samples.csv"; done
+"$SUBQUAD" compare --paired "$tmp/ga.csv" "$tmp/gb.csv" > "$tmp/paired.txt" 2>&1
+check "the gate's paired verdict pairs the peer row's 3 rounds" grep -q '^[A-Z]* *peer:torch.sdpa  *yes .* 3  *' "$tmp/paired.txt"
 for T in 64 128; do
   for k in softmax_attn.flash linear_attn.causal_chunked; do
     "$SUBQUAD" run --kernel $k --shape B=1,H=1,T=$T,D=16 $FAST --peer torch -o "$tmp/s-$k-$T.csv" > /dev/null 2>&1
