@@ -183,6 +183,34 @@ def mamba_selective_scan(torch, t, shape, causal):
                                            delta_softplus=soft)}
 
 
+def mamba_ssd_chunk_scan(torch, t, shape, causal):
+    from mamba_ssm.ops.triton.ssd_combined import mamba_chunk_scan_combined
+    if shape.get("state", 0):
+        raise Unsupported("mamba_ssm.ssd_chunk_scan: state passing is not mapped")
+    # subquad's ssm.ssd tensors are mamba_ssm's layout: x [B,T,H,P], dt
+    # [B,T,H], A [H], B and C [B,T,G,N], D and dt_bias [H], z [B,T,H,P].
+    soft = bool(shape.get("dt_softplus", 1))
+    return lambda: {"o": mamba_chunk_scan_combined(t["x"], t["dt"], t["A"], t["Bm"], t["Cm"], 256, D=t["Dskip"],
+                                                   z=t.get("z"), dt_bias=t["dt_bias"], dt_softplus=soft)}
+
+
+def natten_na2d(torch, t, shape, causal):
+    from natten.functional import na2d
+
+    def pair(v):
+        return tuple(int(x) for x in str(v).split("x")) if "x" in str(v) else (int(v), int(v))
+    # subquad: [B, heads, Hg*Wg, D]; NATTEN's fused na2d: [B, Hg, Wg, heads, D].
+    Hg, Wg = pair(shape["grid"])
+    q, k, v = (t[x].reshape(t[x].shape[0], t[x].shape[1], Hg, Wg, -1).permute(0, 2, 3, 1, 4).contiguous()
+               for x in ("q", "k", "v"))
+    ks, dil, scale = pair(shape["kernel_size"]), pair(shape.get("dilation", 1)), shape.get("scale")
+
+    def run():
+        o = na2d(q, k, v, kernel_size=ks, dilation=dil, scale=scale).permute(0, 3, 1, 2, 4)
+        return {"o": o.reshape(o.shape[0], o.shape[1], Hg * Wg, -1)}
+    return run
+
+
 IMPLS = {
     "torch.sdpa": torch_sdpa,
     "torch.linear": torch_linear,
@@ -191,6 +219,8 @@ IMPLS = {
     "fla.chunk_gla": fla_chunk_gla,
     "fla.chunk_retention": fla_chunk_retention,
     "mamba_ssm.selective_scan": mamba_selective_scan,
+    "mamba_ssm.ssd_chunk_scan": mamba_ssd_chunk_scan,
+    "natten.na2d": natten_na2d,
 }
 
 # The module each framework is imported as, and whether it needs CUDA.
@@ -247,7 +277,7 @@ class Peer:
                 nbytes += a.nbytes
                 x = torch.from_numpy(a).to(self.args.device)
                 # q, k, v in the case's dtype; parameters stay float32 (as subquad stores them)
-                tensors[f[:-4]] = x.to(dt) if f[:-4] in ("q", "k", "v", "u", "x") else x
+                tensors[f[:-4]] = x.to(dt) if f[:-4] in ("q", "k", "v", "u", "x", "z") else x
         fn = IMPLS[impl](torch, tensors, parse_shape(shape_text), form == "causal")
         return fn, nbytes
 
