@@ -198,6 +198,11 @@ static void start(sq_peers *ps, peer *p) {
              ps->python);
     return;
   }
+  if (access(ps->program, R_OK)) {
+    snprintf(p->unavailable, sizeof p->unavailable,
+             "no peer program at %.160s (make install puts it there; SUBQUAD_PEER_PROGRAM names another)", ps->program);
+    return;
+  }
   if (sq_gate_proc_start(&p->proc)) {
     snprintf(p->unavailable, sizeof p->unavailable, "%s", sq_last_error());
     return;

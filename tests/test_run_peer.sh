@@ -76,6 +76,10 @@ check "non-causal linear attention: peer:torch.linear ok" [ "$(col "$tmp/n.csv" 
 "$SUBQUAD" run --kernel ssm.selective_scan.chunked --shape B=1,D=16,T=64 $FAST --peer torch -o "$tmp/s.csv" > /dev/null 2>&1
 check "an op no peer covers gets no peer row" [ "$(nrows "$tmp/s.csv")" -eq 1 ]
 
+TEST_PEER_LOG=$tmp/log3 "$SUBQUAD" run $SM --causal $FAST --rounds 2 --verify-only --peer torch -o "$tmp/v.csv" > /dev/null 2>&1
+check "--verify-only: the peer row is verified" [ "$(col "$tmp/v.csv" peer:torch.sdpa status)/$(col "$tmp/v.csv" peer:torch.sdpa verify)" = ok/full ]
+check "  and never asked for a round" [ "$(cut -d' ' -f2 "$tmp/log3" | tr '\n' ' ')" = "hello case quit " ]
+
 # --- a wrong result fails, untimed ---
 TEST_PEER_FAULT=wrong "$SUBQUAD" run $SM --noncausal $FAST --peer torch -o "$tmp/w.csv" > /dev/null 2>&1
 st=$?
@@ -109,6 +113,8 @@ check "no Python: exit 0" [ "$st" -eq 0 ]
 check "  the row is skipped" [ "$(col "$tmp/p.csv" peer:torch.sdpa status)" = skipped ]
 check "  saying why" reason "$tmp/p.csv" peer:torch.sdpa 'cannot run .*no-such-python' 
 check "  the metadata says unavailable" grep -q '^# peer_torch: unavailable: ' "$tmp/p.csv"
+SUBQUAD_PEER_PROGRAM=$tmp/no-such-peer.py "$SUBQUAD" run $SM --causal $FAST --peer torch -o "$tmp/np.csv" > /dev/null 2>&1
+check "no peer program: skipped, naming it" reason "$tmp/np.csv" peer:torch.sdpa 'no peer program at .*no-such-peer.py'
 TEST_PEER_FAULT=noframework "$SUBQUAD" run $SM --causal $FAST --peer torch -o "$tmp/f.csv" > /dev/null 2>&1
 st=$?
 check "no framework: exit 0" [ "$st" -eq 0 ]
