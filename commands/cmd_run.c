@@ -557,7 +557,9 @@ int sq_cmd_run(int argc, char **argv) {
     if (sq_device_measure_peaks(dev))
       fprintf(stderr, "subquad run: warning: peaks not measured: %s\n", sq_last_error());
   }
-  if (sq_peers_start(a.peer_names, a.npeers, dev, &a.opts, cases.n, &a.peers)) goto bad;
+  sq_run_opts peer_share = a.opts; /* a peer's round has a round's share of the timeout */
+  sq_measure_round(&a.opts.measure, a.rounds, &peer_share.measure);
+  if (sq_peers_start(a.peer_names, a.npeers, dev, &peer_share, cases.n, &a.peers)) goto bad;
   if (open_output(&a, dev, NULL, &w)) goto bad;
   watch_temporaries(w);
   rows = calloc((size_t)cases.n, sizeof *rows);
