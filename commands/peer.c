@@ -18,6 +18,7 @@
 
 #include "base/error.h"
 #include "base/files.h"
+#include "commands/commands.h"
 #include "commands/gate_proc.h"
 #include "harness/inputs.h"
 #include "harness/npy.h"
@@ -239,7 +240,12 @@ int sq_peers_start(const char *const *names, int n, sq_device *dev, const sq_run
   signal(SIGPIPE, SIG_IGN);
   const char *py = getenv("SUBQUAD_PYTHON"), *to = getenv("SUBQUAD_PEER_TIMEOUT"), *tmpdir = getenv("TMPDIR");
   ps->python = py && *py ? py : "python3";
-  ps->timeout_s = to && atof(to) > 0 ? atof(to) : DEFAULT_TIMEOUT_S;
+  ps->timeout_s = DEFAULT_TIMEOUT_S;
+  if (to && *to && (sq_parse_duration(to, "SUBQUAD_PEER_TIMEOUT", &ps->timeout_s) || !(ps->timeout_s > 0))) {
+    int rc = sq_fail(SQ_EINVAL, "SUBQUAD_PEER_TIMEOUT: '%s' is not a positive duration (600, 30s, 5m)", to);
+    sq_peers_stop(ps);
+    return rc;
+  }
   locate_program(ps->program, sizeof ps->program);
   ps->tmp = sq_strf("%s/subquad-peer-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
   if (!ps->tmp || !mkdtemp(ps->tmp)) {

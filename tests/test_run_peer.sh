@@ -127,6 +127,9 @@ check "two peers, one without its framework: exit 0" [ "$st" -eq 0 ]
 check "  peer:torch.chunked_linear ok, peer:fla.chunk_linear_attn skipped" \
   [ "$(col "$tmp/g.csv" peer:torch.chunked_linear status)/$(col "$tmp/g.csv" peer:fla.chunk_linear_attn status)" = ok/skipped ]
 expect_error "an unknown peer is a usage error" 2 "not a peer" -- run $SM --peer tensorflow
+export SUBQUAD_PEER_TIMEOUT=soon
+expect_error "a malformed SUBQUAD_PEER_TIMEOUT stops the run with one line" 2 "SUBQUAD_PEER_TIMEOUT: 'soon'" -- run $SM $FAST --peer torch
+unset SUBQUAD_PEER_TIMEOUT
 
 # --- the real peer program: hello without a framework is a skipped row ---
 if ! "$py" -c 'import torch' 2>/dev/null; then
