@@ -321,8 +321,8 @@ static void drop_dir(const char *dir) {
   rmdir(dir);
 }
 
-/* The case's inputs as float (the very values the device runs see) and,
- * when write is set, as DIR/NAME.npy. */
+/* The case's inputs as float (the very values a device run sees), each
+ * also written as DIR/NAME.npy for the peer. */
 static int make_inputs(const sq_case *c, const sq_run_opts *o, const char *dir, float **in) {
   const sq_problem *p = &c->prob;
   const sq_op *op = p->shape.op;
