@@ -1,7 +1,7 @@
 #!/bin/sh
 # `subquad run --peer` end to end with a stand-in peer (tests/peer_numpy.py:
 # the peer protocol with NumPy attention, no PyTorch, no network): peer rows
-# written beside the cases', verified on the same inputs (the shapes and
+# written beside the cases' (on the cpu device and on the default one),, verified on the same inputs (the shapes and
 # max_rel_err of a real check), timed in rounds interleaved with the case's
 # own (the order of the progress lines, the rounds in the sidecar, the
 # requests the peer saw), the framework in the metadata; a peer with a wrong
@@ -64,6 +64,15 @@ reqs=$(cut -d' ' -f2 "$tmp/log1" | tr '\n' ' ')
 check "the peer saw hello, case, three rounds, quit ($reqs)" [ "$reqs" = "hello case round round round quit " ]
 check "the case's sample count per round is the peer's (round ID 2)" [ "$(grep -c ' round [0-9]* 2$' "$tmp/log1")" -eq 3 ]
 check "the private temporary directory is gone" [ -z "$(ls "$tmp/t")" ]
+
+# --- the default device (PoCL's CPU device here): the peer runs on the host CPU ---
+"$SUBQUAD" run $SM --causal --no-peaks --min-samples 2 --max-samples 2 --peer torch -o "$tmp/d.csv" > /dev/null 2>&1
+check "on the default device: the peer row ok" [ "$(col "$tmp/d.csv" peer:torch.sdpa status)" = ok ]
+check "  on the case's device and mode" [ "$(col "$tmp/d.csv" peer:torch.sdpa device)/$(col "$tmp/d.csv" peer:torch.sdpa mode)" = \
+  "$(col "$tmp/d.csv" softmax_attn.flash device)/$(col "$tmp/d.csv" softmax_attn.flash mode)" ]
+if grep -q '^# backend: opencl\|^# device: opencl' "$tmp/d.csv" && ! grep -q '^# device_name:.*GPU' "$tmp/d.csv"; then
+  check "  an OpenCL CPU device's peer runs on cpu" grep -q '^# peer_torch: .* on cpu, ' "$tmp/d.csv"
+fi
 
 # --- linear attention: the chunked and the plain form, the case's feature map ---
 "$SUBQUAD" run --kernel linear_attn.causal_chunked --shape B=1,H=2,T=100,D=16 --feature elu1 --normalize $FAST \
