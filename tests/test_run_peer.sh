@@ -1,8 +1,9 @@
 #!/bin/sh
 # `subquad run --peer` end to end with a stand-in peer (tests/peer_numpy.py:
 # the peer protocol with NumPy attention, no PyTorch, no network): peer rows
-# written beside the cases' (on the cpu device and on the default one),, verified on the same inputs (the shapes and
-# max_rel_err of a real check), timed in rounds interleaved with the case's
+# written beside the cases' (on the cpu device and on the default one),
+# verified on the same inputs (the shapes and max_rel_err of a real check),
+# timed in rounds interleaved with the case's
 # own (the order of the progress lines, the rounds in the sidecar, the
 # requests the peer saw), the framework in the metadata; a peer with a wrong
 # result is `failed` and never timed; a peer that crashes or hangs fails its
