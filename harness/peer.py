@@ -36,7 +36,8 @@ the round cut short once its samples sum past --timeout seconds. subquad's
 library code never runs here: the framework is what is measured.
 
 The protocol has its own copy of stdout; anything a framework prints goes to
-stderr.
+stderr. EOF or an interrupt before `quit` means subquad is gone: the case
+folders it handed over are removed, as it would have.
 """
 import argparse
 import os
@@ -356,7 +357,27 @@ class Peer:
             return self.reply("round %s failed %s: %s" % (cid, type(e).__name__, e))
         self.reply("round %s ok %s" % (cid, " ".join("%.9g" % x for x in ms)))
 
+    def clean_up(self):
+        """subquad ended without `quit` (killed, interrupted): its private
+        folder would stay behind, so the case folders it handed over go,
+        and their parent once empty."""
+        for folder in {c[0][5] for c in self.cases.values()}:
+            for f in os.listdir(folder) if os.path.isdir(folder) else ():
+                if f.endswith(".npy"):
+                    os.unlink(os.path.join(folder, f))
+            for d in (folder, os.path.dirname(folder)):
+                try:
+                    os.rmdir(d)
+                except OSError:
+                    pass
+
     def serve(self):
+        try:
+            self.requests()
+        except KeyboardInterrupt:
+            self.clean_up()
+
+    def requests(self):
         for raw in sys.stdin:
             line = raw.rstrip("\r\n")
             words = line.split()
@@ -375,6 +396,7 @@ class Peer:
                 self.round(words)
             else:
                 self.reply("error unknown request '%s' (hello, case, round, quit)" % words[0])
+        self.clean_up()
 
 
 def main():
