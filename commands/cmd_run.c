@@ -16,6 +16,7 @@
 #include "base/error.h"
 #include "base/files.h"
 #include "commands/commands.h"
+#include "commands/peer.h"
 #include "harness/run.h"
 #include "results/analysis.h"
 #include "results/result.h"
@@ -38,6 +39,9 @@ typedef struct run_cli {
   int nparams;
   const char *params[MAX_CLI_PARAMS];
   sq_run_opts opts;
+  int npeers;              /* --peer: framework peers measured beside the cases */
+  const char *peer_names[SQ_MAX_PEERS];
+  sq_peers *peers;
 } run_cli;
 
 static void usage(void) {
@@ -75,6 +79,8 @@ static void usage(void) {
     "  --verify-only        verify, do not time\n"
     "  --no-peaks           do not measure the device's peaks first\n"
     "  --dump DIR           write each verified case's q, k, v, o as .npy + case.json\n"
+    "  --peer NAME          also measure the cases through a framework (torch, fla, mamba_ssm,\n"
+    "                       natten; repeatable), interleaved, verified, as peer:* rows\n"
     "  -o FILE.csv          results (and FILE.samples.csv with every raw sample)\n"
     "  --format csv|json    -o as CSV (default) or as one JSON file with the samples\n"
     "                       inside; json without -o prints the JSON instead of the table\n"
@@ -83,7 +89,7 @@ static void usage(void) {
 
 enum { O_CAUSAL = 256, O_NONCAUSAL, O_DTYPE, O_FEATURE, O_NORMALIZE, O_PARAM, O_NOTUNED, O_MODE, O_WARMUP,
        O_MINS, O_MAXS, O_MINT, O_NOISE, O_TIMEOUT, O_MAXCASE, O_REFB, O_SEED, O_VONLY, O_NOPEAKS, O_DUMP, O_ONLY,
-       O_ROUNDS, O_FORMAT };
+       O_ROUNDS, O_FORMAT, O_PEER };
 
 static int parse_args(int argc, char **argv, run_cli *a) {
   static const struct option opts[] = {
@@ -94,7 +100,8 @@ static int parse_args(int argc, char **argv, run_cli *a) {
     {"min-samples", 1, 0, O_MINS}, {"max-samples", 1, 0, O_MAXS}, {"min-time", 1, 0, O_MINT},
     {"max-noise", 1, 0, O_NOISE}, {"timeout", 1, 0, O_TIMEOUT}, {"max-case-seconds", 1, 0, O_MAXCASE},
     {"ref-budget", 1, 0, O_REFB}, {"seed", 1, 0, O_SEED}, {"verify-only", 0, 0, O_VONLY},
-    {"no-peaks", 0, 0, O_NOPEAKS}, {"dump", 1, 0, O_DUMP}, {"only", 1, 0, O_ONLY}, {"rounds", 1, 0, O_ROUNDS}, {"format", 1, 0, O_FORMAT},
+    {"no-peaks", 0, 0, O_NOPEAKS}, {"dump", 1, 0, O_DUMP}, {"only", 1, 0, O_ONLY}, {"rounds", 1, 0, O_ROUNDS},
+    {"format", 1, 0, O_FORMAT}, {"peer", 1, 0, O_PEER},
     {"output", 1, 0, 'o'}, {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
   long long iv;
   double dv;
@@ -143,6 +150,10 @@ static int parse_args(int argc, char **argv, run_cli *a) {
     case O_FORMAT:
       if (!strcmp(optarg, "json") || !strcmp(optarg, "csv")) a->json = !strcmp(optarg, "json");
       else rc = sq_fail(SQ_EINVAL, "--format: '%s' is not csv or json", optarg);
+      break;
+    case O_PEER:
+      if (a->npeers == SQ_MAX_PEERS) rc = sq_fail(SQ_EINVAL, "--peer: more than %d given", SQ_MAX_PEERS);
+      else if (!(rc = sq_peer_name_check(optarg))) a->peer_names[a->npeers++] = optarg;
       break;
     case ':': rc = sq_fail(SQ_EINVAL, "%s needs a value", argv[optind - 1]); break;
     default:
@@ -386,24 +397,72 @@ static int select_cases(run_cli *a, sq_case_list *l) {
 static int open_output(const run_cli *a, sq_device *dev, const char *progress, sq_results_writer **w);
 static void run_meta(const run_cli *a, sq_device *dev, const char *progress, sq_meta *meta);
 
+/* The rows to write and print: each case's own row, then its peers'
+ * (--peer). A shallow copy: the rows stay owned where they are. */
+static sq_result *all_rows(const run_cli *a, const sq_result *rows, int nrows, int *n) {
+  sq_result *v = malloc(sizeof *v * (size_t)(nrows * (1 + a->npeers) + 1));
+  int m = 0;
+  for (int i = 0; v && i < nrows; i++) {
+    sq_result *pr[SQ_MAX_PEERS];
+    v[m++] = rows[i];
+    for (int j = 0, k = sq_peers_rows(a->peers, i, pr); j < k; j++) v[m++] = *pr[j];
+  }
+  *n = m;
+  return v;
+}
+
 static void save_partial(const run_cli *a, sq_device *dev, const sq_result *rows, int nrows, int ncases,
                          int round) {
   char progress[160];
   snprintf(progress, sizeof progress, "partial: %d of %d cases, round %d of %d (the run had not finished)", nrows,
            ncases, round + 1, a->rounds);
+  int n;
+  sq_result *v = all_rows(a, rows, nrows, &n);
   sq_results_writer *w = NULL;
-  int rc = open_output(a, dev, progress, &w);
+  int rc = v ? open_output(a, dev, progress, &w) : sq_fail(SQ_ENOMEM, "out of memory");
   if (!rc && a->json) {
     sq_meta meta = {0};
     run_meta(a, dev, progress, &meta);
-    rc = sq_results_save_json(a->out, &meta, rows, nrows);
-    if (rc) fprintf(stderr, "subquad run: warning: partial results not saved: %s\n", sq_last_error());
-    return;
+    rc = sq_results_save_json(a->out, &meta, v, n);
+  } else {
+    for (int i = 0; !rc && i < n; i++) rc = sq_results_write(w, &v[i]);
   }
-  for (int i = 0; !rc && i < nrows; i++) rc = sq_results_write(w, &rows[i]);
-  if (!rc) rc = sq_results_close(w);
-  else sq_results_abort(w);
+  if (w && !rc) rc = sq_results_close(w);
+  else if (w) sq_results_abort(w);
+  free(v);
   if (rc) fprintf(stderr, "subquad run: warning: partial results not saved: %s\n", sq_last_error());
+}
+
+/* Samples a peer takes in a round: as many as the case's own first round
+ * took, so both weigh the same (the round's share of --min-samples when
+ * the case has none). */
+static int peer_count(const sq_result *own, const sq_run_opts *share) {
+  int first = 0;
+  while (first < own->nsamples && sq_result_round(own, first) == 0) first++;
+  return first ? first : share->measure.min_samples;
+}
+
+/* The peers' rows of case i in this round, with their progress lines. A
+ * case the planner ruled out is not handed to the peers either. */
+static int peers_step(const run_cli *a, const sq_run_opts *share, const sq_case_list *l, const sq_prediction *pr,
+                      const sq_result *own, int round, int i, double t0, double done, double total) {
+  if (!a->peers) return 0;
+  char skip[320];
+  const char *why = NULL;
+  if (pr[i].ms >= 0 && !pr[i].feasible) snprintf(skip, sizeof skip, "not run: the planner skipped the case (%s)", pr[i].why), why = skip;
+  else if (pr[i].ms >= 0 && pr[i].sliced) snprintf(skip, sizeof skip, "not run: the case only runs slice by slice"), why = skip;
+  sq_result *r[SQ_MAX_PEERS];
+  sq_status before[SQ_MAX_PEERS];
+  int k = sq_peers_rows(a->peers, i, r);
+  for (int j = 0; j < k; j++) before[j] = r[j]->status;
+  int rc = sq_peers_case(a->peers, i, &l->v[i].c, round, a->rounds, peer_count(own, share), why);
+  k = sq_peers_rows(a->peers, i, r);
+  for (int j = 0; j < k; j++) {
+    snprintf(r[j]->suite, sizeof r[j]->suite, "%s", own->suite);
+    snprintf(r[j]->workload, sizeof r[j]->workload, "%s", own->workload);
+    if (!round || before[j] == SQ_STATUS_OK) progress(a, round, i, l->n, t0, r[j], done, total);
+  }
+  return rc;
 }
 
 /* Runs every case, then (--rounds) passes over the timed ones again, each
@@ -419,16 +478,20 @@ static int measure_rounds(sq_device *dev, const run_cli *a, const sq_case_list *
   for (int round = 0; round < a->rounds; round++)
     for (int i = 0; i < l->n; i++) {
       done += predicted_s(&pr[i], a->rounds, round);
+      /* With --peer, the two alternate who goes first round by round (the
+       * first round is the case's own: it sets the peers' sample count). */
+      int rc, peers_first = round % 2;
+      if (peers_first && (rc = peers_step(a, &share, l, pr, &rows[i], round, i, t0, done, total))) return rc;
       if (!round) {
         run_one(dev, a, &share, &l->v[i], &pr[i], &rows[i]);
         rows[i].id = i + 1;
         *nrows = i + 1;
-      } else {
-        if (pr[i].sliced || rows[i].status != SQ_STATUS_OK || !rows[i].nsamples) continue;
-        int rc = sq_case_sample_more(dev, &l->v[i].c, &share, &rows[i]);
-        if (rc) return rc;
+        progress(a, round, i, l->n, t0, &rows[i], done, total);
+      } else if (!pr[i].sliced && rows[i].status == SQ_STATUS_OK && rows[i].nsamples) {
+        if ((rc = sq_case_sample_more(dev, &l->v[i].c, &share, &rows[i]))) return rc;
+        progress(a, round, i, l->n, t0, &rows[i], done, total);
       }
-      progress(a, round, i, l->n, t0, &rows[i], done, total);
+      if (!peers_first && (rc = peers_step(a, &share, l, pr, &rows[i], round, i, t0, done, total))) return rc;
       int last = round + 1 == a->rounds && i + 1 == l->n;
       if (a->out && !last && (sq_now_s() - saved >= CHECKPOINT_S || (i + 1 == l->n && l->n > 1))) {
         save_partial(a, dev, rows, *nrows, l->n, round);
@@ -488,6 +551,7 @@ static void announce_single(const run_cli *a, const sq_case *c, const sq_predict
 static void run_meta(const run_cli *a, sq_device *dev, const char *progress, sq_meta *meta) {
   sq_meta_standard(meta, sq_argc, sq_argv);
   add_device_meta(meta, dev, a);
+  sq_peers_meta(a->peers, meta);
   if (progress) sq_meta_set(meta, "progress", progress);
 }
 
@@ -508,7 +572,8 @@ int sq_cmd_run(int argc, char **argv) {
   sq_results_writer *w = NULL;
   sq_result *rows = NULL;
   sq_prediction *plans = NULL;
-  int status = 2, nrows = 0, failed = 0;
+  sq_result *all = NULL;
+  int status = 2, nrows = 0, nall = 0, failed = 0;
   if (parse_args(argc, argv, &a) || select_cases(&a, &cases) || check_outputs(&a)) goto bad;
   /* Each suite has its own default case limit (scaling allows the long
    * 8M-token linear cases); a single case has none unless given. */
@@ -523,6 +588,9 @@ int sq_cmd_run(int argc, char **argv) {
     if (sq_device_measure_peaks(dev))
       fprintf(stderr, "subquad run: warning: peaks not measured: %s\n", sq_last_error());
   }
+  sq_run_opts peer_share = a.opts; /* a peer's round has a round's share of the timeout */
+  sq_measure_round(&a.opts.measure, a.rounds, &peer_share.measure);
+  if (sq_peers_start(a.peer_names, a.npeers, dev, &peer_share, cases.n, &a.peers)) goto bad;
   if (open_output(&a, dev, NULL, &w)) goto bad;
   watch_temporaries(w);
   rows = calloc((size_t)cases.n, sizeof *rows);
@@ -530,9 +598,10 @@ int sq_cmd_run(int argc, char **argv) {
   if (!rows || !plans) goto bad;
   announce_single(&a, &cases.v[0].c, &plans[0]);
   if (measure_rounds(dev, &a, &cases, plans, rows, &nrows)) goto bad;
-  for (int i = 0; i < nrows; i++) {
-    failed += rows[i].status == SQ_STATUS_FAILED;
-    if (w && sq_results_write(w, &rows[i])) {
+  if (!(all = all_rows(&a, rows, nrows, &nall))) goto bad;
+  for (int i = 0; i < nall; i++) {
+    failed += all[i].status == SQ_STATUS_FAILED;
+    if (w && sq_results_write(w, &all[i])) {
       fprintf(stderr, "subquad run: %s\n", sq_last_error());
       watch_temporaries(NULL);
       sq_results_abort(w);
@@ -545,24 +614,24 @@ int sq_cmd_run(int argc, char **argv) {
   if (a.json) {
     sq_meta meta = {0};
     run_meta(&a, dev, NULL, &meta);
-    if (sq_results_save_json(a.out ? a.out : "-", &meta, rows, nrows)) {
+    if (sq_results_save_json(a.out ? a.out : "-", &meta, all, nall)) {
       fprintf(stderr, "subquad run: %s\n", sq_last_error());
       status = 1;
     } else if (a.out) {
-      fprintf(stderr, "wrote %s (%d rows, JSON with the samples)\n", a.out, nrows);
+      fprintf(stderr, "wrote %s (%d rows, JSON with the samples)\n", a.out, nall);
     }
   }
   if (!a.json || a.out) {
-    print_table(rows, nrows);
+    print_table(all, nall);
     printf("\n");
-    sq_print_speedup_table(stdout, rows, nrows);
+    sq_print_speedup_table(stdout, all, nall);
   }
   watch_temporaries(NULL);
   if (w && sq_results_close(w)) {
     fprintf(stderr, "subquad run: %s\n", sq_last_error());
     status = 1;
   } else if (w) {
-    fprintf(stderr, "wrote %s (%d rows) and its .samples.csv\n", a.out, nrows);
+    fprintf(stderr, "wrote %s (%d rows) and its .samples.csv\n", a.out, nall);
   }
   w = NULL;
   goto done;
@@ -574,6 +643,8 @@ done:
   if (w) sq_results_abort(w);
   for (int i = 0; i < nrows; i++) sq_result_free(&rows[i]);
   free(rows);
+  free(all);
+  sq_peers_stop(a.peers);
   free(plans);
   free(cases.v);
   if (dev) {

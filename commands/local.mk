@@ -41,3 +41,10 @@ installcheck-local:
 	grep '^shipped database ($(DESTDIR)$(pkgdatadir)/tunedb.csv): [1-9]' $$home/show || { cat $$home/show; exit 1; }; \
 	test -f '$(DESTDIR)$(mandir)/man1/subquad.1' && test -f '$(DESTDIR)$(bashcompletiondir)/subquad' || exit 1; \
 	rm -rf $$home
+
+# `run --peer` (commands/peer.c) runs harness/peer.py: the source tree's
+# copy from a binary in the build tree, else the installed one.
+subquad_SOURCES += commands/peer.h commands/peer.c
+AM_CPPFLAGS += -DSQ_PEER_SRCDIR='"$(abs_top_srcdir)"' -DSQ_PEER_BUILDDIR='"$(abs_top_builddir)"' \
+	-DSQ_PEER_DATADIR='"$(pkgdatadir)"'
+dist_pkgdata_DATA += harness/peer.py

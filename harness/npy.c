@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The .npy writer: magic, version 1.0, a little-endian header length, a
  * Python-literal header padded with spaces to a 64-byte boundary, then the
- * raw C-order data, written through the atomic writer. */
+ * raw C-order data, written through the atomic writer. And a reader of
+ * float32 arrays, for outputs a framework peer hands back. */
 #include "harness/npy.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/error.h"
@@ -39,4 +41,56 @@ int sq_npy_write(const char *path, const char *descr, size_t elem_size, const vo
     return SQ_EIO;
   }
   return sq_atomic_commit(&a);
+}
+
+/* The element count of a header's 'shape': (a, b, ...) or () for a scalar. */
+static int header_count(const char *h, size_t *count) {
+  const char *s = strstr(h, "'shape'");
+  if (!s || !(s = strchr(s, '('))) return -1;
+  size_t c = 1;
+  for (s++; *s && *s != ')';) {
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (end == s) return -1;
+    c *= (size_t)v;
+    s = end + strspn(end, " ,");
+  }
+  if (*s != ')') return -1;
+  *count = c;
+  return 0;
+}
+
+int sq_npy_read_f32(const char *path, float *out, size_t n) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return sq_fail(SQ_EIO, "%s: %s", path, strerror(errno));
+  unsigned char head[12];
+  char *h = NULL;
+  size_t hlen = 0, count = 0;
+  int rc = SQ_EPARSE;
+  if (fread(head, 1, 10, f) != 10 || memcmp(head, "\x93NUMPY", 6) || head[6] < 1 || head[6] > 3) {
+    sq_fail(rc, "%s: not a .npy file", path);
+    goto out;
+  }
+  hlen = head[8] | (size_t)head[9] << 8;
+  if (head[6] > 1) {
+    if (fread(head + 10, 1, 2, f) != 2) {
+      sq_fail(rc, "%s: truncated header", path);
+      goto out;
+    }
+    hlen |= (size_t)head[10] << 16 | (size_t)head[11] << 24;
+  }
+  if (hlen > 65536 || !(h = calloc(hlen + 1, 1)) || fread(h, 1, hlen, f) != hlen) {
+    sq_fail(rc, "%s: bad or truncated header", path);
+    goto out;
+  }
+  if (!strstr(h, "'descr': '<f4'")) sq_fail(rc, "%s: dtype is not little-endian float32 ('<f4')", path);
+  else if (!strstr(h, "'fortran_order': False")) sq_fail(rc, "%s: not in C order", path);
+  else if (header_count(h, &count) || count != n)
+    sq_fail(rc, "%s: %zu elements, %zu expected", path, count, n);
+  else if (fread(out, sizeof(float), n, f) != n) sq_fail(rc, "%s: data shorter than its %zu elements", path, n);
+  else rc = 0;
+out:
+  free(h);
+  fclose(f);
+  return rc;
 }

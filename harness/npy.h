@@ -14,4 +14,9 @@
 int sq_npy_write(const char *path, const char *descr, size_t elem_size, const void *data,
                  const int64_t *shape, int ndim);
 
+/* Reads a float32 .npy file (format 1.0 or 2.0, little-endian "<f4", C
+ * order) that must hold exactly n elements, into out. 0; SQ_EIO when it
+ * cannot be read; SQ_EPARSE naming what differs (dtype, order, count). */
+int sq_npy_read_f32(const char *path, float *out, size_t n);
+
 #endif

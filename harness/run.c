@@ -266,20 +266,21 @@ static int read_output(case_ctx *x, int t) {
 
 /* The reference over `rows` into ref[t] for every present output, compared
  * with what the kernel wrote; the worst output decides. */
-static int compare_outputs(case_ctx *x, const int64_t *rows, int64_t nrows, sq_accuracy *worst) {
-  const sq_problem *p = &x->c->prob;
+static int compare_outputs(const sq_case *c, float *const *in, float *const *out, const int64_t *rows,
+                           int64_t nrows, sq_accuracy *worst) {
+  const sq_problem *p = &c->prob;
   const sq_op *op = p->shape.op;
   double *ref[SQ_OP_MAX_TENSORS] = {0};
   int rc = 0;
   for (int t = 0; !rc && t < sq_op_ntensors(op); t++)
-    if (x->out[t] && !(ref[t] = malloc(sizeof(double) * ((size_t)sq_verify_ref_elems(p, t, nrows) + 1))))
+    if (out[t] && !(ref[t] = malloc(sizeof(double) * ((size_t)sq_verify_ref_elems(p, t, nrows) + 1))))
       rc = sq_fail(SQ_ENOMEM, "no host memory for the reference of %s", op->tensors[t].name);
-  if (!rc) rc = x->c->kernel->reference(p, (const float *const *)x->in, rows, nrows, ref);
+  if (!rc) rc = c->kernel->reference(p, (const float *const *)in, rows, nrows, ref);
   memset(worst, 0, sizeof *worst);
   for (int t = 0; !rc && t < sq_op_ntensors(op); t++) {
     if (!ref[t]) continue;
     sq_accuracy a;
-    sq_verify_tensor(p, t, x->out[t], ref[t], rows, nrows, &a);
+    sq_verify_tensor(p, t, out[t], ref[t], rows, nrows, &a);
     if (a.max_rel_err > worst->max_rel_err || (a.bad_value && !worst->bad_value)) *worst = a;
   }
   for (int t = 0; t < SQ_OP_MAX_TENSORS; t++) free(ref[t]);
@@ -294,11 +295,18 @@ static int check_output(case_ctx *x, sq_result *r, char *why, size_t n) {
   for (int t = 0; !rc && t < sq_op_ntensors(p->shape.op); t++)
     if (x->slots[t] && p->shape.op->tensors[t].out) rc = read_output(x, t);
   if (rc) return rc;
+  return sq_case_verify_host(x->c, x->o, x->in, x->out, r, why, n);
+}
+
+int sq_case_verify_host(const sq_case *c, const sq_run_opts *o, float *const *in, float *const *out, sq_result *r,
+                        char *why, size_t n) {
+  const sq_problem *p = &c->prob;
+  int rc;
   int64_t nrows, stride;
-  int64_t *rows = sq_verify_rows(x->c->kernel, p, x->o->ref_budget_flops, &nrows, &stride);
+  int64_t *rows = sq_verify_rows(c->kernel, p, o->ref_budget_flops, &nrows, &stride);
   if (!rows) return sq_fail(SQ_ENOMEM, "no host memory for the reference rows");
   sq_accuracy v;
-  rc = compare_outputs(x, rows, nrows, &v);
+  rc = compare_outputs(c, in, out, rows, nrows, &v);
   free(rows);
   if (rc) return rc;
   r->max_rel_err = v.max_rel_err;
@@ -533,6 +541,12 @@ static int append_samples(sq_device *dev, const sq_case *c, sq_result *r, const 
   sq_stats_compute(r->samples, r->nsamples, &r->stats);
   sq_case_fill_metrics(dev, c, r);
   return 0;
+}
+
+int sq_case_append_round(sq_device *dev, const sq_case *c, sq_result *r, const double *ms, int n) {
+  int rc = append_samples(dev, c, r, ms, n);
+  if (!rc) sq_clear_error();
+  return rc;
 }
 
 /* One more round on the cpu device: the reference timed again. */

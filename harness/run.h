@@ -80,6 +80,21 @@ double sq_case_kept_bytes(const sq_case_state *s);
 int sq_case_kept_round(sq_case_state *s, const sq_run_opts *opts, sq_result *r, int count);
 void sq_case_unkeep(sq_case_state *s);
 
+/* Verifies outputs computed elsewhere (a framework peer's, read back as
+ * float in the op's full layout; NULL where absent) against the kernel's
+ * reference on the inputs in[] (as float, as sq_inputs_tensor makes them),
+ * exactly as a device run is verified: the rows the reference budget
+ * allows, the dtype's tolerance (r->tolerance). Fills r's max_rel_err and
+ * verify; SQ_EVERIFY with the detail in why when wrong, another code when
+ * the host failed. */
+int sq_case_verify_host(const sq_case *c, const sq_run_opts *o, float *const *in, float *const *out, sq_result *r,
+                        char *why, size_t n);
+
+/* Appends n samples (ms), measured elsewhere, to an ok row as its next
+ * measuring round and recomputes its statistics and metrics. 0, or
+ * SQ_ENOMEM. */
+int sq_case_append_round(sq_device *dev, const sq_case *c, sq_result *r, const double *ms, int n);
+
 /* Fills a row's identity (device, kernel, shape, dtype, params, feature,
  * tolerance) without running anything: for rows skipped before a run. */
 void sq_case_describe(sq_device *dev, const sq_case *c, sq_result *r);

@@ -87,6 +87,12 @@ static int is_quadratic(const sq_result *r) {
   return !strcmp(r->family, "softmax_attn") || !strncmp(r->kernel, "softmax_attn", 12);
 }
 
+/* A framework peer's row (`run --peer`: "peer:torch.sdpa"): a baseline
+ * like the quadratic kernels, drawn dashed under its own name; a softmax
+ * peer also counts among the quadratic baselines (is_quadratic, by its
+ * family), so crossovers are against the fastest softmax of anyone. */
+static int is_peer(const sq_result *r) { return !strncmp(r->kernel, "peer:", 5); }
+
 /* One scaling figure per group (sq_result_same_group: the baseline's shape
  * without its token axis, causal, dtype, mode): every kernel of that
  * problem at every token count, the softmax baselines included. */
@@ -288,7 +294,7 @@ static void summarise(const rep *R, const sq_result *g, const sq_result *s, cons
   memset(rs, 0, sizeof *rs);
   rs->group = gi, rs->npoints = m, rs->slope = NAN, rs->crossover = -2;
   rs->speedup = rs->pred_speedup = rs->ms_at_tmax = NAN;
-  rs->quadratic = is_quadratic(s);
+  rs->quadratic = is_quadratic(s) || is_peer(s);
   snprintf(rs->group_label, sizeof rs->group_label, "%s", label);
   snprintf(rs->device, sizeof rs->device, "%s", s->device);
   snprintf(rs->kernel, sizeof rs->kernel, "%s", s->kernel);
@@ -391,7 +397,8 @@ static int scaling_figure(rep *R, const sq_result *g, int gi) {
       else snprintf(lt, sizeof lt, "%s: slope %.2f (T %lld..%lld)", st, rs[s].slope, rs[s].slope_tmin, rs[s].slope_tmax);
       fputs(block ? ", \\\n    " : "plot ", gp.f);
       gp_file(gp.f, name, ".dat");
-      fprintf(gp.f, " index %d using 1:2:3:4 with yerrorlines lw 2 pt 7 ps 0.8 lc %d title ", block, s + 1);
+      fprintf(gp.f, " index %d using 1:2:3:4 with yerrorlines lw 2 %s ps 0.8 lc %d title ", block,
+              is_peer(sv[s]) ? "dt 4 pt 6" : "pt 7", s + 1);
       sq_gp_string(gp.f, lt);
       block++;
     }

@@ -26,9 +26,19 @@ double sq_loglog_slope(const double *x, const double *y, int n) {
 
 static int is_ok(const sq_result *r) { return r->status == SQ_STATUS_OK && r->nsamples > 0; }
 
+/* A kernel this build lacks (a framework peer's "peer:torch.sdpa", a newer
+ * file's) is quadratic by its family: softmax attention is the baseline
+ * whoever computes it. */
 static int is_quadratic(const sq_result *r) {
   const sq_kernel *k = sq_kernel_find(r->kernel);
   return k ? k->quadratic : !strcmp(r->family, "softmax_attn");
+}
+
+/* is_quadratic of the rows of a kernel, by its name. */
+static int named_quadratic(const sq_result *rows, int n, const char *kernel) {
+  for (int i = 0; i < n; i++)
+    if (!strcmp(rows[i].kernel, kernel)) return is_quadratic(&rows[i]);
+  return 0;
 }
 
 double sq_rows_slope(const sq_result *rows, int n, const char *kernel, int causal, long long tmin, long long tmax) {
@@ -139,7 +149,7 @@ static void print_group(FILE *f, const sq_result *rows, int n, int g) {
   group_axes(rows, n, g, ks, &nk, ts, &nt);
   const sq_result *r = &rows[g];
   int nquad = 0;
-  for (int k = 0; k < nk; k++) nquad += sq_kernel_find(ks[k]) && sq_kernel_find(ks[k])->quadratic;
+  for (int k = 0; k < nk; k++) nquad += named_quadratic(rows, n, ks[k]);
   if (nt < 2 && (nquad == 0 || nquad == nk)) goto out; /* nothing to compare or fit */
   char sans[SQ_SHAPE_TEXT_MAX];
   sq_result_group_shape(r, sans, sizeof sans);
@@ -148,7 +158,7 @@ static void print_group(FILE *f, const sq_result *rows, int n, int g) {
   fprintf(f, "%9s", "T");
   for (int k = 0; k < nk; k++) fprintf(f, " %18.18s", short_name(ks[k]));
   for (int k = 0; k < nk; k++)
-    if (!sq_kernel_find(ks[k]) || !sq_kernel_find(ks[k])->quadratic) fprintf(f, "  x %-15.15s", short_name(ks[k]));
+    if (!named_quadratic(rows, n, ks[k])) fprintf(f, "  x %-15.15s", short_name(ks[k]));
   fprintf(f, "\n");
   for (int t = 0; t < nt; t++) {
     fprintf(f, "%9lld", ts[t]);
@@ -159,7 +169,7 @@ static void print_group(FILE *f, const sq_result *rows, int n, int g) {
     }
     double quad = best_quadratic_at(rows, n, r, ts[t]);
     for (int k = 0; k < nk; k++) {
-      if (sq_kernel_find(ks[k]) && sq_kernel_find(ks[k])->quadratic) continue;
+      if (named_quadratic(rows, n, ks[k])) continue;
       double m = median_at(rows, n, r, ks[k], ts[t]);
       if (isnan(m) || isnan(quad)) fprintf(f, "  %-17s", "-");
       else fprintf(f, "  %-17.3g", quad / m);
@@ -170,7 +180,7 @@ static void print_group(FILE *f, const sq_result *rows, int n, int g) {
   /* The upper T range, where launch overheads no longer blur the order. */
   if (nt > 4) print_slopes(f, rows, n, r, ks, nk, ts[nt - 4], ts[nt - 1]);
   for (int k = 0; k < nk; k++) {
-    if (sq_kernel_find(ks[k]) && sq_kernel_find(ks[k])->quadratic) continue;
+    if (named_quadratic(rows, n, ks[k])) continue;
     long long x = sq_rows_crossover(rows, n, ks[k], r->causal);
     if (x > 0) fprintf(f, "crossover: %s overtakes the softmax baselines from T=%lld\n", ks[k], x);
     else if (x == 0) fprintf(f, "crossover: %s is faster at every measured T\n", ks[k]);

@@ -141,6 +141,9 @@ reports_scripts = tests/test_compare_cli.sh tests/test_report.sh
 # worker and a small real A/A on the default device.
 reports_scripts += tests/test_worker_protocol.sh tests/test_gate.sh
 TESTS += $(reports_scripts)
+# `run --peer`: framework peers end to end with a NumPy stand-in peer.
+TESTS += tests/test_run_peer.sh
+EXTRA_DIST += tests/test_run_peer.sh tests/peer_numpy.py
 EXTRA_DIST += $(reports_scripts) tests/data/results_bad_number.csv tests/data/results_truncated.csv
 
 # --- fuzzing (tests/fuzz) ---
