@@ -157,6 +157,23 @@ static void test_v2_keys(void) {
   tap_ok(rc == SQ_EPARSE && strstr(sq_last_error(), ":3: key: unknown key 'N'"), "a key the op does not declare is refused (%s)",
          sq_last_error());
   if (!rc) sq_tunedb_free(&db);
+  /* A grid op's token axis is a list: its key buckets each side, and an
+   * entry answers a grid of nearby sides. */
+  const sq_kernel *w = sq_kernel_find("local_attn.window_2d.flash");
+  int qb = sq_kernel_param_index(w, "WN_QB");
+  sq_problem g;
+  rc = sq_problem_parse(w, "B=1,H=2,D=64,grid=128x96,win=8x8,shift=4x4,has_rpb=1", 0, SQ_F32, &g);
+  tap_ok(!rc && !sq_tunedb_key(&g, key, sizeof key) &&
+             !strcmp(key, "D=64,DV=64,grid~128x128,win=8x8,shift=4x4,has_rpb=1"),
+         "a grid's key buckets each side: %s", key);
+  f = fopen(path, "w");
+  fprintf(f, "# subquad-tunedb 2: test\n"
+             "backend,device,arch,vendor,kernel,dtype,causal,key,params,time_ms,default_ms,shape,date\n"
+             "opencl,GPU Two,gfx2,Acme,local_attn.window_2d.flash,f32,0,\"%s\",WN_QB=32,1,2,,\n", key);
+  fclose(f);
+  rc = lookup(&dev, w, &g, pv, lvl);
+  tap_ok(rc == 0 && !strcmp(lvl, "tuned:device") && pv[qb] == 32, "and the entry answers that grid (%s, WN_QB=%d)",
+         lvl, pv[qb]);
   unsetenv("SUBQUAD_TUNEDB");
   unlink(path);
 }

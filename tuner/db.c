@@ -35,6 +35,17 @@ int64_t sq_tunedb_bucket(int64_t T) {
   return b;
 }
 
+static int axis_len(const sq_axis *ax) { return ax->kind == SQ_AXIS_LIST ? ax->len : 1; }
+
+/* A bucketed axis as its key field's value: each value's bucket, a grid's
+ * written like the grid (grid~128x128). */
+static void bucket_text(const sq_problem *p, int a, char *v, size_t n) {
+  size_t used = 0;
+  for (int i = 0; i < axis_len(&p->shape.op->axes[a]); i++)
+    used += (size_t)snprintf(v + used, used < n ? n - used : 0, "%s%lld", i ? "x" : "",
+                             (long long)sq_tunedb_bucket((int64_t)p->shape.v[a][i]));
+}
+
 int sq_tunedb_key(const sq_problem *p, char *buf, size_t n) {
   const sq_op *op = p->shape.op;
   size_t used = 0;
@@ -43,7 +54,7 @@ int sq_tunedb_key(const sq_problem *p, char *buf, size_t n) {
     const sq_axis *ax = &op->axes[a];
     char v[64];
     if (ax->flags & SQ_AX_KEY) sq_shape_format_axis(&p->shape, a, v, sizeof v);
-    else if (ax->flags & SQ_AX_BUCKET) snprintf(v, sizeof v, "%lld", (long long)sq_tunedb_bucket(sq_ax(p, a)));
+    else if (ax->flags & SQ_AX_BUCKET) bucket_text(p, a, v, sizeof v);
     else continue;
     used += (size_t)snprintf(buf + used, used < n ? n - used : 0, "%s%s%c%s", used ? "," : "", ax->name,
                              ax->flags & SQ_AX_KEY ? '=' : '~', v);
@@ -73,9 +84,14 @@ static double key_distance(const char *key, const sq_problem *p) {
       sq_shape_format_axis(&p->shape, a, v, sizeof v);
       if (strcmp(v, sep + 1)) return -1;
     } else {
-      double b = strtod(sep + 1, NULL);
-      if (!(b >= 1)) return -1;
-      dist += fabs(log2(b) - log2((double)sq_tunedb_bucket(sq_ax(p, a))));
+      const char *b = sep + 1;
+      for (int i = 0; i < axis_len(&op->axes[a]); i++) {
+        char *end;
+        double bi = strtod(b, &end);
+        if (!(bi >= 1) || *end != (i + 1 < axis_len(&op->axes[a]) ? 'x' : '\0')) return -1;
+        dist += fabs(log2(bi) - log2((double)sq_tunedb_bucket((int64_t)p->shape.v[a][i])));
+        b = end + 1;
+      }
     }
   }
   return dist;
