@@ -18,29 +18,14 @@ import json
 import os
 import sys
 
-from dumpcheck import DTYPES, Malformed, key, load_npy, main, np
+from dumpcheck import Malformed, key, load_npy, main, np, open_case
 
 
 KERNELS = ("linear_attn.decay", "linear_attn.gla")
 
 
 def read_case(d):
-    path = os.path.join(d, "case.json")
-    try:
-        with open(path, encoding="utf-8") as f:
-            case = json.load(f)
-    except OSError as e:
-        raise Malformed("case.json: cannot read: %s" % (e.strerror or e))
-    except ValueError as e:
-        raise Malformed("case.json: not JSON: %s" % e)
-    if not isinstance(case, dict):
-        raise Malformed("case.json: not a JSON object")
-    c = {"kernel": key(case, "kernel", "str"), "dtype": key(case, "dtype", "str")}
-    if c["kernel"] not in KERNELS:
-        raise Malformed("case.json: kernel '%s' is not one of %s" % (c["kernel"], ", ".join(KERNELS)))
-    if c["dtype"] not in DTYPES:
-        raise Malformed("case.json: dtype '%s' is not f32, f16 or bf16" % c["dtype"])
-    c["dtype"] = DTYPES[c["dtype"]]
+    case, c = open_case(d, KERNELS)
     for k in ("B", "H", "T", "D", "DV"):
         c[k] = key(case, k, "int")
     c["causal"] = key(case, "causal", "bool")

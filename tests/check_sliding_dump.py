@@ -21,26 +21,11 @@ import json
 import os
 import sys
 
-from dumpcheck import DTYPES, Malformed, key, load_npy, main, np
+from dumpcheck import Malformed, key, load_npy, main, np, open_case
 
 
 def read_case(d):
-    path = os.path.join(d, "case.json")
-    try:
-        with open(path, encoding="utf-8") as f:
-            case = json.load(f)
-    except OSError as e:
-        raise Malformed("case.json: cannot read: %s" % (e.strerror or e))
-    except ValueError as e:
-        raise Malformed("case.json: not JSON: %s" % e)
-    if not isinstance(case, dict):
-        raise Malformed("case.json: not a JSON object")
-    c = {"kernel": key(case, "kernel", "str"), "dtype": key(case, "dtype", "str")}
-    if c["kernel"] != "local_attn.sliding_1d":
-        raise Malformed("case.json: kernel '%s' is not local_attn.sliding_1d" % c["kernel"])
-    if c["dtype"] not in DTYPES:
-        raise Malformed("case.json: dtype '%s' is not f32, f16 or bf16" % c["dtype"])
-    c["dtype"] = DTYPES[c["dtype"]]
+    case, c = open_case(d, ("local_attn.sliding_1d",))
     for k in ("B", "H", "T", "D", "DV"):
         c[k] = key(case, k, "int")
     # Windows may be 0 (the query alone on that side): an integer >= 0.

@@ -18,26 +18,12 @@ import json
 import os
 import sys
 
-from dumpcheck import DTYPES, Malformed, key, load_npy, main, np
+from dumpcheck import Malformed, key, load_npy, main, np, open_case
 
 
 KERNEL = "ssm.selective_scan"
 def read_case(d):
-    try:
-        with open(os.path.join(d, "case.json"), encoding="utf-8") as f:
-            case = json.load(f)
-    except OSError as e:
-        raise Malformed("case.json: cannot read: %s" % (e.strerror or e))
-    except ValueError as e:
-        raise Malformed("case.json: not JSON: %s" % str(e).splitlines()[0])
-    if not isinstance(case, dict):
-        raise Malformed("case.json: not a JSON object")
-    c = {"kernel": key(case, "kernel", "str"), "dtype": key(case, "dtype", "str")}
-    if c["kernel"] != KERNEL:
-        raise Malformed("case.json: kernel '%s', want '%s'" % (c["kernel"], KERNEL))
-    if c["dtype"] not in DTYPES:
-        raise Malformed("case.json: dtype '%s' is not f32, f16 or bf16" % c["dtype"])
-    c["dtype"] = DTYPES[c["dtype"]]
+    case, c = open_case(d, (KERNEL,))
     for k in ("B", "D", "T", "N", "G", "K"):
         c[k] = key(case, k, "int")
     for k in ("delta_softplus", "has_z", "state"):

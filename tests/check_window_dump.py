@@ -26,7 +26,7 @@ import json
 import os
 import sys
 
-from dumpcheck import DTYPES, Malformed, key, load_npy, main, np
+from dumpcheck import Malformed, key, load_npy, main, np, open_case
 
 KERNELS = {"local_attn.window_2d": 2, "local_attn.window_3d": 3}
 
@@ -42,22 +42,7 @@ def int_list(case, name, rank, least):
 
 
 def read_case(d):
-    path = os.path.join(d, "case.json")
-    try:
-        with open(path, encoding="utf-8") as f:
-            case = json.load(f)
-    except OSError as e:
-        raise Malformed("case.json: cannot read: %s" % (e.strerror or e))
-    except ValueError as e:
-        raise Malformed("case.json: not JSON: %s" % e)
-    if not isinstance(case, dict):
-        raise Malformed("case.json: not a JSON object")
-    c = {"kernel": key(case, "kernel", "str"), "dtype": key(case, "dtype", "str")}
-    if c["kernel"] not in KERNELS:
-        raise Malformed("case.json: kernel '%s' is not local_attn.window_2d or local_attn.window_3d" % c["kernel"])
-    if c["dtype"] not in DTYPES:
-        raise Malformed("case.json: dtype '%s' is not f32, f16 or bf16" % c["dtype"])
-    c["dtype"] = DTYPES[c["dtype"]]
+    case, c = open_case(d, KERNELS)
     rank = KERNELS[c["kernel"]]
     for k in ("B", "H", "D", "DV"):
         c[k] = key(case, k, "int")

@@ -87,6 +87,27 @@ def key(case, name, kind):
     return v
 
 
+def open_case(d, kernels):
+    """case.json of dump folder d: the JSON object, and its kernel (one of
+    `kernels`) and dtype (aliases read as f32, f16, bf16) in a dict to fill."""
+    try:
+        with open(os.path.join(d, "case.json"), encoding="utf-8") as f:
+            case = json.load(f)
+    except OSError as e:
+        raise Malformed("case.json: cannot read: %s" % (e.strerror or e))
+    except ValueError as e:
+        raise Malformed("case.json: not JSON: %s" % str(e).splitlines()[0])
+    if not isinstance(case, dict):
+        raise Malformed("case.json: not a JSON object")
+    c = {"kernel": key(case, "kernel", "str"), "dtype": key(case, "dtype", "str")}
+    if c["kernel"] not in kernels:
+        raise Malformed("case.json: kernel '%s' is not %s" % (c["kernel"], " or ".join(kernels)))
+    if c["dtype"] not in DTYPES:
+        raise Malformed("case.json: dtype '%s' is not f32, f16 or bf16" % c["dtype"])
+    c["dtype"] = DTYPES[c["dtype"]]
+    return case, c
+
+
 def rel_err(got, want):
     """max|got - want| / (max|want| + 1e-6); infinite when got is not finite."""
     if not np.isfinite(got).all():
