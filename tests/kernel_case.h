@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* What every kernel test shares: the device it runs on, a bail-out for a
  * case the test itself wrote wrong, one case verified on that device
- * (never timed) reported as one TAP line, and deterministic draws with a
- * relative error for the tests that compare references among themselves.
+ * (never timed) reported as one TAP line, deterministic draws with a
+ * relative error for the tests that compare references among themselves,
+ * and the gap of a captured run to softmax attention.
  * Header-only, like tests/tap.h. */
 #ifndef SQ_TESTS_KERNEL_CASE_H
 #define SQ_TESTS_KERNEL_CASE_H
@@ -16,6 +17,9 @@
 #include "base/error.h"
 #include "harness/device.h"
 #include "harness/run.h"
+#include "kernels/attention.h"
+#include "kernels/softmax_attn.h"
+#include "tests/capture.h"
 #include "tests/tap.h"
 
 static sq_device *dev;
@@ -76,6 +80,28 @@ static inline double max_rel(const double *a, const double *b, int64_t n) {
     m = fmax(m, fabs(b[i]));
   }
   return d / (m + 1e-300);
+}
+
+/* How far a captured run's output (tensor o) is from softmax_attn's
+ * reference on its captured q, k, v, all [B][H][T][.]: the windows that
+ * cover every key are plain softmax attention. Infinite when the reference
+ * fails. */
+static inline double softmax_gap(const capture *c, int q, int k, int v, int o, int64_t B, int64_t H, int64_t T,
+                                 int64_t D, int64_t DV, int causal) {
+  const int64_t n = B * H * T * DV;
+  sq_problem s;
+  sq_att_problem(&s, &sq_op_softmax_attn, B, H, T, D, DV, causal, SQ_F32);
+  int64_t *rows = malloc(sizeof(int64_t) * (size_t)T);
+  double *r = malloc(sizeof(double) * (size_t)n), *got = malloc(sizeof(double) * (size_t)n);
+  if (!rows || !r || !got) bail("softmax_gap", "no memory");
+  for (int64_t i = 0; i < T; i++) rows[i] = i;
+  const float *in[4] = {c->v[q], c->v[k], c->v[v], NULL};
+  double *out[4] = {NULL, NULL, NULL, r};
+  int rc = sq_softmax_attn_reference(&s, in, rows, T, out);
+  for (int64_t i = 0; i < n; i++) got[i] = c->v[o][i];
+  double e = rc ? INFINITY : max_rel(got, r, n);
+  free(rows), free(r), free(got);
+  return e;
 }
 
 #endif
