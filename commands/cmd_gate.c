@@ -608,8 +608,10 @@ static int start_workers(gate *g) {
 
 /* --- rounds ---------------------------------------------------------------- */
 
+/* Progress goes to stderr whatever it is (a CI log too), as run's does;
+ * -q silences it. */
 static void progress(gate *g, int nactive, double round_s) {
-  if (g->a.quiet || !isatty(STDERR_FILENO)) return;
+  if (g->a.quiet) return;
   char el[32];
   sq_format_duration(sq_now_s() - g->t0, el, sizeof el);
   fprintf(stderr, "[round %d] %d case%s measured, %.1f s; %s elapsed\n", g->rounds, nactive, nactive == 1 ? "" : "s",
@@ -896,7 +898,7 @@ int sq_cmd_gate(int argc, char **argv) {
   }
   for (int i = 0; i < g.n; i++) {
     setup_case(&g, &g.cases[i]);
-    if (!g.a.quiet && isatty(STDERR_FILENO))
+    if (!g.a.quiet)
       fprintf(stderr, "[setup %d/%d] %s %s T=%lld: BASE %s, NEW %s\n", i + 1, g.n, g.cases[i].kernel->name,
               g.cases[i].causal ? "causal" : "noncausal", (long long)g.cases[i].tokens,
               g.cases[i].present[BASE] ? sq_status_name(g.cases[i].m[BASE].status) : "absent",
