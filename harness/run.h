@@ -60,11 +60,12 @@ int sq_case_run(sq_device *dev, const sq_case *c, const sq_run_opts *o, sq_resul
  * (the detail left empty), or SQ_ENOMEM when the host ran out of memory. */
 int sq_case_sample_more(sq_device *dev, const sq_case *c, const sq_run_opts *o, sq_result *r);
 
-/* One measuring round of exactly `count` samples appended to an ok row of
- * a case already verified (a row from a verify-only sq_case_run may hold
- * no samples yet): the gate's worker asks for rounds of a fixed size, so
- * each round of both sides weighs the same. Failures and the return as
- * for sq_case_sample_more. */
+/* One measuring round of `count` samples appended to an ok row of a case
+ * already verified (a row from a verify-only sq_case_run may hold no
+ * samples yet): the gate's worker asks for rounds of a fixed size, so each
+ * round of both sides weighs the same; a case whose samples pass the
+ * measurement's time limit stops there with fewer. Failures and the
+ * return as for sq_case_sample_more. */
 int sq_case_sample_round(sq_device *dev, const sq_case *c, const sq_run_opts *opts, sq_result *r, int count);
 
 /* A verified case kept set up between rounds (the gate's worker): the
