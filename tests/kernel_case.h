@@ -82,6 +82,15 @@ static inline double max_rel(const double *a, const double *b, int64_t n) {
   return d / (m + 1e-300);
 }
 
+/* Input hook q = k = 4r: a sharper softmax (FAMILIES.md §4.2's stress
+ * test), for any op whose tensors are named q and k. */
+static inline void sharpen_qk(const sq_problem *p, int t, float *v, int64_t n, void *ctx) {
+  (void)ctx;
+  const char *name = p->shape.op->tensors[t].name;
+  if (!strcmp(name, "q") || !strcmp(name, "k"))
+    for (int64_t i = 0; i < n; i++) v[i] *= 4.0f;
+}
+
 /* How far a captured run's output (tensor o) is from softmax_attn's
  * reference on its captured q, k, v, all [B][H][T][.]: the windows that
  * cover every key are plain softmax attention. Infinite when the reference

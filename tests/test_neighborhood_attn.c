@@ -246,17 +246,10 @@ static void configurations(void) {
     }
 }
 
-/* q = k = 4r: a sharper softmax (FAMILIES.md §4.2's stress test). */
-static void sharpen(const sq_problem *p, int t, float *v, int64_t n, void *ctx) {
-  (void)p, (void)ctx;
-  if (t == SQ_NA_Q || t == SQ_NA_K)
-    for (int64_t i = 0; i < n; i++) v[i] *= 4.0f;
-}
-
 static void sharp(void) {
   sq_run_opts o;
   sq_run_defaults(&o);
-  o.input = (sq_input_hook){sharpen, NULL};
+  o.input = (sq_input_hook){sharpen_qk, NULL};
   sq_problem p;
   problem(&(shape){1, 2, 64, 64, 33, 30, 9, 7, 2, 3}, SQ_F32, &p);
   run_case(&p, NULL, &o, "q = k = 4r");

@@ -186,17 +186,10 @@ static void configurations(void) {
       }
 }
 
-/* q = k = 4r: a sharper softmax (FAMILIES.md §4.2's stress test). */
-static void sharpen(const sq_problem *p, int t, float *v, int64_t n, void *ctx) {
-  (void)p, (void)ctx;
-  if (t == SQ_SW_Q || t == SQ_SW_K)
-    for (int64_t i = 0; i < n; i++) v[i] *= 4.0f;
-}
-
 static void sharp(void) {
   sq_run_opts o;
   sq_run_defaults(&o);
-  o.input = (sq_input_hook){sharpen, NULL};
+  o.input = (sq_input_hook){sharpen_qk, NULL};
   for (int causal = 1; causal >= 0; causal--) {
     sq_problem p;
     problem(&(shape){1, 2, 400, 64, 64, 100, 33}, causal, SQ_F32, &p);

@@ -340,17 +340,10 @@ static void configurations(void) {
   }
 }
 
-/* q = k = 4r: a sharper softmax (FAMILIES.md §4.2's stress test). */
-static void sharpen(const sq_problem *p, int t, float *v, int64_t n, void *ctx) {
-  (void)p, (void)ctx;
-  if (t == SQ_WN_Q || t == SQ_WN_K)
-    for (int64_t i = 0; i < n; i++) v[i] *= 4.0f;
-}
-
 static void sharp(void) {
   sq_run_opts o;
   sq_run_defaults(&o);
-  o.input = (sq_input_hook){sharpen, NULL};
+  o.input = (sq_input_hook){sharpen_qk, NULL};
   run_case(&sq_window_2d_flash, "B=1,H=2,D=32,grid=16x16,win=8x8,shift=4x4,has_rpb=1", SQ_F32, NULL, &o,
            "q = k = 4r");
 }

@@ -54,7 +54,7 @@ static int check_op(const char *file, int line, const char *name, sq_workload *w
  * op which supports it. The registry lists an op's kernels best first (the
  * chunked forms before the recurrent ones), so a pending row runs the fast
  * form as soon as one lands. */
-static const sq_kernel *op_kernel(const sq_op *op, int causal) {
+const sq_kernel *sq_op_kernel(const sq_op *op, int causal) {
   for (int i = 0; i < sq_nkernels; i++) {
     const sq_kernel *k = sq_kernels[i];
     if (k->op == op && (k->modes & (causal ? SQ_CAUSAL : SQ_NONCAUSAL))) return k;
@@ -68,7 +68,7 @@ static int check_kernel(const char *file, int line, sq_workload *w) {
     if (w->op->pending && strcmp(w->op->pending, w->kernel))
       return BAD("%s:%d: kernel: '%s', but %s's kernels are %s", file, line, w->kernel,
                  w->op->name, w->op->pending);
-    w->k = op_kernel(w->op, w->causal);
+    w->k = sq_op_kernel(w->op, w->causal);
     return 0;
   }
   w->k = sq_kernel_find(w->kernel);

@@ -79,6 +79,9 @@ int sq_catalog_set_path(const char *path);
 int sq_catalog_get(const sq_catalog **out);
 
 const sq_workload *sq_catalog_find(const sq_catalog *c, const char *name);
+/* The op's preferred kernel in a mode (causal 1 or 0): the first
+ * registered kernel of the op that has it, or NULL while it is pending. */
+const sq_kernel *sq_op_kernel(const sq_op *op, int causal);
 const sq_paper *sq_catalog_paper(const sq_catalog *c, const char *paper);
 
 /* Kernel-sized problem of a runnable row, from its shape (B, H, T, D, DV

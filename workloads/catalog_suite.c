@@ -106,19 +106,12 @@ static int add_sweep_point(sq_case_list *l, int64_t B, int64_t H, int64_t T, int
   return 0;
 }
 
-/* The first registered kernel of an op (the registry lists the best
- * first), or NULL while its kernels are pending. */
-static const sq_kernel *op_kernel(const char *op) {
-  for (int i = 0; i < sq_nkernels; i++)
-    if (!strcmp(sq_kernels[i]->op->name, op)) return sq_kernels[i];
-  return NULL;
-}
-
 /* One non-causal case of an op's first kernel, its shape as --shape text;
  * nothing while the op has no kernel, or when the list already runs it. */
 static int add_shape_case(sq_case_list *l, const char *op, const char *text, const char *workload,
                           const char *paper) {
-  const sq_kernel *k = op_kernel(op);
+  const sq_op *o = sq_op_find(op);
+  const sq_kernel *k = o ? sq_op_kernel(o, 0) : NULL;
   if (!k) return 0;
   sq_problem p = {.causal = 0, .dtype = SQ_F32};
   int rc = sq_shape_parse_op(k->op, text, 0, workload, &p.shape);
