@@ -302,8 +302,13 @@ static int select_cases(gate *g) {
   if (!rc && a->witness) rc = add_witness(g);
   int used[2][MAX_PARAMS] = {{0}};
   for (int i = 0; !rc && i < g->n; i++)
-    for (int s = 0; !rc && s < 2; s++)
-      rc = side_params(a, s, g->cases[i].kernel, used[s], g->cases[i].params[s], sizeof g->cases[i].params[s]);
+    for (int s = 0; !rc && s < 2; s++) {
+      gate_case *c = &g->cases[i];
+      /* The witness keeps each side's own configuration: a forced tunable
+       * would make it a second A/B case instead of a gauge of the machine. */
+      if (c->witness) snprintf(c->params[s], sizeof c->params[s], "-");
+      else rc = side_params(a, s, c->kernel, used[s], c->params[s], sizeof c->params[s]);
+    }
   for (int s = 0; !rc && s < 2; s++)
     for (int j = 0; j < a->nparams[s]; j++)
       if (!used[s][j])

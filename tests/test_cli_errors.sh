@@ -29,6 +29,9 @@ expect_error "missing option value" 2 "needs a value" -- run --kernel $K --shape
 expect_error "causal-only kernel asked non-causal" 2 "has no non-causal form" -- run --kernel $K --shape $S --noncausal
 expect_error "unknown suite" 2 "nope" -- run --suite nope
 expect_error "suite parameter no kernel has" 2 "no kernel of the selected cases has 'NOPE=4'" -- run --suite quick --param NOPE=4
+expect_error "parameter for no such kernel" 2 "'no.such' is not a kernel" -- run --suite quick --param no.such:CHUNK=32
+expect_error "a kernel's parameter it does not have" 2 "no kernel of the selected cases has 'linear_attn.noncausal:CHUNK=32'" -- \
+  run --suite quick --param linear_attn.noncausal:CHUNK=32
 expect_error "kernel without shape" 2 "needs --shape" -- run --kernel $K
 expect_error "bad timeout" 2 "--timeout" -- run --kernel $K --shape $S --timeout soon
 expect_error "zero rounds" 2 "--rounds" -- run --kernel $K --shape $S --rounds 0

@@ -30,6 +30,8 @@ expect_error "param for a kernel not among the cases: exit 3" 3 "no kernel of th
   -o "$tmp/qual" > /dev/null 2>&1
 check "KERNEL:N=V sets N on that kernel's NEW side only" sh -c \
   "grep '^1,' '$tmp/qual/new.csv' | grep -q 'CHUNK=32' && ! grep '^1,' '$tmp/qual/base.csv' | grep -q 'CHUNK=32'"
+check "... and not on the drift witness (the same kernel), which keeps each side's own" sh -c \
+  "grep -q '^2,.*gate-witness' '$tmp/qual/new.csv' && ! grep '^2,' '$tmp/qual/new.csv' | grep -q ',cli,'"
 "$SUBQUAD" gate --base "$tmp/no-such-binary" --new "$SUBQUAD" $K $FAST -o "$tmp/nobin" > /dev/null 2> "$tmp/err"
 st=$?
 check "a BASE that cannot run: exit 3 ($st)" test $st -eq 3
