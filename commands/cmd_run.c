@@ -36,6 +36,7 @@ typedef struct run_cli {
   int feature_given;       /* --feature or --normalize given: overrides a suite's form */
   double max_case_s;
   int rounds;              /* measuring rounds; 0 unset */
+  int vendor_blas;         /* a selected kernel calls the vendor's GEMM */
   int nparams;
   const char *params[MAX_CLI_PARAMS];
   sq_run_opts opts;
@@ -222,6 +223,7 @@ static int configure_cases(run_cli *a, sq_device *dev, sq_case_list *l) {
   int used[MAX_CLI_PARAMS] = {0};
   for (int i = 0; i < l->n; i++) {
     sq_case *c = &l->v[i].c;
+    a->vendor_blas |= c->kernel->vendor_blas;
     c->prob.dtype = a->dtype;
     if (a->suite) apply_feature_flags(a, &c->prob, 0);
     snprintf(c->config_source, sizeof c->config_source, "default");
@@ -266,6 +268,8 @@ static void add_device_meta(sq_meta *m, sq_device *dev, const run_cli *a) {
   sq_meta_set(m, "driver", dev->info.driver);
   sq_meta_set(m, "arch", dev->info.arch);
   sq_meta_set(m, "platform", dev->info.platform);
+  const char *blas = a->vendor_blas ? sq_device_vendor_blas(dev) : NULL;
+  if (blas) sq_meta_set(m, "vendor_blas", blas);
   snprintf(buf, sizeof buf, "%d", dev->info.compute_units);
   sq_meta_set(m, "compute_units", buf);
   snprintf(buf, sizeof buf, "%llu", (unsigned long long)dev->info.global_mem);

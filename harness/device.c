@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "base/error.h"
+#include "harness/vendor_blas.h"
 
 static const sq_backend *const backends[] = {
 #ifdef SQ_HAVE_CUDA
@@ -201,4 +202,15 @@ int sq_buf_wrap(sq_device *dev, void *host, size_t bytes, sq_buf *out) {
 
 void sq_buf_free(sq_device *dev, sq_buf *buf) {
   if (buf && buf->h) dev->backend->free(dev->impl, buf);
+}
+
+const char *sq_device_vendor_blas(const sq_device *dev) {
+#ifdef SQ_HAVE_OPENCL
+  if (dev->backend == &sq_backend_opencl) return sq_clblast_library();
+#endif
+#ifdef SQ_HAVE_CUDA
+  if (dev->backend == &sq_backend_cuda) return sq_cublas_library();
+#endif
+  (void)dev;
+  return NULL;
 }

@@ -45,6 +45,10 @@ int sq_buf_alloc(sq_device *dev, size_t bytes, sq_buf *out);
 int sq_buf_wrap(sq_device *dev, void *host, size_t bytes, sq_buf *out);
 void sq_buf_free(sq_device *dev, sq_buf *buf);
 
+/* The vendor BLAS library a plan's GEMM steps use on dev (loading it), or
+ * why there is none; NULL on the cpu device. */
+const char *sq_device_vendor_blas(const sq_device *dev);
+
 /* Measures the device's peaks (a few seconds) into dev->peaks. */
 int sq_device_measure_peaks(sq_device *dev);
 

@@ -8,11 +8,11 @@ libsubquad_a_SOURCES += \
 	harness/inputs.h harness/inputs.c \
 	harness/run.h harness/run.c harness/parse.c \
 	harness/verify.h harness/verify.c harness/progcache.h harness/progcache.c \
-	harness/npy.h harness/npy.c harness/dump.h harness/dump.c
+	harness/npy.h harness/npy.c harness/dump.h harness/dump.c harness/vendor_blas.h
 
 if SQ_OPENCL
-libsubquad_a_SOURCES += harness/backend_opencl.c
+libsubquad_a_SOURCES += harness/backend_opencl.c harness/blas_clblast.c
 endif
 if SQ_CUDA
-libsubquad_a_SOURCES += harness/backend_cuda.c harness/cuda_compile.h
+libsubquad_a_SOURCES += harness/backend_cuda.c harness/blas_cublas.c harness/cuda_compile.h
 endif

@@ -63,6 +63,15 @@ sq_launch *sq_plan_launch(sq_plan *pl, const char *entry, size_t g0, size_t g1, 
   return l;
 }
 
+sq_launch *sq_plan_gemm(sq_plan *pl, const sq_gemm *g) {
+  if (pl->nlaunch >= SQ_MAX_LAUNCHES) return NULL;
+  sq_launch *l = &pl->launch[pl->nlaunch++];
+  memset(l, 0, sizeof *l);
+  l->entry = "vendor_gemm";
+  l->gemm = *g;
+  return l;
+}
+
 int sq_plan_scratch(sq_plan *pl, size_t bytes) {
   if (pl->nscratch >= SQ_MAX_SCRATCH) return -1;
   pl->scratch_bytes[pl->nscratch] = bytes;

@@ -56,12 +56,26 @@ typedef struct sq_arg {
   float f;                 /* SQ_ARG_F32 */
 } sq_arg;
 
+/* A launch that is a call of the vendor's GEMM (cuBLAS on CUDA, CLBlast on
+ * OpenCL) instead of a kernel of the text: for each z < batch, row-major
+ * f32, C_z = alpha A_z op(B_z) + beta C_z, where op(B) = B or B^T, and X_z
+ * starts z * stride_x elements into the buffer in slot x. */
+typedef struct sq_gemm {
+  int64_t batch;           /* 0: not a GEMM */
+  int64_t m, n, k;
+  int a, b, c;             /* buffer slots */
+  int trans_b;
+  int64_t lda, ldb, ldc, stride_a, stride_b, stride_c;
+  float alpha, beta;
+} sq_gemm;
+
 typedef struct sq_launch {
   const char *entry;       /* kernel function name in the source text */
   size_t global[3];        /* work-items per dimension, a multiple of local */
   size_t local[3];         /* work-group size per dimension */
   int nargs;
   sq_arg args[SQ_MAX_ARGS];
+  sq_gemm gemm;            /* gemm.batch > 0: this launch is the vendor's GEMM */
 } sq_launch;
 
 typedef struct sq_plan {
@@ -104,6 +118,7 @@ typedef struct sq_kernel {
    * windows), so a sampled verification costs only its rows; 0: it runs a
    * recurrence over every token whatever rows are asked. */
   int ref_by_row;
+  int vendor_blas;         /* 1: its plan has vendor GEMM steps (cuBLAS, CLBlast) */
   int nparams;
   sq_param params[SQ_MAX_PARAMS];
   /* Constraints between parameters, checked on the first `nset` values so
@@ -142,6 +157,8 @@ void sq_plan_define_text(sq_plan *pl, const char *name, const char *value);
 void sq_plan_problem_defines(sq_plan *pl, const sq_problem *p);
 sq_launch *sq_plan_launch(sq_plan *pl, const char *entry, size_t g0, size_t g1, size_t g2,
                           size_t l0, size_t l1, size_t l2);
+/* A vendor GEMM step (entry "vendor_gemm", no work-groups). */
+sq_launch *sq_plan_gemm(sq_plan *pl, const sq_gemm *g);
 int sq_plan_scratch(sq_plan *pl, size_t bytes);      /* returns the slot */
 void sq_arg_buf(sq_launch *l, int slot);
 void sq_arg_i32(sq_launch *l, int32_t v);

@@ -41,6 +41,7 @@ const sq_kernel *const sq_kernels[] = {
   &sq_cross_attn_flash,
   &sq_varlen_attn_flash,
   &sq_softmax_attn_naive,
+  &sq_softmax_attn_blas,
   &sq_softmax_attn_flash,
 };
 const int sq_nkernels = (int)(sizeof sq_kernels / sizeof sq_kernels[0]);

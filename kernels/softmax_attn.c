@@ -2,7 +2,10 @@
 /* Descriptors of the quadratic softmax-attention baselines (texts in
  * kernels/softmax_attn.sqk, reference in kernels/softmax_attn_ref.c):
  * softmax_attn.naive materialises the B*H*T*T score matrix in scratch and
- * runs three kernels (scores, row softmax, P V); softmax_attn.flash is one
+ * runs three kernels (scores, row softmax, P V); softmax_attn.blas does the
+ * same with the vendor's batched GEMMs (cuBLAS, CLBlast) for the scores
+ * and P V, the strongest quadratic baseline without a framework, f32 only
+ * as those libraries' portable routines are; softmax_attn.flash is one
  * tiled kernel with the online softmax of FlashAttention. Both run causal
  * and non-causal (the CAUSAL define selects), any T >= 1, D and DV 1..256
  * and every storage dtype. Their useful work is the same: the (i, j) pairs
@@ -157,6 +160,71 @@ const sq_kernel sq_softmax_attn_naive = {
   },
   .check = naive_check,
   .plan = naive_plan,
+  .work = sm_work,
+  .reference = sq_softmax_attn_reference,
+  .reference_row_cost = sq_softmax_attn_reference_row_cost,
+};
+
+/* ---- blas ------------------------------------------------------------- */
+
+static int blas_check(const sq_problem *p, const int *pv, int nset, char *why, size_t n) {
+  int rc = common_check(p, why, n);
+  if (rc) return rc;
+  if (p->dtype != SQ_F32) {
+    snprintf(why, n, "dtype %s: the vendor GEMM is called in f32 only", sq_dtype_name(p->dtype));
+    return SQ_EINVAL;
+  }
+  if (nset >= 1) {
+    const int wg = pv[0];
+    if (wg < 1 || wg > SM_WG_MAX || (wg & (wg - 1))) {
+      snprintf(why, n, "NV_SMWG=%d must be a power of two <= %d", wg, SM_WG_MAX);
+      return SQ_EINVAL;
+    }
+  }
+  return 0;
+}
+
+/* S_z = scale Q_z K_z^T (the whole square: a GEMM cannot skip the causal
+ * half), the row softmax in place, O_z = P_z V_z, for z < B*H. */
+static int blas_plan(const sq_problem *p, const int *pv, sq_plan *pl) {
+  const int64_t T = att_T(p), D = att_D(p), DV = att_DV(p), bh = att_B(p) * att_H(p);
+  sq_plan_init(pl);
+  sq_plan_problem_defines(pl, p);
+  sq_plan_define(pl, "NV_SMWG", pv[0]);
+  sq_plan_define(pl, "SM_ZERO_ABOVE", 1);
+  if ((double)bh * (double)T * (double)T * sizeof(float) > (double)SIZE_MAX)
+    return sq_fail(SQ_EINFEASIBLE, "softmax_attn.blas: B*H*T*T scores do not fit in memory");
+  const int sc = sq_plan_scratch(pl, (size_t)(bh * T * T) * sizeof(float));
+  pl->local_mem = (size_t)pv[0] * sizeof(float);
+  sq_gemm scores = {.batch = bh, .m = T, .n = T, .k = D, .a = SQ_ATT_Q, .b = SQ_ATT_K, .c = sc, .trans_b = 1,
+                    .lda = D, .ldb = D, .ldc = T, .stride_a = T * D, .stride_b = T * D, .stride_c = T * T,
+                    .alpha = (float)(1.0 / sqrt((double)D)), .beta = 0};
+  sq_plan_gemm(pl, &scores);
+  sq_launch *l = sq_plan_launch(pl, "sq_sm_softmax", (size_t)T * (size_t)pv[0], 1, (size_t)bh, (size_t)pv[0], 1, 1);
+  sq_arg_buf(l, sc);
+  sq_arg_i32(l, (int32_t)T);
+  sq_gemm pv_gemm = {.batch = bh, .m = T, .n = DV, .k = T, .a = sc, .b = SQ_ATT_V, .c = SQ_ATT_O, .lda = T,
+                     .ldb = DV, .ldc = DV, .stride_a = T * T, .stride_b = T * DV, .stride_c = T * DV, .alpha = 1,
+                     .beta = 0};
+  sq_plan_gemm(pl, &pv_gemm);
+  return 0;
+}
+
+const sq_kernel sq_softmax_attn_blas = {
+  .name = "softmax_attn.blas",
+  .family = "softmax_attn",
+  .op = &sq_op_softmax_attn,
+  .doc = "softmax attention through the vendor BLAS: batched GEMMs (cuBLAS, CLBlast) for S and P V, subquad's row softmax between",
+  .source = &sq_src_softmax_attn,
+  .modes = SQ_CAUSAL | SQ_NONCAUSAL,
+  .quadratic = 1,
+  .vendor_blas = 1,
+  .nparams = 1,
+  .params = {
+    {"NV_SMWG", 4, {32, 64, 128, 256}, 64, "work-items per row of the softmax kernel"},
+  },
+  .check = blas_check,
+  .plan = blas_plan,
   .work = sm_work,
   .reference = sq_softmax_attn_reference,
   .reference_row_cost = sq_softmax_attn_reference_row_cost,

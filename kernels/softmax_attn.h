@@ -8,6 +8,7 @@
 #include "kernels/attention.h"
 
 extern const sq_kernel sq_softmax_attn_naive;
+extern const sq_kernel sq_softmax_attn_blas;
 extern const sq_kernel sq_softmax_attn_flash;
 
 /* kernels/softmax_attn_ref.c: o_i = sum_j softmax_j(q_i . k_j / sqrt(D)) v_j

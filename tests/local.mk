@@ -14,8 +14,8 @@ EXTRA_DIST += tests/tap.h tests/tap.sh tests/capture.h tests/kernel_case.h tests
 # --- core (harness, kernels, results) ---
 core_tests =
 core_tests += tests/test_harness_units tests/test_kernels tests/test_canary tests/test_ops tests/test_csv
-TESTS += tests/test_cli_errors.sh tests/test_run_cli.sh tests/test_run_partial.sh
-EXTRA_DIST += tests/test_cli_errors.sh tests/test_run_cli.sh tests/test_run_partial.sh
+TESTS += tests/test_cli_errors.sh tests/test_run_cli.sh tests/test_run_partial.sh tests/test_softmax_blas.sh
+EXTRA_DIST += tests/test_cli_errors.sh tests/test_run_cli.sh tests/test_run_partial.sh tests/test_softmax_blas.sh
 # The man page against every --help, and the bash completion; an installed
 # binary reads the installed tuning database.
 TESTS += tests/test_manpage.sh tests/test_install.sh

@@ -141,10 +141,10 @@ static int sweep_kernel(sq_case_list *l, const sq_kernel *k, const char *shape, 
   return 0;
 }
 
-/* The quick suite's cases stay under 1 GiB of buffers: what passes it is
- * the materialised-scores baseline at 16K tokens (2 GiB of scores, a tenth
- * of the suite's time on two CPU cores), where flash attention gives the
- * quadratic side already. */
+/* The quick suite's cases stay under 1 GiB of buffers: what passes it are
+ * the materialised-scores baselines (naive, blas) at 16K tokens (2 GiB of
+ * scores, a tenth of the suite's time on two CPU cores), where flash
+ * attention gives the quadratic side already. */
 #define QUICK_MAX_BYTES 1073741824.0
 
 static double case_bytes(const sq_suite_case *sc) {
