@@ -53,7 +53,7 @@ typedef struct gate_cli {
   sq_dtype dtype;
   const char *params[2][MAX_PARAMS];
   int nparams[2];
-  int rounds, max_rounds, samples, witness, markdown, ambiguous_fails, quiet;
+  int rounds, max_rounds, samples, warmup, witness, markdown, ambiguous_fails, quiet;
   double budget_s, timeout_s;
   uint64_t seed;
   int seed_given;
@@ -78,6 +78,7 @@ typedef struct gate_case {
 
 typedef struct gate_side {
   char *argv[12];
+  char warmup[16];         /* --warmup's value for argv */
   char log[4096];
   sq_gate_proc proc;
   char device[200];        /* "opencl:0 NAME" from its hello */
@@ -109,6 +110,7 @@ static void usage(void) {
     "  --max-rounds N         rounds a still AMBIGUOUS case may get (4 x --rounds)\n"
     "  --budget TIME          wall time after which no new round starts (20m)\n"
     "  --samples N            samples per side per round (5)\n"
+    "  --warmup N             untimed calls before each side's round (1; runs over a second: 0)\n"
     "  --threshold PCT        practical change (5)\n"
     "  --confidence PCT       of the paired interval (99)\n"
     "  --timeout S            a worker silent this long on a round is hung (120; 5x on a case setup)\n"
@@ -127,7 +129,7 @@ static void usage(void) {
 /* --- options ------------------------------------------------------------ */
 
 enum { O_BASE = 256, O_NEW, O_BPARAM, O_NPARAM, O_ROUNDS, O_MAXR, O_BUDGET, O_SAMPLES, O_THRESH, O_CONF,
-       O_TIMEOUT, O_SEED, O_MODE, O_NOWIT, O_FORMAT, O_AMBIG, O_CAUSAL, O_NONCAUSAL, O_DTYPE, O_ONLY };
+       O_TIMEOUT, O_SEED, O_MODE, O_NOWIT, O_FORMAT, O_AMBIG, O_CAUSAL, O_NONCAUSAL, O_DTYPE, O_ONLY, O_WARMUP };
 
 /* [KERNEL:]NAME=VALUE: the kernel, when named, must exist. */
 static int add_param(gate_cli *a, int side, const char *v) {
@@ -156,7 +158,7 @@ static int parse_args(int argc, char **argv, gate_cli *a) {
     {"base", 1, 0, O_BASE}, {"new", 1, 0, O_NEW}, {"suite", 1, 0, 'S'}, {"kernel", 1, 0, 'k'}, {"shape", 1, 0, 's'},
     {"causal", 0, 0, O_CAUSAL}, {"noncausal", 0, 0, O_NONCAUSAL}, {"dtype", 1, 0, O_DTYPE}, {"only", 1, 0, O_ONLY},
     {"base-param", 1, 0, O_BPARAM}, {"new-param", 1, 0, O_NPARAM}, {"rounds", 1, 0, O_ROUNDS},
-    {"max-rounds", 1, 0, O_MAXR}, {"budget", 1, 0, O_BUDGET}, {"samples", 1, 0, O_SAMPLES},
+    {"max-rounds", 1, 0, O_MAXR}, {"budget", 1, 0, O_BUDGET}, {"samples", 1, 0, O_SAMPLES}, {"warmup", 1, 0, O_WARMUP},
     {"threshold", 1, 0, O_THRESH}, {"confidence", 1, 0, O_CONF}, {"timeout", 1, 0, O_TIMEOUT},
     {"seed", 1, 0, O_SEED}, {"device", 1, 0, 'd'}, {"mode", 1, 0, O_MODE}, {"no-witness", 0, 0, O_NOWIT},
     {"output", 1, 0, 'o'}, {"format", 1, 0, O_FORMAT}, {"ambiguous", 1, 0, O_AMBIG}, {"quiet", 0, 0, 'q'},
@@ -186,6 +188,7 @@ static int parse_args(int argc, char **argv, gate_cli *a) {
     case O_ROUNDS: if (!(rc = sq_parse_i64(optarg, "--rounds", 1, 500, &iv))) a->rounds = (int)iv; break;
     case O_MAXR: if (!(rc = sq_parse_i64(optarg, "--max-rounds", 1, 1000, &iv))) a->max_rounds = (int)iv; break;
     case O_SAMPLES: if (!(rc = sq_parse_i64(optarg, "--samples", 1, 1000, &iv))) a->samples = (int)iv; break;
+    case O_WARMUP: if (!(rc = sq_parse_i64(optarg, "--warmup", 0, 1000, &iv))) a->warmup = (int)iv; break;
     case O_BUDGET: rc = sq_parse_duration(optarg, "--budget", &a->budget_s); break;
     case O_TIMEOUT: rc = sq_parse_duration(optarg, "--timeout", &a->timeout_s); break;
     case O_THRESH: rc = parse_pct("--threshold", optarg, 0, 100, &a->po.threshold); break;
@@ -524,7 +527,8 @@ static void measure(gate *g, int s, gate_case *c) {
 static int send_meta(gate *g, int s) {
   char line[1200], *reply;
   const char *kv[][2] = {{"interleaved", g->run_id}, {"gate_side", side_names[s]},
-                         {"gate_base", g->a.bin[BASE]}, {"gate_new", g->a.bin[NEW]}};
+                         {"gate_base", g->a.bin[BASE]}, {"gate_new", g->a.bin[NEW]},
+                         {"gate_pocl_affinity", getenv("POCL_AFFINITY")}};
   for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++) {
     snprintf(line, sizeof line, "meta %s %s", kv[i][0], kv[i][1]);
     if (sq_gate_proc_ask(&g->side[s].proc, line, g->a.timeout_s, &reply) || strncmp(reply, "meta ok", 7))
@@ -592,7 +596,14 @@ static int start_side(gate *g, int s) {
   return rc;
 }
 
+/* Both workers run PoCL's CPU threads pinned, one per core, unless the
+ * caller chose otherwise. Unpinned, the scheduler places each process's
+ * threads its own way: with one core busy, one side's kernel shared it and
+ * the other's did not, and a case's paired ratios came out 0.5, 1 or 2 at
+ * random (quick suite beside a one-core spinner). Pinned, a busy core slows
+ * both sides alike, which the pairing then cancels. */
 static int start_workers(gate *g) {
+  setenv("POCL_AFFINITY", "1", 0);
   for (int s = 0; s < 2; s++) {
     gate_side *sd = &g->side[s];
     int k = 0;
@@ -600,6 +611,9 @@ static int start_workers(gate *g) {
     sd->argv[k++] = "worker";
     sd->argv[k++] = "--mode";
     sd->argv[k++] = (char *)g->a.mode;
+    sd->argv[k++] = "--warmup";
+    sd->argv[k++] = sd->warmup;
+    snprintf(sd->warmup, sizeof sd->warmup, "%d", g->a.warmup);
     if (g->a.device) {
       sd->argv[k++] = "--device";
       sd->argv[k++] = (char *)g->a.device;
@@ -879,6 +893,7 @@ int sq_cmd_gate(int argc, char **argv) {
   g.a.causal = -1;
   g.a.rounds = 10;
   g.a.samples = 5;
+  g.a.warmup = 1;
   g.a.witness = 1;
   g.a.ambiguous_fails = 1;
   g.a.budget_s = 1200;

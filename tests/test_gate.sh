@@ -20,6 +20,7 @@ FAST="--rounds 6 --max-rounds 6 --samples 2 -q"
 expect_error "no --new: exit 3" 3 "needs --base BIN and --new BIN" -- gate --base "$SUBQUAD" $K
 expect_error "no case: exit 3" 3 "give either --kernel" -- gate --base "$SUBQUAD" --new "$SUBQUAD"
 expect_error "bad --rounds: exit 3" 3 "rounds" -- gate --base "$SUBQUAD" --new "$SUBQUAD" $K --rounds 0
+expect_error "bad --warmup: exit 3" 3 "warmup" -- gate --base "$SUBQUAD" --new "$SUBQUAD" $K --warmup -1
 expect_error "param no kernel has: exit 3" 3 "has no parameter 'NOPE'" -- \
   gate --base "$SUBQUAD" --new "$SUBQUAD" $K --new-param NOPE=1 -o "$tmp/x"
 expect_error "param for a kernel that does not exist: exit 3" 3 "'no.such' is not a kernel" -- \
@@ -27,7 +28,14 @@ expect_error "param for a kernel that does not exist: exit 3" 3 "'no.such' is no
 expect_error "param for a kernel not among the cases: exit 3" 3 "no kernel of the selected cases has" -- \
   gate --base "$SUBQUAD" --new "$SUBQUAD" $K --new-param linear_attn.noncausal:SPLIT=2 -o "$tmp/x"
 "$SUBQUAD" gate --base "$SUBQUAD" --new "$SUBQUAD" $K $FAST --new-param linear_attn.causal_chunked:CHUNK=32 \
-  -o "$tmp/qual" > /dev/null 2>&1
+  --warmup 0 -o "$tmp/qual" > /dev/null 2>&1
+check "--warmup 0 reaches both workers (their measure metadata)" sh -c \
+  "grep -q '^# measure: .*warmup=0' '$tmp/qual/base.csv' && grep -q '^# measure: .*warmup=0' '$tmp/qual/new.csv'"
+check "the workers' PoCL threads are pinned (gate_pocl_affinity: 1)" sh -c \
+  "grep -q '^# gate_pocl_affinity: 1$' '$tmp/qual/base.csv' && grep -q '^# gate_pocl_affinity: 1$' '$tmp/qual/new.csv'"
+POCL_AFFINITY=0 "$SUBQUAD" gate --base "$SUBQUAD" --new "$SUBQUAD" $K $FAST --no-witness -o "$tmp/unpinned" \
+  > /dev/null 2>&1
+check "... unless the caller set POCL_AFFINITY" grep -q '^# gate_pocl_affinity: 0$' "$tmp/unpinned/new.csv"
 check "KERNEL:N=V sets N on that kernel's NEW side only" sh -c \
   "grep '^1,' '$tmp/qual/new.csv' | grep -q 'CHUNK=32' && ! grep '^1,' '$tmp/qual/base.csv' | grep -q 'CHUNK=32'"
 check "... and not on the drift witness (the same kernel), which keeps each side's own" sh -c \
