@@ -753,11 +753,12 @@ static int shape_from_v1(struct reader *rd, const struct legacy *v, sq_result *r
 }
 
 /* A shape text of a known kernel's op must parse against the op (ranges
- * included) and agree with the tokens column; a kernel this build lacks
- * (a newer file, a peer) keeps its text, checked for its characters only.
- * The baseline must parse as softmax attention. */
+ * included) in the row's own form (causal or not: the window ops have no
+ * causal form, RWKV-7 no other) and agree with the tokens column; a kernel
+ * this build lacks (a newer file, a peer) keeps its text, checked for its
+ * characters only. The baseline must parse as softmax attention. */
 static int check_shape_text(struct reader *rd, const char *col, const sq_op *op, const char *text,
-                            int64_t tokens) {
+                            int64_t tokens, int causal) {
   char b[SHOW_BUF];
   for (const char *p = text; *p; p++)
     if (!(isalnum((unsigned char)*p) || strchr("_=,.-+x", *p)))
@@ -767,7 +768,7 @@ static int check_shape_text(struct reader *rd, const char *col, const sq_op *op,
   char what[96];
   snprintf(what, sizeof what, "%s:%d: %s", rd->file, rd->rec_line, col);
   sq_shape sh;
-  if (sq_shape_parse_op(op, text, -1, what, &sh)) return sq_fail(SQ_EPARSE, "%s", sq_last_error());
+  if (sq_shape_parse_op(op, text, causal, what, &sh)) return sq_fail(SQ_EPARSE, "%s", sq_last_error());
   if (tokens && sq_shape_tokens(&sh) != tokens)
     return sq_fail(SQ_EPARSE, "%s:%d: tokens: %lld, but the shape has %lld", rd->file, rd->rec_line,
                    (long long)tokens, (long long)sq_shape_tokens(&sh));
@@ -778,8 +779,9 @@ static int check_shape_text(struct reader *rd, const char *col, const sq_op *op,
 
 static int check_shapes(struct reader *rd, sq_result *r) {
   const sq_kernel *k = sq_kernel_find(r->kernel);
-  int rc = check_shape_text(rd, "shape", k ? k->op : NULL, r->shape, r->tokens);
-  if (!rc && r->baseline[0]) rc = check_shape_text(rd, "baseline", sq_op_find("softmax_attn"), r->baseline, 0);
+  int rc = check_shape_text(rd, "shape", k ? k->op : NULL, r->shape, r->tokens, r->causal);
+  if (!rc && r->baseline[0])
+    rc = check_shape_text(rd, "baseline", sq_op_find("softmax_attn"), r->baseline, 0, r->causal);
   return rc;
 }
 

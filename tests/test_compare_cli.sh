@@ -149,4 +149,20 @@ expect_error "bad flag: exit 3" 3 "unknown option '--bogus'" -- compare "$tmp/ba
 expect_error "bad threshold: exit 3" 3 "--threshold: 'abc' is not a number" -- compare "$tmp/base.csv" "$tmp/aa.csv" --threshold abc
 expect_error "bad format: exit 3" 3 "--format: 'html' is not text or md" -- compare "$tmp/base.csv" "$tmp/aa.csv" --format html
 expect_error "one file: exit 3" 3 "needs BASE.csv and NEW.csv" -- compare "$tmp/base.csv"
+
+# Files of the ops that have one form only read back in that form: a
+# non-causal window row and a causal-only RWKV-7 row (written by run), and
+# the window row edited to causal is refused.
+"$SUBQUAD" run --kernel local_attn.window_2d.flash --shape B=1,H=1,D=8,grid=8x8,win=4x4 --no-peaks -q \
+  --min-samples 3 -o "$tmp/win.csv" > /dev/null 2>&1
+"$SUBQUAD" run --kernel wkv.rwkv7.recurrent --shape B=1,H=1,T=16,N=8 --no-peaks -q --min-samples 3 \
+  -o "$tmp/w7.csv" > /dev/null 2>&1
+for f in win w7; do
+  "$SUBQUAD" compare "$tmp/$f.csv" "$tmp/$f.csv" > "$tmp/out" 2> "$tmp/err"
+  st=$?
+  check "$f: a file of a one-form op compares with itself (status $st: $(cat "$tmp/err"))" test "$st" -ne 3
+done
+awk -F, 'BEGIN { OFS = "," } !/^#/ && $1 == "1" { $7 = 1 } { print }' "$tmp/win.csv" > "$tmp/wincausal.csv"
+expect_error "a window row marked causal: exit 3" 3 "local_attn.window_2d is non-causal only" -- \
+  compare "$tmp/wincausal.csv" "$tmp/win.csv"
 tap_done
