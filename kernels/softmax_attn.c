@@ -4,11 +4,12 @@
  * softmax_attn.naive materialises the B*H*T*T score matrix in scratch and
  * runs three kernels (scores, row softmax, P V); softmax_attn.blas does the
  * same with the vendor's batched GEMMs (cuBLAS, CLBlast) for the scores
- * and P V, the strongest quadratic baseline without a framework, f32 only
- * as those libraries' portable routines are; softmax_attn.flash is one
- * tiled kernel with the online softmax of FlashAttention. Both run causal
- * and non-causal (the CAUSAL define selects), any T >= 1, D and DV 1..256
- * and every storage dtype. Their useful work is the same: the (i, j) pairs
+ * and P V, the baseline one builds from the vendor's BLAS (strong on a GPU;
+ * CLBlast's GPU-tuned defaults are slow on PoCL), f32 only as those
+ * libraries' portable routines are; softmax_attn.flash is one tiled kernel
+ * with the online softmax of FlashAttention. All run causal and non-causal
+ * (the CAUSAL define selects), any T >= 1, D and DV 1..256, naive and
+ * flash every storage dtype. Their useful work is the same: the (i, j) pairs
  * a row may see, times the dot product and the weighted sum. */
 #include <math.h>
 #include <stdio.h>
