@@ -134,16 +134,12 @@ enum { O_BASE = 256, O_NEW, O_BPARAM, O_NPARAM, O_ROUNDS, O_MAXR, O_BUDGET, O_SA
 /* [KERNEL:]NAME=VALUE: the kernel, when named, must exist. */
 static int add_param(gate_cli *a, int side, const char *v) {
   if (a->nparams[side] == MAX_PARAMS) return sq_fail(SQ_EINVAL, "--%s-param: more than %d", side_names[side], MAX_PARAMS);
-  const char *eq = strchr(v, '='), *colon = strchr(v, ':');
-  if (!eq) return sq_fail(SQ_EINVAL, "--%s-param: '%s' is not [KERNEL:]NAME=VALUE", side_names[side], v);
-  if (colon && colon < eq) {
-    char kname[128];
-    snprintf(kname, sizeof kname, "%.*s", (int)(colon - v), v);
-    if (!sq_kernel_find(kname))
-      return sq_fail(SQ_EINVAL, "--%s-param: '%s' is not a kernel (see subquad list)", side_names[side], kname);
-  }
-  a->params[side][a->nparams[side]++] = v;
-  return 0;
+  if (!strchr(v, '=')) return sq_fail(SQ_EINVAL, "--%s-param: '%s' is not [KERNEL:]NAME=VALUE", side_names[side], v);
+  char flag[32];
+  snprintf(flag, sizeof flag, "--%s-param", side_names[side]);
+  int rc = sq_param_spec_check(v, flag);
+  if (!rc) a->params[side][a->nparams[side]++] = v;
+  return rc;
 }
 
 static int parse_pct(const char *flag, const char *s, double lo, double hi, double *out) {
@@ -231,11 +227,8 @@ static int side_params(const gate_cli *a, int side, const sq_kernel *k, int *use
   buf[0] = 0;
   sq_kernel_default_params(k, pv);
   for (int j = 0; j < a->nparams[side]; j++) {
-    const char *p = a->params[side][j], *colon = strchr(p, ':');
-    if (colon && colon < strchr(p, '=')) {   /* KERNEL:NAME=VALUE: that kernel only */
-      if (strlen(k->name) != (size_t)(colon - p) || strncmp(k->name, p, (size_t)(colon - p))) continue;
-      p = colon + 1;
-    }
+    const char *p = sq_param_spec_for(a->params[side][j], k);
+    if (!p) continue;   /* KERNEL:NAME=VALUE for another kernel */
     char name[64];
     snprintf(name, sizeof name, "%.*s", (int)(strchr(p, '=') - p), p);
     if (sq_kernel_param_index(k, name) < 0) {

@@ -93,15 +93,6 @@ enum { O_CAUSAL = 256, O_NONCAUSAL, O_DTYPE, O_FEATURE, O_NORMALIZE, O_PARAM, O_
        O_MINS, O_MAXS, O_MINT, O_NOISE, O_TIMEOUT, O_MAXCASE, O_REFB, O_SEED, O_VONLY, O_NOPEAKS, O_DUMP, O_ONLY,
        O_ROUNDS, O_FORMAT, O_PEER };
 
-/* --param KERNEL:NAME=V names a kernel that must exist. */
-static int check_param_kernel(const char *v) {
-  const char *eq = strchr(v, '='), *colon = strchr(v, ':');
-  char kname[128];
-  if (!colon || !eq || colon > eq) return 0;
-  snprintf(kname, sizeof kname, "%.*s", (int)(colon - v), v);
-  return sq_kernel_find(kname) ? 0 : sq_fail(SQ_EINVAL, "--param: '%s' is not a kernel (see subquad list)", kname);
-}
-
 static int parse_args(int argc, char **argv, run_cli *a) {
   static const struct option opts[] = {
     {"kernel", 1, 0, 'k'}, {"shape", 1, 0, 's'}, {"suite", 1, 0, 'S'}, {"device", 1, 0, 'd'},
@@ -140,7 +131,7 @@ static int parse_args(int argc, char **argv, run_cli *a) {
     case O_NORMALIZE: a->normalize = 1; a->feature_given = 1; break;
     case O_PARAM:
       if (a->nparams == MAX_CLI_PARAMS) rc = sq_fail(SQ_EINVAL, "--param: more than %d given", MAX_CLI_PARAMS);
-      else if (!(rc = check_param_kernel(optarg))) a->params[a->nparams++] = optarg;
+      else if (!(rc = sq_param_spec_check(optarg, "--param"))) a->params[a->nparams++] = optarg;
       break;
     case O_NOTUNED: a->tuned = 0; break;
     case O_MODE: rc = sq_mode_parse(optarg, &a->opts.measure.mode); break;
@@ -235,11 +226,9 @@ static int configure_cases(run_cli *a, sq_device *dev, sq_case_list *l) {
     }
     int forced = 0;
     for (int j = 0; j < a->nparams; j++) {
-      const char *p = a->params[j], *eq = strchr(p, '='), *colon = strchr(p, ':');
-      if (colon && eq && colon < eq) {   /* KERNEL:NAME=V: that kernel's cases only */
-        if (strlen(c->kernel->name) != (size_t)(colon - p) || strncmp(c->kernel->name, p, (size_t)(colon - p))) continue;
-        p = colon + 1;
-      }
+      const char *p = sq_param_spec_for(a->params[j], c->kernel);
+      if (!p) continue;   /* KERNEL:NAME=V for another kernel */
+      const char *eq = strchr(p, '=');
       char name[64];
       snprintf(name, sizeof name, "%.*s", eq ? (int)(eq - p) : 0, p);
       /* In a suite, a --param applies to the kernels that have it. */

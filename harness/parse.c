@@ -79,3 +79,23 @@ void sq_params_format(const sq_kernel *k, const int *pv, char *buf, size_t n) {
     snprintf(buf + len, n - len, "%s%s=%d", i ? ";" : "", k->params[i].name, pv[i]);
   }
 }
+
+/* The KERNEL: prefix of a spec: its length, 0 when there is none. */
+static size_t spec_kernel_len(const char *spec) {
+  const char *eq = strchr(spec, '='), *colon = strchr(spec, ':');
+  return colon && eq && colon < eq ? (size_t)(colon - spec) : 0;
+}
+
+int sq_param_spec_check(const char *spec, const char *flag) {
+  size_t n = spec_kernel_len(spec);
+  char kname[128];
+  if (!n) return 0;
+  snprintf(kname, sizeof kname, "%.*s", (int)n, spec);
+  return sq_kernel_find(kname) ? 0 : sq_fail(SQ_EINVAL, "%s: '%s' is not a kernel (see subquad list)", flag, kname);
+}
+
+const char *sq_param_spec_for(const char *spec, const sq_kernel *k) {
+  size_t n = spec_kernel_len(spec);
+  if (!n) return spec;
+  return strlen(k->name) == n && !strncmp(k->name, spec, n) ? spec + n + 1 : NULL;
+}

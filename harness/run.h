@@ -129,6 +129,12 @@ int sq_case_check_limits(sq_device *dev, const sq_case *c, const sq_plan *pl, ch
  * lacks and tensors past 2^40 elements are SQ_EINVAL naming them. */
 int sq_problem_parse(const sq_kernel *k, const char *shape, int causal, sq_dtype dtype, sq_problem *p);
 int sq_params_parse(const sq_kernel *k, const char *assign, int *pv); /* "NAME=V" */
+/* A forced parameter as run and gate take it, "[KERNEL:]NAME=V": the
+ * kernel, when named, must exist (else SQ_EINVAL, the message led by
+ * flag); for kernel k, its "NAME=V" when it applies to k (no kernel named,
+ * or k), else NULL. */
+int sq_param_spec_check(const char *spec, const char *flag);
+const char *sq_param_spec_for(const char *spec, const sq_kernel *k);
 /* A parameter's value as --param and the tuning database accept it: a
  * whole decimal integer from 1 (0 when the parameter lists 0 among its
  * values, or par is NULL) to SQ_PARAM_MAX. SQ_EINVAL, with what is wrong

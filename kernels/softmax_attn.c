@@ -58,6 +58,15 @@ static int common_check(const sq_problem *p, char *why, size_t n) {
   return 0;
 }
 
+/* The row softmax's work-group (naive and blas): a power of two. */
+static int smwg_check(int wg, char *why, size_t n) {
+  if (wg < 1 || wg > SM_WG_MAX || (wg & (wg - 1))) {
+    snprintf(why, n, "NV_SMWG=%d must be a power of two <= %d", wg, SM_WG_MAX);
+    return SQ_EINVAL;
+  }
+  return 0;
+}
+
 /* ---- naive ------------------------------------------------------------ */
 
 enum { NV_BM_I = 0, NV_BN_I, NV_CT_I, NV_SMWG_I };
@@ -95,11 +104,7 @@ static int naive_check(const sq_problem *p, const int *pv, int nset, char *why, 
     }
   }
   if (nset >= 4) {
-    const int wg = pv[NV_SMWG_I];
-    if (wg < 1 || wg > SM_WG_MAX || (wg & (wg - 1))) {
-      snprintf(why, n, "NV_SMWG=%d must be a power of two <= %d", wg, SM_WG_MAX);
-      return SQ_EINVAL;
-    }
+    if (smwg_check(pv[NV_SMWG_I], why, n)) return SQ_EINVAL;
     if (naive_local(p, pv) > SM_LOCAL_MAX) {
       snprintf(why, n, "local memory %zu B exceeds %d B", naive_local(p, pv), SM_LOCAL_MAX);
       return SQ_EINVAL;
@@ -175,14 +180,7 @@ static int blas_check(const sq_problem *p, const int *pv, int nset, char *why, s
     snprintf(why, n, "dtype %s: the vendor GEMM is called in f32 only", sq_dtype_name(p->dtype));
     return SQ_EINVAL;
   }
-  if (nset >= 1) {
-    const int wg = pv[0];
-    if (wg < 1 || wg > SM_WG_MAX || (wg & (wg - 1))) {
-      snprintf(why, n, "NV_SMWG=%d must be a power of two <= %d", wg, SM_WG_MAX);
-      return SQ_EINVAL;
-    }
-  }
-  return 0;
+  return nset >= 1 ? smwg_check(pv[0], why, n) : 0;
 }
 
 /* S_z = scale Q_z K_z^T (the whole square: a GEMM cannot skip the causal
