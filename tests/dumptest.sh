@@ -4,7 +4,7 @@
 # (FAMILIES.md §0.1) run on them, and copies broken one way each. A test
 # sets check_py (its checker) and kernel (what `dump` runs; a test of two
 # kernels sets it before each call), then calls dumptest_start NAME.
-py=/usr/bin/python3
+py=${SUBQUAD_TEST_PYTHON:-/usr/bin/python3}
 
 # dumptest_start NAME: stops with a SKIP when NumPy is missing, else makes
 # the scratch folder $tmp, removed at exit.
@@ -20,9 +20,11 @@ dumptest_start() {
 
 # dump NAME SHAPE MODE DTYPE [DEVICE [PARAM]]: one verified case of $kernel
 # dumped to $tmp/NAME (the cpu device dumps its reference, opencl:0 the
-# kernel's output; PARAM forces one tunable).
+# kernel's output; PARAM forces one tunable). SUBQUAD_TEST_DEVICE, where
+# set, stands for opencl:0: the same dumps from another backend.
 dump() {
   name=$1 shape=$2 mode=$3 dtype=$4 device=${5:-cpu} param=$6
+  [ "$device" = opencl:0 ] && device=${SUBQUAD_TEST_DEVICE:-opencl:0}
   "$SUBQUAD" run --device "$device" --kernel "$kernel" --shape "$shape" "$mode" --dtype "$dtype" \
     ${param:+--param "$param"} --verify-only --no-peaks -q -o "$tmp/$name.csv" --dump "$tmp/$name.out" \
     > /dev/null 2> "$tmp/$name.err"

@@ -9,7 +9,7 @@ AM_TESTS_ENVIRONMENT = SUBQUAD='$(abs_top_builddir)/subquad'; top_srcdir='$(abs_
 	sq_prefix='$(prefix)'; sq_bindir='$(bindir)'; sq_pkgdatadir='$(pkgdatadir)'; \
 	export SUBQUAD top_srcdir top_builddir sq_prefix sq_bindir sq_pkgdatadir;
 LDADD = libsubquad.a
-EXTRA_DIST += tests/tap.h tests/tap.sh tests/capture.h tests/kernel_case.h tests/dumptest.sh
+EXTRA_DIST += tests/tap.h tests/tap.sh tests/capture.h tests/kernel_case.h tests/test_device.h tests/dumptest.sh
 
 # --- core (harness, kernels, results) ---
 core_tests =
@@ -207,3 +207,17 @@ tests_fuzz_json_fuzzer_LDFLAGS = -fsanitize=fuzzer
 clean-local: clean-fuzz
 clean-fuzz:
 	-rm -rf tests/fuzz/out
+
+# `make check-device DEVICE=cuda:0`: the kernel and dump tests on another
+# device (SUBQUAD_TEST_DEVICE stands for opencl:0 in them, tests/test_device.h),
+# so a lent GPU runs the same ragged shapes, dtypes and modes as CI's PoCL.
+device_tests = tests/test_kernels tests/test_canary tests/test_gated_attn tests/test_ssm_scan tests/test_ssd \
+	tests/test_wkv4 tests/test_wkv6 tests/test_wkv7 tests/test_sliding_attn tests/test_cross_attn \
+	tests/test_varlen_attn tests/test_window_attn tests/test_neighborhood_attn \
+	tests/test_ga_dump_check.sh tests/test_ssm_scan_dump.sh tests/test_ssd_dump.sh tests/test_wkv4_dump.sh \
+	tests/test_wkv6_dump.sh tests/test_wkv7_dump.sh tests/test_sliding_dump.sh tests/test_cross_dump.sh \
+	tests/test_window_dump.sh tests/test_neighborhood_dump.sh
+check-device:
+	@test -n '$(DEVICE)' || { echo "make check-device: name the device, e.g. DEVICE=cuda:0" >&2; exit 2; }
+	SUBQUAD_TEST_DEVICE='$(DEVICE)' $(MAKE) $(AM_MAKEFLAGS) check TESTS='$(device_tests)'
+.PHONY: check-device

@@ -12,6 +12,7 @@
 #include "harness/run.h"
 #include "kernels/attention.h"
 #include "tests/tap.h"
+#include "tests/test_device.h"
 
 static const char *const faulty_text =
   "KERNEL copy_v(CGLOBAL STORE_T *RESTRICT v, GLOBAL STORE_T *RESTRICT o, int n) {\n"
@@ -73,8 +74,8 @@ static void run_copy(sq_device *dev, int over, int skip, sq_result *r) {
 
 int main(void) {
   sq_device *dev;
-  if (sq_device_open("opencl:0", &dev)) {
-    tap_skip("canary", "no OpenCL device (install pocl-opencl-icd)");
+  if (test_device_open(&dev)) {
+    tap_skip("canary", TEST_DEVICE_MISSING);
     return tap_done();
   }
   sq_result r;

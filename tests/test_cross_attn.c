@@ -20,6 +20,7 @@
 #include "kernels/softmax_attn.h"
 #include "tests/capture.h"
 #include "tests/tap.h"
+#include "tests/test_device.h"
 #include "tests/kernel_case.h"
 
 typedef struct shape { int64_t B, H, TQ, TK, D, DV; } shape;
@@ -183,8 +184,8 @@ int main(void) {
   test_declaration();
   test_query_block();
   test_reference();
-  if (sq_device_open("opencl:0", &dev)) {
-    tap_skip("cross-attention kernel", "no OpenCL device (install pocl-opencl-icd)");
+  if (test_device_open(&dev)) {
+    tap_skip("cross-attention kernel", TEST_DEVICE_MISSING);
     return tap_done();
   }
   tap_diag("device: %s %s", dev->id, dev->info.name);

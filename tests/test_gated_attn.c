@@ -18,6 +18,7 @@
 #include "kernels/gated_attn.h"
 #include "tests/capture.h"
 #include "tests/tap.h"
+#include "tests/test_device.h"
 #include "tests/kernel_case.h"
 
 typedef struct shape { int64_t B, H, T, D, DV; } shape;
@@ -140,8 +141,8 @@ static void split(const sq_kernel *k) {
 }
 
 int main(void) {
-  if (sq_device_open("opencl:0", &dev)) {
-    tap_skip("gated linear-attention kernels", "no OpenCL device (install pocl-opencl-icd)");
+  if (test_device_open(&dev)) {
+    tap_skip("gated linear-attention kernels", TEST_DEVICE_MISSING);
     return tap_done();
   }
   tap_diag("device: %s %s", dev->id, dev->info.name);

@@ -12,6 +12,7 @@
 #include "harness/run.h"
 #include "kernels/attention.h"
 #include "tests/tap.h"
+#include "tests/test_device.h"
 
 typedef struct shape { int64_t B, H, T, D, DV; } shape;
 
@@ -47,8 +48,8 @@ static void check_case(sq_device *dev, const sq_kernel *k, const shape *s, int c
 
 int main(void) {
   sq_device *dev;
-  if (sq_device_open("opencl:0", &dev)) {
-    tap_skip("kernels against their references", "no OpenCL device (install pocl-opencl-icd)");
+  if (test_device_open(&dev)) {
+    tap_skip("kernels against their references", TEST_DEVICE_MISSING);
     return tap_done();
   }
   tap_diag("device: %s %s", dev->id, dev->info.name);

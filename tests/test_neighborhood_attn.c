@@ -26,6 +26,7 @@
 #include "kernels/softmax_attn.h"
 #include "tests/capture.h"
 #include "tests/tap.h"
+#include "tests/test_device.h"
 #include "tests/kernel_case.h"
 
 typedef struct shape { int64_t B, H, D, DV, Hg, Wg, kh, kw, dh, dw; } shape;
@@ -280,8 +281,8 @@ int main(void) {
   test_work();
   test_refused();
   test_reference_full();
-  if (sq_device_open("opencl:0", &dev)) {
-    tap_skip("neighbourhood attention kernel", "no OpenCL device (install pocl-opencl-icd)");
+  if (test_device_open(&dev)) {
+    tap_skip("neighbourhood attention kernel", TEST_DEVICE_MISSING);
     return tap_done();
   }
   tap_diag("device: %s %s", dev->id, dev->info.name);

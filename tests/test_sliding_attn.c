@@ -22,6 +22,7 @@
 #include "kernels/softmax_attn.h"
 #include "tests/capture.h"
 #include "tests/tap.h"
+#include "tests/test_device.h"
 #include "tests/kernel_case.h"
 
 typedef struct shape { int64_t B, H, T, D, DV, left, right; } shape;
@@ -222,8 +223,8 @@ int main(void) {
   test_declaration();
   test_pairs();
   test_reference();
-  if (sq_device_open("opencl:0", &dev)) {
-    tap_skip("sliding-window kernel", "no OpenCL device (install pocl-opencl-icd)");
+  if (test_device_open(&dev)) {
+    tap_skip("sliding-window kernel", TEST_DEVICE_MISSING);
     return tap_done();
   }
   tap_diag("device: %s %s", dev->id, dev->info.name);

@@ -23,6 +23,7 @@
 #include "tests/capture.h"
 #include "workloads/planner.h"
 #include "tests/tap.h"
+#include "tests/test_device.h"
 #include "tests/kernel_case.h"
 
 typedef struct shape { int64_t B, T, H, P, G, N; } shape;
@@ -188,8 +189,8 @@ static void sliced(void) {
 }
 
 int main(void) {
-  if (sq_device_open("opencl:0", &dev)) {
-    tap_skip("ssm.ssd kernels", "no OpenCL device (install pocl-opencl-icd)");
+  if (test_device_open(&dev)) {
+    tap_skip("ssm.ssd kernels", TEST_DEVICE_MISSING);
     return tap_done();
   }
   tap_diag("device: %s %s", dev->id, dev->info.name);

@@ -19,6 +19,7 @@
 #include "kernels/ssm_scan.h"
 #include "tests/capture.h"
 #include "tests/tap.h"
+#include "tests/test_device.h"
 #include "tests/kernel_case.h"
 
 static const sq_kernel *const kern = &sq_selective_scan_chunked;
@@ -167,8 +168,8 @@ static void split(const char *params) {
 }
 
 int main(void) {
-  if (sq_device_open("opencl:0", &dev)) {
-    tap_skip("selective scan kernel", "no OpenCL device (install pocl-opencl-icd)");
+  if (test_device_open(&dev)) {
+    tap_skip("selective scan kernel", TEST_DEVICE_MISSING);
     return tap_done();
   }
   tap_diag("device: %s %s", dev->id, dev->info.name);

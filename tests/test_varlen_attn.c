@@ -18,6 +18,7 @@
 #include "kernels/softmax_attn.h"
 #include "kernels/varlen_attn.h"
 #include "tests/tap.h"
+#include "tests/test_device.h"
 #include "tests/kernel_case.h"
 
 static void problem(int64_t B, int64_t H, int64_t D, int64_t DV, int causal, sq_dtype dt, sq_problem *p) {
@@ -128,8 +129,8 @@ int main(void) {
   test_declaration();
   test_reference(0);
   test_reference(1);
-  if (sq_device_open("opencl:0", &dev)) {
-    tap_skip("varlen attention kernel", "no OpenCL device (install pocl-opencl-icd)");
+  if (test_device_open(&dev)) {
+    tap_skip("varlen attention kernel", TEST_DEVICE_MISSING);
     return tap_done();
   }
   tap_diag("device: %s %s", dev->id, dev->info.name);

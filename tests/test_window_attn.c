@@ -26,6 +26,7 @@
 #include "kernels/window_attn.h"
 #include "tests/capture.h"
 #include "tests/tap.h"
+#include "tests/test_device.h"
 #include "tests/kernel_case.h"
 
 static void problem(const sq_kernel *k, const char *shape, sq_dtype dt, sq_problem *p) {
@@ -374,8 +375,8 @@ int main(void) {
   test_reference();
   test_work();
   test_ragged_grid();
-  if (sq_device_open("opencl:0", &dev)) {
-    tap_skip("window attention kernels", "no OpenCL device (install pocl-opencl-icd)");
+  if (test_device_open(&dev)) {
+    tap_skip("window attention kernels", TEST_DEVICE_MISSING);
     return tap_done();
   }
   tap_diag("device: %s %s", dev->id, dev->info.name);

@@ -18,6 +18,7 @@
 #include "harness/run.h"
 #include "kernels/wkv4.h"
 #include "tests/tap.h"
+#include "tests/test_device.h"
 #include "tests/kernel_case.h"
 
 /* Runs the case of a --shape text verified; `params` (or NULL: defaults) as
@@ -89,8 +90,8 @@ static void chosen_inputs(int causal, double kk, double w, const char *params, c
 }
 
 int main(void) {
-  if (sq_device_open("opencl:0", &dev)) {
-    tap_skip("wkv.rwkv4 kernels", "no OpenCL device (install pocl-opencl-icd)");
+  if (test_device_open(&dev)) {
+    tap_skip("wkv.rwkv4 kernels", TEST_DEVICE_MISSING);
     return tap_done();
   }
   tap_diag("device: %s %s", dev->id, dev->info.name);

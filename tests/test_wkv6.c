@@ -20,6 +20,7 @@
 #include "kernels/wkv6.h"
 #include "tests/capture.h"
 #include "tests/tap.h"
+#include "tests/test_device.h"
 #include "tests/kernel_case.h"
 
 typedef struct shape { int64_t B, T, H, N; } shape;
@@ -177,8 +178,8 @@ static void chunked_is_recurrent(const shape *s, int causal, sq_dtype dt, double
 }
 
 int main(void) {
-  if (sq_device_open("opencl:0", &dev)) {
-    tap_skip("RWKV-6 kernels", "no OpenCL device (install pocl-opencl-icd)");
+  if (test_device_open(&dev)) {
+    tap_skip("RWKV-6 kernels", TEST_DEVICE_MISSING);
     return tap_done();
   }
   tap_diag("device: %s %s", dev->id, dev->info.name);

@@ -17,6 +17,7 @@
 #include "kernels/wkv7.h"
 #include "tests/capture.h"
 #include "tests/tap.h"
+#include "tests/test_device.h"
 #include "tests/kernel_case.h"
 
 /* Runs the case of a --shape text verified; `params` (or NULL: defaults) as
@@ -96,8 +97,8 @@ static void split(const char *params) {
 }
 
 int main(void) {
-  if (sq_device_open("opencl:0", &dev)) {
-    tap_skip("wkv.rwkv7 kernels", "no OpenCL device (install pocl-opencl-icd)");
+  if (test_device_open(&dev)) {
+    tap_skip("wkv.rwkv7 kernels", TEST_DEVICE_MISSING);
     return tap_done();
   }
   tap_diag("device: %s %s", dev->id, dev->info.name);
