@@ -257,6 +257,9 @@ static void add_device_meta(sq_meta *m, sq_device *dev, const run_cli *a) {
   sq_meta_set(m, "driver", dev->info.driver);
   sq_meta_set(m, "arch", dev->info.arch);
   sq_meta_set(m, "platform", dev->info.platform);
+  /* The OpenCL backend pins PoCL's threads unless the user chose. */
+  const char *affinity = getenv("POCL_AFFINITY");
+  if (!strcmp(dev->info.backend, "opencl") && affinity) sq_meta_set(m, "pocl_affinity", affinity);
   const char *blas = a->vendor_blas ? sq_device_vendor_blas(dev) : NULL;
   if (blas) sq_meta_set(m, "vendor_blas", blas);
   snprintf(buf, sizeof buf, "%d", dev->info.compute_units);
