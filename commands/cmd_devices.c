@@ -52,7 +52,8 @@ static void usage(FILE *f) {
   fprintf(f,
           "usage: subquad devices [--peaks] [--device D] [--format table|csv|json]\n"
           "  Lists every device (cuda:N, opencl:N, cpu) and the host topology.\n"
-          "  --peaks         measure stream bandwidth, f32 FMA and exp throughput (a few seconds per device)\n"
+          "  --peaks         measure stream bandwidth, f32 FMA and exp throughput, and an f32 GEMM\n"
+          "                  through the vendor BLAS where there is one (a few seconds per device)\n"
           "  --device D      only device D (e.g. opencl:0, cuda:0, cpu)\n"
           "  --format F      table (default), csv or json (README, \"JSON output\")\n"
           "  --help          this text\n");
@@ -106,8 +107,8 @@ static void print_csv(row *rows, int n, const sq_topology *t, int peaks) {
     "id", "backend", "name", "vendor", "driver", "platform", "arch", "is_gpu", "compute_units", "clock_mhz",
     "global_mem", "local_mem", "cache_bytes", "max_alloc", "max_wg", "pci_bus_id", "numa_node", "host_packages",
     "host_cores", "host_pus", "host_numa_nodes", "host_l3_bytes", "peak_gbs", "peak_gflops", "peak_gexps",
-    "spec_gbs", "spec_gflops"};
-  enum { NBASE = 22, NALL = 27 };
+    "spec_gbs", "spec_gflops", "peak_gemm_gflops"};
+  enum { NBASE = 22, NALL = 28 };
   sq_csv_write_row(stdout, hdr, peaks ? NALL : NBASE);
   for (int i = 0; i < n; i++) {
     const sq_device_info *in = &rows[i].dev->info;
@@ -137,6 +138,7 @@ static void print_csv(row *rows, int n, const sq_topology *t, int peaks) {
       fmt_peak(num[24], 32, p->gexps);
       fmt_peak(num[25], 32, s >= 0 ? known_gpus[s].gbs : 0);
       fmt_peak(num[26], 32, s >= 0 ? known_gpus[s].gflops : 0);
+      fmt_peak(num[27], 32, p->gemm_gflops);
     }
     sq_csv_write_row(stdout, f, peaks ? NALL : NBASE);
   }
@@ -181,6 +183,7 @@ static void print_json(row *rows, int n, const sq_topology *t, int peaks) {
       sq_json_number(&j, "peak_gexps", p->gexps > 0 ? p->gexps : NAN);
       sq_json_number(&j, "spec_gbs", s >= 0 ? known_gpus[s].gbs : NAN);
       sq_json_number(&j, "spec_gflops", s >= 0 ? known_gpus[s].gflops : NAN);
+      sq_json_number(&j, "peak_gemm_gflops", p->gemm_gflops > 0 ? p->gemm_gflops : NAN);
       if (rows[i].peaks_rc) sq_json_string(&j, "peaks_error", rows[i].peaks_err);
     }
     sq_json_end(&j);
@@ -222,17 +225,19 @@ static void print_table(row *rows, int n, const sq_topology *t, int peaks) {
   }
   if (!peaks) return;
   printf("\nmeasured peaks (spec-sheet values where known)\n");
-  printf("%-10s %10s %10s %10s %10s %12s\n", "device", "GB/s", "spec GB/s", "GFLOP/s", "spec", "Gexp/s");
+  printf("%-10s %10s %10s %10s %10s %12s %12s\n", "device", "GB/s", "spec GB/s", "GFLOP/s", "spec", "Gexp/s",
+         "GEMM GFLOP/s");
   for (int i = 0; i < n; i++) {
     const sq_peaks *p = &rows[i].dev->peaks;
     int s = spec_index(rows[i].dev->info.name);
-    char a[32], b[32], c[32], d[32], e[32];
+    char a[32], b[32], c[32], d[32], e[32], g[32];
     fmt_peak(a, sizeof a, p->gbs);
     fmt_peak(b, sizeof b, s >= 0 ? known_gpus[s].gbs : 0);
     fmt_peak(c, sizeof c, p->gflops);
     fmt_peak(d, sizeof d, s >= 0 ? known_gpus[s].gflops : 0);
     fmt_peak(e, sizeof e, p->gexps);
-    printf("%-10s %10s %10s %10s %10s %12s", rows[i].dev->id, a, b, c, d, e);
+    fmt_peak(g, sizeof g, p->gemm_gflops);
+    printf("%-10s %10s %10s %10s %10s %12s %12s", rows[i].dev->id, a, b, c, d, e, g);
     if (rows[i].peaks_rc) printf("   (failed: %s)", rows[i].peaks_err);
     printf("\n");
   }

@@ -273,6 +273,10 @@ static void add_device_meta(sq_meta *m, sq_device *dev, const run_cli *a) {
     sq_meta_set(m, "peak_gflops", buf);
     snprintf(buf, sizeof buf, "%.6g", dev->peaks.gexps);
     sq_meta_set(m, "peak_gexps", buf);
+    if (dev->peaks.gemm_gflops > 0) {
+      snprintf(buf, sizeof buf, "%.6g", dev->peaks.gemm_gflops);
+      sq_meta_set(m, "peak_gemm_gflops", buf);
+    }
   }
   const sq_measure_opts *mo = &a->opts.measure;
   snprintf(buf, sizeof buf,

@@ -13,7 +13,15 @@ typedef struct sq_peaks {
   double gflops;         /* f32 FMA throughput, GFLOP/s (an FMA counts 2) */
   double gexps;          /* exp throughput, G exp/s */
   int lanes;             /* SIMD lanes each FMA/exp chain spanned: 16 on OpenCL CPUs, else 1 */
+  double gemm_gflops;    /* an f32 GEMM through the vendor BLAS, GFLOP/s; 0: no vendor BLAS */
 } sq_peaks;
+
+/* The compute ceiling a kernel is judged against: the better of the FMA
+ * chains and the vendor's GEMM, so that a kernel never looks closer to the
+ * roof than a tuned library shows the device can go. */
+static inline double sq_peaks_compute(const sq_peaks *p) {
+  return p->gemm_gflops > p->gflops ? p->gemm_gflops : p->gflops;
+}
 
 struct sq_device {
   const sq_backend *backend;

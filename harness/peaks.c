@@ -2,7 +2,8 @@
 /* Peaks measured on the device itself (sq_device_measure_peaks): stream
  * bandwidth with a triad over buffers several times the last-level cache,
  * f32 FMA throughput from independent FMA chains, and exp throughput from
- * EXP2 chains (kernels/peaks.sqk). Each figure is the best of a few timed
+ * EXP2 chains (kernels/peaks.sqk), and where the device has a vendor BLAS
+ * the rate of an f32 GEMM through it. Each figure is the best of a few timed
  * runs after a calibration that grows the work until one run takes long
  * enough to time well. The cpu device is measured with plain C loops on one
  * thread, since the references it runs are single-threaded too. */
@@ -205,6 +206,33 @@ static int chains(peak_ctx *p, const char *entry, double per_item_iter, double *
   return rc;
 }
 
+/* An n x n x n f32 GEMM through the vendor BLAS, where the device has one
+ * (none: *gflops stays 0):
+ * the best of a few calls after a warm-up. n = 4096 on GPUs (a fraction of a
+ * millisecond on an H200), 1024 elsewhere (CLBlast on PoCL runs at tens of
+ * GFLOP/s, so a larger one would cost seconds). */
+static int gemm_rate(peak_ctx *p, double *gflops) {
+  sq_device *dev = p->dev;
+  int64_t n = dev->info.is_gpu ? 4096 : 1024;
+  size_t bytes = (size_t)(n * n) * sizeof(float);
+  sq_buf m[3] = {{0}};
+  int rc = 0;
+  for (int i = 0; i < 3 && !rc; i++) rc = sq_buf_alloc(dev, bytes, &m[i]);
+  for (int i = 0; i < 3 && !rc; i++) rc = dev->backend->fill(dev->impl, &m[i], (uint8_t)(0x3c + i));
+  if (!rc) {
+    sq_buf *bufs[SQ_NSLOTS] = {&m[0], &m[1], &m[2]};
+    sq_launch l = {.entry = "vendor GEMM"};
+    l.gemm = (sq_gemm){.batch = 1, .m = n, .n = n, .k = n, .a = 0, .b = 1, .c = 2, .lda = n, .ldb = n, .ldc = n,
+                       .stride_a = n * n, .stride_b = n * n, .stride_c = n * n, .alpha = 1.0f, .beta = 0.0f};
+    double ms;
+    rc = timed(p, &l, bufs, 1, &ms);
+    if (!rc) rc = timed(p, &l, bufs, SQ_PEAK_REPEATS - 2, &ms);
+    if (!rc) *gflops = 2.0 * (double)n * (double)n * (double)n / (ms * 1e6);
+  }
+  for (int i = 0; i < 3; i++) sq_buf_free(dev, &m[i]);
+  return rc == SQ_EUNSUPPORTED ? 0 : rc;   /* no vendor BLAS (or none for this backend): no figure */
+}
+
 int sq_device_measure_peaks(sq_device *dev) {
   memset(&dev->peaks, 0, sizeof dev->peaks);
   if (!strcmp(dev->backend->name, "cpu")) return cpu_peaks(dev);
@@ -229,6 +257,7 @@ int sq_device_measure_peaks(sq_device *dev) {
   /* 8 chains x 8 unrolled steps, 2 FLOPs each; 8 chains x 4 steps of exps. */
   if (!rc) rc = chains(&p, "sq_peak_fma", 128.0 * lanes, &dev->peaks.gflops);
   if (!rc) rc = chains(&p, "sq_peak_exp", 32.0 * lanes, &dev->peaks.gexps);
+  if (!rc) rc = gemm_rate(&p, &dev->peaks.gemm_gflops);
   if (!rc) dev->peaks.lanes = lanes;
   dev->backend->release(dev->impl, &p.prog);
   return rc;

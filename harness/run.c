@@ -330,7 +330,8 @@ void sq_case_fill_metrics(sq_device *dev, const sq_case *c, sq_result *r) {
   /* Roofline: the time the useful work needs at the measured peaks, over the
    * time it took. 1.0 means the kernel runs at its binding ceiling. */
   double bound = 0;
-  if (dev->peaks.gflops > 0) bound = fmax(bound, w.flops / (dev->peaks.gflops * 1e9));
+  double compute = sq_peaks_compute(&dev->peaks);
+  if (compute > 0) bound = fmax(bound, w.flops / (compute * 1e9));
   if (dev->peaks.gbs > 0) bound = fmax(bound, w.bytes / (dev->peaks.gbs * 1e9));
   if (dev->peaks.gexps > 0) bound = fmax(bound, w.exps / (dev->peaks.gexps * 1e9));
   r->peak_frac = bound > 0 ? bound / s : NAN;

@@ -664,15 +664,22 @@ static int paper_figures(rep *R) {
 
 /* ---- roofline -------------------------------------------------------- */
 
-/* The measured ceilings of the device of file f: meta peak_gbs and
- * peak_gflops (NAN when the run did not measure them). */
-static void peaks_of(const sq_results *f, double *gbs, double *gflops) {
-  const char *b = sq_meta_get(&f->meta, "peak_gbs"), *p = sq_meta_get(&f->meta, "peak_gflops");
+/* Metadata value `key` of file f as a number; NAN when absent or not one. */
+static double meta_number(const sq_results *f, const char *key) {
+  const char *v = sq_meta_get(&f->meta, key);
   char *end;
-  *gbs = b && *b ? strtod(b, &end) : NAN;
-  if (b && *b && *end) *gbs = NAN;
-  *gflops = p && *p ? strtod(p, &end) : NAN;
-  if (p && *p && *end) *gflops = NAN;
+  double x = v && *v ? strtod(v, &end) : NAN;
+  return v && *v && !*end ? x : NAN;
+}
+
+/* The measured ceilings of the device of file f: meta peak_gbs, and the
+ * better of peak_gflops and peak_gemm_gflops, as peak_frac takes them (NAN
+ * when the run did not measure them). */
+static void peaks_of(const sq_results *f, double *gbs, double *gflops) {
+  *gbs = meta_number(f, "peak_gbs");
+  *gflops = meta_number(f, "peak_gflops");
+  double gemm = meta_number(f, "peak_gemm_gflops");
+  if (gemm > *gflops) *gflops = gemm;
 }
 
 /* A row the roofline can place: measured, with a plottable rate, traffic

@@ -3,7 +3,8 @@
 # subquad devices: lists opencl:0 (where OpenCL is built and PoCL is
 # present) and cpu, in table and csv form with the host topology; --device
 # picks one; unknown or malformed device names and bad flags give one line
-# and exit 2; a missing CUDA driver is not an error.
+# and exit 2; a missing CUDA driver is not an error; --peaks adds the vendor
+# GEMM's rate where CLBlast loads and n/a where it does not.
 . "$top_srcdir/tests/tap.sh"
 tmp=${TMPDIR:-/tmp}/sq_devices.$$
 trap 'rm -f "$tmp".*' EXIT
@@ -20,9 +21,25 @@ if grep -q 'SQ_HAVE_OPENCL 1' "$(dirname "$SUBQUAD")/config.h" "$top_srcdir/conf
   else
     not_ok "--device opencl:0 --format csv (status $st): $(cat "$tmp.csv" "$tmp.err")"
   fi
+  # The GEMM peak (last column): CLBlast's rate where it loads, n/a where not.
+  gemm_col() { "$SUBQUAD" devices --device opencl:0 --peaks --format csv 2>"$tmp.err" | awk -F, 'NR == 1 { print $NF } NR == 2 { print $NF }' | tr '\n' ' '; }
+  g=$(SUBQUAD_CLBLAST_LIBRARY=/nonexistent/libclblast.so.1 gemm_col)
+  check "--peaks without a vendor BLAS: peak_gemm_gflops is n/a ($g)" test "$g" = "peak_gemm_gflops n/a "
+  g=$(gemm_col)
+  have_clblast=
+  for f in /usr/lib/*/libclblast.so.1 /usr/lib/libclblast.so.1 /usr/local/lib/libclblast.so.1; do
+    [ -e "$f" ] && have_clblast=1
+  done
+  if [ -n "$have_clblast" ]; then
+    check "--peaks with CLBlast: a GEMM rate ($g)" sh -c 'printf "%s" "$1" | grep -Eq "^peak_gemm_gflops [0-9]+[.][0-9] $"' _ "$g"
+  else
+    skip "--peaks with CLBlast: a GEMM rate" "CLBlast is not installed (apt-get install libclblast-dev)"
+  fi
 else
   skip "table lists opencl:0" "no OpenCL device here"
   skip "--device opencl:0 --format csv" "no OpenCL device here"
+  skip "--peaks without a vendor BLAS: peak_gemm_gflops is n/a" "no OpenCL device here"
+  skip "--peaks with CLBlast: a GEMM rate" "no OpenCL device here"
 fi
 "$SUBQUAD" devices --format csv >"$tmp.csv" 2>/dev/null
 check "csv header names the columns" grep -q '^id,backend,name,vendor,driver,platform,arch,' "$tmp.csv"

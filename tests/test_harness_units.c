@@ -371,6 +371,31 @@ static void test_case_limit(void) {
   sq_case_list_free(&l);
 }
 
+/* peak_frac's compute ceiling is the better of the FMA chains and the
+ * vendor GEMM: a GEMM twice as fast as the chains halves a compute-bound
+ * row's fraction; a slower one changes nothing. */
+static void test_peak_frac_ceiling(void) {
+  const sq_kernel *k = sq_kernel_find("softmax_attn.naive");
+  sq_case_list l = {0};
+  if (!tap_ok(k && !sq_case_list_add(&l, k, 1, 1, 4096, 64, 64, 0, "", ""), "peak_frac: a compute-bound case")) return;
+  sq_device dev;
+  memset(&dev, 0, sizeof dev);
+  dev.peaks = (sq_peaks){.gbs = 1e6, .gflops = 100, .gexps = 1e6};
+  sq_result r;
+  memset(&r, 0, sizeof r);
+  r.stats.median = 50;
+  double frac[3];
+  double gemm[3] = {0, 50, 200};
+  for (int i = 0; i < 3; i++) {
+    dev.peaks.gemm_gflops = gemm[i];
+    sq_case_fill_metrics(&dev, &l.v[0].c, &r);
+    frac[i] = r.peak_frac;
+  }
+  tap_ok(frac[0] > 0 && frac[1] == frac[0] && fabs(frac[2] - frac[0] / 2) < 1e-12 * frac[0],
+         "peak_frac: no GEMM %.4g, a slower GEMM %.4g, a GEMM 2x the chains %.4g", frac[0], frac[1], frac[2]);
+  sq_case_list_free(&l);
+}
+
 int main(void) {
   test_stats();
   test_shapes();
@@ -382,5 +407,6 @@ int main(void) {
   test_error_line();
   test_atomic();
   test_case_limit();
+  test_peak_frac_ceiling();
   return tap_done();
 }
