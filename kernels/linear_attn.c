@@ -303,12 +303,70 @@ const sq_kernel sq_linear_attn_causal_chunked = {
 
 /* ---- noncausal ---------------------------------------------------------- */
 
-enum { NC_P_SPLIT, NC_P_WY, NC_P_BK, NC_P_BN, NC_P_RUNS };
+enum { NC_P_SPLIT, NC_P_WY, NC_P_BK, NC_P_BN, NC_P_RUNS, NC_P_VEC };
+
+/* Work-items per group of the vector kernels (LA_VEC): they need no local
+ * memory or barriers, so any size works; 64 keeps PoCL's per-group cost
+ * small. Each owns LA_VR rows (state: features; output: tokens). */
+#define LA_VEC_WG 64
+#define LA_VR 4
 
 static int nc_check(const sq_problem *p, const int *pv, int nset, char *why, size_t n) {
   int err = check_dims(p, why, n);
   if (err) return err;
-  if (nset > NC_P_BN) return local_check(p, 0, pv[NC_P_WY], pv[NC_P_BK], pv[NC_P_BN], why, n);
+  if (nset > NC_P_BN && (err = local_check(p, 0, pv[NC_P_WY], pv[NC_P_BK], pv[NC_P_BN], why, n))) return err;
+  if (nset > NC_P_VEC && pv[NC_P_VEC] && att_DV(p) % 16) {
+    snprintf(why, n, "LA_VEC=1 needs DV a multiple of 16 (DV=%lld)", (long long)att_DV(p));
+    return SQ_EINVAL;
+  }
+  return 0;
+}
+
+/* Columns per work-item of the vector kernels: LA_VC in the text. */
+static int64_t vec_cols(const sq_problem *p) {
+  return att_DV(p) % 64 == 0 ? 64 : att_DV(p) % 32 == 0 ? 32 : 16;
+}
+
+/* Adds a vector kernel over `items` work-items (args after the buffers:
+ * the kernel's ints, then the count). */
+static sq_launch *add_vec_launch(sq_plan *pl, const char *entry, int64_t items, char *why, size_t n) {
+  if (items > INT32_MAX - LA_VEC_WG) {
+    set_work_group_count_error(why, n, entry, items);
+    return NULL;
+  }
+  return sq_plan_launch(pl, entry, (size_t)cdiv(items, LA_VEC_WG) * LA_VEC_WG, 1, 1, LA_VEC_WG, 1, 1);
+}
+
+/* The vector form: la_state_vec over splits, la_reduce, la_out_vec. */
+static int nc_plan_vec(const sq_problem *p, int split, int runs, sq_plan *out) {
+  int64_t nsplit = cdiv(att_T(p), split), bh = att_B(p) * att_H(p), ncb = att_DV(p) / vec_cols(p);
+  int64_t nrb = cdiv(att_D(p), LA_VR), ntb = cdiv(att_T(p), LA_VR);
+  char why[160];
+  int part = sq_plan_scratch(out, state_bytes(p, nsplit));
+  int s = sq_plan_scratch(out, state_bytes(p, 1));
+  int64_t items = bh * nsplit * nrb * ncb;
+  sq_launch *l = add_vec_launch(out, "la_state_vec", items, why, sizeof why);
+  if (!l) return sq_fail(SQ_EUNSUPPORTED, "%s", why);
+  sq_arg_buf(l, SQ_ATT_K);
+  sq_arg_buf(l, SQ_ATT_V);
+  sq_arg_buf(l, part);
+  sq_arg_i32(l, (int32_t)att_T(p));
+  sq_arg_i32(l, split);
+  sq_arg_i32(l, (int32_t)nsplit);
+  sq_arg_i32(l, (int32_t)nrb);
+  sq_arg_i32(l, (int32_t)ncb);
+  sq_arg_i32(l, (int32_t)items);
+  add_entry_launch(out, p, "la_reduce", part, s, nsplit, runs);
+  items = bh * ntb * ncb;
+  if (!(l = add_vec_launch(out, "la_out_vec", items, why, sizeof why))) return sq_fail(SQ_EUNSUPPORTED, "%s", why);
+  sq_arg_buf(l, SQ_ATT_Q);
+  sq_arg_buf(l, SQ_ATT_O);
+  sq_arg_buf(l, s);
+  sq_arg_i32(l, (int32_t)att_T(p));
+  sq_arg_i32(l, (int32_t)ntb);
+  sq_arg_i32(l, (int32_t)ncb);
+  sq_arg_i32(l, (int32_t)items);
+  out->local_mem = 0;
   return 0;
 }
 
@@ -323,6 +381,8 @@ static int nc_plan(const sq_problem *p, const int *pv, sq_plan *out) {
   sq_plan_define(out, "LA_BK", bk);
   sq_plan_define(out, "LA_BN", bn);
   sq_plan_define(out, "LA_RUNS", pv[NC_P_RUNS]);
+  sq_plan_define(out, "LA_VEC", pv[NC_P_VEC]);
+  if (pv[NC_P_VEC]) return nc_plan_vec(p, split, pv[NC_P_RUNS], out);
   int part = sq_plan_scratch(out, state_bytes(p, nsplit));
   int s = sq_plan_scratch(out, state_bytes(p, 1));
   if ((err = add_state_launch(out, p, wy, split, nsplit, part, why, sizeof why)))
@@ -342,13 +402,14 @@ const sq_kernel sq_linear_attn_noncausal = {
   .source = &sq_src_linear_attn,
   .modes = SQ_NONCAUSAL,
   .quadratic = 0,
-  .nparams = 5,
+  .nparams = 6,
   .params = {
     {"SPLIT", 6, {256, 512, 1024, 2048, 4096, 8192}, 1024, "tokens per partial state of the split reduction"},
     {"LA_WY", 5, {1, 2, 4, 8, 16}, 1, "work-group height: 16 x LA_WY work-items, 4 rows each (PoCL: 1, GPUs: 16)"},
     {"LA_BK", 4, {4, 8, 16, 32}, 16, "features of phi(q) staged per step in the output kernel"},
     {"LA_BN", 3, {16, 32, 64}, 64, "output columns (of DV) per work-group"},
     {"LA_RUNS", 2, {0, 1}, 1, "copy order: 0 interleaved (coalesced, GPUs), 1 contiguous runs per work-item (CPU vectorisers)"},
+    {"LA_VEC", 2, {0, 1}, 0, "1: vector kernels, 4 rows x 64 columns per work-item as float16 lanes (CPUs; DV % 16 = 0)"},
   },
   .check = nc_check,
   .plan = nc_plan,

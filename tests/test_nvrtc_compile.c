@@ -181,6 +181,12 @@ int main(void) {
       kernel_case_at(k, extra_shapes[e].shape, extra_shapes[e].params, causal, SQ_F32, both, 2);
       kernel_case_at(k, extra_shapes[e].shape, extra_shapes[e].params, causal, SQ_BF16, sm90, 1);
     }
+  /* linear_attn.noncausal's vector kernels (LA_VEC=1, for CPUs) as CUDA's
+   * struct-of-lanes vectors, in each storage dtype. */
+  const sq_kernel *nc = sq_kernel_find("linear_attn.noncausal");
+  kernel_case_at(nc, "B=1,H=2,T=5000,D=64,DV=96", "LA_VEC=1", 0, SQ_F32, both, 2);
+  kernel_case_at(nc, "B=1,H=2,T=5000,D=64,DV=96", "LA_VEC=1", 0, SQ_F16, sm90, 1);
+  kernel_case_at(nc, "B=1,H=2,T=5000,D=64,DV=96", "LA_VEC=1", 0, SQ_BF16, sm90, 1);
   const char *peaks[] = {"sq_peak_triad", "sq_peak_fma", "sq_peak_exp"};
   compile_check("peaks.sqk", sq_src_peaks, "", "compute_80", peaks, 3);
   compile_check("peaks.sqk", sq_src_peaks, "", "compute_90", peaks, 3);
