@@ -168,8 +168,8 @@ static void restore_hwloc(char *path) {
 /* PoCL's CPU threads pinned one per core (POCL_AFFINITY=1, read when the
  * platform starts) unless the user set it. Unpinned, the scheduler now and
  * then ran both of a process's threads on one of this VM's two cores: one
- * `devices --peaks` in five measured 117 GFLOP/s instead of 233, and a
- * case's time doubled the same way. Pinned, five in five gave 233-235. */
+ * `devices --peaks` in 17 measured 117 GFLOP/s instead of 229-235, and a
+ * case's time doubles the same way. Pinned, 23 in 23 gave 232-235. */
 static void pin_pocl_threads(void) { setenv("POCL_AFFINITY", "1", 0); }
 
 static int ocl_init(void) {

@@ -206,11 +206,10 @@ static int chains(peak_ctx *p, const char *entry, double per_item_iter, double *
   return rc;
 }
 
-/* An n x n x n f32 GEMM through the vendor BLAS, where the device has one
- * (none: *gflops stays 0):
- * the best of a few calls after a warm-up. n = 4096 on GPUs (a fraction of a
- * millisecond on an H200), 1024 elsewhere (CLBlast on PoCL runs at tens of
- * GFLOP/s, so a larger one would cost seconds). */
+/* An n x n x n f32 GEMM through the vendor BLAS, the best of a few calls
+ * after a warm-up; without a vendor BLAS *gflops stays 0. n = 4096 on GPUs
+ * (a few milliseconds on an H200), 1024 elsewhere (CLBlast on PoCL runs at
+ * tens of GFLOP/s, so a larger one would cost seconds). */
 static int gemm_rate(peak_ctx *p, double *gflops) {
   sq_device *dev = p->dev;
   int64_t n = dev->info.is_gpu ? 4096 : 1024;
