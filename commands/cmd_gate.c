@@ -596,7 +596,7 @@ static int start_side(gate *g, int s) {
  * random (quick suite beside a one-core spinner). Pinned, a busy core slows
  * both sides alike, which the pairing then cancels. */
 static int start_workers(gate *g) {
-  setenv("POCL_AFFINITY", "1", 0);
+  sq_pocl_pin_threads();   /* the workers inherit it; the metadata records it */
   for (int s = 0; s < 2; s++) {
     gate_side *sd = &g->side[s];
     int k = 0;

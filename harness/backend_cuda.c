@@ -24,6 +24,7 @@
 
 #include "base/error.h"
 #include "harness/backend.h"
+#include "harness/dynlib.h"
 #include "harness/vendor_blas.h"
 #include "harness/cuda_compile.h"
 #include "kernels/sources.h"
@@ -131,12 +132,8 @@ static void load_nvml(void) {
 /* Opens libcuda (SUBQUAD_CUDA_LIBRARY overrides the path, so tests can
  * point it at a missing file or at the toolkit's stub) and counts devices. */
 static void load_driver(void) {
-  const char *over = getenv("SUBQUAD_CUDA_LIBRARY");
-  const char *names[] = {"libcuda.so.1", "libcuda.so"};
-  if (over && *over) cu.lib = dlopen(over, RTLD_NOW | RTLD_LOCAL);
-  else
-    for (size_t i = 0; i < 2 && !cu.lib; i++) cu.lib = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
-  if (!cu.lib) return;
+  const char *const names[] = {"libcuda.so.1", "libcuda.so", NULL};
+  if (!(cu.lib = sq_dlopen_first("SUBQUAD_CUDA_LIBRARY", names, NULL))) return;
   int n = 0;
   if (load_driver_symbols() || cu.cuInit(0) != CUDA_SUCCESS || cu.cuDeviceGetCount(&n) != CUDA_SUCCESS || n <= 0) {
     unload_driver();
@@ -179,13 +176,12 @@ static void cuda_fini(void) {
 static pthread_once_t nvrtc_once = PTHREAD_ONCE_INIT;
 
 static void load_nvrtc(void) {
-  const char *names[] = {"libnvrtc.so", "libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so.11",
+  const char *const names[] = {"libnvrtc.so", "libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so.11",
 #ifdef SQ_CUDA_HOME
-                         SQ_CUDA_HOME "/lib64/libnvrtc.so", SQ_CUDA_HOME "/lib/libnvrtc.so",
+                               SQ_CUDA_HOME "/lib64/libnvrtc.so", SQ_CUDA_HOME "/lib/libnvrtc.so",
 #endif
-                         NULL};
-  for (int i = 0; names[i] && !nv.lib; i++) nv.lib = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
-  if (!nv.lib) return;
+                               NULL};
+  if (!(nv.lib = sq_dlopen_first(NULL, names, NULL))) return;
 #define SQ_LOAD(f)                                     \
   nv.f = (__typeof__(nv.f))dlsym(nv.lib, SQ_STR(f));   \
   if (!nv.f) goto fail;

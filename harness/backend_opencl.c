@@ -23,6 +23,7 @@
 
 #include "base/error.h"
 #include "harness/backend.h"
+#include "harness/device.h"
 #include "harness/vendor_blas.h"
 #include "kernels/sources.h"
 
@@ -165,17 +166,10 @@ static void restore_hwloc(char *path) {
   free(path);
 }
 
-/* PoCL's CPU threads pinned one per core (POCL_AFFINITY=1, read when the
- * platform starts) unless the user set it. Unpinned, the scheduler now and
- * then ran both of a process's threads on one of this VM's two cores: one
- * `devices --peaks` in 17 measured 117 GFLOP/s instead of 229-235, and a
- * case's time doubles the same way. Pinned, 23 in 23 gave 232-235. */
-static void pin_pocl_threads(void) { setenv("POCL_AFFINITY", "1", 0); }
-
 static int ocl_init(void) {
   pthread_mutex_lock(&init_lock);
   if (!initialised) {
-    pin_pocl_threads();
+    sq_pocl_pin_threads();   /* read by PoCL when the platform starts */
     char *topology = correct_hwloc_memory();
     enumerate();
     restore_hwloc(topology);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "base/error.h"
+#include "harness/dynlib.h"
 #include "harness/vendor_blas.h"
 
 /* CLBlast's enums are the CBLAS values. */
@@ -26,12 +27,8 @@ static const char *loaded;
 static char load_error[256];
 
 static void load(void) {
-  const char *over = getenv("SUBQUAD_CLBLAST_LIBRARY");
-  const char *names[] = {"libclblast.so.1", "libclblast.so"};
-  void *lib = NULL;
-  if (over && *over) lib = dlopen(loaded = over, RTLD_NOW | RTLD_LOCAL);
-  else
-    for (int i = 0; i < 2 && !lib; i++) lib = dlopen(loaded = names[i], RTLD_NOW | RTLD_LOCAL);
+  const char *const names[] = {"libclblast.so.1", "libclblast.so", NULL};
+  void *lib = sq_dlopen_first("SUBQUAD_CLBLAST_LIBRARY", names, &loaded);
   if (!lib) {
     snprintf(load_error, sizeof load_error, "no CLBlast: %s (Debian: apt-get install libclblast-dev)", dlerror());
     loaded = NULL;

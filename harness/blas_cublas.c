@@ -13,6 +13,7 @@
 #include <stdlib.h>
 
 #include "base/error.h"
+#include "harness/dynlib.h"
 #include "harness/vendor_blas.h"
 
 enum { CUBLAS_OP_N_ = 0, CUBLAS_OP_T_ = 1 };
@@ -29,16 +30,12 @@ static const char *loaded;
 static char load_error[256];
 
 static void load(void) {
-  const char *over = getenv("SUBQUAD_CUBLAS_LIBRARY");
-  const char *names[] = {"libcublas.so.13", "libcublas.so.12", "libcublas.so.11", "libcublas.so",
+  const char *const names[] = {"libcublas.so.13", "libcublas.so.12", "libcublas.so.11", "libcublas.so",
 #ifdef SQ_CUDA_HOME
-                         SQ_CUDA_HOME "/lib64/libcublas.so",
+                               SQ_CUDA_HOME "/lib64/libcublas.so",
 #endif
-                         NULL};
-  void *lib = NULL;
-  if (over && *over) lib = dlopen(loaded = over, RTLD_NOW | RTLD_LOCAL);
-  else
-    for (int i = 0; names[i] && !lib; i++) lib = dlopen(loaded = names[i], RTLD_NOW | RTLD_LOCAL);
+                               NULL};
+  void *lib = sq_dlopen_first("SUBQUAD_CUBLAS_LIBRARY", names, &loaded);
   if (!lib) {
     snprintf(load_error, sizeof load_error, "no cuBLAS: %s", dlerror());
     loaded = NULL;

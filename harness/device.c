@@ -204,6 +204,8 @@ void sq_buf_free(sq_device *dev, sq_buf *buf) {
   if (buf && buf->h) dev->backend->free(dev->impl, buf);
 }
 
+void sq_pocl_pin_threads(void) { setenv("POCL_AFFINITY", "1", 0); }
+
 const char *sq_device_vendor_blas(const sq_device *dev) {
 #ifdef SQ_HAVE_OPENCL
   if (dev->backend == &sq_backend_opencl) return sq_clblast_library();

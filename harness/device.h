@@ -57,6 +57,14 @@ void sq_buf_free(sq_device *dev, sq_buf *buf);
  * why there is none; NULL on the cpu device. */
 const char *sq_device_vendor_blas(const sq_device *dev);
 
+/* PoCL's CPU threads pinned one per core (POCL_AFFINITY=1) unless the user
+ * set POCL_AFFINITY; the OpenCL backend calls it before PoCL starts, and
+ * the gate before it starts its workers. Unpinned, the scheduler now and
+ * then ran both of a process's threads on one of a 2-core VM's cores: one
+ * `devices --peaks` in 17 measured 117 GFLOP/s instead of 229-235, and a
+ * case's time doubles the same way. Pinned, 23 in 23 gave 232-235. */
+void sq_pocl_pin_threads(void);
+
 /* Measures the device's peaks (a few seconds) into dev->peaks. */
 int sq_device_measure_peaks(sq_device *dev);
 

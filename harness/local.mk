@@ -2,7 +2,7 @@
 # harness/: the core of the library: backends, the device registry,
 # timing, inputs, verification, dumps and the case runner.
 libsubquad_a_SOURCES += \
-	harness/backend.h harness/device.h harness/device.c \
+	harness/backend.h harness/device.h harness/device.c harness/dynlib.h harness/dynlib.c \
 	harness/backend_cpu.c harness/topology.h harness/topology.c harness/peaks.c \
 	harness/measure.h harness/measure.c \
 	harness/inputs.h harness/inputs.c \

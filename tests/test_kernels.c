@@ -12,6 +12,7 @@
 #include "harness/device.h"
 #include "harness/run.h"
 #include "kernels/attention.h"
+#include "tests/kernel_case.h"
 #include "tests/tap.h"
 #include "tests/test_device.h"
 
@@ -29,14 +30,7 @@ static void check_case_with(sq_device *dev, const sq_kernel *k, const shape *s, 
   sq_case c = {.kernel = k};
   sq_att_problem(&c.prob, k->op, s->B, s->H, s->T, s->D, s->DV, causal, dt);
   if (k->op == &sq_op_linear_attn) sq_ax_set(&c.prob, SQ_ATT_FEATURE, fmap), sq_ax_set(&c.prob, SQ_ATT_NORMALIZE, norm);
-  sq_kernel_default_params(k, c.params);
-  char buf[96];
-  snprintf(buf, sizeof buf, "%s", param ? param : "");
-  for (char *a = strtok(buf, ","); a; a = strtok(NULL, ","))
-    if (sq_params_parse(k, a, c.params)) {
-      printf("Bail out! %s: %s\n", a, sq_last_error());
-      exit(1);
-    }
+  case_params(k, param, c.params);
   sq_run_opts o;
   sq_run_defaults(&o);
   o.verify_only = 1;
@@ -79,8 +73,7 @@ static void check_vec_cases(sq_device *dev) {
   check_case_with(dev, k, &vs[4], 0, SQ_FMAP_ELU1, 1, SQ_BF16, "LA_VEC=1");
   sq_case c = {.kernel = k};
   sq_att_problem(&c.prob, k->op, 1, 1, 64, 64, 24, 0, SQ_F32);
-  sq_kernel_default_params(k, c.params);
-  sq_params_parse(k, "LA_VEC=1", c.params);
+  case_params(k, "LA_VEC=1", c.params);
   char why[200] = "";
   int rc = k->check(&c.prob, c.params, k->nparams, why, sizeof why);
   tap_ok(rc == SQ_EINVAL && strstr(why, "LA_VEC=1 needs DV a multiple of 16"), "LA_VEC=1 with DV=24 is refused (%s)",
@@ -88,8 +81,7 @@ static void check_vec_cases(sq_device *dev) {
 }
 
 int main(void) {
-  sq_device *dev;
-  if (test_device_open(&dev)) {
+  if (test_device_open(&dev)) {   /* dev: tests/kernel_case.h's */
     tap_skip("kernels against their references", TEST_DEVICE_MISSING);
     return tap_done();
   }
