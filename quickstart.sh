@@ -17,7 +17,7 @@ cd "$(dirname "$0")"
 
 packages="build-essential autoconf automake libtool pkg-config libcsv-dev libhwloc-dev
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo gnuplot-nox python3-numpy groff-base
-  libclblast-dev"
+  libclblast-dev openmpi-bin libopenmpi-dev"
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

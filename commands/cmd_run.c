@@ -17,6 +17,7 @@
 #include "base/files.h"
 #include "commands/commands.h"
 #include "commands/peer.h"
+#include "commands/run_cli.h"
 #include "harness/run.h"
 #include "results/analysis.h"
 #include "results/result.h"
@@ -24,26 +25,6 @@
 #include "workloads/planner.h"
 #include "workloads/suite.h"
 
-#define MAX_CLI_PARAMS 16
-
-typedef struct run_cli {
-  const char *kernel, *shape, *suite, *device, *out, *only;
-  int causal;              /* -1 unset */
-  sq_dtype dtype;
-  sq_fmap fmap;
-  int normalize, peaks, tuned, quiet;
-  int json;                /* --format json: one JSON document (-o FILE, else stdout) */
-  int feature_given;       /* --feature or --normalize given: overrides a suite's form */
-  double max_case_s;
-  int rounds;              /* measuring rounds; 0 unset */
-  int vendor_blas;         /* a selected kernel calls the vendor's GEMM */
-  int nparams;
-  const char *params[MAX_CLI_PARAMS];
-  sq_run_opts opts;
-  int npeers;              /* --peer: framework peers measured beside the cases */
-  const char *peer_names[SQ_MAX_PEERS];
-  sq_peers *peers;
-} run_cli;
 
 static void usage(void) {
   printf(
@@ -83,6 +64,8 @@ static void usage(void) {
     "  --dump DIR           write each verified case's q, k, v, o as .npy + case.json\n"
     "  --peer NAME          also measure the cases through a framework (torch, fla, mamba_ssm,\n"
     "                       natten; repeatable), interleaved, verified, as peer:* rows\n"
+    "  --rank-timeout S     under mpirun: a rank silent this long past its case's predicted\n"
+    "                       time is lost and its case failed (300)\n"
     "  -o FILE.csv          results (and FILE.samples.csv with every raw sample)\n"
     "  --format csv|json    -o as CSV (default) or as one JSON file with the samples\n"
     "                       inside; json without -o prints the JSON instead of the table\n"
@@ -91,7 +74,7 @@ static void usage(void) {
 
 enum { O_CAUSAL = 256, O_NONCAUSAL, O_DTYPE, O_FEATURE, O_NORMALIZE, O_PARAM, O_NOTUNED, O_MODE, O_WARMUP,
        O_MINS, O_MAXS, O_MINT, O_NOISE, O_TIMEOUT, O_MAXCASE, O_REFB, O_SEED, O_VONLY, O_NOPEAKS, O_DUMP, O_ONLY,
-       O_ROUNDS, O_FORMAT, O_PEER };
+       O_ROUNDS, O_FORMAT, O_PEER, O_RANK_TIMEOUT };
 
 static int parse_args(int argc, char **argv, run_cli *a) {
   static const struct option opts[] = {
@@ -103,7 +86,7 @@ static int parse_args(int argc, char **argv, run_cli *a) {
     {"max-noise", 1, 0, O_NOISE}, {"timeout", 1, 0, O_TIMEOUT}, {"max-case-seconds", 1, 0, O_MAXCASE},
     {"ref-budget", 1, 0, O_REFB}, {"seed", 1, 0, O_SEED}, {"verify-only", 0, 0, O_VONLY},
     {"no-peaks", 0, 0, O_NOPEAKS}, {"dump", 1, 0, O_DUMP}, {"only", 1, 0, O_ONLY}, {"rounds", 1, 0, O_ROUNDS},
-    {"format", 1, 0, O_FORMAT}, {"peer", 1, 0, O_PEER},
+    {"format", 1, 0, O_FORMAT}, {"peer", 1, 0, O_PEER}, {"rank-timeout", 1, 0, O_RANK_TIMEOUT},
     {"output", 1, 0, 'o'}, {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
   long long iv;
   double dv;
@@ -157,6 +140,7 @@ static int parse_args(int argc, char **argv, run_cli *a) {
       if (a->npeers == SQ_MAX_PEERS) rc = sq_fail(SQ_EINVAL, "--peer: more than %d given", SQ_MAX_PEERS);
       else if (!(rc = sq_peer_name_check(optarg))) a->peer_names[a->npeers++] = optarg;
       break;
+    case O_RANK_TIMEOUT: rc = sq_parse_duration(optarg, "--rank-timeout", &a->rank_timeout); break;
     case ':': rc = sq_fail(SQ_EINVAL, "%s needs a value", argv[optind - 1]); break;
     default:
       rc = sq_fail(SQ_EINVAL, "unknown option '%s' (see subquad run --help)", argv[optind - 1]);
@@ -210,7 +194,7 @@ static void drop_unfit_tuning(sq_device *dev, sq_case *c) {
 }
 
 /* Applies dtype, tuned parameters and --param overrides to every case. */
-static int configure_cases(run_cli *a, sq_device *dev, sq_case_list *l) {
+int run_configure_cases(run_cli *a, sq_device *dev, sq_case_list *l) {
   int used[MAX_CLI_PARAMS] = {0};
   for (int i = 0; i < l->n; i++) {
     sq_case *c = &l->v[i].c;
@@ -311,7 +295,7 @@ static double predicted_s(const sq_prediction *pr, int rounds, int round) {
  * predictions of the remaining work (`done` of `total` predicted seconds),
  * scaled by how the finished work compared with its prediction (cases grow
  * with T, so a plain average misleads). */
-static void progress(const run_cli *a, int round, int i, int n, double t0, const sq_result *r, double done,
+void run_progress(const run_cli *a, int round, int i, int n, double t0, const sq_result *r, double done,
                      double total) {
   if (a->quiet) return;
   /* The ratio of actual to predicted time, shrunk towards 1 by a prior of
@@ -324,15 +308,16 @@ static void progress(const run_cli *a, int round, int i, int n, double t0, const
     snprintf(what, sizeof what, "ok, verified (err %.1e, %s)", r->max_rel_err, r->verify);
   else
     snprintf(what, sizeof what, "%s", sq_status_name(r->status));
-  char where[48];
-  if (a->rounds > 1) snprintf(where, sizeof where, "[%d/%d round %d/%d]", i + 1, n, round + 1, a->rounds);
-  else snprintf(where, sizeof where, "[%d/%d]", i + 1, n);
+  char where[80], rank[32] = "";
+  if (a->fleet_size > 1) snprintf(rank, sizeof rank, " rank %d", r->rank);
+  if (a->rounds > 1) snprintf(where, sizeof where, "[%d/%d round %d/%d%s]", i + 1, n, round + 1, a->rounds, rank);
+  else snprintf(where, sizeof where, "[%d/%d%s]", i + 1, n, rank);
   sq_format_duration(eta, when, sizeof when);
   fprintf(stderr, "%s %s %s T=%lld: %s%s%s  (ETA %s)\n", where, r->kernel, r->causal ? "causal" : "noncausal",
           (long long)r->tokens, what, r->status == SQ_STATUS_OK ? "" : ": ", r->status == SQ_STATUS_OK ? "" : r->reason, when);
 }
 
-static void print_table(const sq_result *rows, int n) {
+void run_print_table(const sq_result *rows, int n) {
   printf("%-28s %-9s %-44s %-7s %11s %9s %9s %8s %9s  %s\n", "kernel", "mode", "shape", "status", "median_ms",
          "GFLOP/s", "GB/s", "roof", "max_err", "verified");
   for (int i = 0; i < n; i++) {
@@ -353,7 +338,7 @@ static void print_table(const sq_result *rows, int n) {
  * its prediction, a case too large as a whole runs slice by slice (all its
  * samples at once: such a case is measured in seconds, not milliseconds).
  * `first` holds the first round's share of the measuring budget. */
-static void run_one(sq_device *dev, const run_cli *a, const sq_run_opts *first, const sq_suite_case *sc,
+void run_one(sq_device *dev, const run_cli *a, const sq_run_opts *first, const sq_suite_case *sc,
                     const sq_prediction *pr, sq_result *r) {
   if (pr->ms >= 0 && !pr->feasible) {
     sq_result_init(r);
@@ -376,14 +361,14 @@ static void run_one(sq_device *dev, const run_cli *a, const sq_run_opts *first, 
 
 /* Plans every case up front (cheap): the run loop and the ETA use it. A
  * case the planner cannot judge gets ms = -1 and runs unplanned. */
-static sq_prediction *plan_all(sq_device *dev, const run_cli *a, const sq_case_list *l) {
+sq_prediction *run_plan_all(sq_device *dev, const run_cli *a, const sq_case_list *l) {
   sq_prediction *pr = calloc((size_t)l->n, sizeof *pr);
   for (int i = 0; pr && i < l->n; i++)
     if (sq_predict_opts(dev, &l->v[i].c, &a->opts, a->max_case_s, &pr[i])) pr[i] = (sq_prediction){.ms = -1};
   return pr;
 }
 
-static int select_cases(run_cli *a, sq_case_list *l) {
+int run_select_cases(run_cli *a, sq_case_list *l) {
   if (!a->suite) return single_case(a, l);
   sq_suite_case *v;
   int n, rc = sq_suite_expand(a->suite, &v, &n);
@@ -408,12 +393,10 @@ static int select_cases(run_cli *a, sq_case_list *l) {
  * machine, Ctrl-C) keeps its work. The final write replaces it. */
 #define CHECKPOINT_S 60.0
 
-static int open_output(const run_cli *a, sq_device *dev, const char *progress, sq_results_writer **w);
-static void run_meta(const run_cli *a, sq_device *dev, const char *progress, sq_meta *meta);
 
 /* The rows to write and print: each case's own row, then its peers'
  * (--peer). A shallow copy: the rows stay owned where they are. */
-static sq_result *all_rows(const run_cli *a, const sq_result *rows, int nrows, int *n) {
+sq_result *run_all_rows(const run_cli *a, const sq_result *rows, int nrows, int *n) {
   sq_result *v = malloc(sizeof *v * (size_t)(nrows * (1 + a->npeers) + 1));
   int m = 0;
   for (int i = 0; v && i < nrows; i++) {
@@ -425,15 +408,15 @@ static sq_result *all_rows(const run_cli *a, const sq_result *rows, int nrows, i
   return v;
 }
 
-static void save_partial(const run_cli *a, sq_device *dev, const sq_result *rows, int nrows, int ncases,
+void run_save_partial(const run_cli *a, sq_device *dev, const sq_result *rows, int nrows, int ncases,
                          int round) {
   char progress[160];
   snprintf(progress, sizeof progress, "partial: %d of %d cases, round %d of %d (the run had not finished)", nrows,
            ncases, round + 1, a->rounds);
   int n;
-  sq_result *v = all_rows(a, rows, nrows, &n);
+  sq_result *v = run_all_rows(a, rows, nrows, &n);
   sq_results_writer *w = NULL;
-  int rc = v ? open_output(a, dev, progress, &w) : sq_fail(SQ_ENOMEM, "out of memory");
+  int rc = v ? run_open_output(a, dev, progress, &w) : sq_fail(SQ_ENOMEM, "out of memory");
   if (!rc && a->json) {
     sq_meta meta = {0};
     run_meta(a, dev, progress, &meta);
@@ -474,7 +457,8 @@ static int peers_step(const run_cli *a, const sq_run_opts *share, const sq_case_
   for (int j = 0; j < k; j++) {
     snprintf(r[j]->suite, sizeof r[j]->suite, "%s", own->suite);
     snprintf(r[j]->workload, sizeof r[j]->workload, "%s", own->workload);
-    if (!round || before[j] == SQ_STATUS_OK) progress(a, round, i, l->n, t0, r[j], done, total);
+    snprintf(r[j]->host, sizeof r[j]->host, "%s", own->host);
+    if (!round || before[j] == SQ_STATUS_OK) run_progress(a, round, i, l->n, t0, r[j], done, total);
   }
   return rc;
 }
@@ -482,8 +466,8 @@ static int peers_step(const run_cli *a, const sq_run_opts *share, const sq_case_
 /* Runs every case, then (--rounds) passes over the timed ones again, each
  * pass adding its share of the samples, saving partial results as it
  * goes. Returns 0, or an error when the host ran out of memory. */
-static int measure_rounds(sq_device *dev, const run_cli *a, const sq_case_list *l, const sq_prediction *pr,
-                          sq_result *rows, int *nrows) {
+static int measure_rounds(sq_device *dev, const run_cli *a, const sq_fleet *fleet, const sq_case_list *l,
+                          const sq_prediction *pr, sq_result *rows, int *nrows) {
   sq_run_opts share = a->opts;
   sq_measure_round(&a->opts.measure, a->rounds, &share.measure);
   double t0 = sq_now_s(), done = 0, total = 0, saved = t0;
@@ -499,16 +483,17 @@ static int measure_rounds(sq_device *dev, const run_cli *a, const sq_case_list *
       if (!round) {
         run_one(dev, a, &share, &l->v[i], &pr[i], &rows[i]);
         rows[i].id = i + 1;
+        snprintf(rows[i].host, sizeof rows[i].host, "%s", fleet->host);
         *nrows = i + 1;
-        progress(a, round, i, l->n, t0, &rows[i], done, total);
+        run_progress(a, round, i, l->n, t0, &rows[i], done, total);
       } else if (!pr[i].sliced && rows[i].status == SQ_STATUS_OK && rows[i].nsamples) {
         if ((rc = sq_case_sample_more(dev, &l->v[i].c, &share, &rows[i]))) return rc;
-        progress(a, round, i, l->n, t0, &rows[i], done, total);
+        run_progress(a, round, i, l->n, t0, &rows[i], done, total);
       }
       if (!peers_first && (rc = peers_step(a, &share, l, pr, &rows[i], round, i, t0, done, total))) return rc;
       int last = round + 1 == a->rounds && i + 1 == l->n;
       if (a->out && !last && (sq_now_s() - saved >= CHECKPOINT_S || (i + 1 == l->n && l->n > 1))) {
-        save_partial(a, dev, rows, *nrows, l->n, round);
+        run_save_partial(a, dev, rows, *nrows, l->n, round);
         saved = sq_now_s();
       }
     }
@@ -539,7 +524,7 @@ static void watch_temporaries(sq_results_writer *w) {
 /* The outputs, checked before the device is opened: a bad -o (a
  * directory, a missing or read-only folder, a name over the system's
  * limits) or --dump folder fails at once, not after the work. */
-static int check_outputs(const run_cli *a) {
+int run_check_outputs(const run_cli *a) {
   if (a->out && sq_check_output_file(a->out)) return sq_fail(SQ_EIO, "-o %s", sq_last_error());
   if (a->opts.dump_dir && sq_check_output_dir(a->opts.dump_dir))
     return sq_fail(SQ_EIO, "--dump %s", sq_last_error());
@@ -562,91 +547,92 @@ static void announce_single(const run_cli *a, const sq_case *c, const sq_predict
 /* Opens the output with the run's metadata (and, for a partial save, its
  * `progress` line); the final one is opened early, so a bad path fails
  * before any work is done. */
-static void run_meta(const run_cli *a, sq_device *dev, const char *progress, sq_meta *meta) {
+void run_meta(const run_cli *a, sq_device *dev, const char *progress, sq_meta *meta) {
   sq_meta_standard(meta, sq_argc, sq_argv);
   add_device_meta(meta, dev, a);
   sq_peers_meta(a->peers, meta);
+  if (a->fleet_info[0]) sq_meta_set(meta, "fleet", a->fleet_info);
   if (progress) sq_meta_set(meta, "progress", progress);
 }
 
 /* A JSON output is written whole at the end (sq_results_save_json): no
  * writer is opened for it. */
-static int open_output(const run_cli *a, sq_device *dev, const char *progress, sq_results_writer **w) {
+int run_open_output(const run_cli *a, sq_device *dev, const char *progress, sq_results_writer **w) {
   if (!a->out || a->json) return 0;
   sq_meta meta = {0};
   run_meta(a, dev, progress, &meta);
   return sq_results_open(a->out, &meta, w);
 }
 
-int sq_cmd_run(int argc, char **argv) {
-  run_cli a = {.causal = -1, .peaks = 1, .tuned = 1, .max_case_s = -1};
-  sq_run_defaults(&a.opts);
-  sq_case_list cases = {0};
-  sq_device *dev = NULL;
-  sq_results_writer *w = NULL;
-  sq_result *rows = NULL;
-  sq_prediction *plans = NULL;
-  sq_result *all = NULL;
-  int status = 2, nrows = 0, nall = 0, failed = 0;
-  if (parse_args(argc, argv, &a) || select_cases(&a, &cases) || check_outputs(&a)) goto bad;
-  /* Each suite has its own default case limit (scaling allows the long
-   * 8M-token linear cases); a single case has none unless given. */
-  a.max_case_s = sq_case_time_limit(a.suite, a.max_case_s);
-  /* A suite is what a regression gate runs: rounds make each case's
-   * samples span the run instead of one moment of it. */
-  if (!a.rounds) a.rounds = a.suite ? sq_suite_rounds(a.suite) : 1;
-  if (sq_device_open(a.device, &dev)) goto bad;
-  if (configure_cases(&a, dev, &cases)) goto bad;
-  if (a.peaks && dev->backend != &sq_backend_cpu && !a.opts.verify_only) {
-    if (!a.quiet) fprintf(stderr, "measuring %s peaks...\n", dev->id);
-    if (sq_device_measure_peaks(dev))
-      fprintf(stderr, "subquad run: warning: peaks not measured: %s\n", sq_last_error());
+int run_finish(const run_cli *a, sq_device *dev, sq_results_writer *w, const sq_result *rows, int nrows) {
+  int nall = 0, failed = 0, status;
+  sq_result *all = run_all_rows(a, rows, nrows, &nall);
+  if (!all) {
+    sq_results_abort(w);
+    fprintf(stderr, "subquad run: out of memory\n");
+    return 1;
   }
-  sq_run_opts peer_share = a.opts; /* a peer's round has a round's share of the timeout */
-  sq_measure_round(&a.opts.measure, a.rounds, &peer_share.measure);
-  if (sq_peers_start(a.peer_names, a.npeers, dev, &peer_share, cases.n, &a.peers)) goto bad;
-  if (open_output(&a, dev, NULL, &w)) goto bad;
-  watch_temporaries(w);
-  rows = calloc((size_t)cases.n, sizeof *rows);
-  plans = plan_all(dev, &a, &cases);
-  if (!rows || !plans) goto bad;
-  announce_single(&a, &cases.v[0].c, &plans[0]);
-  if (measure_rounds(dev, &a, &cases, plans, rows, &nrows)) goto bad;
-  if (!(all = all_rows(&a, rows, nrows, &nall))) goto bad;
   for (int i = 0; i < nall; i++) {
     failed += all[i].status == SQ_STATUS_FAILED;
     if (w && sq_results_write(w, &all[i])) {
       fprintf(stderr, "subquad run: %s\n", sq_last_error());
-      watch_temporaries(NULL);
       sq_results_abort(w);
-      w = NULL;
-      status = 1;
-      goto done;
+      free(all);
+      return 1;
     }
   }
   status = failed ? 1 : 0;
-  if (a.json) {
+  if (a->json) {
     sq_meta meta = {0};
-    run_meta(&a, dev, NULL, &meta);
-    if (sq_results_save_json(a.out ? a.out : "-", &meta, all, nall)) {
+    run_meta(a, dev, NULL, &meta);
+    if (sq_results_save_json(a->out ? a->out : "-", &meta, all, nall)) {
       fprintf(stderr, "subquad run: %s\n", sq_last_error());
       status = 1;
-    } else if (a.out) {
-      fprintf(stderr, "wrote %s (%d rows, JSON with the samples)\n", a.out, nall);
+    } else if (a->out) {
+      fprintf(stderr, "wrote %s (%d rows, JSON with the samples)\n", a->out, nall);
     }
   }
-  if (!a.json || a.out) {
-    print_table(all, nall);
+  if (!a->json || a->out) {
+    run_print_table(all, nall);
     printf("\n");
     sq_print_speedup_table(stdout, all, nall);
   }
-  watch_temporaries(NULL);
   if (w && sq_results_close(w)) {
     fprintf(stderr, "subquad run: %s\n", sq_last_error());
     status = 1;
   } else if (w) {
-    fprintf(stderr, "wrote %s (%d rows) and its .samples.csv\n", a.out, nall);
+    fprintf(stderr, "wrote %s (%d rows) and its .samples.csv\n", a->out, nall);
   }
+  free(all);
+  return status;
+}
+
+/* The run on this process's one device (a fleet of one). */
+static int run_single(run_cli *a, const sq_fleet *fleet, sq_case_list *cases) {
+  sq_device *dev = NULL;
+  sq_results_writer *w = NULL;
+  sq_result *rows = NULL;
+  sq_prediction *plans = NULL;
+  int status = 2, nrows = 0;
+  if (sq_device_open(a->device, &dev)) goto bad;
+  if (run_configure_cases(a, dev, cases)) goto bad;
+  if (a->peaks && dev->backend != &sq_backend_cpu && !a->opts.verify_only) {
+    if (!a->quiet) fprintf(stderr, "measuring %s peaks...\n", dev->id);
+    if (sq_device_measure_peaks(dev))
+      fprintf(stderr, "subquad run: warning: peaks not measured: %s\n", sq_last_error());
+  }
+  sq_run_opts peer_share = a->opts; /* a peer's round has a round's share of the timeout */
+  sq_measure_round(&a->opts.measure, a->rounds, &peer_share.measure);
+  if (sq_peers_start(a->peer_names, a->npeers, dev, &peer_share, cases->n, &a->peers)) goto bad;
+  if (run_open_output(a, dev, NULL, &w)) goto bad;
+  watch_temporaries(w);
+  rows = calloc((size_t)cases->n, sizeof *rows);
+  plans = run_plan_all(dev, a, cases);
+  if (!rows || !plans) goto bad;
+  announce_single(a, &cases->v[0].c, &plans[0]);
+  if (measure_rounds(dev, a, fleet, cases, plans, rows, &nrows)) goto bad;
+  watch_temporaries(NULL);
+  status = run_finish(a, dev, w, rows, nrows);
   w = NULL;
   goto done;
 bad:
@@ -657,13 +643,37 @@ done:
   if (w) sq_results_abort(w);
   for (int i = 0; i < nrows; i++) sq_result_free(&rows[i]);
   free(rows);
-  free(all);
-  sq_peers_stop(a.peers);
+  sq_peers_stop(a->peers);
   free(plans);
-  free(cases.v);
   if (dev) {
     sq_run_release_programs(dev);
     sq_device_close(dev);
   }
+  return status;
+}
+
+int sq_cmd_run(int argc, char **argv) {
+  run_cli a = {.causal = -1, .peaks = 1, .tuned = 1, .max_case_s = -1, .fleet_size = 1, .rank_timeout = 300};
+  sq_run_defaults(&a.opts);
+  sq_case_list cases = {0};
+  sq_fleet fleet;
+  int status = 2;
+  if (parse_args(argc, argv, &a) || run_select_cases(&a, &cases) || run_check_outputs(&a)) goto bad;
+  /* Each suite has its own default case limit (scaling allows the long
+   * 8M-token linear cases); a single case has none unless given. */
+  a.max_case_s = sq_case_time_limit(a.suite, a.max_case_s);
+  /* A suite is what a regression gate runs: rounds make each case's
+   * samples span the run instead of one moment of it. */
+  if (!a.rounds) a.rounds = a.suite ? sq_suite_rounds(a.suite) : 1;
+  if (sq_fleet_start(&fleet)) goto bad;
+  if (fleet.size > 1) status = run_fleet(&a, &fleet, &cases);
+  else status = run_single(&a, &fleet, &cases);
+  sq_fleet_stop(&fleet);
+  free(cases.v);
+  return status;
+bad:
+  if (!sq_last_error()[0]) sq_fail(SQ_ENOMEM, "out of memory");
+  sq_usage_error("run", "%s", sq_last_error());
+  free(cases.v);
   return status;
 }

@@ -10,6 +10,7 @@
 
 #include "base/error.h"
 #include "commands/commands.h"
+#include "harness/fleet.h"
 
 /* One line whatever the arguments hold: a value with a newline in it is
  * printed escaped, as sq_fail does. */
@@ -20,7 +21,9 @@ int sq_usage_error(const char *cmd, const char *fmt, ...) {
   vsnprintf(raw, sizeof raw, fmt, ap);
   va_end(ap);
   sq_escape_line(raw, line, sizeof line);
-  fprintf(stderr, "subquad %s: %s\n", cmd, line);
+  /* Every rank of a fleet parses the same command line: rank 0 says what
+   * is wrong once (a fault of one rank's own reaches it as a message). */
+  if (sq_fleet_env_rank() == 0) fprintf(stderr, "subquad %s: %s\n", cmd, line);
   return 2;
 }
 

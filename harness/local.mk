@@ -8,7 +8,8 @@ libsubquad_a_SOURCES += \
 	harness/inputs.h harness/inputs.c \
 	harness/run.h harness/run.c harness/parse.c \
 	harness/verify.h harness/verify.c harness/progcache.h harness/progcache.c \
-	harness/npy.h harness/npy.c harness/dump.h harness/dump.c harness/vendor_blas.h
+	harness/npy.h harness/npy.c harness/dump.h harness/dump.c harness/vendor_blas.h \
+	harness/fleet.h harness/fleet.c
 
 if SQ_OPENCL
 libsubquad_a_SOURCES += harness/backend_opencl.c harness/blas_clblast.c

@@ -129,6 +129,24 @@ int sq_topology_gpu_numa(const char *pci_bus_id) {
 #endif
 }
 
+int sq_topology_bind_numa(int node, char *why, size_t n) {
+#ifdef SQ_HAVE_HWLOC
+  pthread_once(&topo_once, load_topology);
+  if (!topo_ok) return snprintf(why, n, "hwloc could not load the topology"), -1;
+  hwloc_obj_t numa = hwloc_get_numanode_obj_by_os_index(topo, (unsigned)node);
+  if (!numa || !numa->cpuset) return snprintf(why, n, "no NUMA node %d", node), -1;
+  if (hwloc_set_cpubind(topo, numa->cpuset, HWLOC_CPUBIND_PROCESS) < 0)
+    return snprintf(why, n, "binding the threads failed"), -1;
+  /* Memory first touched from now on comes from the node; a failure here
+   * (no NUMA support in the kernel) leaves the threads bound. */
+  hwloc_set_membind(topo, numa->nodeset, HWLOC_MEMBIND_BIND, HWLOC_MEMBIND_PROCESS | HWLOC_MEMBIND_BYNODESET);
+  return 0;
+#else
+  snprintf(why, n, "built without hwloc");
+  return -1;
+#endif
+}
+
 int sq_host_memory_cap(uint64_t *bytes) {
   const char *cap = getenv("SUBQUAD_HOST_MEMORY");
   if (!cap) return 0;

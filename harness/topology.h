@@ -6,6 +6,7 @@
 #ifndef SQ_TOPOLOGY_H
 #define SQ_TOPOLOGY_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct sq_topology {
@@ -34,5 +35,9 @@ int sq_host_memory_cap(uint64_t *bytes);
 /* The OS index of the NUMA node nearest the PCI device "0000:17:00.0",
  * -1 when unknown (no hwloc, hwloc does not see the device, or one node). */
 int sq_topology_gpu_numa(const char *pci_bus_id);
+
+/* Binds the calling process's threads and future memory to NUMA node
+ * `node` (OS index; hwloc only): 0, or non-zero with why filled. */
+int sq_topology_bind_numa(int node, char *why, size_t n);
 
 #endif

@@ -59,7 +59,8 @@ struct col {
   size_t off;   /* offset of the field in sq_result (in struct legacy when v1) */
   size_t size;  /* buffer size for COL_STR */
   struct num_spec num;
-  int v1;       /* 1: format 1 only, read into struct legacy; 2: format 2 only; 0: both */
+  int v1;       /* 1: format 1 only, read into struct legacy; 2: format 2 only; 0: both;
+                 * 3: format 2, may be absent (added since) */
 };
 
 /* The ranges are what the writer can produce, with room: shapes as large as
@@ -78,6 +79,8 @@ struct col {
 #define STR2(f) COL_STR, offsetof(sq_result, f), sizeof(((sq_result *)0)->f), {0, 0, 0}, 2
 #define NUM(k, f, ...) k, offsetof(sq_result, f), 0, __VA_ARGS__, 0
 #define NUM2(k, f, ...) k, offsetof(sq_result, f), 0, __VA_ARGS__, 2
+#define STRNEW(f) COL_STR, offsetof(sq_result, f), sizeof(((sq_result *)0)->f), {0, 0, 0}, 3
+#define NUMNEW(k, f, ...) k, offsetof(sq_result, f), 0, __VA_ARGS__, 3
 #define OLD(k, f, ...) k, offsetof(struct legacy, f), 0, __VA_ARGS__, 1
 #define OLDSTR(f) COL_STR, offsetof(struct legacy, f), sizeof(((struct legacy *)0)->f), {0, 0, 0}, 1
 
@@ -124,6 +127,9 @@ static const struct col cols[] = {
     {"pred_mem_bytes", NUM(COL_DBL, pred_mem_bytes, {0, 1e30, NUM_EMPTY})},
     {"suite", STR(suite)},
     {"workload", STR(workload)},
+    /* Format 2 files written before fleet runs lack these two. */
+    {"host", STRNEW(host)},
+    {"rank", NUMNEW(COL_INT, rank, {0, 1e7, NUM_WHOLE})},
 };
 #define NCOLS ((int)(sizeof cols / sizeof cols[0]))
 
@@ -686,6 +692,7 @@ static void on_header(struct reader *rd, struct rows_ctx *x) {
     if (!in_format(&cols[c], x->format)) continue;
     for (int i = 0; i < rd->nfields; i++)
       if (!strcmp(rd->fields[i], cols[c].name)) x->map[c] = i;
+    if (x->map[c] < 0 && cols[c].v1 == 3) continue; /* optional: absent from older files */
     if (x->map[c] < 0) {
       rd->err = sq_fail(SQ_EPARSE, "%s:%d: header lacks the column '%s'", rd->file, rd->rec_line,
                         cols[c].name);
@@ -1010,4 +1017,62 @@ void sq_results_free(sq_results *r) {
   free(r->rows);
   r->rows = NULL;
   r->n = 0;
+}
+
+/* ---- rows between processes ------------------------------------------ */
+
+#define PACK_MAGIC 0x73717231u /* "sqr1" */
+
+struct pack_head {
+  uint32_t magic, row_bytes;
+  int32_t nsamples, has_rounds;
+};
+
+int sq_result_pack(const sq_result *r, void **buf, size_t *n) {
+  int ns = r->nsamples > 0 ? r->nsamples : 0, hr = ns && r->sample_round;
+  size_t bytes = sizeof(struct pack_head) + sizeof *r + (size_t)ns * sizeof(double) + (hr ? (size_t)ns * sizeof(int) : 0);
+  char *b = malloc(bytes);
+  if (!b) return sq_fail(SQ_ENOMEM, "no memory to pack a row of %d samples", ns);
+  struct pack_head h = {PACK_MAGIC, (uint32_t)sizeof *r, ns, hr};
+  sq_result flat = *r;
+  flat.samples = NULL;
+  flat.sample_round = NULL;
+  char *p = b;
+  memcpy(p, &h, sizeof h), p += sizeof h;
+  memcpy(p, &flat, sizeof flat), p += sizeof flat;
+  if (ns) memcpy(p, r->samples, (size_t)ns * sizeof(double)), p += (size_t)ns * sizeof(double);
+  if (hr) memcpy(p, r->sample_round, (size_t)ns * sizeof(int));
+  *buf = b;
+  *n = bytes;
+  return 0;
+}
+
+int sq_result_unpack(const void *buf, size_t n, sq_result *r) {
+  struct pack_head h;
+  const char *p = buf;
+  if (n < sizeof h) return sq_fail(SQ_EPARSE, "a packed row of %zu bytes is too short", n);
+  memcpy(&h, p, sizeof h), p += sizeof h;
+  if (h.magic != PACK_MAGIC || h.row_bytes != sizeof *r || h.nsamples < 0 || h.nsamples > 100000000)
+    return sq_fail(SQ_EPARSE, "not a packed row of this build");
+  size_t ns = (size_t)h.nsamples;
+  if (n != sizeof h + sizeof *r + ns * sizeof(double) + (h.has_rounds ? ns * sizeof(int) : 0))
+    return sq_fail(SQ_EPARSE, "a packed row of %zu bytes does not hold its %zu samples", n, ns);
+  memcpy(r, p, sizeof *r), p += sizeof *r;
+  r->samples = NULL;
+  r->sample_round = NULL;
+  r->nsamples = 0;
+  /* Text fields end inside their arrays whatever the bytes said. */
+  r->device[sizeof r->device - 1] = r->kernel[sizeof r->kernel - 1] = r->shape[sizeof r->shape - 1] = 0;
+  r->reason[sizeof r->reason - 1] = r->host[sizeof r->host - 1] = r->params[sizeof r->params - 1] = 0;
+  if (!ns) return 0;
+  r->samples = malloc(ns * sizeof(double));
+  r->sample_round = h.has_rounds ? malloc(ns * sizeof(int)) : NULL;
+  if (!r->samples || (h.has_rounds && !r->sample_round)) {
+    sq_result_free(r);
+    return sq_fail(SQ_ENOMEM, "no memory for a row of %zu samples", ns);
+  }
+  memcpy(r->samples, p, ns * sizeof(double)), p += ns * sizeof(double);
+  if (h.has_rounds) memcpy(r->sample_round, p, ns * sizeof(int));
+  r->nsamples = (int)ns;
+  return 0;
 }

@@ -60,6 +60,8 @@ typedef struct sq_result {
   double pred_ms, pred_mem_bytes;  /* planner prediction (0 when none) */
   char suite[32];          /* suite the row came from, "" for a single case */
   char workload[64];       /* catalog entry the row came from, "" when none */
+  char host[64];           /* the host that measured it ("" in files before fleet runs) */
+  int rank;                /* its rank in a fleet run (mpirun), 0 otherwise */
   int nsamples;            /* raw samples (in `samples`, owned) */
   double *samples;
   int *sample_round;       /* measuring round of each sample (owned); NULL: all one round */
@@ -122,6 +124,14 @@ void sq_results_free(sq_results *r);
 /* The sidecar's name: "out.csv" -> "out.samples.csv" (a name without .csv
  * gets the suffix). Malloc'ed; NULL when out of memory. */
 char *sq_results_samples_path(const char *path);
+
+/* A row as bytes for another process of the same build (a fleet rank
+ * sending rank 0 what it measured): the fixed fields, the samples and
+ * their rounds. pack: 0 and a malloc'ed *buf, or SQ_ENOMEM. unpack: 0
+ * and an owned row, SQ_EPARSE for bytes that are not a packed row, or
+ * SQ_ENOMEM. */
+int sq_result_pack(const sq_result *r, void **buf, size_t *n);
+int sq_result_unpack(const void *buf, size_t n, sq_result *r);
 
 /* The header's column names, in order, NULL-terminated. */
 extern const char *const sq_result_columns[];

@@ -10,7 +10,7 @@ import math
 import sys
 
 STRINGS = {"device", "backend", "arch", "kernel", "family", "shape", "baseline", "dtype", "mode", "params",
-           "config_source", "status", "reason", "verify", "suite", "workload"}
+           "config_source", "status", "reason", "verify", "suite", "workload", "host"}
 
 
 def read_csv(path):

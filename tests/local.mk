@@ -8,7 +8,7 @@ SH_LOG_DRIVER = $(LOG_DRIVER)
 AM_TESTS_ENVIRONMENT = SUBQUAD='$(abs_top_builddir)/subquad'; top_srcdir='$(abs_top_srcdir)'; top_builddir='$(abs_top_builddir)'; \
 	sq_prefix='$(prefix)'; sq_bindir='$(bindir)'; sq_pkgdatadir='$(pkgdatadir)'; \
 	export SUBQUAD top_srcdir top_builddir sq_prefix sq_bindir sq_pkgdatadir;
-LDADD = libsubquad.a
+LDADD = libsubquad.a $(MPI_LIBS)
 EXTRA_DIST += tests/tap.h tests/tap.sh tests/capture.h tests/kernel_case.h tests/test_device.h tests/dumptest.sh
 
 # --- core (harness, kernels, results) ---
