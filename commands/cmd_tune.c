@@ -12,6 +12,7 @@
 
 #include "base/error.h"
 #include "commands/commands.h"
+#include "harness/fleet.h"
 #include "tuner/db.h"
 #include "tuner/drivers.h"
 #include "tuner/strategy.h"
@@ -167,6 +168,7 @@ static int validate(const tune_cli *cli) {
 static int tune_error(int status, int rc, const char *prefix) {
   const char *d = sq_last_error();
   if (!d || !*d) d = rc < 0 ? sq_strerror(rc) : "failed";
+  if (sq_fleet_env_rank() > 0) return status;   /* rank 0 says it for the fleet */
   fprintf(stderr, "subquad tune: %s", prefix ? prefix : "");
   for (; *d; d++) fputc((unsigned char)*d < 0x20 || *d == 0x7f ? '?' : *d, stderr);
   fputc('\n', stderr);
@@ -258,5 +260,18 @@ int sq_cmd_tune(int argc, char **argv) {
   }
   if ((rc = validate(&a))) return tune_error(2, rc, NULL);
   if (a.show) return show(&a.o);
-  return finish(&a, a.o.nreplay ? sq_tune_replay(&a.o) : sq_tune_device(&a.o));
+  sq_fleet fleet;
+  if ((rc = sq_fleet_start(&fleet))) return tune_error(2, rc, NULL);
+  sq_tune_end end;
+  if (fleet.size > 1 && a.o.nreplay)
+    end = sq_tune_fail(SQ_TUNE_REFUSED, SQ_EINVAL, "--replay runs in one process, not over a fleet: ");
+  else if (fleet.size > 1 && (a.o.space_only))
+    end = sq_tune_fail(SQ_TUNE_REFUSED, SQ_EINVAL, "--space-only runs in one process, not over a fleet: ");
+  else {
+    a.o.fleet = &fleet;
+    end = a.o.nreplay ? sq_tune_replay(&a.o) : sq_tune_device(&a.o);
+  }
+  int status = fleet.size > 1 && end == SQ_TUNE_CONTINUE ? tune_error(1, 0, NULL) : finish(&a, end);
+  sq_fleet_stop(&fleet);
+  return status;
 }

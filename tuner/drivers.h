@@ -28,6 +28,7 @@ typedef struct sq_tune_opts {
   uint64_t seed;
   int seeds;               /* replay: runs over seed, seed+1, ... */
   int resume, space_only, save, quiet, jobs;
+  const struct sq_fleet *fleet; /* the ranks a device tune spreads over (NULL: this process alone) */
 } sq_tune_opts;
 
 /* How a driver ended. On SQ_TUNE_REFUSED and SQ_TUNE_FAILED the detail

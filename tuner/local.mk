@@ -7,7 +7,7 @@ libsubquad_a_SOURCES += \
 	tuner/db.h tuner/db.c \
 	tuner/cache.h tuner/cache.c tuner/pool.h tuner/pool.c \
 	tuner/tune.h tuner/tune.c tuner/drivers.h tuner/replay.c tuner/tune_device.c \
-	tuner/t4.h tuner/t4.c
+	tuner/t4.h tuner/t4.c tuner/tune_fleet.h tuner/tune_fleet.c
 
 # The shipped tuning database is embedded like the kernel texts, so
 # `subquad run` from the build tree finds it from any directory.

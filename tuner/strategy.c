@@ -149,11 +149,12 @@ int sq_search_run(const sq_strategy *st, sq_search *s) {
 /* How many upcoming configurations the strategies that know them announce
  * for compiling ahead. */
 #define LOOKAHEAD 4
+static int64_t lookahead(const sq_search *s) { return s->lookahead > LOOKAHEAD ? s->lookahead : LOOKAHEAD; }
 
 int sq_strategy_exhaustive(sq_search *s) {
   int64_t n = s->space->n;
   for (int64_t i = 0; i < n && !sq_search_done(s); i++) {
-    for (int64_t j = i + 1; s->hint && j <= i + LOOKAHEAD && j < n; j++) s->hint(s->ctx, j);
+    for (int64_t j = i + 1; s->hint && j <= i + lookahead(s) && j < n; j++) s->hint(s->ctx, j);
     sq_search_eval(s, i);
   }
   return 0;
@@ -166,11 +167,11 @@ int sq_strategy_random(sq_search *s) {
   int64_t *perm = malloc((size_t)n * sizeof *perm + 1);
   if (!perm) return sq_fail(SQ_ENOMEM, "random: out of memory");
   for (int64_t i = 0; i < n; i++) perm[i] = i;
-  /* The shuffle runs LOOKAHEAD places ahead of the evaluations: the order
+  /* The shuffle runs lookahead(s) places ahead of the evaluations: the order
    * does not depend on results, so the next ones can compile meanwhile. */
   int64_t drawn = 0;
   for (int64_t i = 0; i < n && !sq_search_done(s); i++) {
-    for (; drawn < n && drawn <= i + LOOKAHEAD; drawn++) {
+    for (; drawn < n && drawn <= i + lookahead(s); drawn++) {
       int64_t j = drawn + sq_rng_below(&s->rng, n - drawn), t = perm[drawn];
       perm[drawn] = perm[j];
       perm[j] = t;

@@ -36,6 +36,7 @@ typedef struct sq_search {
   int64_t budget;          /* unique evaluations; <= 0: the whole space */
   double time_limit;       /* seconds of wall time; <= 0: none */
   uint64_t seed;
+  int lookahead;           /* configurations announced ahead (hint) where known; <= 4: 4 */
   /* State, read by the caller afterwards. */
   double t0;
   int64_t nevals;          /* unique evaluations done */

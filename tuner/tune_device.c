@@ -25,6 +25,7 @@
 #include "tuner/drivers.h"
 #include "tuner/pool.h"
 #include "tuner/tune.h"
+#include "tuner/tune_fleet.h"
 
 typedef struct dev_ctx {
   sq_device *dev;
@@ -37,6 +38,8 @@ typedef struct dev_ctx {
   int64_t limits_removed;
   int continuation;        /* this process continues a recycled one */
   int recycle;             /* the tune stopped to continue in a fresh process */
+  const sq_fleet *fleet;   /* NULL: this process alone */
+  sq_tune_fleet *tf;       /* rank 0 of a fleet: the other ranks' queues */
 } dev_ctx;
 
 static void make_case(const dev_ctx *x, const int *pv, sq_case *c) {
@@ -97,6 +100,8 @@ static int run_case(dev_ctx *x, const int *pv, sq_outcome *o) {
 static int dev_measure(void *ctx, int64_t cfg, sq_outcome *o) {
   dev_ctx *x = ctx;
   int pv[SQ_SPACE_MAXP];
+  /* Handed to another rank ahead: its measurement, not a second one. */
+  if (x->tf && sq_tune_fleet_take(x->tf, cfg, o)) return 0;
   sq_space_values(x->sp, cfg, pv);
   if (x->pool) sq_pool_claim(x->pool, cfg);
   int rc = run_case(x, pv, o);
@@ -119,7 +124,40 @@ static void prebuild_job(void *ctx, int64_t cfg) {
 
 static void prefetch(void *ctx, int64_t cfg) {
   dev_ctx *x = ctx;
+  if (x->tf && sq_tune_fleet_hint(x->tf, cfg)) return;
   if (x->pool) sq_pool_submit(x->pool, cfg);
+}
+
+/* A rank's answer to the others before a fleet tunes together: whether it
+ * is ready, and what its device and space are (they must be the same). */
+typedef struct tune_hello {
+  int32_t ok;
+  int64_t n;
+  char device[128], driver[64], error[256];
+} tune_hello;
+
+/* Every rank says how its set-up went; 0 when the fleet can tune
+ * together, else SQ_EINVAL naming the first rank that differs or failed. */
+static int fleet_agree(const dev_ctx *x, const sq_space *sp, int setup_rc) {
+  tune_hello me = {0}, *all = calloc((size_t)x->fleet->size, sizeof *all);
+  if (!all) return sq_fail(SQ_ENOMEM, "out of memory");
+  me.ok = !setup_rc;
+  if (setup_rc) snprintf(me.error, sizeof me.error, "%s", sq_last_error());
+  else {
+    me.n = sp->n;
+    snprintf(me.device, sizeof me.device, "%s", x->dev->info.name);
+    snprintf(me.driver, sizeof me.driver, "%s", x->dev->info.driver);
+  }
+  int rc = sq_fleet_allgather(x->fleet, &me, sizeof me, all);
+  for (int k = 0; !rc && k < x->fleet->size; k++) {
+    if (!all[k].ok) rc = sq_fail(SQ_EINVAL, "rank %d: %s", k, all[k].error);
+    else if (strcmp(all[k].device, all[0].device) || strcmp(all[k].driver, all[0].driver) || all[k].n != all[0].n)
+      rc = sq_fail(SQ_EINVAL, "a fleet tunes on identical devices: rank %d has %s (driver %s, %lld configurations), "
+                   "rank 0 %s (driver %s, %lld)", k, all[k].device, all[k].driver, (long long)all[k].n,
+                   all[0].device, all[0].driver, (long long)all[0].n);
+  }
+  free(all);
+  return rc;
 }
 
 /* The canonical shape text: every axis of the op. */
@@ -306,14 +344,27 @@ static sq_tune_end tune_run(const sq_tune_opts *a, dev_ctx *x, sq_space *sp) {
     goto out;
   }
   if (jobs && (rc = sq_pool_start(jobs, sp->n, prebuild_job, x, &x->pool))) goto out;
+  int ranks = x->fleet ? x->fleet->size : 1;
+  if (ranks > 1 && (rc = sq_tune_fleet_start(x->fleet, sp->n, 600, &x->tf))) goto out;
   const sq_strategy *st = sq_strategy_find(a->nstrategy ? a->strategy[0]
                                            : !a->budget || a->budget >= sp->n ? "exhaustive" : "anneal");
-  sq_tuner t = {.space = sp, .measure = dev_measure, .mctx = x, .prefetch = x->pool ? prefetch : NULL,
+  /* A process of an MPI job cannot be replaced by a fresh one: a fleet's
+   * tune does not recycle. */
+  int alone = !x->fleet || !x->fleet->mpi;
+  sq_tuner t = {.space = sp, .measure = dev_measure, .mctx = x, .prefetch = x->pool || x->tf ? prefetch : NULL,
                 .cache = &cache, .progress = !a->quiet, .notes = !a->quiet, .kill_after = sq_tuner_kill_after_env(),
-                .catch_sigint = 1, .recycle_after = sq_tuner_recycle_after_env(), .recycle_rss = 1};
+                .catch_sigint = 1, .recycle_after = alone ? sq_tuner_recycle_after_env() : 0, .recycle_rss = alone};
   sq_tuner_continue_env(&t);
-  sq_search s = {.budget = a->budget, .time_limit = a->time_s, .seed = a->seed};
+  /* Enough announced ahead to keep every other rank's queue full. */
+  sq_search s = {.budget = a->budget, .time_limit = a->time_s, .seed = a->seed, .lookahead = 4 * (ranks - 1)};
   rc = sq_tuner_run(&t, st, &s);
+  if (x->tf) {
+    char counts[512];
+    sq_tune_fleet_counts(x->tf, counts, sizeof counts);
+    if (!a->quiet) fprintf(stderr, "measured by the other ranks: %s\n", counts);
+    sq_tune_fleet_stop(x->tf);
+    x->tf = NULL;
+  }
   sq_pool_stop(x->pool);
   x->pool = NULL;
   if (!rc && t.recycled) rc = sq_tuner_continue_set(&t);
@@ -371,6 +422,8 @@ static sq_tune_end tune_run(const sq_tune_opts *a, dev_ctx *x, sq_space *sp) {
   }
   if (a->save && isfinite(bms) && (rc = store_db(db, x, keep, bms, dms))) goto out;
 out:
+  sq_tune_fleet_stop(x->tf);
+  x->tf = NULL;
   sq_pool_stop(x->pool);
   x->pool = NULL;
   free(x->prebuild_s);
@@ -383,17 +436,35 @@ early:
   return end;
 }
 
+/* A rank other than 0 of a fleet's tune: measures what rank 0 sends. */
+static sq_tune_end serve_fleet(dev_ctx *x) {
+  sq_progcache_set_capacity(2);
+  int rc = sq_tune_fleet_serve(x->fleet, dev_measure, x);
+  return rc ? sq_tune_fail(SQ_TUNE_FAILED, rc, NULL) : SQ_TUNE_DONE;
+}
+
 sq_tune_end sq_tune_device(const sq_tune_opts *a) {
   dev_ctx x = {.continuation = getenv("SUBQUAD_TUNE_CONTINUE") != NULL};
   sq_space sp = {0};
   sq_tune_end end;
-  int rc = setup_problem(a, &x);
-  if (rc) return sq_tune_fail(SQ_TUNE_REFUSED, rc, NULL);
-  if ((rc = sq_device_open(a->device, &x.dev))) return sq_tune_fail(SQ_TUNE_REFUSED, rc, "--device: ");
-  int brc = sq_space_from_kernel(x.k, &x.prob, limits_filter, &x, &sp);
+  int fleet = a->fleet && a->fleet->size > 1;
+  x.fleet = a->fleet;
+  int rc = setup_problem(a, &x), brc = 0;
+  if (rc && !fleet) return sq_tune_fail(SQ_TUNE_REFUSED, rc, NULL);
+  if (!rc && (rc = sq_device_open(a->device, &x.dev))) {
+    sq_fail(rc, "--device: %s", sq_last_error());
+    if (!fleet) return sq_tune_fail(SQ_TUNE_REFUSED, rc, NULL);
+  }
+  if (!rc) brc = sq_space_from_kernel(x.k, &x.prob, limits_filter, &x, &sp);
   x.sp = &sp;
-  if (brc) {
+  /* Every rank reaches the agreement, whatever its set-up did, so none
+   * waits for a rank that gave up. */
+  if (fleet && (rc = fleet_agree(&x, &sp, rc ? rc : brc))) {
+    end = sq_tune_fail(SQ_TUNE_REFUSED, rc, NULL);
+  } else if (brc) {
     end = sq_tune_fail(SQ_TUNE_REFUSED, brc, NULL);
+  } else if (fleet && a->fleet->rank > 0) {
+    end = serve_fleet(&x);
   } else if (a->space_only) {
     print_space(&x, &sp);
     end = SQ_TUNE_DONE;
@@ -403,10 +474,13 @@ sq_tune_end sq_tune_device(const sq_tune_opts *a) {
     end = SQ_TUNE_REFUSED;
   } else {
     if (!a->quiet && !x.continuation) print_space(&x, &sp);
+    if (fleet && !a->quiet) fprintf(stderr, "tuning over %d ranks on %s\n", a->fleet->size, x.dev->info.name);
     end = tune_run(a, &x, &sp);
   }
   sq_space_free(&sp);
-  sq_run_release_programs(x.dev);
-  sq_device_close(x.dev);
+  if (x.dev) {
+    sq_run_release_programs(x.dev);
+    sq_device_close(x.dev);
+  }
   return x.recycle ? SQ_TUNE_CONTINUE : end;
 }
