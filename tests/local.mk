@@ -221,3 +221,7 @@ check-device:
 	@test -n '$(DEVICE)' || { echo "make check-device: name the device, e.g. DEVICE=cuda:0" >&2; exit 2; }
 	SUBQUAD_TEST_DEVICE='$(DEVICE)' $(MAKE) $(AM_MAKEFLAGS) check TESTS='$(device_tests)'
 .PHONY: check-device
+
+# --- fleet runs over MPI (mpirun on the OpenCL CPU device) ---
+TESTS += tests/test_fleet.sh
+EXTRA_DIST += tests/test_fleet.sh
