@@ -18,6 +18,7 @@ int sq_cmd_compare(int argc, char **argv);     /* commands/cmd_compare.c */
 int sq_cmd_worker(int argc, char **argv);      /* commands/cmd_worker.c */
 int sq_cmd_gate(int argc, char **argv);        /* commands/cmd_gate.c */
 int sq_cmd_export(int argc, char **argv);      /* commands/cmd_export.c */
+int sq_cmd_seqpar(int argc, char **argv);      /* commands/cmd_seqpar.c */
 
 /* The option helpers below are in commands/options.c. */
 

@@ -10,6 +10,8 @@ subquad_SOURCES += \
 	commands/cmd_workloads.c commands/cmd_report.c commands/cmd_export.c commands/cmd_compare.c \
 	commands/cmd_worker.c commands/cmd_gate.c commands/gate_proc.h commands/gate_proc.c \
 	commands/run_cli.h commands/fleet_run.c
+# `subquad seqpar` (commands/cmd_seqpar.c): the sequence-parallel benchmark.
+subquad_SOURCES += commands/cmd_seqpar.c
 
 # The man page, subquad(1): commands/subquad.1.in with the version and the
 # data folder filled in; tests/test_manpage.sh keeps its flags in step with

@@ -28,6 +28,7 @@ static const struct {
   {"compare", sq_cmd_compare, "regression gate between two result files"},
   {"gate", sq_cmd_gate, "interleaved, paired regression gate between two binaries"},
   {"worker", sq_cmd_worker, "measuring process driven by gate over stdin/stdout"},
+  {"seqpar", sq_cmd_seqpar, "sequence-parallel benchmark: one sequence split over MPI ranks"},
 };
 
 static void usage(FILE *f) {

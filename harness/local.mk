@@ -17,3 +17,7 @@ endif
 if SQ_CUDA
 libsubquad_a_SOURCES += harness/backend_cuda.c harness/blas_cublas.c harness/cuda_compile.h
 endif
+
+# `subquad seqpar`: the sequence-parallel engine and its state combines
+# over MPI (fleet_scan.c, the only one of them that includes mpi.h).
+libsubquad_a_SOURCES += harness/seqpar.h harness/seqpar.c harness/fleet_scan.h harness/fleet_scan.c

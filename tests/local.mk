@@ -222,6 +222,11 @@ check-device:
 	SUBQUAD_TEST_DEVICE='$(DEVICE)' $(MAKE) $(AM_MAKEFLAGS) check TESTS='$(device_tests)'
 .PHONY: check-device
 
+# `subquad seqpar` (issue 18): one process always; P = 2 and 3 under the
+# MPI launcher when configure found MPI.
+TESTS += tests/test_seqpar.sh
+EXTRA_DIST += tests/test_seqpar.sh
+
 # --- fleet runs over MPI (mpirun on the OpenCL CPU device) ---
 TESTS += tests/test_fleet.sh
 EXTRA_DIST += tests/test_fleet.sh
