@@ -98,6 +98,12 @@ static int is_peer(const sq_result *r) { return !strncmp(r->kernel, "peer:", 5);
  * problem at every token count, the softmax baselines included. */
 static int same_group(const sq_result *a, const sq_result *b) { return sq_result_same_group(a, b); }
 
+/* "cuda:3 NVIDIA H200" -> "cuda NVIDIA H200": a device's model, in place. */
+static void device_model(char *device) {
+  size_t b = strspn(device, "abcdefghijklmnopqrstuvwxyz"), d = b + 1 + strspn(device + b + 1, "0123456789");
+  if (b && device[b] == ':' && d > b + 1 && device[d] == ' ') memmove(device + b, device + d, strlen(device + d) + 1);
+}
+
 static int same_shape(const sq_result *a, const sq_result *b) {
   return same_group(a, b) && a->tokens == b->tokens && !strcmp(a->device, b->device);
 }
@@ -955,10 +961,19 @@ int sq_report_build(const sq_report_opts *o, const char *const *paths, const sq_
   if (!total && !o->ntune) return sq_fail(SQ_EINVAL, "no result rows in %s%s", nfiles ? paths[0] : "the inputs",
                                           nfiles > 1 ? " and the other inputs" : "");
   R.rows = malloc((total + 1) * sizeof *R.rows);
-  if (!R.rows) return sq_fail(SQ_ENOMEM, "report: out of memory");
+  sq_result *models = malloc((total + 1) * sizeof *models);
+  if (!R.rows || !models) {
+    free(R.rows);
+    free(models);
+    return sq_fail(SQ_ENOMEM, "report: out of memory");
+  }
   for (int f = 0; f < nfiles; f++)
     for (int i = 0; i < files[f].n; i++) {
-      const sq_result *r = &files[f].rows[i];
+      /* Series are per device model: identical GPUs (the ranks of a
+       * fleet run, which hand cases out anew each run) share one line. */
+      sq_result *r = &models[R.n];
+      *r = files[f].rows[i];
+      device_model(r->device);
       int d;
       for (d = 0; d < R.n && strcmp(R.rows[d].r->device, r->device); d++) {}
       if (d == R.n) R.ndev++;
@@ -978,6 +993,7 @@ int sq_report_build(const sq_report_opts *o, const char *const *paths, const sq_
   if (!rc) render(&R);
   if (!rc) rc = sq_report_pages(o, paths, files, nfiles, out);
   free(R.rows);
+  free(models);
   if (rc) sq_report_out_free(out);
   return rc;
 }

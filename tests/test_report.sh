@@ -58,7 +58,7 @@ check "predicted softmax point drawn dashed" sh -c 'grep -q "predicted (skipped)
   "$out/scaling-1.gp" "$out/scaling-1.dat"
 check "log-log axes with labelled units" sh -c 'grep -q "set logscale x 2" "$1" && grep -q "set logscale y 10" "$1" &&
   grep -q "set xlabel '"'"'sequence length T (tokens" "$1" && grep -q "set ylabel '"'"'median time per call (ms)" "$1"' _ "$out/scaling-1.gp"
-check "roofline draws the measured ceilings" grep -q "ceiling opencl:0 test-cpu: 20 GB/s, 200 GFLOP/s" "$out/roofline.gp"
+check "roofline draws the measured ceilings" grep -q "ceiling opencl test-cpu: 20 GB/s, 200 GFLOP/s" "$out/roofline.gp"
 check "paper figure: speedup at the paper's shape, labelled in the script" sh -c 'grep -q "^# entry 0: synthpaper/lm-4k\$" "$1" &&
   grep -q "^0 1\.422" "$1" && grep -q "^set xtics .*('"'"'synthpaper/lm-4k'"'"' 0)" "$2"' _ "$out/paper-synthpaper.dat" "$out/paper-synthpaper.gp"
 check "tuning: best-so-far per strategy" sh -c 'grep -q "anneal" "$1" && grep -q "random" "$1" && grep -q "^3 4$" "$2" && grep -q "^3 4.5$" "$2"' _ \
@@ -89,9 +89,14 @@ fi
 "$SUBQUAD" report "$tmp/a.csv" "$tmp/b.csv" -o "$tmp/r2" --no-render >/dev/null 2>"$tmp/stderr"
 st=$?
 check "two devices: exit 0 (status $st)" [ "$st" -eq 0 ]
-check "two devices: a series per device" sh -c 'grep -q "linear_attn.causal_chunked @ opencl:0 test-cpu" "$1" && grep -q "linear_attn.causal_chunked @ cuda:0 test-gpu" "$1"' _ \
+check "two devices: a series per device" sh -c 'grep -q "linear_attn.causal_chunked @ opencl test-cpu" "$1" && grep -q "linear_attn.causal_chunked @ cuda test-gpu" "$1"' _ \
   "$tmp/r2/scaling-1.gp"
 check "two devices: two rooflines" sh -c '[ "$(grep -c "ceiling " "$1")" -eq 2 ]' _ "$tmp/r2/roofline.gp"
+# Identical devices (a fleet's ranks): one series per device model.
+mk "$tmp/b1.csv" "cuda:1 test-gpu" 0.1
+"$SUBQUAD" report "$tmp/b.csv" "$tmp/b1.csv" -o "$tmp/r2b" --no-render >/dev/null 2>&1
+check "identical devices on cuda:0 and cuda:1: one series, named without the index" sh -c \
+  '! grep -q "@ cuda" "$1" && [ "$(grep -c "linear_attn.causal_chunked: slope" "$1")" -eq 1 ]' _ "$tmp/r2b/scaling-1.gp"
 check "--no-render: no PNG, and says how to render" sh -c '! ls "$1" | grep -q "\.png$" && grep -q "gnuplot" "$2"' _ "$tmp/r2" "$tmp/stderr"
 
 "$SUBQUAD" report "$tmp/a.csv" -o "$tmp/r3" --gnuplot /nonexistent/gnuplot >/dev/null 2>"$tmp/stderr"
