@@ -312,7 +312,7 @@ static int receive_rows(coordinator *c) {
   if (c->ranks[0].busy && !c->ranks[0].lost && local_take(&c->lw)) {
     /* The local thread's row stays its own (later rounds extend it): the
      * file gets a copy. */
-    void *packed;
+    void *packed = NULL;
     size_t pn;
     sq_result row;
     int i = c->ranks[0].task.index;
