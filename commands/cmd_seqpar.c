@@ -10,11 +10,14 @@
  * method and rank, compute, communication and idle time, and in total the
  * time against the single device; -o writes them as CSV, --plot the weak-
  * and strong-scaling figures. */
+#define _GNU_SOURCE
 #include <getopt.h>
+#include <sched.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "base/csv.h"
@@ -420,12 +423,24 @@ static int scaling_series(sp_ctx *x, const char *kind, const int *ok) {
   return 0;
 }
 
+/* "N of M CPUs": the cores this rank may run on (mpirun binds a rank to a
+ * core by default when the ranks are few), which on a CPU device such as
+ * PoCL's is the rank's device. */
+static void cpu_share(char *buf, size_t n) {
+  cpu_set_t set;
+  long online = sysconf(_SC_NPROCESSORS_ONLN);
+  if (sched_getaffinity(0, sizeof set, &set)) snprintf(buf, n, "? of %ld CPUs", online);
+  else snprintf(buf, n, "%d of %ld CPUs", CPU_COUNT(&set), online);
+}
+
 /* ---- output --------------------------------------------------------------- */
 
 static const char *verified_text(int v) { return v == 1 ? "yes" : v == 0 ? "no" : "-"; }
 
 static void print_table(const sp_cli *a, const sp_rows *rows, const char *transfer, const sq_result *single) {
-  printf("seqpar %s, T=%lld, %s, %s\n", a->kernel, a->T, single->shape, transfer);
+  char cpus[64];
+  cpu_share(cpus, sizeof cpus);
+  printf("seqpar %s, T=%lld, %s, %s; rank 0 runs on %s\n", a->kernel, a->T, single->shape, transfer, cpus);
   printf("single device: %.3f ms (%s, err %.2g)\n", single->stats.median, single->verify, single->max_rel_err);
   printf("%-10s %4s %10s %12s %10s %10s %10s\n", "method", "rank", "tokens", "compute_ms", "comm_ms", "idle_ms",
          "wall_ms");
@@ -468,6 +483,9 @@ static int write_csv(const sp_cli *a, const sp_rows *rows, sq_device *dev, int P
   sq_meta_set(&m, "T", buf);
   sq_meta_set(&m, "kernel", a->kernel);
   sq_meta_set(&m, "transfer", transfer);
+  char cpus[64];
+  cpu_share(cpus, sizeof cpus);
+  sq_meta_set(&m, "rank0_cpus", cpus);
   fprintf(f, "# subquad-seqpar 1\n");
   for (int i = 0; i < m.n; i++) fprintf(f, "# %s: %s\n", m.key[i], m.value[i]);
   static const char *const head[] = {"scaling", "P", "T", "method", "rank", "tokens", "compute_ms", "comm_ms",
@@ -593,6 +611,7 @@ static int write_plots(const sp_cli *a, const sp_rows *rows) {
 }
 
 /* ---- the command ---------------------------------------------------------- */
+
 
 static int seqpar(sp_ctx *x, const char *transfer) {
   const sp_cli *a = x->a;

@@ -7,6 +7,8 @@
 #include "harness/seqpar.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,6 +62,7 @@ struct sq_seqpar_slice {
   sq_ga_slots sl;
   int64_t t0, t1, rows, cols;
   sq_plan plan;
+  int nstate;                       /* launches [0, nstate) give ht; the rest write o */
   sq_prog *prog;
   sq_buf bufs[SQ_NSLOTS];
   sq_buf *slots[SQ_NSLOTS];
@@ -182,6 +185,12 @@ int sq_seqpar_slice_open(sq_device *dev, const sq_case *c, uint64_t seed, int64_
   if (!rc && c->kernel->check(p, s->c.params, c->kernel->nparams, why, sizeof why))
     rc = sq_fail(SQ_EINVAL, "%s at T=%lld: %s", c->kernel->name, (long long)(t1 - t0), why);
   if (!rc && (rc = c->kernel->plan(p, s->c.params, &s->plan))) rc = sq_fail(rc, "plan: %s", sq_last_error());
+  /* The chunked plans end with the output launch (ga_out): the launches
+   * before it leave the final state, the state the combine needs. */
+  if (!rc) {
+    int n = s->plan.nlaunch;
+    s->nstate = n > 1 && !strcmp(s->plan.launch[n - 1].entry, "ga_out") ? n - 1 : n;
+  }
   if (!rc && sq_case_check_limits(dev, &s->c, &s->plan, why, sizeof why))
     rc = sq_fail(SQ_ELIMITS, "limits: %s", why);
   if (!rc && (rc = sq_progcache_get(dev, *c->kernel->source, s->plan.defines, &s->prog)))
@@ -213,13 +222,20 @@ void sq_seqpar_slice_close(sq_seqpar_slice *s) {
   free(s);
 }
 
+/* Launches [from, to) of the plan between the device timer's marks. */
+static int run_launches(sq_seqpar_slice *s, int from, int to, double *ms) {
+  const sq_backend *be = s->dev->backend;
+  int rc = be->timer_begin(s->dev->impl);
+  for (int i = from; !rc && i < to; i++) rc = be->launch(s->dev->impl, s->prog, &s->plan.launch[i], s->slots);
+  if (!rc) rc = be->timer_end(s->dev->impl, ms);
+  return rc;
+}
+
 int sq_seqpar_slice_pass(sq_seqpar_slice *s, const float *h0, float *ht, double *ms) {
   const sq_backend *be = s->dev->backend;
   size_t state = sizeof(float) * (size_t)(s->rows * s->cols);
   int rc = be->write(s->dev->impl, &s->bufs[s->sl.h0], 0, h0 ? h0 : s->zero, state);
-  if (!rc) rc = be->timer_begin(s->dev->impl);
-  for (int i = 0; !rc && i < s->plan.nlaunch; i++) rc = be->launch(s->dev->impl, s->prog, &s->plan.launch[i], s->slots);
-  if (!rc) rc = be->timer_end(s->dev->impl, ms);
+  if (!rc) rc = run_launches(s, 0, s->plan.nlaunch, ms);
   if (!rc && ht) rc = be->read(s->dev->impl, &s->bufs[s->sl.ht], 0, ht, state);
   return rc;
 }
@@ -257,29 +273,61 @@ int sq_seqpar_slice_rows(sq_seqpar_slice *s, const int64_t *tok, int64_t n, floa
   return 0;
 }
 
+/* Rank 0's output launches, on a thread of their own while the main
+ * thread (the only one that talks MPI) runs the combine. */
+typedef struct out_job {
+  sq_seqpar_slice *s;
+  double ms;
+  int rc;
+  char err[256];
+} out_job;
+
+static void *output_thread(void *arg) {
+  out_job *j = arg;
+  j->rc = run_launches(j->s, j->s->nstate, j->s->plan.nlaunch, &j->ms);
+  if (j->rc) snprintf(j->err, sizeof j->err, "%s", sq_last_error());
+  return NULL;
+}
+
 int sq_seqpar_run(sq_scan_group *g, sq_seqpar_slice *s, sq_scan_method m, int blocks, sq_seqpar_times *t) {
   memset(t, 0, sizeof *t);
+  const sq_backend *be = s->dev->backend;
   size_t state = (size_t)(s->rows * s->cols);
+  int first = sq_scan_group_rank(g) == 0;
   float *ht = malloc(sizeof(float) * state), *s_in = malloc(sizeof(float) * state);
   int rc = ht && s_in ? 0 : sq_fail(SQ_ENOMEM, "no memory for the states");
   if (!rc) rc = sq_scan_barrier(g);
   double w0 = sq_scan_wall_s(), ms = 0;
-  /* Pass 1 from a zero state; its final state read back (host staging). */
-  if (!rc) rc = sq_seqpar_slice_pass(s, NULL, ht, &ms);
+  /* Pass 1 from a zero state up to the final state, read back (host
+   * staging). Only rank 0 keeps this pass's output; the others rerun the
+   * slice from their incoming state and skip it. */
+  if (!rc) rc = be->write(s->dev->impl, &s->bufs[s->sl.h0], 0, s->zero, sizeof(float) * state);
+  if (!rc) rc = run_launches(s, 0, s->nstate, &ms);
+  if (!rc) rc = be->read(s->dev->impl, &s->bufs[s->sl.ht], 0, ht, sizeof(float) * state);
   t->compute_ms += ms;
-  double w1 = sq_scan_wall_s();
+  double staged = (sq_scan_wall_s() - w0) * 1e3 - ms;
+  /* Rank 0's output overlaps the combine. */
+  out_job job = {s, 0, 0, ""};
+  pthread_t th;
+  int threaded = 0;
+  if (!rc && first && s->nstate < s->plan.nlaunch) {
+    if (pthread_create(&th, NULL, output_thread, &job)) output_thread(&job);
+    else threaded = 1;
+  }
   sq_scan_times ct = {0};
   if (!rc) rc = sq_scan_combine(g, m, blocks, s->rows, s->cols, ht, s->A, s_in, &ct);
-  t->comm_ms = ct.comm_ms + (w1 - w0) * 1e3 - ms;   /* staging: pass 1's wall beyond its device time */
-  if (t->comm_ms < ct.comm_ms) t->comm_ms = ct.comm_ms;
+  if (threaded) pthread_join(th, NULL);
+  if (!rc && job.rc) rc = sq_fail(job.rc, "%s", job.err);
+  t->compute_ms += job.ms;
+  t->comm_ms = ct.comm_ms + (staged > 0 ? staged : 0);
   t->idle_ms = ct.idle_ms;
-  /* Pass 2 from the incoming state; rank 0's pass 1 already was. */
-  if (!rc && sq_scan_group_rank(g) > 0) {
+  /* Pass 2 from the incoming state. */
+  if (!rc && !first) {
     double w2 = sq_scan_wall_s();
     rc = sq_seqpar_slice_pass(s, s_in, NULL, &ms);
     if (!rc) {
       t->compute_ms += ms;
-      double staged = (sq_scan_wall_s() - w2) * 1e3 - ms;
+      staged = (sq_scan_wall_s() - w2) * 1e3 - ms;
       if (staged > 0) t->comm_ms += staged;
     }
   }
