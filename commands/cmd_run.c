@@ -301,6 +301,7 @@ void run_progress(const run_cli *a, int round, int i, int n, double t0, const sq
   /* The ratio of actual to predicted time, shrunk towards 1 by a prior of
    * 10 predicted seconds, so the first short cases do not swing it. */
   double el = sq_now_s() - t0, eta = (total - done) * (el + 10) / (done + 10);
+  if (eta < 0.5) eta = 0;   /* the rounding of a sum of predictions, not a time */
   char what[96], when[32];
   if (r->status == SQ_STATUS_OK && r->nsamples)
     snprintf(what, sizeof what, "ok %.4g ms (%d samples, err %.1e)", r->stats.median, r->nsamples, r->max_rel_err);
