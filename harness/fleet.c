@@ -239,16 +239,12 @@ int sq_fleet_device(const sq_fleet *f, const char *list, char *name, size_t n) {
 void sq_fleet_bind(const sq_device *dev, char *how, size_t n) {
   sq_topology t;
   sq_topology_get(&t);
-  if (t.numa_nodes <= 1) {
-    snprintf(how, n, "none (one NUMA node)");
-    return;
-  }
-  int node = sq_topology_gpu_numa(dev->info.pci_bus_id);
-  if (node < 0) {
-    snprintf(how, n, "none (no NUMA node known for %s)", dev->id);
-    return;
-  }
+  int node = t.numa_nodes > 1 ? sq_topology_gpu_numa(dev->info.pci_bus_id) : -1;
   char why[128];
-  if (sq_topology_bind_numa(node, why, sizeof why)) snprintf(how, n, "none (numa %d: %s)", node, why);
-  else snprintf(how, n, "numa %d", node);
+  /* A device with no NUMA node of its own (a CPU device, or a host of one
+   * node) gets every core: a launcher that bound the rank to one core
+   * (mpirun does for two ranks or fewer) would starve its host threads. */
+  if (sq_topology_bind_numa(node, why, sizeof why)) snprintf(how, n, "none (%s)", why);
+  else if (node >= 0) snprintf(how, n, "numa %d", node);
+  else snprintf(how, n, "all cores (%s)", t.numa_nodes > 1 ? "no NUMA node known for the device" : "one NUMA node");
 }

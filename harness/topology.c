@@ -133,6 +133,13 @@ int sq_topology_bind_numa(int node, char *why, size_t n) {
 #ifdef SQ_HAVE_HWLOC
   pthread_once(&topo_once, load_topology);
   if (!topo_ok) return snprintf(why, n, "hwloc could not load the topology"), -1;
+  if (node < 0) {
+    /* The whole machine: undoes a launcher's binding to one core. */
+    hwloc_obj_t root = hwloc_get_root_obj(topo);
+    if (hwloc_set_cpubind(topo, root->cpuset, HWLOC_CPUBIND_PROCESS) < 0)
+      return snprintf(why, n, "binding the threads failed"), -1;
+    return 0;
+  }
   hwloc_obj_t numa = hwloc_get_numanode_obj_by_os_index(topo, (unsigned)node);
   if (!numa || !numa->cpuset) return snprintf(why, n, "no NUMA node %d", node), -1;
   if (hwloc_set_cpubind(topo, numa->cpuset, HWLOC_CPUBIND_PROCESS) < 0)

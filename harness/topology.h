@@ -37,7 +37,8 @@ int sq_host_memory_cap(uint64_t *bytes);
 int sq_topology_gpu_numa(const char *pci_bus_id);
 
 /* Binds the calling process's threads and future memory to NUMA node
- * `node` (OS index; hwloc only): 0, or non-zero with why filled. */
+ * `node` (OS index; hwloc only), or its threads to every core of the host
+ * when node < 0: 0, or non-zero with why filled. */
 int sq_topology_bind_numa(int node, char *why, size_t n);
 
 #endif
