@@ -568,19 +568,19 @@ static int write_plot(const sp_cli *a, const sp_rows *rows, const char *kind) {
       }
       fprintf(fd, "\n");
     }
-    fprintf(fg, "set terminal pngcairo size 800,500\nset output '%s.png'\n", kind);
+    fprintf(fg, "set terminal pngcairo noenhanced size 800,500\nset output '%s.png'\n", kind);
     fprintf(fg, "set title ");
     char title[256];
     snprintf(title, sizeof title, "%s: %s scaling (%s)", a->kernel, kind,
              !strcmp(kind, "weak") ? "tokens per rank fixed" : "T fixed");
     sq_gp_string(fg, title);
-    fprintf(fg, "\nset xlabel 'ranks P'\nset ylabel 'total ms'\nset logscale x 2\nset grid\nset key top left\n");
+    fprintf(fg, "\nset xlabel 'ranks P'\nset ylabel 'total ms'\nset logscale x 2\nset yrange [0:*]\nset grid\nset key bottom left\n");
     fprintf(fg, "plot");
     for (int j = 0; j < a->nmethods; j++) {
       fprintf(fg, "%s '%s.dat' using 1:%d with linespoints title ", j ? "," : "", kind, 3 + j);
       sq_gp_string(fg, sq_scan_method_name(a->methods[j]));
     }
-    fprintf(fg, "\nset terminal svg size 800,500\nset output '%s.svg'\nreplot\n", kind);
+    fprintf(fg, "\nset terminal svg noenhanced size 800,500\nset output '%s.svg'\nreplot\n", kind);
     if (sq_atomic_finish(&ad) || sq_atomic_finish(&ag)) {
       sq_atomic_abort(&ad);
       sq_atomic_abort(&ag);
@@ -733,6 +733,17 @@ int sq_cmd_seqpar(int argc, char **argv) {
   sq_scan_group *world = NULL;
   sq_device *dev = NULL;
   char name[64];
+  /* A rank the launcher bound to fewer CPUs than the host has (mpirun
+   * binds each of a few ranks to a core): PoCL's CPU device of that rank
+   * is those CPUs, so its threads neither outnumber them nor pin
+   * themselves onto the other ranks' cores (the user's settings win). */
+  cpu_set_t set;
+  if (!sched_getaffinity(0, sizeof set, &set) && CPU_COUNT(&set) < sysconf(_SC_NPROCESSORS_ONLN)) {
+    char n[16];
+    snprintf(n, sizeof n, "%d", CPU_COUNT(&set));
+    setenv("POCL_CPU_MAX_CU_NUM", n, 0);
+    setenv("POCL_AFFINITY", "0", 0);
+  }
   sq_devices_init();
   int rc = sq_scan_group_open(&f, f.size, &world);
   if (!rc) rc = sq_fleet_device(&f, a.device, name, sizeof name);
