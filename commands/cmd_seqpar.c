@@ -748,13 +748,22 @@ int sq_cmd_seqpar(int argc, char **argv) {
   int rc = sq_scan_group_open(&f, f.size, &world);
   if (!rc) rc = sq_fleet_device(&f, a.device, name, sizeof name);
   if (!rc) rc = sq_device_open(name[0] ? name : NULL, &dev);
-  if (rc) fprintf(stderr, "subquad seqpar: rank %d: %s\n", f.rank, sq_last_error());
+  if (!rc && dev->backend == &sq_backend_cpu) {
+    /* The cpu device runs the references, not the kernels' state passes. */
+    if (f.rank == 0) sq_usage_error("seqpar", "--device %s: seqpar runs kernels: give an OpenCL or CUDA device", dev->id);
+    sq_device_close(dev);
+    sq_scan_group_close(world);
+    sq_fleet_stop(&f);
+    return 2;
+  }
+  if (rc && f.size > 1) fprintf(stderr, "subquad seqpar: rank %d: %s\n", f.rank, sq_last_error());
+  else if (rc) sq_usage_error("seqpar", "%s", sq_last_error());
   if (!world) {
     sq_fleet_abort(&f, 1);
     return 1;
   }
   if (any_failed(world, rc != 0)) {
-    status = 1;
+    status = rc == SQ_ENODEV || rc == SQ_EINVAL ? 2 : 1;   /* a device that is not there: bad input */
   } else {
     /* The state crosses ranks through the host: read back after pass 1,
      * written before pass 2 (a D x DV state per head). */

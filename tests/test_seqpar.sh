@@ -23,6 +23,8 @@ expect_error "--blocks 0" 2 "--blocks" -- seqpar --kernel linear_attn.gla.chunke
 expect_error "unknown flag" 2 "unknown option '--bogus'" -- seqpar --kernel linear_attn.gla.chunked --T 100 --bogus
 expect_error "-o into a missing folder" 2 "^subquad seqpar: -o " -- seqpar --kernel linear_attn.gla.chunked --T 100 \
   -o "$tmp/no/such/dir/x.csv"
+expect_error "the cpu device" 2 "--device cpu: seqpar runs kernels" -- seqpar --kernel linear_attn.gla.chunked --T 100 --device cpu
+expect_error "an unknown device" 2 "nosuch" -- seqpar --kernel linear_attn.gla.chunked --T 100 --device nosuch:0
 "$SUBQUAD" seqpar --help > "$tmp/help.txt"
 check "--help exits 0 and lists the methods" grep -q "allgather, allscan, ring" "$tmp/help.txt"
 
@@ -36,7 +38,7 @@ check "P=1: single-device row" grep -q '^main,0,333,single,' "$tmp/one.csv"
 
 mpirun=$(command -v mpirun || command -v mpiexec)
 mpi=""
-if grep -q "SQ_HAVE_MPI" "$top_builddir/config.h" && [ -n "$mpirun" ]; then mpi=yes; fi
+if grep -q "^#define SQ_HAVE_MPI 1" "$top_builddir/config.h" && [ -n "$mpirun" ]; then mpi=yes; fi
 run_np() { # run_np P ARGS...: subquad under the launcher with P ranks
   np=$1; shift
   if "$mpirun" --version 2> /dev/null | grep -q "Open MPI"; then
