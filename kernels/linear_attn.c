@@ -228,9 +228,55 @@ static size_t state_bytes(const sq_problem *p, int64_t nstates) {
 
 static size_t max_size(size_t a, size_t b) { return a > b ? a : b; }
 
+/* Work-items per group of the vector kernels (LA_VEC): they need no local
+ * memory or barriers, so any size works. Small, so that a short problem
+ * still spreads over every core (groups of 64 left T <= 8K with one or two
+ * groups: 30 % slower on PoCL's two cores, measured by `gate`). Each owns
+ * LA_VR rows (state: features; output: tokens). */
+#define LA_VEC_WG 8
+#define LA_VR 4
+
+/* Columns per work-item of the vector kernels: LA_VC in the text. */
+static int64_t vec_cols(const sq_problem *p) {
+  return att_DV(p) % 64 == 0 ? 64 : att_DV(p) % 32 == 0 ? 32 : 16;
+}
+
+/* Adds a vector kernel over `items` work-items (args after the buffers:
+ * the kernel's ints, then the count). */
+static sq_launch *add_vec_launch(sq_plan *pl, const char *entry, int64_t items, char *why, size_t n) {
+  if (items > INT32_MAX - LA_VEC_WG) {
+    set_work_group_count_error(why, n, entry, items);
+    return NULL;
+  }
+  return sq_plan_launch(pl, entry, (size_t)cdiv(items, LA_VEC_WG) * LA_VEC_WG, 1, 1, LA_VEC_WG, 1, 1);
+}
+
+/* Adds la_state_vec: the states of chunks of clen tokens into slot `st`. */
+static int add_state_vec_launch(sq_plan *pl, const sq_problem *p, int clen, int64_t nchunk, int st, char *why,
+                                size_t n) {
+  int64_t nrb = cdiv(att_D(p), LA_VR), ncb = att_DV(p) / vec_cols(p);
+  int64_t items = att_B(p) * att_H(p) * nchunk * nrb * ncb;
+  sq_launch *l = add_vec_launch(pl, "la_state_vec", items, why, n);
+  if (!l) return SQ_EUNSUPPORTED;
+  sq_arg_buf(l, SQ_ATT_K);
+  sq_arg_buf(l, SQ_ATT_V);
+  sq_arg_buf(l, st);
+  sq_arg_i32(l, (int32_t)att_T(p));
+  sq_arg_i32(l, clen);
+  sq_arg_i32(l, (int32_t)nchunk);
+  sq_arg_i32(l, (int32_t)nrb);
+  sq_arg_i32(l, (int32_t)ncb);
+  sq_arg_i32(l, (int32_t)items);
+  return 0;
+}
+
 /* ---- causal_chunked ----------------------------------------------------- */
 
-enum { CH_P_CHUNK, CH_P_WY, CH_P_BK, CH_P_BN, CH_P_RUNS, CH_P_SEG };
+enum { CH_P_CHUNK, CH_P_WY, CH_P_BK, CH_P_BN, CH_P_RUNS, CH_P_SEG, CH_P_VEC };
+
+/* Floats of phi(K_c)^T that la_cout_vec keeps in private memory: at most
+ * 64 KB per work-item. */
+#define LA_VKT_MAX 16384
 
 static int ch_check(const sq_problem *p, const int *pv, int nset, char *why, size_t n) {
   int err = check_dims(p, why, n);
@@ -243,8 +289,57 @@ static int ch_check(const sq_problem *p, const int *pv, int nset, char *why, siz
     snprintf(why, n, "CHUNK=%d is not a multiple of LA_BK=%d", pv[CH_P_CHUNK], pv[CH_P_BK]);
     return SQ_EINVAL;
   }
-  if (nset > CH_P_BN)
-    return local_check(p, pv[CH_P_CHUNK], pv[CH_P_WY], pv[CH_P_BK], pv[CH_P_BN], why, n);
+  if (nset > CH_P_BN && (err = local_check(p, pv[CH_P_CHUNK], pv[CH_P_WY], pv[CH_P_BK], pv[CH_P_BN], why, n)))
+    return err;
+  if (nset > CH_P_VEC && pv[CH_P_VEC]) {
+    int64_t kt = (att_D(p) + 3) / 4 * 4 * pv[CH_P_CHUNK];
+    if (att_DV(p) % 16) {
+      snprintf(why, n, "LA_VEC=1 needs DV a multiple of 16 (DV=%lld)", (long long)att_DV(p));
+      return SQ_EINVAL;
+    }
+    if (kt > LA_VKT_MAX) {
+      snprintf(why, n, "LA_VEC=1 with CHUNK=%d and D=%lld keeps %lld floats of phi(K) per work-item (max %d)",
+               pv[CH_P_CHUNK], (long long)att_D(p), (long long)kt, LA_VKT_MAX);
+      return SQ_EINVAL;
+    }
+  }
+  return 0;
+}
+
+/* The vector form: la_state_vec over chunks, the two-level scan, then
+ * la_cout_vec, one work-item per chunk and column block. */
+static int ch_plan_vec(const sq_problem *p, int chunk, int64_t nchunk, int st, int aux, int seg, int64_t nseg,
+                       int runs, sq_plan *out) {
+  char why[160];
+  int64_t bh = att_B(p) * att_H(p), ncb = att_DV(p) / vec_cols(p), items = bh * nchunk * ncb;
+  int kt = sq_plan_scratch(out, (size_t)bh * (size_t)nchunk * (size_t)((att_D(p) + 3) / 4 * 4) * (size_t)chunk *
+                                    sizeof(float));
+  sq_launch *l = add_vec_launch(out, "la_cstate_vec", items, why, sizeof why);
+  if (!l) return sq_fail(SQ_EUNSUPPORTED, "%s", why);
+  sq_arg_buf(l, SQ_ATT_K);
+  sq_arg_buf(l, SQ_ATT_V);
+  sq_arg_buf(l, st);
+  sq_arg_buf(l, kt);
+  sq_arg_i32(l, (int32_t)att_T(p));
+  sq_arg_i32(l, (int32_t)nchunk);
+  sq_arg_i32(l, (int32_t)ncb);
+  sq_arg_i32(l, (int32_t)items);
+  add_seg_launch(out, p, st, aux, nchunk, seg, nseg, runs);
+  add_entry_launch(out, p, "la_scan", aux, -1, nseg, runs);
+  if (!(l = add_vec_launch(out, "la_cout_vec", items, why, sizeof why))) return sq_fail(SQ_EUNSUPPORTED, "%s", why);
+  sq_arg_buf(l, SQ_ATT_Q);
+  sq_arg_buf(l, kt);
+  sq_arg_buf(l, SQ_ATT_V);
+  sq_arg_buf(l, SQ_ATT_O);
+  sq_arg_buf(l, st);
+  sq_arg_buf(l, aux);
+  sq_arg_i32(l, (int32_t)att_T(p));
+  sq_arg_i32(l, (int32_t)nchunk);
+  sq_arg_i32(l, (int32_t)ncb);
+  sq_arg_i32(l, seg);
+  sq_arg_i32(l, (int32_t)nseg);
+  sq_arg_i32(l, (int32_t)items);
+  out->local_mem = 0;
   return 0;
 }
 
@@ -267,6 +362,8 @@ static int ch_plan(const sq_problem *p, const int *pv, sq_plan *out) {
                    (long long)(att_B(p) * att_H(p) * nseg * state_nent(p)));
   int st = sq_plan_scratch(out, state_bytes(p, nchunk));
   int aux = sq_plan_scratch(out, state_bytes(p, nseg));
+  sq_plan_define(out, "LA_VEC", pv[CH_P_VEC]);
+  if (pv[CH_P_VEC]) return ch_plan_vec(p, chunk, nchunk, st, aux, seg, nseg, pv[CH_P_RUNS], out);
   if ((err = add_state_launch(out, p, wy, chunk, nchunk, st, why, sizeof why)))
     return sq_fail(err, "%s", why);
   add_seg_launch(out, p, st, aux, nchunk, seg, nseg, pv[CH_P_RUNS]);
@@ -285,7 +382,7 @@ const sq_kernel sq_linear_attn_causal_chunked = {
   .source = &sq_src_linear_attn,
   .modes = SQ_CAUSAL,
   .quadratic = 0,
-  .nparams = 6,
+  .nparams = 7,
   .params = {
     {"CHUNK", 5, {16, 32, 64, 128, 256}, 64, "tokens per chunk (the intra-chunk part is quadratic in it)"},
     {"LA_WY", 5, {1, 2, 4, 8, 16}, 1, "work-group height: 16 x LA_WY work-items, 4 rows each (PoCL: 1, GPUs: 16)"},
@@ -293,6 +390,7 @@ const sq_kernel sq_linear_attn_causal_chunked = {
     {"LA_BN", 3, {16, 32, 64}, 64, "output columns (of DV) per work-group"},
     {"LA_RUNS", 2, {0, 1}, 1, "copy order: 0 interleaved (coalesced, GPUs), 1 contiguous runs per work-item (CPU vectorisers)"},
     {"SCAN_SEG", 5, {16, 64, 256, 1024, 4096}, 64, "chunks per segment of the two-level scan over chunks"},
+    {"LA_VEC", 2, {0, 1}, 0, "1: vector kernels, a chunk's rows 4 at a time x 64 columns per work-item as float16 lanes (CPUs; DV % 16 = 0)"},
   },
   .check = ch_check,
   .plan = ch_plan,
@@ -305,13 +403,6 @@ const sq_kernel sq_linear_attn_causal_chunked = {
 
 enum { NC_P_SPLIT, NC_P_WY, NC_P_BK, NC_P_BN, NC_P_RUNS, NC_P_VEC };
 
-/* Work-items per group of the vector kernels (LA_VEC): they need no local
- * memory or barriers, so any size works. Small, so that a short problem
- * still spreads over every core (groups of 64 left T <= 8K with one or two
- * groups: 30 % slower on PoCL's two cores, measured by `gate`). Each owns
- * LA_VR rows (state: features; output: tokens). */
-#define LA_VEC_WG 8
-#define LA_VR 4
 
 static int nc_check(const sq_problem *p, const int *pv, int nset, char *why, size_t n) {
   int err = check_dims(p, why, n);
@@ -324,43 +415,19 @@ static int nc_check(const sq_problem *p, const int *pv, int nset, char *why, siz
   return 0;
 }
 
-/* Columns per work-item of the vector kernels: LA_VC in the text. */
-static int64_t vec_cols(const sq_problem *p) {
-  return att_DV(p) % 64 == 0 ? 64 : att_DV(p) % 32 == 0 ? 32 : 16;
-}
-
-/* Adds a vector kernel over `items` work-items (args after the buffers:
- * the kernel's ints, then the count). */
-static sq_launch *add_vec_launch(sq_plan *pl, const char *entry, int64_t items, char *why, size_t n) {
-  if (items > INT32_MAX - LA_VEC_WG) {
-    set_work_group_count_error(why, n, entry, items);
-    return NULL;
-  }
-  return sq_plan_launch(pl, entry, (size_t)cdiv(items, LA_VEC_WG) * LA_VEC_WG, 1, 1, LA_VEC_WG, 1, 1);
-}
 
 /* The vector form: la_state_vec over splits, la_reduce, la_out_vec. */
 static int nc_plan_vec(const sq_problem *p, int split, int runs, sq_plan *out) {
   int64_t nsplit = cdiv(att_T(p), split), bh = att_B(p) * att_H(p), ncb = att_DV(p) / vec_cols(p);
-  int64_t nrb = cdiv(att_D(p), LA_VR), ntb = cdiv(att_T(p), LA_VR);
+  int64_t ntb = cdiv(att_T(p), LA_VR);
   char why[160];
   int part = sq_plan_scratch(out, state_bytes(p, nsplit));
   int s = sq_plan_scratch(out, state_bytes(p, 1));
-  int64_t items = bh * nsplit * nrb * ncb;
-  sq_launch *l = add_vec_launch(out, "la_state_vec", items, why, sizeof why);
-  if (!l) return sq_fail(SQ_EUNSUPPORTED, "%s", why);
-  sq_arg_buf(l, SQ_ATT_K);
-  sq_arg_buf(l, SQ_ATT_V);
-  sq_arg_buf(l, part);
-  sq_arg_i32(l, (int32_t)att_T(p));
-  sq_arg_i32(l, split);
-  sq_arg_i32(l, (int32_t)nsplit);
-  sq_arg_i32(l, (int32_t)nrb);
-  sq_arg_i32(l, (int32_t)ncb);
-  sq_arg_i32(l, (int32_t)items);
+  if (add_state_vec_launch(out, p, split, nsplit, part, why, sizeof why)) return sq_fail(SQ_EUNSUPPORTED, "%s", why);
   add_entry_launch(out, p, "la_reduce", part, s, nsplit, runs);
-  items = bh * ntb * ncb;
-  if (!(l = add_vec_launch(out, "la_out_vec", items, why, sizeof why))) return sq_fail(SQ_EUNSUPPORTED, "%s", why);
+  int64_t items = bh * ntb * ncb;
+  sq_launch *l = add_vec_launch(out, "la_out_vec", items, why, sizeof why);
+  if (!l) return sq_fail(SQ_EUNSUPPORTED, "%s", why);
   sq_arg_buf(l, SQ_ATT_Q);
   sq_arg_buf(l, SQ_ATT_O);
   sq_arg_buf(l, s);

@@ -80,6 +80,44 @@ static void check_vec_cases(sq_device *dev) {
          why);
 }
 
+/* linear_attn.causal_chunked's vector kernels (LA_VEC=1): the same shapes
+ * (chunks cut short by T, one chunk, many), both feature maps and the
+ * normaliser, every chunk length, segments of the scan shorter than the
+ * chunks and longer, 16-bit storage; D x CHUNK past the private limit and a
+ * DV of 24 are refused. */
+static void check_cvec_cases(sq_device *dev) {
+  const sq_kernel *k = sq_kernel_find("linear_attn.causal_chunked");
+  static const shape vs[] = {{1, 1, 1, 64, 64}, {2, 3, 7, 40, 48}, {1, 2, 63, 64, 64}, {1, 1, 65, 96, 96},
+                             {1, 1, 129, 80, 80}, {1, 1, 1000, 64, 64}, {1, 1, 33, 256, 256}, {1, 2, 77, 5, 16},
+                             {2, 1, 3000, 100, 32}};
+  static const shape cn = {2, 1, 3000, 60, 32};   /* D x CHUNK within the private limit up to CHUNK = 256 */
+  for (size_t j = 0; j < sizeof vs / sizeof vs[0]; j++)
+    check_case_with(dev, k, &vs[j], 1, SQ_FMAP_IDENTITY, 0, SQ_F32, "LA_VEC=1");
+  static const char *const chunks[] = {"LA_VEC=1,CHUNK=16,SCAN_SEG=16", "LA_VEC=1,CHUNK=32,SCAN_SEG=4096",
+                                       "LA_VEC=1,CHUNK=128", "LA_VEC=1,CHUNK=256,SCAN_SEG=16"};
+  for (size_t j = 0; j < sizeof chunks / sizeof chunks[0]; j++) {
+    check_case_with(dev, k, &vs[5], 1, SQ_FMAP_IDENTITY, 0, SQ_F32, chunks[j]);
+    check_case_with(dev, k, &cn, 1, SQ_FMAP_ELU1, 1, SQ_F32, chunks[j]);
+  }
+  check_case_with(dev, k, &vs[1], 1, SQ_FMAP_ELU1, 1, SQ_F32, "LA_VEC=1");
+  check_case_with(dev, k, &vs[6], 1, SQ_FMAP_ELU1, 1, SQ_F32, "LA_VEC=1");
+  check_case_with(dev, k, &vs[5], 1, SQ_FMAP_ELU1, 0, SQ_F32, "LA_VEC=1");
+  check_case_with(dev, k, &vs[4], 1, SQ_FMAP_ELU1, 1, SQ_F16, "LA_VEC=1");
+  check_case_with(dev, k, &vs[4], 1, SQ_FMAP_ELU1, 1, SQ_BF16, "LA_VEC=1");
+  sq_case c = {.kernel = k};
+  char why[200] = "";
+  sq_att_problem(&c.prob, k->op, 1, 1, 64, 64, 24, 1, SQ_F32);
+  case_params(k, "LA_VEC=1", c.params);
+  int rc = k->check(&c.prob, c.params, k->nparams, why, sizeof why);
+  tap_ok(rc == SQ_EINVAL && strstr(why, "LA_VEC=1 needs DV a multiple of 16"),
+         "causal_chunked LA_VEC=1 with DV=24 is refused (%s)", why);
+  sq_att_problem(&c.prob, k->op, 1, 1, 64, 256, 256, 1, SQ_F32);
+  case_params(k, "LA_VEC=1,CHUNK=128", c.params);
+  rc = k->check(&c.prob, c.params, k->nparams, why, sizeof why);
+  tap_ok(rc == SQ_EINVAL && strstr(why, "floats of phi(K) per work-item"),
+         "causal_chunked LA_VEC=1 with D=256, CHUNK=128 is refused (%s)", why);
+}
+
 int main(void) {
   if (test_device_open(&dev)) {   /* dev: tests/kernel_case.h's */
     tap_skip("kernels against their references", TEST_DEVICE_MISSING);
@@ -108,6 +146,7 @@ int main(void) {
     }
   }
   check_vec_cases(dev);
+  check_cvec_cases(dev);
   /* z staged by a group of 16 with LA_BK = 32: half of it was left unset
    * (found by the tuner, which refused those configurations). */
   static const shape zs = {1, 2, 3000, 64, 64};
