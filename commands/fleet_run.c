@@ -49,20 +49,23 @@ typedef struct hello {
 typedef struct rank_work {
   run_cli *a;
   const sq_fleet *fleet;
-  const sq_case_list *cases;
+  sq_case_list *cases;
   sq_device *dev;
   sq_run_opts share;       /* one round's share of the measuring budget */
   sq_result *rows;
 } rank_work;
 
 /* Test-only fault injection, as the gate's worker has:
- * SUBQUAD_FLEET_FAULT=crash|hang:RANK:CASE makes RANK die (SIGKILL) or
- * stop answering when it is handed case number CASE (1-based). */
-static void maybe_fault(const rank_work *w, int index) {
+ * SUBQUAD_FLEET_FAULT=crash|hang:RANK:N makes RANK die (SIGKILL) or stop
+ * answering when it is handed its N-th task (1-based), whichever case
+ * that is. */
+static void maybe_fault(const rank_work *w) {
+  static int tasks;
   const char *f = getenv("SUBQUAD_FLEET_FAULT");
   char kind[8];
-  int rank, id;
-  if (!f || sscanf(f, "%7[a-z]:%d:%d", kind, &rank, &id) != 3 || rank != w->fleet->rank || id != index + 1) return;
+  int rank, nth;
+  tasks++;
+  if (!f || sscanf(f, "%7[a-z]:%d:%d", kind, &rank, &nth) != 3 || rank != w->fleet->rank || nth != tasks) return;
   if (!strcmp(kind, "crash")) raise(SIGKILL);
   if (!strcmp(kind, "hang"))
     for (;;) pause();
@@ -72,7 +75,7 @@ static void maybe_fault(const rank_work *w, int index) {
 static void do_task(rank_work *w, int i, int round) {
   const sq_suite_case *sc = &w->cases->v[i];
   sq_result *r = &w->rows[i];
-  maybe_fault(w, i);
+  maybe_fault(w);
   if (round == 0) {
     sq_prediction pr;
     if (sq_predict_opts(w->dev, &sc->c, &w->a->opts, w->a->max_case_s, &pr)) pr = (sq_prediction){.ms = -1};
@@ -168,7 +171,7 @@ static int local_take(local_worker *lw) {
 /* ---- rank 0: handing out the cases ------------------------------------ */
 
 typedef struct rank_state {
-  int busy, lost, idle_for_good;
+  int busy, lost;
   task_msg task;
   double deadline;
 } rank_state;
@@ -176,7 +179,6 @@ typedef struct rank_state {
 typedef struct coordinator {
   rank_work *w;            /* rank 0's own work; w->rows are its rows */
   local_worker lw;
-  int lw_started;
   rank_state *ranks;
   const hello *hellos;     /* every rank's host and device */
   int nranks;
@@ -395,14 +397,30 @@ static void coordinate(coordinator *c) {
 
 /* ---- setting up every rank --------------------------------------------- */
 
+/* The device's peaks: GPUs all at once; devices that are the host's CPUs
+ * (shared by the ranks of a host) one rank after another, so that no rank
+ * measures a ceiling halved by another's measurement. Every rank passes
+ * the same barriers. */
+static void measure_peaks(rank_work *w) {
+  const run_cli *a = w->a;
+  if (!a->peaks || a->opts.verify_only) return;
+  int want = w->dev->backend != &sq_backend_cpu, shared = w->dev->info.host_unified, rc = 0;
+  if (want && !shared) rc = sq_device_measure_peaks(w->dev);
+  for (int k = 0; k < w->fleet->size; k++) {
+    if (want && shared && k == w->fleet->rank) rc = sq_device_measure_peaks(w->dev);
+    sq_fleet_barrier(w->fleet);
+  }
+  if (rc) fprintf(stderr, "subquad run: warning: rank %d: peaks not measured: %s\n", w->fleet->rank, sq_last_error());
+}
+
 /* Opens this rank's device, binds to its NUMA node and configures the
  * cases for it; the outcome goes into *me either way. */
 static void set_up(rank_work *w, hello *me) {
-  char name[64], why[320] = "";
+  char name[64];
   run_cli *a = w->a;
   memset(me, 0, sizeof *me);
   if (sq_fleet_device(w->fleet, a->device, name, sizeof name) || sq_device_open(name[0] ? name : NULL, &w->dev) ||
-      run_configure_cases(a, w->dev, (sq_case_list *)w->cases)) {
+      run_configure_cases(a, w->dev, w->cases)) {
     snprintf(me->error, sizeof me->error, "%s", sq_last_error());
     return;
   }
@@ -410,9 +428,6 @@ static void set_up(rank_work *w, hello *me) {
   snprintf(me->host, sizeof me->host, "%s", w->fleet->host);
   snprintf(me->device, sizeof me->device, "%s", w->dev->id);
   snprintf(me->device_name, sizeof me->device_name, "%s", w->dev->info.name);
-  if (a->peaks && w->dev->backend != &sq_backend_cpu && !a->opts.verify_only && sq_device_measure_peaks(w->dev))
-    snprintf(why, sizeof why, "%s", sq_last_error());
-  if (why[0] && !w->fleet->rank) fprintf(stderr, "subquad run: warning: peaks not measured: %s\n", why);
   w->rows = calloc((size_t)w->cases->n, sizeof *w->rows);
   if (!w->rows) snprintf(me->error, sizeof me->error, "out of memory");
   else me->ok = 1;
@@ -452,7 +467,6 @@ static int start_coordinator(coordinator *c, rank_work *w, const hello *all) {
   pthread_mutex_init(&c->lw.lock, NULL);
   pthread_cond_init(&c->lw.wake, NULL);
   if (pthread_create(&c->lw.thread, NULL, local_main, &c->lw)) return sq_fail(SQ_ENOMEM, "cannot start a thread");
-  c->lw_started = 1;
   return 0;
 }
 
@@ -517,11 +531,13 @@ int run_fleet(run_cli *a, sq_fleet *fleet, sq_case_list *cases) {
     if (!all[k].ok) bad = k;
   if (bad >= 0) {
     if (!fleet->rank) sq_usage_error("run", "rank %d (of %d): %s", bad, fleet->size, all[bad].error);
-  } else if (fleet->rank) {
-    status = serve(&w) ? 1 : 0;
-    if (status) fprintf(stderr, "subquad run: rank %d: %s\n", fleet->rank, sq_last_error());
   } else {
-    status = lead(&w, all);
+    measure_peaks(&w);
+    if (!fleet->rank) {
+      status = lead(&w, all);
+    } else if ((status = serve(&w) ? 1 : 0)) {
+      fprintf(stderr, "subquad run: rank %d: %s\n", fleet->rank, sq_last_error());
+    }
   }
   for (int i = 0; w.rows && i < cases->n; i++) sq_result_free(&w.rows[i]);
   free(w.rows);

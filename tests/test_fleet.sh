@@ -78,14 +78,14 @@ ls "$tmp" | grep -q '\.tmp' && not_ok "temporary files left: $(ls "$tmp")" || ok
   not_ok "compare: status $st: $(tail -3 "$tmp/cmp")"
 
 # --- a rank killed mid-run: mpirun ends the job, rank 0 writes every row -------
-SUBQUAD_FLEET_FAULT=crash:1:3 mpi 2 -x SUBQUAD_FLEET_FAULT "$sq" run $cases --rounds 1 -o "$tmp/kill.csv" \
+SUBQUAD_FLEET_FAULT=crash:1:2 mpi 2 -x SUBQUAD_FLEET_FAULT "$sq" run $cases --rounds 1 -o "$tmp/kill.csv" \
   >/dev/null 2>"$tmp/kill.err"; st=$?
 n=$(rows "$tmp/kill.csv" 2>/dev/null | wc -l)
 [ $st -ne 0 ] && [ "$n" = 6 ] && ok "killed rank: mpirun fails (status $st), the file holds all 6 cases" ||
   not_ok "killed rank: status $st, $n rows: $(tail -3 "$tmp/kill.err")"
-if rows "$tmp/kill.csv" | grep 'T=2048,' | grep -q '|failed|1|.*while rank 1 ran'; then
+if [ "$(rows "$tmp/kill.csv" | grep -c '|failed|1|.*while rank 1 ran')" = 1 ]; then
   ok "the killed rank's case is failed, saying so"
-else not_ok "the killed rank's case: $(rows "$tmp/kill.csv" | grep 'T=2048,')"; fi
+else not_ok "the killed rank's case: $(rows "$tmp/kill.csv")"; fi
 rows "$tmp/kill.csv" | grep -q '|ok|' && ok "rows finished before the kill are kept" ||
   not_ok "no ok row kept: $(rows "$tmp/kill.csv")"
 grep -q '^# fleet: .*ended by signal' "$tmp/kill.csv" && ok "the file says the job was ended" ||
@@ -93,19 +93,19 @@ grep -q '^# fleet: .*ended by signal' "$tmp/kill.csv" && ok "the file says the j
 ls "$tmp" | grep -q '\.tmp' && not_ok "temporary files left: $(ls "$tmp")" || ok "no temporary file left"
 
 # --- a hung rank: lost after --rank-timeout, the others finish ----------------
-SUBQUAD_FLEET_FAULT=hang:1:3 mpi 2 -x SUBQUAD_FLEET_FAULT "$sq" run $cases --rounds 1 --rank-timeout 4 \
+SUBQUAD_FLEET_FAULT=hang:1:1 mpi 2 -x SUBQUAD_FLEET_FAULT "$sq" run $cases --rounds 1 --rank-timeout 4 \
   -o "$tmp/hang.csv" >/dev/null 2>"$tmp/hang.err"; st=$?
-if [ $st -ne 0 ] && rows "$tmp/hang.csv" | grep 'T=2048,' | grep -q '|failed|1|.*gave no result'; then
+if [ $st -ne 0 ] && [ "$(rows "$tmp/hang.csv" | grep -c '|failed|1|.*gave no result')" = 1 ]; then
   ok "hung rank: its case failed after --rank-timeout, the job ends non-zero (status $st)"
-else not_ok "hung rank: status $st: $(rows "$tmp/hang.csv" 2>&1 | grep 'T=2048,') $(tail -2 "$tmp/hang.err")"; fi
+else not_ok "hung rank: status $st: $(rows "$tmp/hang.csv" 2>&1) $(tail -2 "$tmp/hang.err")"; fi
 nok=$(rows "$tmp/hang.csv" | grep -c '|ok|')
 [ "$nok" = 5 ] && ok "the other 5 cases ran" || not_ok "ok rows after the hang: $nok"
 
 # --- with --enable-recovery the job outlives a dead rank -------------------------
-SUBQUAD_FLEET_FAULT=crash:1:3 mpi 2 --enable-recovery -x SUBQUAD_FLEET_FAULT "$sq" run $cases --rounds 1 \
+SUBQUAD_FLEET_FAULT=crash:1:2 mpi 2 --enable-recovery -x SUBQUAD_FLEET_FAULT "$sq" run $cases --rounds 1 \
   --rank-timeout 4 -o "$tmp/rec.csv" >/dev/null 2>"$tmp/rec.err"
 nok=$(rows "$tmp/rec.csv" 2>/dev/null | grep -c '|ok|')
-if rows "$tmp/rec.csv" | grep 'T=2048,' | grep -q '|failed|1|.*gave no result' && [ "$nok" = 5 ]; then
+if [ "$(rows "$tmp/rec.csv" | grep -c '|failed|1|.*gave no result')" = 1 ] && [ "$nok" = 5 ]; then
   ok "recovery: the dead rank's case failed, rank 0 ran the other 5"
 else not_ok "recovery: $(rows "$tmp/rec.csv" 2>&1 | head -6) $(tail -2 "$tmp/rec.err")"; fi
 
