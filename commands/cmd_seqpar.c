@@ -39,6 +39,7 @@ typedef struct sp_cli {
   long long T;
   int methods[SQ_SCAN_NMETHODS], nmethods;
   int blocks, repeat, quiet;
+  int rerun;               /* ranks > 0 run their slice again instead of the fix-up */
   int weak, strong;
   sq_dtype dtype;
   uint64_t seed;
@@ -95,13 +96,15 @@ static void usage(void) {
     "  --dtype f32|f16|bf16 storage dtype (f32 accumulation); default f32\n"
     "  --seed N             input seed (42)\n"
     "  --repeat N           timed runs per method; the run of median total is shown (3)\n"
+    "  --rerun              ranks after the first run their slice again from the incoming\n"
+    "                       state instead of the fix-up kernel (o += scale (q*w)^T S_in)\n"
     "  -o FILE.csv          one row per (P', method, rank) and the single device\n"
     "  --plot DIR           weak- and strong-scaling figures (gnuplot data, scripts, and\n"
     "                       PNG/SVG when gnuplot is installed)\n"
     "  -q, --quiet          no progress on stderr\n");
 }
 
-enum { O_T = 256, O_METHODS, O_BLOCKS, O_SCALING, O_DTYPE, O_SEED, O_REPEAT, O_PLOT };
+enum { O_T = 256, O_METHODS, O_BLOCKS, O_SCALING, O_DTYPE, O_SEED, O_REPEAT, O_PLOT, O_RERUN };
 
 static int parse_methods(const char *s, sp_cli *a) {
   char buf[256];
@@ -122,7 +125,7 @@ static int parse_args(int argc, char **argv, sp_cli *a) {
   static const struct option opts[] = {
     {"kernel", 1, 0, 'k'}, {"shape", 1, 0, 's'}, {"T", 1, 0, O_T}, {"methods", 1, 0, O_METHODS},
     {"blocks", 1, 0, O_BLOCKS}, {"scaling", 1, 0, O_SCALING}, {"device", 1, 0, 'd'}, {"dtype", 1, 0, O_DTYPE},
-    {"seed", 1, 0, O_SEED}, {"repeat", 1, 0, O_REPEAT}, {"plot", 1, 0, O_PLOT}, {"output", 1, 0, 'o'},
+    {"seed", 1, 0, O_SEED}, {"repeat", 1, 0, O_REPEAT}, {"plot", 1, 0, O_PLOT}, {"rerun", 0, 0, O_RERUN}, {"output", 1, 0, 'o'},
     {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
   long long iv;
   int c, rc = 0;
@@ -150,6 +153,7 @@ static int parse_args(int argc, char **argv, sp_cli *a) {
     case O_SEED: if (!(rc = sq_parse_i64(optarg, "--seed", 0, 9223372036854775807LL, &iv))) a->seed = (uint64_t)iv; break;
     case O_REPEAT: if (!(rc = sq_parse_i64(optarg, "--repeat", 1, 1000, &iv))) a->repeat = (int)iv; break;
     case O_PLOT: a->plot = optarg; break;
+    case O_RERUN: a->rerun = 1; break;
     case ':': rc = sq_fail(SQ_EINVAL, "%s needs a value", argv[optind - 1]); break;
     default: rc = sq_fail(SQ_EINVAL, "unknown option '%s' (see subquad seqpar --help)", argv[optind - 1]);
     }
@@ -403,7 +407,7 @@ static int scaling_series(sp_ctx *x, const char *kind, const int *ok) {
     if (!rc && g) {
       int64_t t0, t1;
       sq_seqpar_split(T, Pp, sq_scan_group_rank(g), &t0, &t1);
-      rc = sq_seqpar_slice_open(x->dev, x->c, x->a->seed, t0, t1, &s);
+      rc = sq_seqpar_slice_open(x->dev, x->c, x->a->seed, t0, t1, x->a->rerun, &s);
     }
     if (rc) fprintf(stderr, "subquad seqpar: rank %d: %s scaling P'=%d: %s\n", x->f->rank, kind, Pp, sq_last_error());
     if (any_failed(x->world, rc != 0)) {
@@ -655,7 +659,7 @@ static int seqpar(sp_ctx *x, const char *transfer) {
   int64_t t0, t1;
   sq_seqpar_split(a->T, P, rank, &t0, &t1);
   sq_seqpar_slice *s = NULL;
-  if (sq_seqpar_slice_open(x->dev, x->c, a->seed, t0, t1, &s))
+  if (sq_seqpar_slice_open(x->dev, x->c, a->seed, t0, t1, a->rerun, &s))
     fprintf(stderr, "subquad seqpar: rank %d: tokens [%lld, %lld): %s\n", rank, (long long)t0, (long long)t1,
             sq_last_error());
   if (any_failed(x->world, s == NULL)) {

@@ -17,6 +17,7 @@
 #include "harness/progcache.h"
 #include "harness/verify.h"
 #include "kernels/gated_attn.h"
+#include "kernels/sources.h"
 
 int sq_seqpar_supported(const sq_kernel *k) {
   return (k->op == &sq_op_linear_attn_gla || k->op == &sq_op_linear_attn_decay) && (k->modes & SQ_CAUSAL);
@@ -64,6 +65,12 @@ struct sq_seqpar_slice {
   sq_plan plan;
   int nstate;                       /* launches [0, nstate) give ht; the rest write o */
   sq_prog *prog;
+  /* The fix-up (kernels/seqpar.sqk): launch 0 the weights, 1 the fix-up;
+   * the weights in slot wslot; S_in goes to h0's buffer. fixup 0: the
+   * slice runs again from S_in instead. */
+  int fixup, wslot;
+  sq_plan fx;
+  sq_prog *fxprog;
   sq_buf bufs[SQ_NSLOTS];
   sq_buf *slots[SQ_NSLOTS];
   size_t payload[SQ_NSLOTS];
@@ -155,7 +162,45 @@ static int upload_input(sq_seqpar_slice *s, int t, const slice_hook *hk) {
   return rc;
 }
 
-int sq_seqpar_slice_open(sq_device *dev, const sq_case *c, uint64_t seed, int64_t t0, int64_t t1,
+int sq_seqpar_slice_fixup(const sq_seqpar_slice *s) { return s->fixup; }
+
+/* The fix-up's plan, where the slice's plan splits at its output launch,
+ * a slot is free for the weights and the indices fit 32 bits. */
+static int plan_fixup(sq_seqpar_slice *s) {
+  const sq_problem *p = &s->c.prob;
+  int64_t bh = ga_B(p) * ga_H(p), T = ga_T(p), D = ga_D(p);
+  int64_t dvp = (ga_DV(p) + 15) / 16 * 16, total = bh * T * dvp;
+  s->wslot = SQ_SLOT_SCRATCH0 + s->plan.nscratch;
+  if (s->nstate == s->plan.nlaunch || s->wslot >= SQ_NSLOTS || total > INT32_MAX || bh * T * D > INT32_MAX ||
+      T >= (1 << 24))
+    return 0;
+  sq_plan *pl = &s->fx;
+  sq_plan_init(pl);
+  sq_plan_problem_defines(pl, p);
+  sq_plan_define(pl, "GATED", s->sl.per_channel);
+  sq_plan_define(pl, "SP_DVP", (long)dvp);
+  sq_launch *l = sq_plan_launch(pl, "sp_weights", sq_round_up((size_t)(bh * D), 64), 1, 1, 64, 1, 1);
+  sq_arg_buf(l, s->sl.gate);
+  sq_arg_buf(l, s->sl.gate);
+  sq_arg_buf(l, s->wslot);
+  sq_arg_i32(l, (int32_t)T);
+  sq_arg_i32(l, (int32_t)ga_H(p));
+  sq_arg_i32(l, (int32_t)(bh * D));
+  /* Sized for every token here; sq_seqpar_run cuts it to the weights'
+   * last stop (arguments 5 and 6). */
+  l = sq_plan_launch(pl, "sp_fixup", sq_round_up((size_t)total, 64), 1, 1, 64, 1, 1);
+  sq_arg_buf(l, s->sl.q);
+  sq_arg_buf(l, s->wslot);
+  sq_arg_buf(l, s->sl.h0);
+  sq_arg_buf(l, s->sl.o);
+  sq_arg_i32(l, (int32_t)T);
+  sq_arg_i32(l, (int32_t)T);
+  sq_arg_i32(l, (int32_t)total);
+  sq_arg_f32(l, (float)ga_scale(p));
+  return 1;
+}
+
+int sq_seqpar_slice_open(sq_device *dev, const sq_case *c, uint64_t seed, int64_t t0, int64_t t1, int rerun,
                          sq_seqpar_slice **out) {
   *out = NULL;
   if (!sq_seqpar_supported(c->kernel))
@@ -195,6 +240,14 @@ int sq_seqpar_slice_open(sq_device *dev, const sq_case *c, uint64_t seed, int64_
     rc = sq_fail(SQ_ELIMITS, "limits: %s", why);
   if (!rc && (rc = sq_progcache_get(dev, *c->kernel->source, s->plan.defines, &s->prog)))
     rc = sq_fail(rc, "compile: %s", sq_last_error());
+  if (!rc && !rerun && plan_fixup(s)) {
+    s->fixup = 1;
+    if ((rc = sq_progcache_get(dev, sq_src_seqpar, s->fx.defines, &s->fxprog)))
+      rc = sq_fail(rc, "compile (fix-up): %s", sq_last_error());
+    const sq_problem *p = &s->c.prob;
+    /* The weights, then each channel's stop. */
+    if (!rc) rc = alloc_writable(s, s->wslot, (size_t)(ga_B(p) * ga_H(p) * (ga_T(p) + 1) * ga_D(p)) * sizeof(float));
+  }
   slice_hook hk = {&c->prob, s->sl, seed, t0};
   const sq_op *op = p->shape.op;
   for (int t = 0; !rc && t < sq_op_ntensors(op); t++) {
@@ -214,6 +267,7 @@ int sq_seqpar_slice_open(sq_device *dev, const sq_case *c, uint64_t seed, int64_
 void sq_seqpar_slice_close(sq_seqpar_slice *s) {
   if (!s) return;
   sq_progcache_put(s->dev, s->prog);
+  sq_progcache_put(s->dev, s->fxprog);
   for (int i = 0; i < SQ_NSLOTS; i++)
     if (s->slots[i]) sq_buf_free(s->dev, s->slots[i]);
   for (int i = 0; i < SQ_OP_MAX_TENSORS; i++) free(s->host[i]);
@@ -223,12 +277,16 @@ void sq_seqpar_slice_close(sq_seqpar_slice *s) {
 }
 
 /* Launches [from, to) of the plan between the device timer's marks. */
-static int run_launches(sq_seqpar_slice *s, int from, int to, double *ms) {
+static int run_plan(sq_seqpar_slice *s, sq_prog *prog, const sq_plan *pl, int from, int to, double *ms) {
   const sq_backend *be = s->dev->backend;
   int rc = be->timer_begin(s->dev->impl);
-  for (int i = from; !rc && i < to; i++) rc = be->launch(s->dev->impl, s->prog, &s->plan.launch[i], s->slots);
+  for (int i = from; !rc && i < to; i++) rc = be->launch(s->dev->impl, prog, &pl->launch[i], s->slots);
   if (!rc) rc = be->timer_end(s->dev->impl, ms);
   return rc;
+}
+
+static int run_launches(sq_seqpar_slice *s, int from, int to, double *ms) {
+  return run_plan(s, s->prog, &s->plan, from, to, ms);
 }
 
 int sq_seqpar_slice_pass(sq_seqpar_slice *s, const float *h0, float *ht, double *ms) {
@@ -273,10 +331,33 @@ int sq_seqpar_slice_rows(sq_seqpar_slice *s, const int64_t *tok, int64_t n, floa
   return 0;
 }
 
+/* The fix-up's launch cut to the tokens before the weights' last stop
+ * (read back from after the weights). */
+static int fixup_horizon(sq_seqpar_slice *s) {
+  const sq_problem *p = &s->c.prob;
+  int64_t n = ga_B(p) * ga_H(p) * ga_D(p), T = ga_T(p), th = 0;
+  float *lim = malloc(sizeof(float) * (size_t)n);
+  if (!lim) return sq_fail(SQ_ENOMEM, "no memory for the weights' stops");
+  int rc = s->dev->backend->read(s->dev->impl, &s->bufs[s->wslot], sizeof(float) * (size_t)(n * T), lim,
+                                 sizeof(float) * (size_t)n);
+  for (int64_t i = 0; !rc && i < n; i++)
+    if ((int64_t)lim[i] > th) th = (int64_t)lim[i];
+  free(lim);
+  if (rc) return rc;
+  if (th < 1) th = 1;
+  sq_launch *l = &s->fx.launch[1];
+  int64_t total = n / ga_D(p) * th * ((ga_DV(p) + 15) / 16 * 16);
+  l->global[0] = sq_round_up((size_t)total, 64);
+  l->args[5].i = (int32_t)th;
+  l->args[6].i = (int32_t)total;
+  return 0;
+}
+
 /* Rank 0's output launches, on a thread of their own while the main
  * thread (the only one that talks MPI) runs the combine. */
 typedef struct out_job {
   sq_seqpar_slice *s;
+  int weights;             /* also the fix-up's weights */
   double ms;
   int rc;
   char err[256];
@@ -285,6 +366,10 @@ typedef struct out_job {
 static void *output_thread(void *arg) {
   out_job *j = arg;
   j->rc = run_launches(j->s, j->s->nstate, j->s->plan.nlaunch, &j->ms);
+  double ms = 0;
+  if (!j->rc && j->weights) j->rc = run_plan(j->s, j->s->fxprog, &j->s->fx, 0, 1, &ms);
+  j->ms += ms;
+  if (!j->rc && j->weights) j->rc = fixup_horizon(j->s);
   if (j->rc) snprintf(j->err, sizeof j->err, "%s", sq_last_error());
   return NULL;
 }
@@ -306,11 +391,13 @@ int sq_seqpar_run(sq_scan_group *g, sq_seqpar_slice *s, sq_scan_method m, int bl
   if (!rc) rc = be->read(s->dev->impl, &s->bufs[s->sl.ht], 0, ht, sizeof(float) * state);
   t->compute_ms += ms;
   double staged = (sq_scan_wall_s() - w0) * 1e3 - ms;
-  /* Rank 0's output overlaps the combine. */
-  out_job job = {s, 0, 0, ""};
+  /* The slice's output from the zero state (and, for the fix-up, its
+   * weights) overlaps the combine: rank 0's is final, the others' get the
+   * fix-up. Without the fix-up the others skip it and run again. */
+  out_job job = {s, !first && s->fixup, 0, 0, ""};
   pthread_t th;
   int threaded = 0;
-  if (!rc && first && s->nstate < s->plan.nlaunch) {
+  if (!rc && s->nstate < s->plan.nlaunch && (first || s->fixup)) {
     if (pthread_create(&th, NULL, output_thread, &job)) output_thread(&job);
     else threaded = 1;
   }
@@ -321,10 +408,15 @@ int sq_seqpar_run(sq_scan_group *g, sq_seqpar_slice *s, sq_scan_method m, int bl
   t->compute_ms += job.ms;
   t->comm_ms = ct.comm_ms + (staged > 0 ? staged : 0);
   t->idle_ms = ct.idle_ms;
-  /* Pass 2 from the incoming state. */
   if (!rc && !first) {
     double w2 = sq_scan_wall_s();
-    rc = sq_seqpar_slice_pass(s, s_in, NULL, &ms);
+    if (s->fixup) {
+      /* S_in into h0's buffer (host staging), then the fix-up. */
+      rc = be->write(s->dev->impl, &s->bufs[s->sl.h0], 0, s_in, sizeof(float) * state);
+      if (!rc) rc = run_plan(s, s->fxprog, &s->fx, 1, 2, &ms);
+    } else {
+      rc = sq_seqpar_slice_pass(s, s_in, NULL, &ms);   /* pass 2 from the incoming state */
+    }
     if (!rc) {
       t->compute_ms += ms;
       staged = (sq_scan_wall_s() - w2) * 1e3 - ms;

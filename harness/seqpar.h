@@ -8,9 +8,9 @@
  * Rank r owns tokens [t_r, t_{r+1}). Its first pass starts from a zero
  * state and ends with ht(r); the slice's total decay is A(r) = exp(sum of
  * the log gates over the slice) per state row (b, h, d). The combine gives
- * S_in(r) = diag(A(r-1)) S_in(r-1) + ht(r-1), and the second pass (h0 =
- * S_in(r)) writes the slice's final output; rank 0's first pass already
- * is. The inputs of a slice are exactly the global deterministic inputs'
+ * S_in(r) = diag(A(r-1)) S_in(r-1) + ht(r-1), and the fix-up (or a second
+ * pass from h0 = S_in(r)) gives the slice's final output; rank 0's first
+ * pass already is. The inputs of a slice are exactly the global deterministic inputs'
  * slice (harness/inputs.h), so the P-rank output can be compared element
  * for element with one device running the whole sequence. No MPI here. */
 #ifndef SQ_SEQPAR_H
@@ -42,9 +42,15 @@ typedef struct sq_seqpar_slice sq_seqpar_slice;
 /* Sets up tokens [t0, t1) of case c (its problem causal, state 0; the
  * slice runs with state 1): plan, program (the device's cache), buffers
  * (outputs with canaries), the slice of the inputs under `seed`, and A.
- * 0, or the failing stage's code with the detail. */
-int sq_seqpar_slice_open(sq_device *dev, const sq_case *c, uint64_t seed, int64_t t0, int64_t t1,
+ * A rank r > 0 gets its final output by the fix-up (kernels/seqpar.sqk:
+ * o_t += scale (q_t * w_t)^T S_in, w_t the slice's cumulative decay up to
+ * t), where the kernel's plan ends with its output launch; with `rerun`,
+ * or a kernel without that split (the recurrent ones), it runs the whole
+ * slice again from S_in. 0, or the failing stage's code with the detail. */
+int sq_seqpar_slice_open(sq_device *dev, const sq_case *c, uint64_t seed, int64_t t0, int64_t t1, int rerun,
                          sq_seqpar_slice **out);
+/* 1: the fix-up; 0: the second pass. */
+int sq_seqpar_slice_fixup(const sq_seqpar_slice *s);
 void sq_seqpar_slice_close(sq_seqpar_slice *s);
 /* The state's shape: rows = B*H*D, cols = DV. */
 int64_t sq_seqpar_state_rows(const sq_seqpar_slice *s);
@@ -60,7 +66,7 @@ int sq_seqpar_slice_rows(sq_seqpar_slice *s, const int64_t *tok, int64_t n, floa
 
 /* What one run of a method cost a rank, in milliseconds. */
 typedef struct sq_seqpar_times {
-  double compute_ms;       /* device time of both passes */
+  double compute_ms;       /* device time of the passes (and the fix-up) */
   double comm_ms;          /* the combine and the state's host staging */
   double idle_ms;          /* waiting for ranks that had not sent yet */
   double wall_ms;          /* from the group's start barrier to this rank's output */

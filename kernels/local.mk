@@ -17,6 +17,8 @@ KERNEL_TEXTS = \
 	kernels/neighborhood_attn.sqk \
 	kernels/window_attn.sqk \
 	kernels/peaks.sqk
+# `subquad seqpar`'s fix-up of a slice run from a zero state (harness/seqpar.c).
+KERNEL_TEXTS += kernels/seqpar.sqk
 
 kernels/sources.c: $(KERNEL_TEXTS) $(srcdir)/kernels/embed.sh
 	$(AM_V_GEN)$(MKDIR_P) kernels && $(SHELL) $(srcdir)/kernels/embed.sh $@ $(filter %.cl %.cuh %.sqh %.sqk,$^)

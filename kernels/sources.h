@@ -19,5 +19,6 @@ extern const char *const sq_src_sliding_attn;   /* local_attn.sliding_1d and sof
 extern const char *const sq_src_neighborhood_attn;   /* local_attn.neighborhood_2d */
 extern const char *const sq_src_window_attn;    /* local_attn.window_2d and window_3d */
 extern const char *const sq_src_peaks;
+extern const char *const sq_src_seqpar;        /* harness/seqpar.c's fix-up */
 
 #endif

@@ -190,6 +190,12 @@ int main(void) {
   const char *peaks[] = {"sq_peak_triad", "sq_peak_fma", "sq_peak_exp"};
   compile_check("peaks.sqk", sq_src_peaks, "", "compute_80", peaks, 3);
   compile_check("peaks.sqk", sq_src_peaks, "", "compute_90", peaks, 3);
+  /* seqpar's fix-up (harness/seqpar.c): both gates, f32 and bf16. */
+  const char *seqpar[] = {"sp_weights", "sp_fixup"};
+  compile_check("seqpar.sqk", sq_src_seqpar, "-DHEAD_D=64 -DHEAD_DV=64 -DGATED=1 -DSP_DVP=64 -DDTYPE=0", "compute_90",
+                seqpar, 2);
+  compile_check("seqpar.sqk", sq_src_seqpar, "-DHEAD_D=32 -DHEAD_DV=40 -DGATED=0 -DSP_DVP=48 -DDTYPE=2", "compute_80",
+                seqpar, 2);
 
   char *ptx = NULL, *log = NULL;
   int rc = sq_cuda_compile_ptx("KERNEL broken(GLOBAL float *y) { y[0] = undeclared_name; }\n", "-DX=1",
