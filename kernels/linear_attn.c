@@ -390,7 +390,7 @@ const sq_kernel sq_linear_attn_causal_chunked = {
     {"LA_BN", 3, {16, 32, 64}, 64, "output columns (of DV) per work-group"},
     {"LA_RUNS", 2, {0, 1}, 1, "copy order: 0 interleaved (coalesced, GPUs), 1 contiguous runs per work-item (CPU vectorisers)"},
     {"SCAN_SEG", 5, {16, 64, 256, 1024, 4096}, 64, "chunks per segment of the two-level scan over chunks"},
-    {"LA_VEC", 2, {0, 1}, 0, "1: vector kernels, a chunk's rows 4 at a time x 64 columns per work-item as float16 lanes (CPUs; DV % 16 = 0)"},
+    {"LA_VEC", 2, {0, 1}, 0, "1: vector kernels, a chunk per work-item, its rows 4 at a time x 64 columns as float16 lanes (CPUs; DV % 16 = 0, D x CHUNK <= 16384)"},
   },
   .check = ch_check,
   .plan = ch_plan,
