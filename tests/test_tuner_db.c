@@ -147,6 +147,21 @@ static void test_v2_keys(void) {
   sq_ax_set(&p, SQ_ATT_FEATURE, SQ_FMAP_IDENTITY);
   rc = lookup(&dev, k, &p, pv, lvl);
   tap_ok(elu && rc == 0 && !strcmp(lvl, "tuned:device"), "a format 1 entry answers every feature map");
+  /* An entry for every feature map first in the file, one for elu1+norm
+   * after it, both at the problem's bucket: the more specific one wins. */
+  f = fopen(path, "w");
+  fprintf(f, "# subquad-tunedb 2: test\n"
+             "backend,device,arch,vendor,kernel,dtype,causal,key,params,time_ms,default_ms,shape,date\n"
+             "opencl,GPU Two,gfx2,Acme,linear_attn.causal_chunked,f32,1,\"D=64,DV=64,T~16384\",CHUNK=32,1,2,,\n"
+             "opencl,GPU Two,gfx2,Acme,linear_attn.causal_chunked,f32,1,"
+             "\"D=64,DV=64,feature=elu1,normalize=1,T~16384\",CHUNK=16,1,2,,\n");
+  fclose(f);
+  sq_ax_set(&p, SQ_ATT_FEATURE, SQ_FMAP_ELU1);
+  rc = lookup(&dev, k, &p, pv, lvl);
+  tap_ok(rc == 0 && pv[c] == 16, "of two entries as near, the one naming the feature map wins (CHUNK=%d)", pv[c]);
+  sq_ax_set(&p, SQ_ATT_FEATURE, SQ_FMAP_IDENTITY);
+  rc = lookup(&dev, k, &p, pv, lvl);
+  tap_ok(rc == 0 && pv[c] == 32, "and the general one answers identity (CHUNK=%d)", pv[c]);
   f = fopen(path, "w");
   fprintf(f, "# subquad-tunedb 2: test\n"
              "backend,device,arch,vendor,kernel,dtype,causal,key,params,time_ms,default_ms,shape,date\n"

@@ -64,10 +64,13 @@ int sq_tunedb_key(const sq_problem *p, char *buf, size_t n) {
 
 /* How far entry key `key` is from problem p: -1 when an exact field
  * differs (or names an axis the op lacks), else the summed log2 distance of
- * the bucketed fields. Axes the key does not name match anything. */
-static double key_distance(const char *key, const sq_problem *p) {
+ * the bucketed fields. Axes the key does not name match anything; *named
+ * counts the fields it does name, so that of two entries as near the more
+ * specific one wins (an entry for one feature map over one for all). */
+static double key_distance(const char *key, const sq_problem *p, int *named) {
   const sq_op *op = p->shape.op;
   double dist = 0;
+  *named = 0;
   for (const char *f = key; *f;) {
     size_t len = strcspn(f, ",");
     char field[96];
@@ -79,6 +82,7 @@ static double key_distance(const char *key, const sq_problem *p) {
     *sep = '\0';
     int a = sq_op_axis_index(op, field);
     if (a < 0) return -1;
+    ++*named;
     if (kind == '=') {
       char v[64];
       sq_shape_format_axis(&p->shape, a, v, sizeof v);
@@ -444,10 +448,12 @@ static int level_match(const sq_tunedb_entry *e, const sq_device_info *dev, int 
 }
 
 /* Best usable entry of one level across the databases: exact bucket first,
- * else the nearest; earlier databases win ties. */
+ * else the nearest; of entries as near, the one whose key names more axes;
+ * then earlier databases and earlier rows. */
 static int find_level(const sq_tunedb *dbs, int ndb, const sq_device_info *dev, const sq_kernel *k,
                       const sq_problem *p, int level, int *pv) {
   double best = INFINITY;
+  int best_named = -1, named;
   int tmp[SQ_MAX_PARAMS];
   for (int d = 0; d < ndb; d++)
     for (int i = 0; i < dbs[d].n; i++) {
@@ -455,9 +461,11 @@ static int find_level(const sq_tunedb *dbs, int ndb, const sq_device_info *dev, 
       if (strcmp(e->kernel, k->name) || strcmp(e->dtype, sq_dtype_name(p->dtype)) ||
           e->causal != p->causal || !level_match(e, dev, level))
         continue;
-      double dist = key_distance(e->key, p);
-      if (dist < 0 || dist >= best || sq_tunedb_params(e, k, p, tmp)) continue;
+      double dist = key_distance(e->key, p, &named);
+      if (dist < 0 || dist > best || (dist == best && named <= best_named) || sq_tunedb_params(e, k, p, tmp))
+        continue;
       best = dist;
+      best_named = named;
       memcpy(pv, tmp, sizeof tmp);
     }
   return isfinite(best);
