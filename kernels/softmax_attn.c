@@ -231,7 +231,7 @@ const sq_kernel sq_softmax_attn_blas = {
 
 /* ---- flash ------------------------------------------------------------ */
 
-enum { FL_BM_I = 0, FL_BN_I, FL_SPLIT_I };
+enum { FL_BM_I = 0, FL_BN_I, FL_SPLIT_I, FA_VEC_I };
 
 static size_t flash_local_bn(const sq_problem *p, const int *pv, int bn) {
   size_t b = (size_t)bn * (size_t)(att_D(p) + att_DV(p)) * sizeof(float);
@@ -263,6 +263,13 @@ static int flash_check(const sq_problem *p, const int *pv, int nset, char *why, 
              SM_LOCAL_MAX);
     return SQ_EINVAL;
   }
+  if (nset >= 4 && pv[FA_VEC_I]) {
+    if (att_DV(p) % 16) {
+      snprintf(why, n, "FA_VEC=1 needs DV a multiple of 16 (DV=%lld)", (long long)att_DV(p));
+      return SQ_EINVAL;
+    }
+    return 0;   /* FL_BM, FL_BN and FL_SPLIT are not used */
+  }
   if (nset >= 3) {
     const int bm = pv[FL_BM_I], bn = flash_bn(p, pv), split = pv[FL_SPLIT_I];
     if ((long long)bm * split > SM_WG_MAX) {   /* each may be 2^20 (--param's limit) */
@@ -281,7 +288,54 @@ static int flash_check(const sq_problem *p, const int *pv, int nset, char *why, 
   return 0;
 }
 
+/* Rows per work-item of the vector form (FA_VR in the text) and its
+ * work-groups: no local memory, so small groups, which give both cores of a
+ * small CPU work at short T (linear_attn's LA_VEC_WG). */
+#define FA_VR 4
+#define FA_KS 32   /* keys per step (FA_KV = 2 vectors of 16) */
+#define FA_VEC_WG 8
+
+static size_t round_up(size_t x, size_t m) { return (x + m - 1) / m * m; }
+
+/* The vector form: K transposed into scratch (sq_fa_ktrans, a work-item per
+ * 16 keys), then sq_fa_vec, a work-item per FA_VR rows and block of 16, 32
+ * or 64 output columns. */
+static int flash_plan_vec(const sq_problem *p, sq_plan *pl) {
+  const int64_t T = att_T(p), D = att_D(p), DV = att_DV(p), bh = att_B(p) * att_H(p);
+  const int64_t Tp = (T + FA_KS - 1) / FA_KS * FA_KS, ncb = DV % 64 == 0 ? DV / 64 : DV % 32 == 0 ? DV / 32 : DV / 16;
+  const int64_t nrb = (T + FA_VR - 1) / FA_VR, kitems = bh * (Tp / 16), items = bh * nrb * ncb;
+  if (kitems > INT32_MAX - FA_VEC_WG || items > INT32_MAX - FA_VEC_WG || bh * D * Tp > INT32_MAX)
+    return sq_fail(SQ_EINFEASIBLE, "softmax_attn.flash FA_VEC=1: B*H=%lld x T=%lld needs more than 2^31 work-items",
+                   (long long)bh, (long long)T);
+  sq_plan_define(pl, "FA_VEC", 1);
+  sq_plan_define(pl, "FA_VR", FA_VR);
+  const int kt = sq_plan_scratch(pl, (size_t)(bh * D * Tp) * sizeof(float));
+  sq_launch *l = sq_plan_launch(pl, "sq_fa_ktrans", round_up((size_t)kitems, FA_VEC_WG), 1, 1, FA_VEC_WG, 1, 1);
+  sq_arg_buf(l, SQ_ATT_K);
+  sq_arg_buf(l, kt);
+  sq_arg_i32(l, (int32_t)T);
+  sq_arg_i32(l, (int32_t)Tp);
+  sq_arg_i32(l, (int32_t)kitems);
+  l = sq_plan_launch(pl, "sq_fa_vec", round_up((size_t)items, FA_VEC_WG), 1, 1, FA_VEC_WG, 1, 1);
+  sq_arg_buf(l, SQ_ATT_Q);
+  sq_arg_buf(l, kt);
+  sq_arg_buf(l, SQ_ATT_V);
+  sq_arg_buf(l, SQ_ATT_O);
+  sq_arg_i32(l, (int32_t)T);
+  sq_arg_i32(l, (int32_t)Tp);
+  sq_arg_i32(l, (int32_t)nrb);
+  sq_arg_i32(l, (int32_t)ncb);
+  sq_arg_i32(l, (int32_t)items);
+  sq_arg_f32(l, (float)(1.0 / sqrt((double)D)));
+  return 0;
+}
+
 static int flash_plan(const sq_problem *p, const int *pv, sq_plan *pl) {
+  if (pv[FA_VEC_I]) {
+    sq_plan_init(pl);
+    sq_plan_problem_defines(pl, p);
+    return flash_plan_vec(p, pl);
+  }
   const size_t bm = (size_t)pv[FL_BM_I], split = (size_t)pv[FL_SPLIT_I];
   const size_t T = (size_t)att_T(p), bh = (size_t)(att_B(p) * att_H(p));
   sq_plan_init(pl);
@@ -308,11 +362,12 @@ const sq_kernel sq_softmax_attn_flash = {
   .source = &sq_src_softmax_attn,
   .modes = SQ_CAUSAL | SQ_NONCAUSAL,
   .quadratic = 1,
-  .nparams = 3,
+  .nparams = 4,
   .params = {
     {"FL_BM", 4, {16, 32, 64, 128}, 64, "query rows per work-group"},
     {"FL_BN", 5, {0, 8, 16, 32, 64}, 0, "key/value rows per tile staged in local memory (0: largest of 32/16/8 that fits)"},
     {"FL_SPLIT", 3, {1, 2, 4}, 1, "work-items per query row, splitting its scores and head dim"},
+    {"FA_VEC", 2, {0, 1}, 0, "1: vector form, 4 query rows x 64 columns per work-item as float16 lanes, keys 16 at a time (CPUs; DV % 16 = 0; FL_* unused)"},
   },
   .check = flash_check,
   .plan = flash_plan,

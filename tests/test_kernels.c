@@ -118,6 +118,28 @@ static void check_cvec_cases(sq_device *dev) {
          "causal_chunked LA_VEC=1 with D=256, CHUNK=128 is refused (%s)", why);
 }
 
+/* softmax_attn.flash's vector form (FA_VEC=1): T ragged against the 32-key
+ * steps and the 4-row blocks (1, 7, 33, 63, 77, 129, 1000), causal and
+ * not, DV of 64-, 32- and 16-column blocks (64, 96, 128, 80, 48, 16) with D
+ * ragged, 16-bit storage; a DV of 24 is refused. */
+static void check_fvec_cases(sq_device *dev) {
+  const sq_kernel *k = sq_kernel_find("softmax_attn.flash");
+  static const shape fs[] = {{1, 1, 1, 64, 64},   {2, 3, 7, 40, 48},  {1, 2, 63, 64, 64}, {1, 1, 65, 96, 96},
+                             {1, 1, 129, 80, 80}, {1, 1, 1000, 64, 64}, {1, 1, 33, 128, 128}, {1, 2, 77, 5, 16}};
+  for (int causal = 1; causal >= 0; causal--)
+    for (size_t j = 0; j < sizeof fs / sizeof fs[0]; j++)
+      check_case_with(dev, k, &fs[j], causal, SQ_FMAP_IDENTITY, 0, SQ_F32, "FA_VEC=1");
+  check_case_with(dev, k, &fs[4], 1, SQ_FMAP_IDENTITY, 0, SQ_F16, "FA_VEC=1");
+  check_case_with(dev, k, &fs[4], 0, SQ_FMAP_IDENTITY, 0, SQ_BF16, "FA_VEC=1");
+  sq_case c = {.kernel = k};
+  sq_att_problem(&c.prob, k->op, 1, 1, 64, 64, 24, 1, SQ_F32);
+  case_params(k, "FA_VEC=1", c.params);
+  char why[200] = "";
+  int rc = k->check(&c.prob, c.params, k->nparams, why, sizeof why);
+  tap_ok(rc == SQ_EINVAL && strstr(why, "FA_VEC=1 needs DV a multiple of 16"), "FA_VEC=1 with DV=24 is refused (%s)",
+         why);
+}
+
 int main(void) {
   if (test_device_open(&dev)) {   /* dev: tests/kernel_case.h's */
     tap_skip("kernels against their references", TEST_DEVICE_MISSING);
@@ -147,6 +169,7 @@ int main(void) {
   }
   check_vec_cases(dev);
   check_cvec_cases(dev);
+  check_fvec_cases(dev);
   /* z staged by a group of 16 with LA_BK = 32: half of it was left unset
    * (found by the tuner, which refused those configurations). */
   static const shape zs = {1, 2, 3000, 64, 64};
