@@ -187,6 +187,11 @@ int main(void) {
   kernel_case_at(nc, "B=1,H=2,T=5000,D=64,DV=96", "LA_VEC=1", 0, SQ_F32, both, 2);
   kernel_case_at(nc, "B=1,H=2,T=5000,D=64,DV=96", "LA_VEC=1", 0, SQ_F16, sm90, 1);
   kernel_case_at(nc, "B=1,H=2,T=5000,D=64,DV=96", "LA_VEC=1", 0, SQ_BF16, sm90, 1);
+  /* and linear_attn.causal_chunked's (la_cstate_vec, la_cout_vec). */
+  const sq_kernel *cc = sq_kernel_find("linear_attn.causal_chunked");
+  kernel_case_at(cc, "B=1,H=2,T=5000,D=64,DV=96", "LA_VEC=1", 1, SQ_F32, both, 2);
+  kernel_case_at(cc, "B=1,H=2,T=5000,D=64,DV=96", "LA_VEC=1", 1, SQ_F16, sm90, 1);
+  kernel_case_at(cc, "B=1,H=2,T=5000,D=64,DV=96", "LA_VEC=1", 1, SQ_BF16, sm90, 1);
   const char *peaks[] = {"sq_peak_triad", "sq_peak_fma", "sq_peak_exp"};
   compile_check("peaks.sqk", sq_src_peaks, "", "compute_80", peaks, 3);
   compile_check("peaks.sqk", sq_src_peaks, "", "compute_90", peaks, 3);
