@@ -616,6 +616,13 @@ static int run_single(run_cli *a, const sq_fleet *fleet, sq_case_list *cases) {
   sq_prediction *plans = NULL;
   int status = 2, nrows = 0;
   if (sq_device_open(a->device, &dev)) goto bad;
+  if (fleet->mpi) {
+    /* One rank of a launcher, which may have bound it to one core. */
+    char how[96];
+    sq_fleet_bind(dev, how, sizeof how);
+    snprintf(a->fleet_info, sizeof a->fleet_info, "1 rank; 0 %s %s (%s, bind %s)", fleet->host, dev->id,
+             dev->info.name, how);
+  }
   if (run_configure_cases(a, dev, cases)) goto bad;
   if (a->peaks && dev->backend != &sq_backend_cpu && !a->opts.verify_only) {
     if (!a->quiet) fprintf(stderr, "measuring %s peaks...\n", dev->id);
