@@ -14,6 +14,7 @@
 
 #include "base/error.h"
 #include "harness/vendor_blas.h"
+#include "harness/verify.h"
 
 static const sq_backend *const backends[] = {
 #ifdef SQ_HAVE_CUDA
@@ -202,6 +203,29 @@ int sq_buf_wrap(sq_device *dev, void *host, size_t bytes, sq_buf *out) {
 
 void sq_buf_free(sq_device *dev, sq_buf *buf) {
   if (buf && buf->h) dev->backend->free(dev->impl, buf);
+}
+
+int sq_buf_alloc_canaried(sq_device *dev, size_t bytes, sq_buf *out) {
+  int rc = sq_buf_alloc(dev, bytes + SQ_CANARY_BYTES, out);
+  if (rc) return rc;
+  unsigned char canary[SQ_CANARY_BYTES];
+  memset(canary, SQ_CANARY_BYTE, sizeof canary);
+  if ((rc = dev->backend->fill(dev->impl, out, 0xFF)) ||
+      (rc = dev->backend->write(dev->impl, out, bytes, canary, sizeof canary))) {
+    sq_buf_free(dev, out);
+    out->h = NULL;
+  }
+  return rc;
+}
+
+int sq_buf_check_canary(sq_device *dev, sq_buf *buf, size_t bytes, const char *what, char *why, size_t n) {
+  unsigned char canary[SQ_CANARY_BYTES];
+  int rc = dev->backend->read(dev->impl, buf, bytes, canary, sizeof canary);
+  if (rc) return rc;
+  long at = sq_canary_check(canary, sizeof canary);
+  if (at < 0) return 0;
+  snprintf(why, n, "out-of-bounds write: canary after %s overwritten at byte +%ld", what, at);
+  return SQ_EVERIFY;
 }
 
 void sq_pocl_pin_threads(void) { setenv("POCL_AFFINITY", "1", 0); }

@@ -52,6 +52,16 @@ int sq_buf_alloc(sq_device *dev, size_t bytes, sq_buf *out);
  * write). */
 int sq_buf_wrap(sq_device *dev, void *host, size_t bytes, sq_buf *out);
 void sq_buf_free(sq_device *dev, sq_buf *buf);
+/* A buffer a kernel writes: `bytes` filled with all-ones bytes (NaN in
+ * every float format, so an element the kernel never writes fails
+ * verification instead of passing by luck), then the canary
+ * (harness/verify.h) that catches writes past them. On failure nothing
+ * stays allocated. */
+int sq_buf_alloc_canaried(sq_device *dev, size_t bytes, sq_buf *out);
+/* The canary after the first `bytes` of buf: 0 when intact, SQ_EVERIFY
+ * with why "out-of-bounds write: canary after WHAT overwritten at byte
+ * +N", or the read's error. */
+int sq_buf_check_canary(sq_device *dev, sq_buf *buf, size_t bytes, const char *what, char *why, size_t n);
 
 /* The vendor BLAS library a plan's GEMM steps use on dev (loading it), or
  * why there is none; NULL on the cpu device. */

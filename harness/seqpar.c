@@ -111,14 +111,11 @@ static void slice_inputs(const sq_problem *p, int t, float *v, int64_t n, void *
 }
 
 static int alloc_writable(sq_seqpar_slice *s, int slot, size_t bytes) {
-  int rc = sq_buf_alloc(s->dev, bytes + SQ_CANARY_BYTES, &s->bufs[slot]);
+  int rc = sq_buf_alloc_canaried(s->dev, bytes, &s->bufs[slot]);
   if (rc) return rc;
   s->slots[slot] = &s->bufs[slot];
   s->payload[slot] = bytes;
-  if ((rc = s->dev->backend->fill(s->dev->impl, &s->bufs[slot], 0xFF))) return rc;
-  unsigned char canary[SQ_CANARY_BYTES];
-  memset(canary, SQ_CANARY_BYTE, sizeof canary);
-  return s->dev->backend->write(s->dev->impl, &s->bufs[slot], bytes, canary, sizeof canary);
+  return 0;
 }
 
 /* A = exp(sum of the log gates over the slice) per (bh, d): gla's g
@@ -299,17 +296,11 @@ int sq_seqpar_slice_pass(sq_seqpar_slice *s, const float *h0, float *ht, double 
 }
 
 int sq_seqpar_slice_canaries(sq_seqpar_slice *s, char *why, size_t n) {
-  unsigned char canary[SQ_CANARY_BYTES];
   for (int i = 0; i < SQ_NSLOTS; i++) {
     if (!s->slots[i] || !s->payload[i]) continue;
-    int rc = s->dev->backend->read(s->dev->impl, s->slots[i], s->payload[i], canary, sizeof canary);
+    const char *what = i < SQ_SLOT_SCRATCH0 ? s->c.prob.shape.op->tensors[i].name : "a scratch buffer";
+    int rc = sq_buf_check_canary(s->dev, s->slots[i], s->payload[i], what, why, n);
     if (rc) return rc;
-    long at = sq_canary_check(canary, sizeof canary);
-    if (at >= 0) {
-      snprintf(why, n, "out-of-bounds write: canary after %s overwritten at byte +%ld",
-               i < SQ_SLOT_SCRATCH0 ? s->c.prob.shape.op->tensors[i].name : "a scratch buffer", at);
-      return SQ_EVERIFY;
-    }
   }
   return 0;
 }

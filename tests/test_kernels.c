@@ -54,16 +54,33 @@ static void check_case(sq_device *dev, const sq_kernel *k, const shape *s, int c
   check_case_with(dev, k, s, causal, fmap, norm, dt, NULL);
 }
 
+/* The shapes the vector forms (LA_VEC=1) of both linear-attention kernels
+ * are checked over: T of one row, ragged against the blocks, long; D and
+ * DV small, ragged, large. */
+static const shape vec_shapes[] = {{1, 1, 1, 64, 64},     {2, 3, 7, 40, 48},   {1, 2, 63, 64, 64},
+                                   {1, 1, 65, 96, 96},    {1, 1, 129, 80, 80}, {1, 1, 1000, 64, 64},
+                                   {1, 1, 33, 256, 256},  {1, 2, 77, 5, 16},   {2, 1, 3000, 100, 32}};
+
+/* The kernel's check refuses `params` at B=H=1, T=64 and D, DV with a
+ * reason holding `want`. */
+static void refused(const sq_kernel *k, int causal, int64_t D, int64_t DV, const char *params, const char *want) {
+  sq_case c = {.kernel = k};
+  char why[200] = "";
+  sq_att_problem(&c.prob, k->op, 1, 1, 64, D, DV, causal, SQ_F32);
+  case_params(k, params, c.params);
+  int rc = k->check(&c.prob, c.params, k->nparams, why, sizeof why);
+  tap_ok(rc == SQ_EINVAL && strstr(why, want), "%s %s with D=%lld, DV=%lld is refused (%s)", k->name, params,
+         (long long)D, (long long)DV, why);
+}
+
 /* linear_attn.noncausal's vector kernels (LA_VEC=1): every shape whose DV
  * is whole vectors of 16 (64-, 32- and 16-column blocks: DV 64, 96, 80,
  * 256, 48, 16; D and T ragged), both feature maps, the normaliser, 16-bit
  * storage, splits shorter than T and longer; a DV of 24 is refused. */
 static void check_vec_cases(sq_device *dev) {
   const sq_kernel *k = sq_kernel_find("linear_attn.noncausal");
-  static const shape vs[] = {{1, 1, 1, 64, 64}, {2, 3, 7, 40, 48}, {1, 2, 63, 64, 64}, {1, 1, 65, 96, 96},
-                             {1, 1, 129, 80, 80}, {1, 1, 1000, 64, 64}, {1, 1, 33, 256, 256}, {1, 2, 77, 5, 16},
-                             {2, 1, 3000, 100, 32}};
-  for (size_t j = 0; j < sizeof vs / sizeof vs[0]; j++)
+  const shape *vs = vec_shapes;
+  for (size_t j = 0; j < sizeof vec_shapes / sizeof vec_shapes[0]; j++)
     check_case_with(dev, k, &vs[j], 0, SQ_FMAP_IDENTITY, 0, SQ_F32, "LA_VEC=1");
   check_case_with(dev, k, &vs[8], 0, SQ_FMAP_IDENTITY, 0, SQ_F32, "LA_VEC=1,SPLIT=256");   /* 12 split states */
   check_case_with(dev, k, &vs[1], 0, SQ_FMAP_ELU1, 1, SQ_F32, "LA_VEC=1");
@@ -71,13 +88,7 @@ static void check_vec_cases(sq_device *dev) {
   check_case_with(dev, k, &vs[5], 0, SQ_FMAP_ELU1, 0, SQ_F32, "LA_VEC=1");
   check_case_with(dev, k, &vs[4], 0, SQ_FMAP_ELU1, 1, SQ_F16, "LA_VEC=1");
   check_case_with(dev, k, &vs[4], 0, SQ_FMAP_ELU1, 1, SQ_BF16, "LA_VEC=1");
-  sq_case c = {.kernel = k};
-  sq_att_problem(&c.prob, k->op, 1, 1, 64, 64, 24, 0, SQ_F32);
-  case_params(k, "LA_VEC=1", c.params);
-  char why[200] = "";
-  int rc = k->check(&c.prob, c.params, k->nparams, why, sizeof why);
-  tap_ok(rc == SQ_EINVAL && strstr(why, "LA_VEC=1 needs DV a multiple of 16"), "LA_VEC=1 with DV=24 is refused (%s)",
-         why);
+  refused(k, 0, 64, 24, "LA_VEC=1", "LA_VEC=1 needs DV a multiple of 16");
 }
 
 /* linear_attn.causal_chunked's vector kernels (LA_VEC=1): the same shapes
@@ -87,11 +98,9 @@ static void check_vec_cases(sq_device *dev) {
  * DV of 24 are refused. */
 static void check_cvec_cases(sq_device *dev) {
   const sq_kernel *k = sq_kernel_find("linear_attn.causal_chunked");
-  static const shape vs[] = {{1, 1, 1, 64, 64}, {2, 3, 7, 40, 48}, {1, 2, 63, 64, 64}, {1, 1, 65, 96, 96},
-                             {1, 1, 129, 80, 80}, {1, 1, 1000, 64, 64}, {1, 1, 33, 256, 256}, {1, 2, 77, 5, 16},
-                             {2, 1, 3000, 100, 32}};
+  const shape *vs = vec_shapes;
   static const shape cn = {2, 1, 3000, 60, 32};   /* D x CHUNK within the private limit up to CHUNK = 256 */
-  for (size_t j = 0; j < sizeof vs / sizeof vs[0]; j++)
+  for (size_t j = 0; j < sizeof vec_shapes / sizeof vec_shapes[0]; j++)
     check_case_with(dev, k, &vs[j], 1, SQ_FMAP_IDENTITY, 0, SQ_F32, "LA_VEC=1");
   static const char *const chunks[] = {"LA_VEC=1,CHUNK=16,SCAN_SEG=16", "LA_VEC=1,CHUNK=32,SCAN_SEG=4096",
                                        "LA_VEC=1,CHUNK=128", "LA_VEC=1,CHUNK=256,SCAN_SEG=16"};
@@ -104,18 +113,8 @@ static void check_cvec_cases(sq_device *dev) {
   check_case_with(dev, k, &vs[5], 1, SQ_FMAP_ELU1, 0, SQ_F32, "LA_VEC=1");
   check_case_with(dev, k, &vs[4], 1, SQ_FMAP_ELU1, 1, SQ_F16, "LA_VEC=1");
   check_case_with(dev, k, &vs[4], 1, SQ_FMAP_ELU1, 1, SQ_BF16, "LA_VEC=1");
-  sq_case c = {.kernel = k};
-  char why[200] = "";
-  sq_att_problem(&c.prob, k->op, 1, 1, 64, 64, 24, 1, SQ_F32);
-  case_params(k, "LA_VEC=1", c.params);
-  int rc = k->check(&c.prob, c.params, k->nparams, why, sizeof why);
-  tap_ok(rc == SQ_EINVAL && strstr(why, "LA_VEC=1 needs DV a multiple of 16"),
-         "causal_chunked LA_VEC=1 with DV=24 is refused (%s)", why);
-  sq_att_problem(&c.prob, k->op, 1, 1, 64, 256, 256, 1, SQ_F32);
-  case_params(k, "LA_VEC=1,CHUNK=128", c.params);
-  rc = k->check(&c.prob, c.params, k->nparams, why, sizeof why);
-  tap_ok(rc == SQ_EINVAL && strstr(why, "floats of phi(K) per work-item"),
-         "causal_chunked LA_VEC=1 with D=256, CHUNK=128 is refused (%s)", why);
+  refused(k, 1, 64, 24, "LA_VEC=1", "LA_VEC=1 needs DV a multiple of 16");
+  refused(k, 1, 256, 256, "LA_VEC=1,CHUNK=128", "floats of phi(K) per work-item");
 }
 
 /* softmax_attn.flash's vector form (FA_VEC=1): T ragged against the 32-key
@@ -131,13 +130,7 @@ static void check_fvec_cases(sq_device *dev) {
       check_case_with(dev, k, &fs[j], causal, SQ_FMAP_IDENTITY, 0, SQ_F32, "FA_VEC=1");
   check_case_with(dev, k, &fs[4], 1, SQ_FMAP_IDENTITY, 0, SQ_F16, "FA_VEC=1");
   check_case_with(dev, k, &fs[4], 0, SQ_FMAP_IDENTITY, 0, SQ_BF16, "FA_VEC=1");
-  sq_case c = {.kernel = k};
-  sq_att_problem(&c.prob, k->op, 1, 1, 64, 64, 24, 1, SQ_F32);
-  case_params(k, "FA_VEC=1", c.params);
-  char why[200] = "";
-  int rc = k->check(&c.prob, c.params, k->nparams, why, sizeof why);
-  tap_ok(rc == SQ_EINVAL && strstr(why, "FA_VEC=1 needs DV a multiple of 16"), "FA_VEC=1 with DV=24 is refused (%s)",
-         why);
+  refused(k, 1, 64, 24, "FA_VEC=1", "FA_VEC=1 needs DV a multiple of 16");
 }
 
 int main(void) {
