@@ -49,6 +49,7 @@ static const char *const side_upper[2] = {"BASE", "NEW"};
 typedef struct gate_cli {
   const char *bin[2];
   const char *suite, *kernel, *shape, *only, *device, *out, *mode;
+  int priority;            /* sq_gate_priority, or -1: the highest permitted */
   int causal;              /* -1: the kernel's first form */
   sq_dtype dtype;
   const char *params[2][MAX_PARAMS];
@@ -94,6 +95,7 @@ typedef struct gate {
   char run_id[48];
   double t0;
   int rounds;              /* gate rounds run */
+  sq_gate_priority priority;  /* the workers' */
   int (*order)[3];         /* every pair measured: round, case id, side measured first */
   int norder, order_cap;
 } gate;
@@ -117,6 +119,8 @@ static void usage(void) {
     "  --seed N               order of the rounds (default: from the clock; recorded)\n"
     "  --device D             passed to both workers (default: theirs)\n"
     "  --mode cold|hot        (cold)\n"
+    "  --priority P           the workers' scheduling: auto (the highest permitted of the next\n"
+    "                         two, else normal), realtime (SCHED_RR 1), high (nice -20), normal\n"
     "  --no-witness           no drift witness case\n"
     "  -o DIR                 base.csv, new.csv, verdict.txt, verdict.md, order.csv, ratios.* (gate)\n"
     "  --format text|md       stdout table (text)\n"
@@ -129,7 +133,7 @@ static void usage(void) {
 /* --- options ------------------------------------------------------------ */
 
 enum { O_BASE = 256, O_NEW, O_BPARAM, O_NPARAM, O_ROUNDS, O_MAXR, O_BUDGET, O_SAMPLES, O_THRESH, O_CONF,
-       O_TIMEOUT, O_SEED, O_MODE, O_NOWIT, O_FORMAT, O_AMBIG, O_CAUSAL, O_NONCAUSAL, O_DTYPE, O_ONLY, O_WARMUP };
+       O_TIMEOUT, O_SEED, O_MODE, O_NOWIT, O_FORMAT, O_AMBIG, O_CAUSAL, O_NONCAUSAL, O_DTYPE, O_ONLY, O_WARMUP, O_PRIO };
 
 /* [KERNEL:]NAME=VALUE: the kernel, when named, must exist. */
 static int add_param(gate_cli *a, int side, const char *v) {
@@ -149,6 +153,15 @@ static int parse_pct(const char *flag, const char *s, double lo, double hi, doub
   return rc;
 }
 
+static int parse_priority(const char *s, int *out) {
+  static const char *const names[] = {"normal", "high", "realtime"};
+  *out = -1;
+  if (!strcmp(s, "auto")) return 0;
+  for (int i = 0; i < 3; i++)
+    if (!strcmp(s, names[i])) return *out = i, 0;
+  return sq_fail(SQ_EINVAL, "--priority: '%s' is not auto, realtime, high or normal", s);
+}
+
 static int parse_args(int argc, char **argv, gate_cli *a) {
   static const struct option opts[] = {
     {"base", 1, 0, O_BASE}, {"new", 1, 0, O_NEW}, {"suite", 1, 0, 'S'}, {"kernel", 1, 0, 'k'}, {"shape", 1, 0, 's'},
@@ -158,6 +171,7 @@ static int parse_args(int argc, char **argv, gate_cli *a) {
     {"threshold", 1, 0, O_THRESH}, {"confidence", 1, 0, O_CONF}, {"timeout", 1, 0, O_TIMEOUT},
     {"seed", 1, 0, O_SEED}, {"device", 1, 0, 'd'}, {"mode", 1, 0, O_MODE}, {"no-witness", 0, 0, O_NOWIT},
     {"output", 1, 0, 'o'}, {"format", 1, 0, O_FORMAT}, {"ambiguous", 1, 0, O_AMBIG}, {"quiet", 0, 0, 'q'},
+    {"priority", 1, 0, O_PRIO},
     {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
   long long iv;
   int c, rc = 0;
@@ -198,6 +212,7 @@ static int parse_args(int argc, char **argv, gate_cli *a) {
       if (strcmp(optarg, "text") && strcmp(optarg, "md")) rc = sq_fail(SQ_EINVAL, "--format: '%s' is not text or md", optarg);
       a->markdown = !strcmp(optarg, "md");
       break;
+    case O_PRIO: rc = parse_priority(optarg, &a->priority); break;
     case O_AMBIG:
       if (strcmp(optarg, "fail") && strcmp(optarg, "pass")) rc = sq_fail(SQ_EINVAL, "--ambiguous: '%s' is not fail or pass", optarg);
       a->ambiguous_fails = !strcmp(optarg, "fail");
@@ -521,7 +536,8 @@ static int send_meta(gate *g, int s) {
   char line[1200], *reply;
   const char *kv[][2] = {{"interleaved", g->run_id}, {"gate_side", side_names[s]},
                          {"gate_base", g->a.bin[BASE]}, {"gate_new", g->a.bin[NEW]},
-                         {"gate_pocl_affinity", getenv("POCL_AFFINITY")}};
+                         {"gate_pocl_affinity", getenv("POCL_AFFINITY")},
+                         {"gate_worker_priority", sq_gate_priority_name(g->priority)}};
   for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++) {
     snprintf(line, sizeof line, "meta %s %s", kv[i][0], kv[i][1]);
     if (sq_gate_proc_ask(&g->side[s].proc, line, g->a.timeout_s, &reply) || strncmp(reply, "meta ok", 7))
@@ -589,6 +605,22 @@ static int start_side(gate *g, int s) {
   return rc;
 }
 
+/* The workers' scheduling: the one asked for, which must be permitted, or
+ * under auto the highest permitted (see gate_proc.h for what it buys). */
+static int choose_priority(gate *g) {
+  if (g->a.priority >= 0) {
+    g->priority = (sq_gate_priority)g->a.priority;
+    if (!sq_gate_priority_permitted(g->priority))
+      return sq_fail(SQ_EINVAL, "--priority %s: not permitted to this user (needs root or CAP_SYS_NICE, or "
+                     "RLIMIT_RTPRIO/RLIMIT_NICE); use --priority auto or normal", sq_gate_priority_name(g->priority));
+    return 0;
+  }
+  g->priority = SQ_GATE_PRIO_REALTIME;
+  while (g->priority > SQ_GATE_PRIO_NORMAL && !sq_gate_priority_permitted(g->priority))
+    g->priority = (sq_gate_priority)(g->priority - 1);
+  return 0;
+}
+
 /* Both workers run PoCL's CPU threads pinned, one per core, unless the
  * caller chose otherwise. Unpinned, the scheduler places each process's
  * threads its own way: with one core busy, one side's kernel shared it and
@@ -597,6 +629,7 @@ static int start_side(gate *g, int s) {
  * both sides alike, which the pairing then cancels. */
 static int start_workers(gate *g) {
   sq_pocl_pin_threads();   /* the workers inherit it; the metadata records it */
+  if (choose_priority(g)) return SQ_EINVAL;
   for (int s = 0; s < 2; s++) {
     gate_side *sd = &g->side[s];
     int k = 0;
@@ -615,6 +648,7 @@ static int start_workers(gate *g) {
     snprintf(sd->log, sizeof sd->log, "%s/%s-worker.log", g->a.out, side_names[s]);
     sd->proc.argv = sd->argv;
     sd->proc.log = sd->log;
+    sd->proc.priority = g->priority;
     int rc = start_side(g, s);
     if (rc) return rc;
   }
@@ -810,12 +844,12 @@ static void print_all(FILE *f, gate *g, const sq_paired_table *t, int status, in
     sq_md_code(f, g->a.bin[NEW]);
     fprintf(f, " on ");
     sq_md_code(f, g->side[BASE].device);
-    fprintf(f, ", interleaved in %d rounds (seed %llu, run %s), %s\n\n", g->rounds, (unsigned long long)g->a.seed,
-            g->run_id, el);
+    fprintf(f, ", interleaved in %d rounds (seed %llu, run %s), %s; workers at %s priority\n\n", g->rounds,
+            (unsigned long long)g->a.seed, g->run_id, el, sq_gate_priority_name(g->priority));
   } else {
-    fprintf(f, "subquad gate: BASE %s, NEW %s on %s\ninterleaved in %d rounds (seed %llu, run %s), %s\n\n",
-            g->a.bin[BASE], g->a.bin[NEW], g->side[BASE].device, g->rounds, (unsigned long long)g->a.seed, g->run_id,
-            el);
+    fprintf(f, "subquad gate: BASE %s, NEW %s on %s\ninterleaved in %d rounds (seed %llu, run %s), %s; workers at %s "
+            "priority\n\n", g->a.bin[BASE], g->a.bin[NEW], g->side[BASE].device, g->rounds, (unsigned long long)g->a.seed,
+            g->run_id, el, sq_gate_priority_name(g->priority));
   }
   sq_paired_print(f, t, md, WITNESS_LABEL);
   fputc('\n', f);
@@ -884,6 +918,7 @@ int sq_cmd_gate(int argc, char **argv) {
   gate g;
   memset(&g, 0, sizeof g);
   g.a.causal = -1;
+  g.a.priority = -1;
   g.a.rounds = 10;
   g.a.samples = 5;
   g.a.warmup = 1;

@@ -7,15 +7,41 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/error.h"
 #include "harness/measure.h"
+
+const char *sq_gate_priority_name(sq_gate_priority p) {
+  static const char *const names[] = {"normal", "high (nice -20)", "realtime (SCHED_RR 1)"};
+  return names[p];
+}
+
+/* In the child, before exec; async-signal-safe system calls only. */
+static int apply_priority(sq_gate_priority p) {
+  if (p == SQ_GATE_PRIO_REALTIME) {
+    struct sched_param sp = {.sched_priority = 1};
+    return sched_setscheduler(0, SCHED_RR, &sp);
+  }
+  return p == SQ_GATE_PRIO_HIGH ? setpriority(PRIO_PROCESS, 0, -20) : 0;
+}
+
+int sq_gate_priority_permitted(sq_gate_priority p) {
+  if (p == SQ_GATE_PRIO_NORMAL) return 1;
+  pid_t pid = fork();
+  if (pid < 0) return 0;
+  if (pid == 0) _exit(apply_priority(p) ? 1 : 0);
+  int st = 0;
+  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) continue;
+  return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
 
 int sq_gate_proc_start(sq_gate_proc *p) {
   int in[2], out[2];
@@ -40,6 +66,9 @@ int sq_gate_proc_start(sq_gate_proc *p) {
     if (log >= 0) dup2(log, STDERR_FILENO);
     close(in[0]), close(in[1]), close(out[0]), close(out[1]);
     if (log >= 0) close(log);
+    /* Probed before (sq_gate_priority_permitted); should it fail now, the
+     * worker runs at normal priority and its metadata says so. */
+    apply_priority(p->priority);
     execvp(p->argv[0], p->argv);
     /* The gate reads this as the worker's first reply. */
     dprintf(STDOUT_FILENO, "error cannot run %s: %s\n", p->argv[0], strerror(errno));

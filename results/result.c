@@ -18,9 +18,11 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
+#include <sched.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -293,6 +295,15 @@ void sq_meta_standard(sq_meta *m, int argc, char **argv) {
   buf[0] = 0;
   for (int i = 0; i < argc; i++) append_arg(buf, sizeof buf, argv[i]);
   sq_meta_set(m, "command", buf);
+  /* How the measuring process was scheduled: a gate's workers may run
+   * above the machine's other work (commands/gate_proc.h). */
+  struct sched_param sp;
+  int policy = sched_getscheduler(0);
+  if ((policy == SCHED_RR || policy == SCHED_FIFO) && !sched_getparam(0, &sp))
+    snprintf(buf, sizeof buf, "%s %d", policy == SCHED_RR ? "SCHED_RR" : "SCHED_FIFO", sp.sched_priority);
+  else
+    snprintf(buf, sizeof buf, "nice %d", getpriority(PRIO_PROCESS, 0));
+  sq_meta_set(m, "scheduling", buf);
 }
 
 /* ---- writer ---------------------------------------------------------- */
