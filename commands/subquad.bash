@@ -37,6 +37,7 @@ _subquad() {
   --mode) COMPREPLY=($(compgen -W "cold hot" -- "$cur")); return ;;
   --feature) COMPREPLY=($(compgen -W "identity elu1" -- "$cur")); return ;;
   --ambiguous) COMPREPLY=($(compgen -W "fail pass" -- "$cur")); return ;;
+  --priority) COMPREPLY=($(compgen -W "auto realtime high normal" -- "$cur")); return ;;
   --methods) COMPREPLY=($(compgen -W "allgather allscan ring allgather,allscan,ring" -- "$cur")); return ;;
   --scaling) COMPREPLY=($(compgen -W "none weak strong both" -- "$cur")); return ;;
   --plot) COMPREPLY=($(compgen -d -- "$cur")); return ;;

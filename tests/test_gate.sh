@@ -36,6 +36,40 @@ check "the workers' PoCL threads are pinned (gate_pocl_affinity: 1)" sh -c \
 POCL_AFFINITY=0 "$SUBQUAD" gate --base "$SUBQUAD" --new "$SUBQUAD" $K $FAST --no-witness -o "$tmp/unpinned" \
   > /dev/null 2>&1
 check "... unless the caller set POCL_AFFINITY" grep -q '^# gate_pocl_affinity: 0$' "$tmp/unpinned/new.csv"
+expect_error "bad --priority: exit 3" 3 "--priority: 'urgent' is not auto" -- \
+  gate --base "$SUBQUAD" --new "$SUBQUAD" $K --priority urgent -o "$tmp/x"
+# auto: the workers run at the highest scheduling the gate may give them,
+# and each worker's own record of how it ran (scheduling) agrees.
+prio=$(sed -n 's/^# gate_worker_priority: //p' "$tmp/qual/new.csv")
+case $prio in
+"realtime (SCHED_RR 1)") want="SCHED_RR 1" ;;
+"high (nice -20)") want="nice -20" ;;
+*) want="nice $(nice)" ;;
+esac
+check "auto priority ($prio) is how the workers ran ($want)" sh -c \
+  "grep -qx '# scheduling: $want' '$tmp/qual/base.csv' && grep -qx '# scheduling: $want' '$tmp/qual/new.csv'"
+check "... and the verdict's header says it" grep -q "workers at $prio priority" "$tmp/qual/verdict.txt"
+"$SUBQUAD" gate --base "$SUBQUAD" --new "$SUBQUAD" $K $FAST --no-witness --priority normal -o "$tmp/normal" \
+  > /dev/null 2>&1
+check "--priority normal: the workers run as the gate does (nice $(nice))" sh -c \
+  "grep -q '^# gate_worker_priority: normal$' '$tmp/normal/base.csv' && grep -qx '# scheduling: nice $(nice)' '$tmp/normal/new.csv'"
+# Asked for explicitly, a priority the user may not have is refused in one
+# line (root is made such a user by dropping CAP_SYS_NICE).
+nocap=
+if [ "$(id -u)" -eq 0 ] && setpriv --bounding-set -sys_nice true 2> /dev/null; then
+  nocap="setpriv --bounding-set -sys_nice"
+elif [ "$(id -u)" -ne 0 ] && [ "$(ulimit -r)" = 0 ]; then
+  nocap=" "
+fi
+if [ -n "$nocap" ]; then
+  err=$($nocap "$SUBQUAD" gate --base "$SUBQUAD" --new "$SUBQUAD" $K $FAST --priority realtime -o "$tmp/x" 2>&1)
+  st=$?
+  check "--priority realtime without the right to it: exit 3, one line ($st: $err)" sh -c \
+    "test $st -eq 3 && test \"\$(printf '%s\n' \"\$1\" | grep -c .)\" -eq 1 && printf '%s' \"\$1\" | grep -q 'not permitted'" \
+    sh "$err"
+else
+  skip "--priority realtime refused without the right to it: cannot drop CAP_SYS_NICE here (no setpriv)"
+fi
 check "KERNEL:N=V sets N on that kernel's NEW side only" sh -c \
   "grep '^1,' '$tmp/qual/new.csv' | grep -q 'CHUNK=32' && ! grep '^1,' '$tmp/qual/base.csv' | grep -q 'CHUNK=32'"
 check "... and not on the drift witness (the same kernel), which keeps each side's own" sh -c \
