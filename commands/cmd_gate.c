@@ -108,11 +108,11 @@ static void usage(void) {
     "  --only SUBSTR          suite cases whose kernel name contains SUBSTR\n"
     "  --base-param [K:]N=V, --new-param [K:]N=V  force a tunable on one side (repeatable; in a\n"
     "                         suite, for the kernels that have it, or kernel K alone)\n"
-    "  --rounds N             rounds every case gets (10)\n"
-    "  --max-rounds N         rounds a still AMBIGUOUS case may get (4 x --rounds)\n"
+    "  --rounds N             rounds every case gets (12)\n"
+    "  --max-rounds N         rounds a still AMBIGUOUS case may get (5 x --rounds)\n"
     "  --budget TIME          wall time after which no new round starts (20m)\n"
-    "  --samples N            samples per side per round (5)\n"
-    "  --warmup N             untimed calls before each side's round (1; runs over a second: 0)\n"
+    "  --samples N            samples per side per round (1)\n"
+    "  --warmup N             untimed calls before each side's round (0; none for calls over a second)\n"
     "  --threshold PCT        practical change (5)\n"
     "  --confidence PCT       of the paired interval (99)\n"
     "  --timeout S            a worker silent this long on a round is hung (120; 5x on a case setup)\n"
@@ -227,7 +227,7 @@ static int parse_args(int argc, char **argv, gate_cli *a) {
   if (!a->kernel == !a->suite) return sq_fail(SQ_EINVAL, "give either --kernel with --shape, or --suite");
   if (a->kernel && !a->shape) return sq_fail(SQ_EINVAL, "--kernel %s needs --shape", a->kernel);
   if (a->suite && a->shape) return sq_fail(SQ_EINVAL, "--shape does not go with --suite");
-  if (!a->max_rounds) a->max_rounds = 4 * a->rounds;
+  if (!a->max_rounds) a->max_rounds = 5 * a->rounds;
   if (a->max_rounds < a->rounds) return sq_fail(SQ_EINVAL, "--max-rounds %d is under --rounds %d", a->max_rounds, a->rounds);
   return 0;
 }
@@ -919,9 +919,15 @@ int sq_cmd_gate(int argc, char **argv) {
   memset(&g, 0, sizeof g);
   g.a.causal = -1;
   g.a.priority = -1;
-  g.a.rounds = 10;
-  g.a.samples = 5;
-  g.a.warmup = 1;
+  /* One sample per side per round and no warm-up (each case ran in its
+   * setup, and a warm-up falls on both sides alike): the finer the pairs,
+   * the more of them a budget buys and the closer in time their two sides
+   * are. The quick suite on this 2-core VM took 110-200 s a round at 3-5
+   * samples and a warm-up, so 20 minutes gave 6-10 rounds, too few for the
+   * rows that needed 20-60; at one sample a round takes 37 s. */
+  g.a.rounds = 12;
+  g.a.samples = 1;
+  g.a.warmup = 0;
   g.a.witness = 1;
   g.a.ambiguous_fails = 1;
   g.a.budget_s = 1200;
