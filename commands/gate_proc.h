@@ -12,7 +12,7 @@
 /* The scheduling a worker runs under. A measuring worker raised above the
  * machine's other work is preempted by it far less (a kernel of 7 ms beside
  * a one-core spinner: interquartile range 26-33 % of the median at normal
- * priority, 8-15 % under SCHED_RR, 5-10 % with nothing beside it); what is
+ * priority, 13-15 % under SCHED_RR, 5.5-10 % with nothing beside it); what is
  * left the pairing cancels. Only one worker measures at a time, the other
  * waits on its stdin, so the two never compete. */
 typedef enum sq_gate_priority {
