@@ -60,6 +60,7 @@ void sq_format_duration(double s, char *buf, size_t n) {
   else if (s >= 3600) snprintf(buf, n, "%.2g h", s / 3600);
   else if (s >= 60) snprintf(buf, n, "%.2g min", s / 60);
   else if (s >= 1) snprintf(buf, n, "%.2g s", s);
+  else if (s >= 0.1) snprintf(buf, n, "%.0f ms", s * 1e3);   /* %.2g would print 8.5e+02 */
   else snprintf(buf, n, "%.2g ms", s * 1e3);
 }
 
